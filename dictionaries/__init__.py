@@ -1,0 +1,1 @@
+"""Bundled dictionaries (installed as zhnlp.dictionaries); see ``zhnlp dicts``."""

@@ -1,0 +1,1 @@
+"""Bundled trained models (installed as zhnlp.models); one folder per model."""

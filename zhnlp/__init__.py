@@ -1,0 +1,34 @@
+"""zhnlp: Chinese NLP preprocessing and tagging: segment, featurize, batch, model.
+
+Importing zhnlp is cheap: names load on first access (no torch, gensim or pandas here).
+"""
+from __future__ import annotations
+
+__version__ = "0.1.0"
+
+_LAZY = {
+    "Segmenter": ("zhnlp.segment", "Segmenter"),
+    "ZhnlpError": ("zhnlp.errors", "ZhnlpError"),
+    "InputError": ("zhnlp.errors", "InputError"),
+    "DictionaryFormatError": ("zhnlp.errors", "DictionaryFormatError"),
+    "read_lexicon": ("zhnlp.dictionary", "read_lexicon"),
+    "segment_files": ("zhnlp.corpus", "segment_files"),
+    "score_segmentation": ("zhnlp.metrics", "score_segmentation"),
+}
+
+__all__ = ["__version__", *_LAZY]
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        import importlib
+
+        module, attr = _LAZY[name]
+        value = getattr(importlib.import_module(module), attr)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'zhnlp' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

@@ -1,0 +1,158 @@
+"""The ``zhnlp`` command line: one Typer app whose commands parse options, call the library, print.
+
+Heavy libraries (torch, gensim, pandas) are imported only inside the commands that need them.
+Errors a user can fix print one line (``zhnlp: error: FILE:LINE: problem``) and exit 1;
+``zhnlp --debug ...`` shows the traceback instead.
+"""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sys
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+                  rich_markup_mode=None, context_settings={"help_option_names": ["-h", "--help"]},
+                  help="Chinese NLP preprocessing and tagging: segment, featurize, batch, model.")
+
+_STATE = {"debug": False}
+
+
+def _fail(message: str, code: int = 1) -> None:
+    typer.echo(f"zhnlp: error: {message}", err=True)
+    raise typer.Exit(code)
+
+
+def _run(fn, *args, **kwargs):
+    """Call a library function; turn known failures into one line and an exit code."""
+    from .errors import ZhnlpError
+
+    if _STATE["debug"]:
+        return fn(*args, **kwargs)
+    try:
+        return fn(*args, **kwargs)
+    except ZhnlpError as exc:
+        _fail(str(exc))
+    except KeyboardInterrupt:
+        _fail("interrupted; no partial output was kept", 130)
+    except BrokenPipeError:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        raise typer.Exit(141)
+    except MemoryError:
+        _fail("out of memory")
+    except OSError as exc:
+        where = f"{exc.filename}: " if exc.filename else ""
+        _fail(f"{where}{exc.strerror or exc}")
+    except ValueError as exc:
+        _fail(str(exc))
+
+
+@app.callback()
+def _root(debug: bool = typer.Option(False, "--debug", help="Show tracebacks instead of one-line errors."),
+          version: bool = typer.Option(False, "--version", help="Print the version and exit.")) -> None:
+    _STATE["debug"] = debug
+    if version:
+        from . import __version__
+
+        typer.echo(__version__)
+        raise typer.Exit()
+
+
+@app.command("segment")
+def segment_cli(
+    files: Optional[List[str]] = typer.Argument(None, help="Input files; none or '-' reads stdin."),
+    output: Optional[str] = typer.Option(None, "-o", "--output", help="Write all output to this file."),
+    output_dir: Optional[str] = typer.Option(None, "--output-dir", help="One output per input, same name."),
+    mode: str = typer.Option("precise", "--mode", help="precise | full | search"),
+    hmm: Optional[bool] = typer.Option(None, "--hmm/--no-hmm",
+                                       help="jieba's HMM for unknown words [default: on, off with --main-dict]"),
+    pos: bool = typer.Option(False, "--pos", help="Tag parts of speech (word/tag)."),
+    user_dict: Optional[List[str]] = typer.Option(None, "--user-dict", help="User lexicon file (repeatable)."),
+    dict_name: Optional[List[str]] = typer.Option(None, "--dict", help="Bundled lexicon by name (repeatable; see 'zhnlp dicts')."),
+    main_dict: Optional[str] = typer.Option(None, "--main-dict", help="Lexicon replacing jieba's main dictionary."),
+    dict_freq: str = typer.Option("auto", "--dict-freq", help="Lexicon counts: auto | keep | suggest | N."),
+    skip_bad_lines: bool = typer.Option(False, "--skip-bad-lines", help="Warn about malformed dictionary lines and go on."),
+    stopwords: Optional[str] = typer.Option(None, "--stopwords", help="Stop-word list path or bundled name (zh)."),
+    fmt: str = typer.Option("text", "--format", help="text | jsonl | conll"),
+    sep: str = typer.Option(" ", "--sep", help="Word separator for --format text."),
+    encoding: str = typer.Option("utf-8", "--encoding", help="Input encoding (UTF-8 BOM tolerated; gbk, gb18030...)."),
+    jobs: int = typer.Option(1, "-j", "--jobs", help="Worker processes (same output as -j 1)."),
+    allow_empty: bool = typer.Option(False, "--allow-empty", help="Accept empty input files."),
+    max_line_length: int = typer.Option(100_000, "--max-line-length", help="Longest accepted line, in characters."),
+    no_cache: bool = typer.Option(False, "--no-cache", help="Neither read nor write the dictionary cache."),
+    quiet: bool = typer.Option(False, "-q", "--quiet", help="No progress bar or summary."),
+) -> None:
+    """Segment text into words, line by line (output line i = input line i)."""
+    from .corpus import OutputFormat, segment_files
+    from .segment import Segmenter
+
+    def work():
+        if max_line_length < 1:
+            raise ValueError("--max-line-length must be at least 1")
+        seg = Segmenter(user_dicts=user_dict or (), dicts=dict_name or (), main_dict=main_dict,
+                        mode=mode, hmm=hmm, pos=pos, stopwords=stopwords, dict_freq=dict_freq,
+                        skip_bad_lines=skip_bad_lines, use_cache=not no_cache)
+        out = OutputFormat(fmt, sep, pos)
+        seg.load()
+        return segment_files(files or ["-"], seg, output=output, output_dir=output_dir, out=out,
+                             encoding=encoding, jobs=jobs, allow_empty=allow_empty,
+                             max_line_chars=max_line_length,
+                             progress=not quiet and sys.stderr.isatty())
+
+    stats = _run(work)
+    if not quiet and (output or output_dir):
+        typer.echo(f"segmented {stats.lines} lines from {stats.files} file(s) in {stats.seconds:.1f} s "
+                   f"-> {', '.join(stats.outputs)}", err=True)
+
+
+@app.command("eval-seg")
+def eval_seg_cli(
+    gold: str = typer.Argument(..., help="Gold segmentation, words separated by spaces."),
+    pred: str = typer.Argument(..., help="Predicted segmentation, same lines."),
+    training_words: Optional[str] = typer.Option(None, "--training-words", help="Word list for OOV/IV recall."),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
+    encoding: str = typer.Option("utf-8", "--encoding", help="Encoding of both files."),
+) -> None:
+    """Score a segmentation: word precision, recall, F1, OOV and IV recall (SIGHAN bakeoff)."""
+    from .corpus import read_segmented
+    from .dictionary import read_word_set
+    from .metrics import score_segmentation
+
+    def work():
+        words = read_word_set(training_words, encoding, kind="wordlist") if training_words else None
+        return score_segmentation(read_segmented(gold, encoding), read_segmented(pred, encoding), words)
+
+    score = _run(work)
+    typer.echo(json.dumps(score.as_dict(), ensure_ascii=False) if as_json else score.report())
+
+
+@app.command("dicts")
+def dicts_cli() -> None:
+    """List the bundled dictionaries: name, kind, entries, source."""
+    from .dictionary import read_lexicon
+    from .resources import BUNDLED_DICTS
+
+    typer.echo(f"{'name':10} {'kind':10} {'entries':>8}  description (source)")
+    for d in BUNDLED_DICTS.values():
+        n = len(_run(read_lexicon, d.path, skip_bad_lines=True))
+        typer.echo(f"{d.name:10} {d.kind:10} {n:>8}  {d.description} ({d.source})")
+
+
+def _on_sigterm(signum, frame):  # so that atomic outputs clean up on `kill`
+    raise KeyboardInterrupt
+
+
+def main() -> None:
+    """Entry point of the ``zhnlp`` console script."""
+    if hasattr(signal, "SIGTERM"):
+        signal.signal(signal.SIGTERM, _on_sigterm)
+    app(prog_name="zhnlp")
+
+
+if __name__ == "__main__":
+    main()

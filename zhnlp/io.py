@@ -1,0 +1,162 @@
+"""Reading text corpora line by line with clear errors, and writing outputs atomically.
+
+Lines end at LF, CRLF or CR (old Mac files); a UTF-8 BOM is dropped. Bad input (a
+decoding error, NUL bytes, an over-long line, an empty file) raises :class:`InputError`
+naming the file and line. Outputs go to a temporary file in the target folder and are
+renamed into place only when complete, so a failed or interrupted run never leaves a
+half-written file or clobbers an existing one.
+"""
+from __future__ import annotations
+
+import codecs
+import contextlib
+import os
+import sys
+import tempfile
+from pathlib import Path
+from typing import IO, Iterator
+
+from .errors import InputError, OutputError
+
+#: Default longest accepted line, in characters (a guard against binary or unsplit input).
+MAX_LINE_CHARS = 100_000
+_CHUNK = 1 << 20
+
+
+def check_encoding(encoding: str) -> str:
+    """Canonical codec name; only ASCII-compatible encodings can be split into lines as bytes."""
+    try:
+        name = codecs.lookup(encoding).name
+    except LookupError:
+        raise InputError(None, f"unknown encoding {encoding!r}") from None
+    if name.startswith(("utf-16", "utf-32")):
+        raise InputError(None, f"encoding {encoding} is not supported for corpora; convert to UTF-8")
+    return name
+
+
+def input_name(path: str | Path) -> str:
+    return "<stdin>" if str(path) == "-" else str(path)
+
+
+def open_binary(path: str | Path) -> IO[bytes]:
+    """Open an input for reading bytes ('-' is stdin); a missing file or a folder is an InputError."""
+    if str(path) == "-":
+        return sys.stdin.buffer
+    p = Path(path)
+    if p.is_dir():
+        raise InputError(p, "is a directory, not a text file")
+    try:
+        return open(p, "rb")
+    except FileNotFoundError:
+        raise InputError(p, "no such file") from None
+    except OSError as exc:
+        raise InputError(p, f"cannot read: {exc.strerror}") from None
+
+
+def read_lines(path: str | Path, encoding: str = "utf-8", *, max_line_chars: int = MAX_LINE_CHARS,
+               allow_empty: bool = False, progress=None) -> Iterator[str]:
+    """Yield the decoded lines of a file (or stdin for '-') without their line endings.
+
+    Streams in 1 MiB chunks: memory stays flat whatever the file size. ``progress`` is
+    called with the number of bytes consumed after each chunk.
+    """
+    name = input_name(path)
+    enc = check_encoding(encoding)
+    decode = codecs.getdecoder(enc)
+    max_bytes = max_line_chars * 4 + 4
+    f = open_binary(path)
+    lineno = 0
+    seen_any = False
+    pending = b""
+    try:
+        while True:
+            chunk = f.read(_CHUNK)
+            if progress is not None and chunk:
+                progress(len(chunk))
+            if not chunk:
+                break
+            if not seen_any:
+                seen_any = True
+                if enc == "utf-8" and chunk.startswith(codecs.BOM_UTF8):
+                    chunk = chunk[3:]
+            data = pending + chunk if pending else chunk
+            parts = data.splitlines(keepends=True)
+            last = parts[-1] if parts else b""
+            # The last part may continue in the next chunk (no ending yet, or a CR before LF).
+            if last and (last[-1:] not in (b"\n", b"\r") or last.endswith(b"\r")):
+                pending = parts.pop()
+            else:
+                pending = b""
+            if len(pending) > max_bytes:
+                raise InputError(name, f"line longer than {max_line_chars} characters "
+                                       "(raise the limit with --max-line-length)", lineno + 1)
+            for raw in parts:
+                lineno += 1
+                yield _decode_line(raw.rstrip(b"\r\n"), decode, enc, name, lineno, max_line_chars)
+        if pending:
+            lineno += 1
+            yield _decode_line(pending.rstrip(b"\r\n"), decode, enc, name, lineno, max_line_chars)
+        if not seen_any and not allow_empty and name != "<stdin>":
+            raise InputError(name, "empty file (pass --allow-empty to accept it)")
+    finally:
+        if f is not sys.stdin.buffer:
+            f.close()
+
+
+def _decode_line(raw: bytes, decode, enc: str, name: str, lineno: int, max_chars: int) -> str:
+    if b"\x00" in raw:
+        raise InputError(name, "binary data (NUL byte); not a text file", lineno)
+    try:
+        line = decode(raw)[0]
+    except UnicodeDecodeError as exc:
+        hint = "pass --encoding gb18030 if this is GBK/GB18030 text" if enc == "utf-8" \
+            else "pass the file's real encoding with --encoding"
+        raise InputError(name, f"not valid {enc} (byte {raw[exc.start]:#04x} at column "
+                               f"{exc.start + 1}); {hint}", lineno) from None
+    if len(line) > max_chars:
+        raise InputError(name, f"line of {len(line)} characters is longer than {max_chars} "
+                               "(raise the limit with --max-line-length)", lineno)
+    return line
+
+
+def check_output_path(path: str | Path, inputs: list[str] | tuple[str, ...] = ()) -> Path:
+    """Fail early if ``path`` cannot be written or is one of the inputs."""
+    p = Path(path)
+    if p.is_dir():
+        raise OutputError(f"{p}: is a directory; use --output-dir for one output per input")
+    parent = p.parent if str(p.parent) else Path(".")
+    if not parent.is_dir():
+        raise OutputError(f"{p}: folder {parent} does not exist")
+    if not os.access(parent, os.W_OK) or (p.exists() and not os.access(p, os.W_OK)):
+        raise OutputError(f"{p}: permission denied")
+    for i in inputs:
+        if i != "-" and Path(i).exists() and p.exists() and os.path.samefile(i, p):
+            raise OutputError(f"{p}: output would overwrite its own input")
+    return p
+
+
+@contextlib.contextmanager
+def atomic_output(path: str | Path, encoding: str = "utf-8") -> Iterator[IO[str]]:
+    """A text file that appears at ``path`` only if the block completes without error."""
+    p = Path(path)
+    try:
+        fd, tmp = tempfile.mkstemp(dir=p.parent if str(p.parent) else ".", prefix=f".{p.name}.",
+                                   suffix=".part")
+    except OSError as exc:
+        raise OutputError(f"{p}: cannot write: {exc.strerror}") from None
+    try:
+        with os.fdopen(fd, "w", encoding=encoding, newline="\n") as f:
+            yield f
+        if p.exists():
+            with contextlib.suppress(OSError):
+                os.chmod(tmp, p.stat().st_mode & 0o777)
+        else:
+            with contextlib.suppress(OSError):
+                umask = os.umask(0)
+                os.umask(umask)
+                os.chmod(tmp, 0o666 & ~umask)
+        os.replace(tmp, p)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
