@@ -42,6 +42,7 @@ KNOWN_TAGS = frozenset(
 )
 _SPACE_LINE = re.compile(r"^(.*?)(?:\s+(\d+))?(?:\s+([A-Za-z][A-Za-z0-9]*))?$")
 _SPACE_LINE_NO_TAG = re.compile(r"^(.*?)(?:\s+(\d+))?$")
+_HASH_ENTRY = re.compile(r"^#\S+[ ]*\t[ ]*\d+")
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f]")
 MAX_WORD_LENGTH = 200
 CACHE_FORMAT = 2
@@ -72,8 +73,12 @@ def decode_text(data: bytes, path: str | Path, encoding: str = "utf-8") -> str:
 
 
 def parse_lexicon_line(line: str) -> Entry | None:
-    """Parse one stripped line; None for blank and comment lines. Raises ValueError with the problem."""
-    if not line or line.startswith("#"):
+    """Parse one stripped line; None for blank and comment lines. Raises ValueError with the problem.
+
+    A line starting with ``#`` is a comment, except a TAB entry with a count (THUOCL_IT
+    has ``#include<TAB>33485``).
+    """
+    if not line or (line.startswith("#") and not _HASH_ENTRY.match(line)):
         return None
     if _CONTROL.search(line):
         raise ValueError("control character in entry")
@@ -122,7 +127,7 @@ def read_lexicon(path: str | Path, *, skip_bad_lines: bool = False,
     entries: list[Entry] = []
     for lineno, raw in enumerate(text.splitlines(), 1):
         try:
-            entry = parse_lexicon_line(raw.strip())
+            entry = parse_lexicon_line(raw.rstrip().lstrip(" \u3000"))
         except ValueError as exc:
             err = DictionaryFormatError(path, str(exc), lineno, raw)
             if not skip_bad_lines:

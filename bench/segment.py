@@ -1,0 +1,634 @@
+#!/usr/bin/env python
+"""Benchmark of ``zhnlp segment`` against the targets of the segmentation issue.
+
+Every target is measured side by side in one run and printed as a ratio (or a figure)
+next to the raw measurements, then a summary table: target, measured, required, met.
+
+1. Throughput on >= 20 MB of real text (review and news corpora repeated): a plain
+   single-process ``jieba.lcut`` loop vs ``zhnlp segment -j 1`` and ``-j 2`` (whole-process
+   wall time each); the three outputs must be byte-identical.
+2. Start-up with all five THUOCL lexicons: ``zhnlp segment`` on a warm cache vs a plain
+   ``jieba.initialize(); jieba.load_userdict(...)`` script; cold- and warm-cache runs must
+   segment the same.
+3. ``zhnlp --help`` wall time minus ``python -c pass`` wall time.
+4. Peak RSS of ``zhnlp segment -j 2`` on >= 500 MB of input (whole process tree).
+5. Word F1 on SIGHAN 2005 PKU and MSR with the training word list as main dictionary
+   (and jieba's default for reference; the bakeoff's Perl scorer when perl is available).
+
+Usage::
+
+    python bench/segment.py                 # full run (about 10-15 minutes on 2 cores)
+    python bench/segment.py --quick         # smoke run with small sizes
+    python bench/segment.py --skip-rss --json results.json
+
+Sizes are in MB of 2**20 bytes; MB/s likewise. Exit status: 0 when every measurement
+was taken (whether or not the targets are met), 1 when a measurement failed, 2 on bad
+arguments or missing data.
+"""
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import platform
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import traceback
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_DATA = ROOT.parent / "shared" / "data"
+MB = 1 << 20
+THUOCL_NAMES = ("it", "medical", "finance", "law", "places")
+THUOCL_FILES = {"it": "THUOCL_IT.txt", "medical": "THUOCL_medical.txt", "finance": "THUOCL_caijing.txt",
+                "law": "THUOCL_law.txt", "places": "THUOCL_diming.txt"}
+
+# The plain single-process loop of target 1: exactly zhnlp's text format (whitespace-only
+# tokens dropped, words joined by one space).
+LOOP_SCRIPT = '''\
+import sys
+import jieba
+jieba.setLogLevel(60)
+with open(sys.argv[1], encoding="utf-8") as f, open(sys.argv[2], "w", encoding="utf-8", newline="\\n") as out:
+    for line in f:
+        out.write(" ".join(w for w in jieba.lcut(line.rstrip("\\n")) if w.strip()) + "\\n")
+'''
+
+# The plain jieba start-up of target 2.
+JIEBA_STARTUP_SCRIPT = '''\
+import sys
+import jieba
+jieba.setLogLevel(60)
+jieba.initialize()
+jieba.load_userdict(sys.argv[1])
+with open(sys.argv[2], encoding="utf-8") as f:
+    for line in f:
+        sys.stdout.write(" ".join(w for w in jieba.lcut(line.rstrip("\\n")) if w.strip()) + "\\n")
+'''
+
+
+# --------------------------------------------------------------------------- processes
+
+def _children(pid: int) -> list[int]:
+    kids: list[int] = []
+    try:
+        tids = os.listdir(f"/proc/{pid}/task")
+    except OSError:
+        return kids
+    for tid in tids:
+        try:
+            with open(f"/proc/{pid}/task/{tid}/children") as f:
+                kids.extend(int(x) for x in f.read().split())
+        except (OSError, ValueError):
+            pass
+    return kids
+
+
+def _tree(pid: int) -> list[int]:
+    out, stack = [], [pid]
+    while stack:
+        p = stack.pop()
+        out.append(p)
+        stack.extend(_children(p))
+    return out
+
+
+def _proc_kb(path: str, key: str) -> int:
+    try:
+        with open(path) as f:
+            for line in f:
+                if line.startswith(key):
+                    return int(line.split()[1])
+    except (OSError, ValueError, IndexError):
+        pass
+    return 0
+
+
+class Run:
+    """One finished subprocess: wall seconds, exit code, peak RSS figures (KiB), stderr."""
+
+    def __init__(self, cmd, wall, rc, maxrss_kb, tree_rss_kb=0, tree_pss_kb=0, max_procs=0, stderr=""):
+        self.cmd, self.wall, self.rc, self.maxrss_kb = cmd, wall, rc, maxrss_kb
+        self.tree_rss_kb, self.tree_pss_kb, self.max_procs, self.stderr = tree_rss_kb, tree_pss_kb, max_procs, stderr
+
+
+def run(cmd: list[str], env: dict, *, stdout=None, poll: bool = False, interval: float = 0.05,
+        check: bool = True) -> Run:
+    """Run a command, timing the whole process; ``poll`` samples the tree's RSS and PSS."""
+    with tempfile.TemporaryFile() as err:
+        out = stdout if stdout is not None else subprocess.DEVNULL
+        t0 = time.perf_counter()
+        p = subprocess.Popen(cmd, env=env, stdout=out, stderr=err)
+        peak_rss = peak_pss = procs = 0
+        if poll:
+            while True:
+                pid, status, ru = os.wait4(p.pid, os.WNOHANG)
+                if pid:
+                    break
+                pids = _tree(p.pid)
+                rss = sum(_proc_kb(f"/proc/{q}/status", "VmRSS:") for q in pids)
+                pss = sum(_proc_kb(f"/proc/{q}/smaps_rollup", "Pss:") for q in pids)
+                peak_rss, peak_pss, procs = max(peak_rss, rss), max(peak_pss, pss), max(procs, len(pids))
+                time.sleep(interval)
+        else:
+            _, status, ru = os.wait4(p.pid, 0)
+        wall = time.perf_counter() - t0
+        p.returncode = os.waitstatus_to_exitcode(status)
+        err.seek(0)
+        stderr = err.read().decode("utf-8", "replace")
+    # ru_maxrss of a reaped child covers it and its reaped descendants: the largest single process.
+    r = Run(cmd, wall, p.returncode, ru.ru_maxrss, peak_rss, peak_pss, procs, stderr)
+    if check and r.rc != 0:
+        raise RuntimeError(f"command failed (exit {r.rc}): {' '.join(map(str, cmd))}\n{stderr[-2000:]}")
+    return r
+
+
+def zhnlp_cmd() -> list[str]:
+    exe = Path(sys.executable).parent / "zhnlp"
+    if exe.exists():
+        return [str(exe)]
+    found = shutil.which("zhnlp")
+    return [found] if found else [sys.executable, "-m", "zhnlp"]
+
+
+def median(xs):
+    return statistics.median(xs) if xs else float("nan")
+
+
+# --------------------------------------------------------------------------- data
+
+def read_csv_texts(path: Path, column: str = "review") -> list[str]:
+    with open(path, encoding="utf-8-sig", newline="") as f:
+        return [row[column] or "" for row in csv.DictReader(f)]
+
+
+def read_bio_sentences(path: Path) -> list[str]:
+    """Sentences rebuilt from a char<TAB>tag file (blank line between sentences)."""
+    sents, chars = [], []
+    with open(path, encoding="utf-8", newline="") as f:
+        for line in f:
+            line = line.rstrip("\r\n")
+            if not line:
+                if chars:
+                    sents.append("".join(chars))
+                    chars = []
+                continue
+            chars.append(line.rsplit("\t", 1)[0] if "\t" in line else line)
+    if chars:
+        sents.append("".join(chars))
+    return sents
+
+
+def clean_line(text: str) -> str:
+    """One line of text: no line breaks, no NUL, no leading BOM, no edge whitespace."""
+    text = text.replace("\r\n", " ").replace("\r", " ").replace("\n", " ").replace("\x00", "")
+    return text.strip().lstrip("\ufeff").strip()
+
+
+def corpus_lines(data: Path) -> dict[str, list[str]]:
+    """Real text lines: product and hotel reviews, MSRA news sentences."""
+    sources = {
+        "online_shopping_10_cats": read_csv_texts(data / "online_shopping_10_cats" / "online_shopping_10_cats.csv"),
+        "chnsenticorp": read_csv_texts(data / "chnsenticorp" / "ChnSentiCorp_htl_all.csv"),
+        "msra_ner": [s for split in ("train", "dev", "test")
+                     for s in read_bio_sentences(data / "msra_ner" / f"{split}.bio")],
+    }
+    return {k: [c for c in map(clean_line, v) if c] for k, v in sources.items()}
+
+
+def build_text_file(path: Path, lines: list[str], size_mb: float) -> dict:
+    """Write the lines (shuffled once, fixed seed) over and over until the file has size_mb MB."""
+    order = list(lines)
+    random.Random(0).shuffle(order)
+    target = int(size_mb * MB)
+    size = n = 0
+    with open(path, "w", encoding="utf-8", newline="\n") as f:
+        while size < target:
+            for line in order:
+                data = line + "\n"
+                f.write(data)
+                size += len(data.encode("utf-8"))
+                n += 1
+                if size >= target:
+                    break
+    return {"bytes": path.stat().st_size, "lines": n, "unique_lines": len(order)}
+
+
+def compare_files(paths: list[Path]) -> dict:
+    """Byte equality of files, and where they first differ (line number and lines)."""
+    sizes = [p.stat().st_size for p in paths]
+    handles = [open(p, "rb") for p in paths]
+    first = None
+    differing = 0
+    lines = 0
+    try:
+        while True:
+            rows = [h.readline() for h in handles]
+            if not any(rows):
+                break
+            lines += 1
+            if len(set(rows)) > 1:
+                differing += 1
+                if first is None:
+                    first = {"line": lines, "texts": [r.decode("utf-8", "replace").rstrip("\n") for r in rows]}
+    finally:
+        for h in handles:
+            h.close()
+    return {"identical": differing == 0 and len(set(sizes)) == 1, "sizes": sizes,
+            "differing_lines": differing, "first_difference": first}
+
+
+def lexicon_words(name: str) -> list[str]:
+    """The words of a bundled THUOCL lexicon, read as zhnlp reads them."""
+    from zhnlp.dictionary import read_lexicon
+
+    return [e.word for e in read_lexicon(ROOT / "dictionaries" / "thuocl" / THUOCL_FILES[name])]
+
+
+def sentences_with_lexicon_words(sources: dict[str, list[str]], lexicons: dict[str, set[str]],
+                                 per_lexicon: int = 4, min_len: int = 3, max_len: int = 8,
+                                 max_chars: int = 120) -> list[tuple[str, str, str]]:
+    """Real sentences containing a lexicon word of min_len+ characters: (lexicon, word, sentence)."""
+    found: list[tuple[str, str, str]] = []
+    counts = {k: 0 for k in lexicons}
+    seen: set[str] = set()
+    pool = sources["msra_ner"][:20000] + sources["online_shopping_10_cats"][:20000] + sources["chnsenticorp"][:5000]
+    for sent in pool:
+        if len(sent) > max_chars or sent in seen:
+            continue
+        for name, words in lexicons.items():
+            if counts[name] >= per_lexicon:
+                continue
+            hit = next((sent[i:i + n] for n in range(max_len, min_len - 1, -1)
+                        for i in range(len(sent) - n + 1) if sent[i:i + n] in words), None)
+            if hit:
+                found.append((name, hit, sent))
+                counts[name] += 1
+                seen.add(sent)
+                break
+        if all(c >= per_lexicon for c in counts.values()):
+            break
+    return found
+
+
+# --------------------------------------------------------------------------- targets
+
+def target_throughput(ctx: dict) -> dict:
+    tmp, env, zh = ctx["tmp"], ctx["env"], ctx["zhnlp"]
+    text = tmp / "text.txt"
+    info = build_text_file(text, ctx["all_lines"], ctx["mb"])
+    mb = info["bytes"] / MB
+    print(f"  input: {text.name}, {mb:.1f} MB, {info['lines']} lines "
+          f"({info['unique_lines']} distinct real lines, repeated)")
+    loop = tmp / "loop.py"
+    loop.write_text(LOOP_SCRIPT, encoding="utf-8")
+    # Warm both caches first (jieba's in the temp folder, zhnlp's prefix dictionary), untimed.
+    warm_in = tmp / "warm.txt"
+    warm_in.write_text("今天天气很好\n", encoding="utf-8")
+    run([sys.executable, str(loop), str(warm_in), str(tmp / "warm.loop")], env)
+    run(zh + ["segment", str(warm_in), "-o", str(tmp / "warm.zh"), "-q"], env)
+    outs = {"loop": tmp / "out.loop.txt", "j1": tmp / "out.j1.txt", "j2": tmp / "out.j2.txt"}
+    runs = {
+        "loop": run([sys.executable, str(loop), str(text), str(outs["loop"])], env),
+        "j1": run(zh + ["segment", str(text), "-o", str(outs["j1"]), "-j", "1", "-q"], env),
+        "j2": run(zh + ["segment", str(text), "-o", str(outs["j2"]), "-j", "2", "-q"], env),
+    }
+    cmp = compare_files([outs["loop"], outs["j1"], outs["j2"]])
+    res = {"input_mb": mb, "input_lines": info["lines"], "seconds": {}, "mb_per_s": {}, "maxrss_mb": {}}
+    for k, r in runs.items():
+        res["seconds"][k] = r.wall
+        res["mb_per_s"][k] = mb / r.wall
+        res["maxrss_mb"][k] = r.maxrss_kb / 1024
+        print(f"  {k:5} {r.wall:8.2f} s  {mb / r.wall:6.2f} MB/s  (max RSS of one process {r.maxrss_kb / 1024:.0f} MB)")
+    res["ratio_j2_loop"] = runs["loop"].wall / runs["j2"].wall
+    res["ratio_j1_loop"] = runs["loop"].wall / runs["j1"].wall
+    res["identical"] = cmp["identical"]
+    res["compare"] = cmp
+    print(f"  ratio j2/loop = {res['ratio_j2_loop']:.3f}  (target >= 1.85)")
+    print(f"  ratio j1/loop = {res['ratio_j1_loop']:.3f}  (target >= 0.95)")
+    print(f"  identical: {'yes' if cmp['identical'] else 'no'}  (sizes {cmp['sizes']})")
+    if not cmp["identical"] and cmp["first_difference"]:
+        d = cmp["first_difference"]
+        print(f"  {cmp['differing_lines']} differing lines; first at line {d['line']}:")
+        for k, t in zip(outs, d["texts"]):
+            print(f"    {k:5} {t[:200]}")
+    for p in outs.values():
+        p.unlink()
+    ctx["text_file"] = text
+    if ctx["quick"]:
+        print("  (--quick: input too small for the ratios to mean much; start-up dominates)")
+    return res
+
+
+def target_startup(ctx: dict) -> dict:
+    tmp, env, zh, reps = ctx["tmp"], ctx["env"], ctx["zhnlp"], ctx["startup_reps"]
+    cache = Path(env["ZHNLP_CACHE_DIR"])
+    lexicons = {n: lexicon_words(n) for n in THUOCL_NAMES}
+    words: list[str] = []
+    seen: set[str] = set()
+    for n in THUOCL_NAMES:
+        for w in lexicons[n]:
+            if w not in seen:
+                seen.add(w)
+                words.append(w)
+    words_file = tmp / "thuocl_words.txt"
+    words_file.write_text("".join(w + "\n" for w in words), encoding="utf-8")
+    sents = sentences_with_lexicon_words(ctx["sources"], {n: set(w for w in ws if len(w) >= 3)
+                                                          for n, ws in lexicons.items()})
+    sent_file = tmp / "lexicon_sentences.txt"
+    sent_file.write_text("".join(s + "\n" for _, _, s in sents), encoding="utf-8")
+    one = tmp / "one_line.txt"
+    one.write_text(sents[0][2] + "\n", encoding="utf-8")
+    print(f"  lexicons: {', '.join(f'{n} {len(lexicons[n])}' for n in THUOCL_NAMES)}; "
+          f"{len(words)} distinct words -> {words_file.name}")
+    print(f"  one-line input: {sents[0][2]}")
+    dict_args = [a for n in THUOCL_NAMES for a in ("--dict", n)]
+
+    def empty_cache():
+        shutil.rmtree(cache, ignore_errors=True)
+        cache.mkdir(parents=True)
+
+    empty_cache()
+    cold = run(zh + ["segment", str(one)] + dict_args + ["-q"], env)
+    warm = [run(zh + ["segment", str(one)] + dict_args + ["-q"], env).wall for _ in range(reps)]
+    jscript = tmp / "jieba_startup.py"
+    jscript.write_text(JIEBA_STARTUP_SCRIPT, encoding="utf-8")
+    run([sys.executable, str(jscript), str(words_file), str(one)], env)  # jieba's own cache warm
+    jieba_t = [run([sys.executable, str(jscript), str(words_file), str(one)], env).wall for _ in range(reps)]
+    res = {"zhnlp_cold_s": cold.wall, "zhnlp_warm_s": warm, "jieba_s": jieba_t,
+           "zhnlp_warm_median_s": median(warm), "jieba_median_s": median(jieba_t),
+           "words": len(words), "sentence": sents[0][2]}
+    res["ratio"] = res["zhnlp_warm_median_s"] / res["jieba_median_s"]
+    print(f"  zhnlp cold (first) run {cold.wall:.3f} s; warm runs {', '.join(f'{t:.3f}' for t in warm)} "
+          f"-> median {res['zhnlp_warm_median_s']:.3f} s")
+    print(f"  jieba initialize+load_userdict runs {', '.join(f'{t:.3f}' for t in jieba_t)} "
+          f"-> median {res['jieba_median_s']:.3f} s")
+    print(f"  ratio zhnlp/jieba = {res['ratio']:.3f}  (target <= 0.333)")
+
+    # Same segmentation from a cold cache and a warm cache.
+    empty_cache()
+    cold_out, warm_out = tmp / "lex.cold.txt", tmp / "lex.warm.txt"
+    run(zh + ["segment", str(sent_file), "-o", str(cold_out)] + dict_args + ["-q"], env)
+    cached = sorted(p.name for p in cache.iterdir())
+    run(zh + ["segment", str(sent_file), "-o", str(warm_out)] + dict_args + ["-q"], env)
+    cmp = compare_files([cold_out, warm_out])
+    seg_lines = warm_out.read_text(encoding="utf-8").splitlines()
+    kept = sum(1 for (_, w, _), line in zip(sents, seg_lines) if w in line.split(" "))
+    res["cold_warm_identical"] = cmp["identical"]
+    res["cold_warm_compare"] = cmp
+    res["lexicon_sentences"] = [{"lexicon": n, "word": w, "sentence": s, "segmented": line}
+                                for (n, w, s), line in zip(sents, seg_lines)]
+    print(f"  cold vs warm cache on {len(sents)} real sentences with lexicon words: identical: "
+          f"{'yes' if cmp['identical'] else 'no'} (cache files after the cold run: {len(cached)})")
+    print(f"  lexicon word kept as one token in {kept} of {len(sents)} sentences; e.g.")
+    for (n, w, s), line in list(zip(sents, seg_lines))[:3]:
+        print(f"    [{n}] {w}: {line[:120]}")
+    if not cmp["identical"] and cmp["first_difference"]:
+        d = cmp["first_difference"]
+        print(f"  first difference at line {d['line']}:\n    cold {d['texts'][0]}\n    warm {d['texts'][1]}")
+    return res
+
+
+def target_help(ctx: dict) -> dict:
+    env, zh, reps = ctx["env"], ctx["zhnlp"], ctx["help_reps"]
+    run(zh + ["--help"], env)
+    run([sys.executable, "-c", "pass"], env)
+    helps = [run(zh + ["--help"], env).wall for _ in range(reps)]
+    passes = [run([sys.executable, "-c", "pass"], env).wall for _ in range(reps)]
+    res = {"help_s": helps, "pass_s": passes, "help_median_s": median(helps), "pass_median_s": median(passes)}
+    res["overhead_s"] = res["help_median_s"] - res["pass_median_s"]
+    print(f"  zhnlp --help median {res['help_median_s']:.3f} s; python -c pass median {res['pass_median_s']:.3f} s "
+          f"(medians of {reps})")
+    print(f"  overhead = {res['overhead_s']:.3f} s  (target <= 0.3)")
+    return res
+
+
+def target_rss(ctx: dict) -> dict:
+    tmp, env, zh = ctx["tmp"], ctx["env"], ctx["zhnlp"]
+    src = ctx.get("text_file")
+    if src is None or not src.exists():
+        src = tmp / "text.txt"
+        build_text_file(src, ctx["all_lines"], min(ctx["mb"], ctx["rss_mb"]))
+    big, out = tmp / "big.txt", tmp / "big.out.txt"
+    target = int(ctx["rss_mb"] * MB)
+    chunk = src.read_bytes()
+    with open(big, "wb") as f:
+        size = 0
+        while size < target:
+            f.write(chunk)
+            size += len(chunk)
+    mb = big.stat().st_size / MB
+    print(f"  input: {big.name}, {mb:.1f} MB ({src.name} repeated)")
+    try:
+        r = run(zh + ["segment", str(big), "-o", str(out), "-j", "2", "-q"], env, poll=True)
+    finally:
+        big.unlink()
+        if out.exists():
+            out.unlink()
+    res = {"input_mb": mb, "seconds": r.wall, "mb_per_s": mb / r.wall,
+           "tree_rss_peak_mb": r.tree_rss_kb / 1024, "tree_pss_peak_mb": r.tree_pss_kb / 1024,
+           "largest_process_maxrss_mb": r.maxrss_kb / 1024, "max_processes": r.max_procs}
+    print(f"  {r.wall:.1f} s, {mb / r.wall:.2f} MB/s, up to {r.max_procs} processes")
+    print(f"  peak RSS of the process tree (sum, polled every 0.05 s) = {res['tree_rss_peak_mb']:.1f} MB "
+          f"(target <= 300)")
+    print(f"  peak PSS of the tree (shared pages counted once) = {res['tree_pss_peak_mb']:.1f} MB; "
+          f"largest single process (getrusage ru_maxrss) = {res['largest_process_maxrss_mb']:.1f} MB")
+    return res
+
+
+def _perl_f(score_out: str) -> str | None:
+    for line in score_out.splitlines():
+        if line.startswith("=== F MEASURE:"):
+            return line.strip()
+    return None
+
+
+def target_quality(ctx: dict) -> dict:
+    tmp, env, zh, data = ctx["tmp"], ctx["env"], ctx["zhnlp"], ctx["data"]
+    sig = data / "sighan2005"
+    perl = shutil.which("perl")
+    res: dict = {}
+    for corpus in ("pku", "msr"):
+        test = sig / "testing" / f"{corpus}_test.utf8"
+        gold = sig / "gold" / f"{corpus}_test_gold.utf8"
+        words = sig / "gold" / f"{corpus}_training_words.utf8"
+        for variant, extra in (("main_dict", ["--main-dict", str(words)]), ("jieba_default", [])):
+            pred = tmp / f"{corpus}.{variant}.pred"
+            seg = run(zh + ["segment", str(test)] + extra + ["-o", str(pred), "-q"], env)
+            with tempfile.TemporaryFile() as f:
+                run(zh + ["eval-seg", str(gold), str(pred), "--training-words", str(words), "--json"], env, stdout=f)
+                f.seek(0)
+                score = json.loads(f.read().decode("utf-8"))
+            row = {"f1": 100 * score["f1"], "precision": 100 * score["precision"],
+                   "recall": 100 * score["recall"], "oov_recall": score.get("oov_recall"),
+                   "iv_recall": score.get("iv_recall"), "skipped_lines": len(score.get("skipped_lines") or []),
+                   "segment_s": seg.wall}
+            if perl:
+                with tempfile.TemporaryFile() as f:
+                    pr = run([perl, str(sig / "scripts" / "score"), str(words), str(gold), str(pred)], env,
+                             stdout=f, check=False)
+                    f.seek(0)
+                    row["perl_f_line"] = _perl_f(f.read().decode("utf-8", "replace")) if pr.rc == 0 else None
+            res[f"{corpus}_{variant}"] = row
+            label = "--main-dict training words" if variant == "main_dict" else "jieba default (reference)"
+            target = "  (target >= 90.0)" if variant == "main_dict" else ""
+            perl_s = f"; perl scorer: {row['perl_f_line']}" if row.get("perl_f_line") else ""
+            oov = f"{100 * row['oov_recall']:.1f}" if row["oov_recall"] is not None else "n/a"
+            print(f"  {corpus.upper()} {label}: F1 {row['f1']:.2f} (P {row['precision']:.2f}, R {row['recall']:.2f}, "
+                  f"OOV-R {oov}, skipped lines {row['skipped_lines']}){target}{perl_s}")
+            pred.unlink()
+    if not perl:
+        print("  (perl not found: bakeoff scorer skipped)")
+    return res
+
+
+# --------------------------------------------------------------------------- main
+
+def summary_rows(results: dict) -> list[dict]:
+    rows = []
+
+    def add(name, measured, required, met, fmt="{:.3f}"):
+        m = "error" if measured is None else (measured if isinstance(measured, str) else fmt.format(measured))
+        rows.append({"target": name, "measured": m, "required": required,
+                     "met": None if measured is None else bool(met)})
+
+    t = results.get("throughput")
+    if t is not None:
+        ok = "error" not in t
+        add("throughput j2/loop", t.get("ratio_j2_loop") if ok else None, ">= 1.85", ok and t["ratio_j2_loop"] >= 1.85)
+        add("throughput j1/loop", t.get("ratio_j1_loop") if ok else None, ">= 0.95", ok and t["ratio_j1_loop"] >= 0.95)
+        add("outputs loop = j1 = j2", ("yes" if t["identical"] else "no") if ok else None, "yes",
+            ok and t["identical"])
+    s = results.get("startup")
+    if s is not None:
+        ok = "error" not in s
+        add("start-up zhnlp/jieba (5 THUOCL)", s.get("ratio") if ok else None, "<= 0.333", ok and s["ratio"] <= 0.333)
+        add("cold = warm cache output", ("yes" if s["cold_warm_identical"] else "no") if ok else None, "yes",
+            ok and s["cold_warm_identical"])
+    h = results.get("help")
+    if h is not None:
+        ok = "error" not in h
+        add("--help overhead (s)", h.get("overhead_s") if ok else None, "<= 0.3", ok and h["overhead_s"] <= 0.3)
+    r = results.get("rss")
+    if r is not None:
+        ok = "error" not in r
+        if ok and r.get("skipped"):
+            rows.append({"target": "peak RSS -j 2 tree (MB)", "measured": "skipped", "required": "<= 300",
+                         "met": None})
+        else:
+            add(f"peak RSS -j 2 tree (MB, {r.get('input_mb', 0):.0f} MB in)", r.get("tree_rss_peak_mb") if ok else None,
+                "<= 300", ok and r["tree_rss_peak_mb"] <= 300, "{:.1f}")
+    q = results.get("quality")
+    if q is not None:
+        ok = "error" not in q
+        for c in ("pku", "msr"):
+            v = q.get(f"{c}_main_dict", {}).get("f1") if ok else None
+            add(f"{c.upper()} word F1 (--main-dict)", v, ">= 90.0", ok and v >= 90.0, "{:.2f}")
+    return rows
+
+
+def print_summary(rows: list[dict]) -> None:
+    w = max(len(r["target"]) for r in rows)
+    print(f"{'target':{w}}  {'measured':>10}  {'required':>9}  met")
+    print(f"{'-' * w}  {'-' * 10}  {'-' * 9}  ---")
+    for r in rows:
+        met = "-" if r["met"] is None else ("yes" if r["met"] else "no")
+        print(f"{r['target']:{w}}  {r['measured']:>10}  {r['required']:>9}  {met}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--data", type=Path, default=DEFAULT_DATA, help=f"shared data folder (default {DEFAULT_DATA})")
+    ap.add_argument("--quick", action="store_true", help="short smoke run: small sizes, fewer repetitions")
+    ap.add_argument("--mb", type=float, default=None, help="throughput input size in MB (default 20; --quick 2)")
+    ap.add_argument("--rss-mb", type=float, default=None, help="peak-RSS input size in MB (default 500; --quick 50)")
+    ap.add_argument("--skip-rss", action="store_true", help="skip the long peak-RSS measurement")
+    ap.add_argument("--json", type=Path, default=None, help="write all results to this JSON file")
+    ap.add_argument("--only", default=None,
+                    help="comma-separated subset of throughput,startup,help,rss,quality (default: all)")
+    args = ap.parse_args(argv)
+
+    data = args.data.resolve()
+    needed = [data / "online_shopping_10_cats" / "online_shopping_10_cats.csv",
+              data / "chnsenticorp" / "ChnSentiCorp_htl_all.csv",
+              *(data / "msra_ner" / f"{s}.bio" for s in ("train", "dev", "test")),
+              data / "sighan2005" / "testing" / "pku_test.utf8"]
+    missing = [str(p) for p in needed if not p.exists()]
+    if missing:
+        print(f"bench/segment.py: missing data files (pass --data): {', '.join(missing)}", file=sys.stderr)
+        return 2
+    only = set((args.only or "throughput,startup,help,rss,quality").split(","))
+    unknown = only - {"throughput", "startup", "help", "rss", "quality"}
+    if unknown:
+        print(f"bench/segment.py: unknown --only target(s): {', '.join(sorted(unknown))}", file=sys.stderr)
+        return 2
+
+    with tempfile.TemporaryDirectory(prefix="zhnlp-bench-") as tmpdir:
+        tmp = Path(tmpdir)
+        env = dict(os.environ)
+        env["ZHNLP_CACHE_DIR"] = str(tmp / "cache")
+        env.pop("ZHNLP_START_METHOD", None)
+        sources = corpus_lines(data)
+        ctx = {"tmp": tmp, "env": env, "zhnlp": zhnlp_cmd(), "data": data, "quick": args.quick,
+               "mb": args.mb if args.mb is not None else (2 if args.quick else 20),
+               "rss_mb": args.rss_mb if args.rss_mb is not None else (50 if args.quick else 500),
+               "startup_reps": 2 if args.quick else 5, "help_reps": 5 if args.quick else 10,
+               "sources": sources, "all_lines": [l for v in sources.values() for l in v]}
+        try:
+            import jieba
+            jieba_version = jieba.__version__
+        except ImportError:
+            jieba_version = "not importable"
+        meta = {"python": sys.version.split()[0], "executable": sys.executable, "zhnlp": " ".join(ctx["zhnlp"]),
+                "jieba": jieba_version, "cpus": os.cpu_count(), "platform": platform.platform(),
+                "data": str(data), "quick": args.quick, "mb": ctx["mb"], "rss_mb": ctx["rss_mb"],
+                "corpus_lines": {k: len(v) for k, v in sources.items()},
+                "started": time.strftime("%Y-%m-%d %H:%M:%S")}
+        print(f"zhnlp segmentation benchmark  ({meta['started']}; python {meta['python']}, jieba {jieba_version}, "
+              f"{meta['cpus']} CPUs; {'quick' if args.quick else 'full'} run)")
+        print(f"zhnlp: {meta['zhnlp']}; data: {data}; real lines: "
+              + ", ".join(f"{k} {n}" for k, n in meta["corpus_lines"].items()))
+        results: dict = {}
+        steps = [("throughput", "1. Throughput (jieba loop vs zhnlp -j 1 / -j 2)", target_throughput),
+                 ("startup", "2. Start-up with the five THUOCL lexicons", target_startup),
+                 ("help", "3. zhnlp --help overhead", target_help),
+                 ("rss", "4. Peak RSS of zhnlp segment -j 2", target_rss),
+                 ("quality", "5. Segmentation quality (SIGHAN 2005)", target_quality)]
+        failed = False
+        for key, title, fn in steps:
+            if key not in only:
+                continue
+            print(f"\n{title}")
+            if key == "rss" and args.skip_rss:
+                print("  skipped (--skip-rss)")
+                results[key] = {"skipped": True}
+                continue
+            t0 = time.perf_counter()
+            try:
+                results[key] = fn(ctx)
+            except Exception as exc:  # report and go on with the other targets
+                failed = True
+                traceback.print_exc()
+                results[key] = {"error": f"{type(exc).__name__}: {exc}"}
+                print(f"  ERROR: {type(exc).__name__}: {str(exc)[:500]}")
+            print(f"  ({time.perf_counter() - t0:.0f} s)")
+        rows = summary_rows(results)
+        print("\nSummary")
+        print_summary(rows)
+        meta["finished"] = time.strftime("%Y-%m-%d %H:%M:%S")
+        if args.json:
+            args.json.write_text(json.dumps({"meta": meta, "results": results, "summary": rows},
+                                            ensure_ascii=False, indent=2, default=str), encoding="utf-8")
+            print(f"\nresults written to {args.json}")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
