@@ -52,8 +52,9 @@ def _run(fn, *args, **kwargs):
         _fail(str(exc))
 
 
-@app.callback()
-def _root(debug: bool = typer.Option(False, "--debug", help="Show tracebacks instead of one-line errors."),
+@app.callback(invoke_without_command=True)
+def _root(ctx: typer.Context,
+          debug: bool = typer.Option(False, "--debug", help="Show tracebacks instead of one-line errors."),
           version: bool = typer.Option(False, "--version", help="Print the version and exit.")) -> None:
     _STATE["debug"] = debug
     if version:
@@ -61,6 +62,9 @@ def _root(debug: bool = typer.Option(False, "--debug", help="Show tracebacks ins
 
         typer.echo(__version__)
         raise typer.Exit()
+    if ctx.invoked_subcommand is None:
+        typer.echo(ctx.get_help())
+        raise typer.Exit(2)
 
 
 @app.command("segment")
