@@ -102,7 +102,6 @@ def segment_cli(
                         mode=mode, hmm=hmm, pos=pos, stopwords=stopwords, dict_freq=dict_freq,
                         skip_bad_lines=skip_bad_lines, use_cache=not no_cache)
         out = OutputFormat(fmt, sep, pos)
-        seg.load()
         return segment_files(files or ["-"], seg, output=output, output_dir=output_dir, out=out,
                              encoding=encoding, jobs=jobs, allow_empty=allow_empty,
                              max_line_chars=max_line_length,

@@ -6,7 +6,6 @@
 from __future__ import annotations
 
 import json
-import signal
 import sys
 import time
 from dataclasses import dataclass, field
@@ -67,24 +66,6 @@ class SegmentStats:
     outputs: list[str] = field(default_factory=list)
 
 
-def _format_lines(seg: Segmenter, out: OutputFormat, lines: Sequence[str]) -> str:
-    fn = seg.cut_pos if out.pos else seg.cut
-    return "".join(out.line(fn(line)) for line in lines)
-
-
-_WORKER: dict = {}  # per worker process: its loaded Segmenter and output format
-
-
-def _init_worker(seg: Segmenter, out: OutputFormat) -> None:
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C and cleans up
-    _WORKER["job"] = (seg.load(), out)
-
-
-def _worker_format(lines: list[str]) -> str:
-    seg, out = _WORKER["job"]
-    return _format_lines(seg, out, lines)
-
-
 def _chunks(lines: Iterable[str], max_lines: int, max_chars: int) -> Iterator[list[str]]:
     chunk: list[str] = []
     size = 0
@@ -101,15 +82,7 @@ def _chunks(lines: Iterable[str], max_lines: int, max_chars: int) -> Iterator[li
 def segment_stream(lines: Iterable[str], seg: Segmenter, out: OutputFormat, jobs: int = 1,
                    chunk_lines: int = 2000, chunk_chars: int = 200_000) -> Iterator[str]:
     """Formatted output text for the lines, in input order, chunk by chunk."""
-    if jobs <= 1:
-        seg.load()
-        for chunk in _chunks(lines, chunk_lines, chunk_chars):
-            yield _format_lines(seg, out, chunk)
-        return
-    from .parallel import ordered_map
-
-    yield from ordered_map(_worker_format, _chunks(lines, chunk_lines, chunk_chars), jobs,
-                           initializer=_init_worker, initargs=(seg, out))
+    return seg.map_chunks(_chunks(lines, chunk_lines, chunk_chars), jobs, formatter=out.line)
 
 
 def _progress_bar(total: int | None, enabled: bool):

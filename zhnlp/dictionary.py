@@ -362,8 +362,11 @@ def _cache_path(kind: str, key: str) -> Path:
     return cache_dir() / f"{kind}-{key[:40]}.bin"
 
 
-def read_cache(path: Path, key: str):
-    """The cached object, or None when the file is absent, stale or corrupt (never trusted)."""
+def read_cache(path: Path, key: str, verify_only: bool = False):
+    """The cached object, or None when the file is absent, stale or corrupt (never trusted).
+
+    With ``verify_only``, True for a valid cache file, without decoding it.
+    """
     try:
         data = path.read_bytes()
     except OSError:
@@ -374,6 +377,8 @@ def read_cache(path: Path, key: str):
             or hashlib.sha256(data[head:]).digest() != data[len(_MAGIC) + 32: head]):
         logger.info("ignoring stale or corrupt cache %s", path)
         return None
+    if verify_only:
+        return True
     try:
         return marshal.loads(data[head:])
     except (ValueError, EOFError, TypeError):
@@ -410,6 +415,19 @@ def load_prefix_dict(spec: DictSpec, use_cache: bool = True) -> PrefixDict:
     if use_cache:
         write_cache(path, key, (pd.freq, pd.total, pd.user_tags, pd.protected, pd.shapes))
     return pd
+
+
+def ensure_cached(spec: DictSpec) -> None:
+    """Check the dictionaries and fill the cache, without keeping the result in memory.
+
+    A parent process that only hands lines to workers calls this: errors surface once,
+    before any worker starts, and each worker then loads from the cache.
+    """
+    key = spec.cache_key()
+    path = _cache_path("dict", key)
+    if not read_cache(path, key, verify_only=True):
+        pd = build_prefix_dict(spec)
+        write_cache(path, key, (pd.freq, pd.total, pd.user_tags, pd.protected, pd.shapes))
 
 
 def load_main_tags(spec: DictSpec, use_cache: bool = True) -> dict[str, str]:

@@ -7,7 +7,8 @@ jieba's own (``jieba.lcut``, ``cut_all``, ``lcut_for_search``, ``HMM=False``, ``
 from __future__ import annotations
 
 import re
-from typing import Iterable, Iterator, Sequence
+import signal
+from typing import Callable, Iterable, Iterator, Sequence
 
 from .dictionary import NUMBER_RE, DictSpec, FreqPolicy, load_main_tags, load_prefix_dict, read_word_set
 
@@ -103,6 +104,21 @@ class Segmenter:
         self._tk = tk
         return self
 
+    def check(self) -> "Segmenter":
+        """Validate the dictionaries (and fill the cache) without loading them here.
+
+        For a process that only dispatches lines to workers: it stays small, and errors in
+        dictionary files are raised here rather than inside a worker.
+        """
+        if self._tk is not None or not self.use_cache:
+            return self.load()
+        from .dictionary import ensure_cached
+
+        ensure_cached(self.spec)
+        if self.stopwords_source:
+            read_word_set(self.stopwords_source)
+        return self
+
     @property
     def tokenizer(self):
         """This segmenter's own ``jieba.Tokenizer`` (loaded)."""
@@ -172,16 +188,23 @@ class Segmenter:
         With ``jobs > 1`` the lines go in chunks to worker processes (spawn-safe); at most a
         few chunks are in flight, so memory stays flat on any input size.
         """
-        fn = self.cut_pos if self.pos else self.cut
+        for chunk in self.map_chunks(_chunks(lines, chunk_size), jobs):
+            yield from chunk
+
+    def map_chunks(self, chunks: Iterable[list[str]], jobs: int = 1,
+                   formatter: Callable[[list], str] | None = None) -> Iterator:
+        """For each chunk of lines, in order: the list of results, or with ``formatter`` the
+        concatenated formatted text (formatting in the workers keeps the parent light)."""
         if jobs <= 1:
-            for line in lines:
-                yield fn(line)
+            self.load()
+            for chunk in chunks:
+                yield _run(self, formatter, chunk)
             return
         from .parallel import ordered_map
 
-        for chunk in ordered_map(_segment_chunk, _chunks(lines, chunk_size), jobs,
-                                 initializer=_init_worker, initargs=(self,)):
-            yield from chunk
+        self.check()  # the parent only dispatches: it does not hold the dictionary
+        yield from ordered_map(_run_in_worker, chunks, jobs, initializer=_init_worker,
+                               initargs=(self, formatter))
 
 
 LATIN_RE = "[A-Za-z\uFF21-\uFF3A\uFF41-\uFF5A]+"
@@ -226,14 +249,21 @@ def _chunks(lines: Iterable[str], size: int) -> Iterator[list[str]]:
         yield chunk
 
 
-_WORKER: dict = {}  # per worker process: the Segmenter it loaded once
-
-
-def _init_worker(segmenter: Segmenter) -> None:
-    _WORKER["seg"] = segmenter.load()
-
-
-def _segment_chunk(lines: list[str]) -> list[list]:
-    seg = _WORKER["seg"]
+def _run(seg: Segmenter, formatter: Callable[[list], str] | None, lines: list[str]):
     fn = seg.cut_pos if seg.pos else seg.cut
-    return [fn(line) for line in lines]
+    if formatter is None:
+        return [fn(line) for line in lines]
+    return "".join(formatter(fn(line)) for line in lines)
+
+
+_WORKER: dict = {}  # per worker process: the Segmenter it loaded once, and the formatter
+
+
+def _init_worker(segmenter: Segmenter, formatter: Callable[[list], str] | None) -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C and cleans up
+    _WORKER["job"] = (segmenter.load(), formatter)
+
+
+def _run_in_worker(lines: list[str]):
+    seg, formatter = _WORKER["job"]
+    return _run(seg, formatter, lines)
