@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Iterator, Sequence
 
-from .errors import InputError, ZhnlpError
+from .errors import InputError, OutputError, ZhnlpError
 from .io import MAX_LINE_CHARS, atomic_output, check_output_path, read_lines
 from .segment import Segmenter
 
@@ -120,24 +120,43 @@ def segment_files(inputs: Sequence[str], seg: Segmenter, *, output: str | None =
         raise ZhnlpError("give either -o/--output or --output-dir, not both")
     if jobs < 1:
         raise ZhnlpError(f"--jobs must be at least 1, not {jobs}")
+    for i in inputs:  # fail before any work on a missing input
+        if i != "-" and not Path(i).exists():
+            raise InputError(i, "no such file")
+    created_dir = None
     if output_dir:
         if "-" in inputs:
             raise ZhnlpError("--output-dir needs input files, not stdin")
         d = Path(output_dir)
         if d.exists() and not d.is_dir():
             raise ZhnlpError(f"{d}: --output-dir is not a directory")
-        d.mkdir(parents=True, exist_ok=True)
         names = [Path(i).name for i in inputs]
         if len(set(names)) != len(names):
             raise ZhnlpError("--output-dir: two inputs have the same file name")
+        if not d.exists():
+            try:
+                d.mkdir(parents=True)
+            except OSError as exc:
+                raise OutputError(f"{d}: cannot create --output-dir: {exc.strerror}") from None
+            created_dir = d
         targets = [check_output_path(output_path_for(i, d), inputs) for i in inputs]
     elif output:
         targets = [check_output_path(output, inputs)]
     else:
         targets = []
-    for i in inputs:  # fail before any work on a missing input
-        if i != "-" and not Path(i).exists():
-            raise InputError(i, "no such file")
+    try:
+        return _segment_to_targets(inputs, targets, seg, output_dir=output_dir, out=out,
+                                   encoding=encoding, jobs=jobs, allow_empty=allow_empty,
+                                   max_line_chars=max_line_chars, progress=progress, stdout=stdout)
+    except BaseException:
+        if created_dir is not None and not any(created_dir.iterdir()):
+            created_dir.rmdir()  # a failed run leaves no new empty folder behind
+        raise
+
+
+def _segment_to_targets(inputs: list[str], targets: list[Path], seg: Segmenter, *, output_dir,
+                        out: OutputFormat, encoding: str, jobs: int, allow_empty: bool,
+                        max_line_chars: int, progress: bool, stdout) -> SegmentStats:
     stats = SegmentStats()
     t0 = time.perf_counter()
     sizes = [Path(i).stat().st_size if i != "-" else 0 for i in inputs]
@@ -169,7 +188,7 @@ def segment_files(inputs: Sequence[str], seg: Segmenter, *, output: str | None =
                     yield from counted(inp)
                     stats.files += 1
 
-            if output:
+            if targets:
                 with atomic_output(targets[0]) as f:
                     for text in segment_stream(all_lines(), seg, out, jobs):
                         f.write(text)

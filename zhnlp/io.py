@@ -23,14 +23,15 @@ MAX_LINE_CHARS = 100_000
 _CHUNK = 1 << 20
 
 
-def check_encoding(encoding: str) -> str:
+def check_encoding(encoding: str, path: str | Path = "-") -> str:
     """Canonical codec name; only ASCII-compatible encodings can be split into lines as bytes."""
     try:
         name = codecs.lookup(encoding).name
     except LookupError:
-        raise InputError(None, f"unknown encoding {encoding!r}") from None
+        raise InputError(input_name(path), f"unknown encoding {encoding!r} (--encoding)") from None
     if name.startswith(("utf-16", "utf-32")):
-        raise InputError(None, f"encoding {encoding} is not supported for corpora; convert to UTF-8")
+        raise InputError(input_name(path), f"encoding {encoding} is not supported for corpora; "
+                                           "convert to UTF-8") from None
     return name
 
 
@@ -61,7 +62,7 @@ def read_lines(path: str | Path, encoding: str = "utf-8", *, max_line_chars: int
     called with the number of bytes consumed after each chunk.
     """
     name = input_name(path)
-    enc = check_encoding(encoding)
+    enc = check_encoding(encoding, path)
     decode = codecs.getdecoder(enc)
     max_bytes = max_line_chars * 4 + 4
     f = open_binary(path)
@@ -87,12 +88,12 @@ def read_lines(path: str | Path, encoding: str = "utf-8", *, max_line_chars: int
                 pending = parts.pop()
             else:
                 pending = b""
-            if len(pending) > max_bytes:
-                raise InputError(name, f"line longer than {max_line_chars} characters "
-                                       "(raise the limit with --max-line-length)", lineno + 1)
             for raw in parts:
                 lineno += 1
                 yield _decode_line(raw.rstrip(b"\r\n"), decode, enc, name, lineno, max_line_chars)
+            if len(pending) > max_bytes:
+                raise InputError(name, f"line longer than {max_line_chars} characters "
+                                       "(raise the limit with --max-line-length)", lineno + 1)
         if pending:
             lineno += 1
             yield _decode_line(pending.rstrip(b"\r\n"), decode, enc, name, lineno, max_line_chars)

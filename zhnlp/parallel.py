@@ -1,11 +1,29 @@
 """Ordered, bounded parallel map over worker processes (works with fork, forkserver and spawn)."""
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
+import signal
+import threading
 from collections import deque
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any, Callable, Iterable, Iterator
+
+
+@contextlib.contextmanager
+def _sigint_ignored():
+    """Ignore SIGINT while worker processes start, so they inherit the ignored disposition
+    (Python keeps an ignored SIGINT at start-up) and never print a KeyboardInterrupt
+    traceback from their bootstrap; the parent handles Ctrl-C and cleans up."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def ordered_map(fn: Callable[[Any], Any], items: Iterable[Any], jobs: int, *,
@@ -24,8 +42,12 @@ def ordered_map(fn: Callable[[Any], Any], items: Iterable[Any], jobs: int, *,
                                initargs=initargs)
     pending: deque = deque()
     try:
-        for item in items:
-            pending.append(pool.submit(fn, item))
+        for n, item in enumerate(items):
+            if n < jobs:  # workers start during the first submits: they must not take Ctrl-C
+                with _sigint_ignored():
+                    pending.append(pool.submit(fn, item))
+            else:
+                pending.append(pool.submit(fn, item))
             if len(pending) >= limit:
                 yield pending.popleft().result()
         while pending:
