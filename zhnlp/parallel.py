@@ -5,25 +5,32 @@ import contextlib
 import multiprocessing
 import os
 import signal
-import threading
 from collections import deque
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any, Callable, Iterable, Iterator
 
 
 @contextlib.contextmanager
-def _sigint_ignored():
-    """Ignore SIGINT while worker processes start, so they inherit the ignored disposition
-    (Python keeps an ignored SIGINT at start-up) and never print a KeyboardInterrupt
-    traceback from their bootstrap; the parent handles Ctrl-C and cleans up."""
-    if threading.current_thread() is not threading.main_thread():
+def _sigint_blocked():
+    """Block SIGINT while worker processes start: they inherit the blocked mask (across
+    exec too, for spawn), so a Ctrl-C then cannot print a KeyboardInterrupt traceback from
+    a worker's bootstrap; the worker ignores SIGINT and unblocks it in its initializer.
+    In the parent, a Ctrl-C that came meanwhile is delivered when the block ends."""
+    if not hasattr(signal, "pthread_sigmask"):
         yield
         return
-    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
     try:
         yield
     finally:
-        signal.signal(signal.SIGINT, previous)
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+
+
+def ignore_sigint_in_worker() -> None:
+    """For worker initializers: the parent handles Ctrl-C and cleans up."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
 
 
 def ordered_map(fn: Callable[[Any], Any], items: Iterable[Any], jobs: int, *,
@@ -44,7 +51,7 @@ def ordered_map(fn: Callable[[Any], Any], items: Iterable[Any], jobs: int, *,
     try:
         for n, item in enumerate(items):
             if n < jobs:  # workers start during the first submits: they must not take Ctrl-C
-                with _sigint_ignored():
+                with _sigint_blocked():
                     pending.append(pool.submit(fn, item))
             else:
                 pending.append(pool.submit(fn, item))

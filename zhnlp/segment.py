@@ -7,7 +7,6 @@ jieba's own (``jieba.lcut``, ``cut_all``, ``lcut_for_search``, ``HMM=False``, ``
 from __future__ import annotations
 
 import re
-import signal
 from typing import Callable, Iterable, Iterator, Sequence
 
 from .dictionary import NUMBER_RE, DictSpec, FreqPolicy, load_main_tags, load_prefix_dict, read_word_set
@@ -260,7 +259,9 @@ _WORKER: dict = {}  # per worker process: the Segmenter it loaded once, and the 
 
 
 def _init_worker(segmenter: Segmenter, formatter: Callable[[list], str] | None) -> None:
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C and cleans up
+    from .parallel import ignore_sigint_in_worker
+
+    ignore_sigint_in_worker()
     _WORKER["job"] = (segmenter.load(), formatter)
 
 
