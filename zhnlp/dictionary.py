@@ -45,7 +45,7 @@ _SPACE_LINE_NO_TAG = re.compile(r"^(.*?)(?:\s+(\d+))?$")
 _HASH_ENTRY = re.compile(r"^#\S+[ ]*\t[ ]*\d+")
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f]")
 MAX_WORD_LENGTH = 200
-CACHE_FORMAT = 2
+CACHE_FORMAT = 3
 _MAGIC = b"ZHNLPDC%d" % CACHE_FORMAT
 
 
@@ -165,10 +165,13 @@ def resolve_dict_path(name_or_path: str | Path, kind: str = "lexicon") -> Path:
 
 
 def jieba_dict_path() -> Path:
-    """jieba's own main dictionary (dict.txt inside the jieba package)."""
-    import jieba
+    """jieba's own main dictionary (dict.txt inside the jieba package), found without importing jieba."""
+    import importlib.util
 
-    return Path(jieba.__file__).parent / jieba.DEFAULT_DICT_NAME
+    spec = importlib.util.find_spec("jieba")
+    if spec is None or not spec.origin:
+        raise InputError(None, "jieba is not installed")
+    return Path(spec.origin).parent / "dict.txt"
 
 
 def resolve_freq(policy: FreqPolicy) -> FreqPolicy:
@@ -234,10 +237,8 @@ class DictSpec:
 
     def cache_key(self) -> str:
         """Digest of the content of every file plus every option that changes the result."""
-        import jieba
-
         h = hashlib.sha256()
-        h.update(f"{CACHE_FORMAT}|{jieba.__version__}|{self.freq_policy}|{self.skip_bad_lines}|"
+        h.update(f"{CACHE_FORMAT}|{self.freq_policy}|{self.skip_bad_lines}|"
                  f"{self.encoding}|{self.main_count}|{SUGGEST_MARGIN}|{self.main_dict is None}".encode())
         for path in [self.main_path(), *self.user_paths()]:
             h.update(b"|" + hashlib.sha256(_read_bytes(path)).digest())
@@ -413,8 +414,16 @@ def load_prefix_dict(spec: DictSpec, use_cache: bool = True) -> PrefixDict:
             return PrefixDict(*cached)
     pd = build_prefix_dict(spec)
     if use_cache:
-        write_cache(path, key, (pd.freq, pd.total, pd.user_tags, pd.protected, pd.shapes))
+        write_cache(path, key, _cache_payload(pd))
     return pd
+
+
+def _cache_payload(pd: PrefixDict) -> tuple:
+    """What the cache stores. Equal counts share one int object, which marshal writes once
+    and loads once: about 10 MB less per process for jieba's dictionary."""
+    shared: dict[int, int] = {}
+    freq = {w: shared.setdefault(f, f) for w, f in pd.freq.items()}
+    return (freq, pd.total, pd.user_tags, pd.protected, pd.shapes)
 
 
 def ensure_cached(spec: DictSpec) -> None:
@@ -426,8 +435,7 @@ def ensure_cached(spec: DictSpec) -> None:
     key = spec.cache_key()
     path = _cache_path("dict", key)
     if not read_cache(path, key, verify_only=True):
-        pd = build_prefix_dict(spec)
-        write_cache(path, key, (pd.freq, pd.total, pd.user_tags, pd.protected, pd.shapes))
+        write_cache(path, key, _cache_payload(build_prefix_dict(spec)))
 
 
 def load_main_tags(spec: DictSpec, use_cache: bool = True) -> dict[str, str]:
