@@ -241,8 +241,25 @@ class DictSpec:
         h.update(f"{CACHE_FORMAT}|{self.freq_policy}|{self.skip_bad_lines}|"
                  f"{self.encoding}|{self.main_count}|{SUGGEST_MARGIN}|{self.main_dict is None}".encode())
         for path in [self.main_path(), *self.user_paths()]:
-            h.update(b"|" + hashlib.sha256(_read_bytes(path)).digest())
+            h.update(b"|" + _file_digest(path))
         return h.hexdigest()
+
+
+def _file_digest(path: Path, skip: int = 0) -> bytes:
+    """SHA-256 of a file's content from byte ``skip`` on, read in chunks (flat memory)."""
+    if path.is_dir():
+        raise InputError(path, "is a directory, not a dictionary file")
+    h = hashlib.sha256()
+    try:
+        with open(path, "rb") as f:
+            f.seek(skip)
+            for block in iter(lambda: f.read(1 << 20), b""):
+                h.update(block)
+    except FileNotFoundError:
+        raise InputError(path, "no such dictionary file") from None
+    except OSError as exc:
+        raise InputError(path, f"cannot read: {exc.strerror}") from None
+    return h.digest()
 
 
 def _jieba_main(path: Path) -> tuple[dict[str, int], int, dict[str, str]]:
@@ -366,20 +383,28 @@ def _cache_path(kind: str, key: str) -> Path:
 def read_cache(path: Path, key: str, verify_only: bool = False):
     """The cached object, or None when the file is absent, stale or corrupt (never trusted).
 
-    With ``verify_only``, True for a valid cache file, without decoding it.
+    With ``verify_only``, True for a valid cache file, checked without loading it whole.
     """
+    head = len(_MAGIC) + 64
+    if verify_only:
+        try:
+            with open(path, "rb") as f:
+                header = f.read(head)
+            ok = (len(header) == head and header[: len(_MAGIC)] == _MAGIC
+                  and header[len(_MAGIC): len(_MAGIC) + 32] == bytes.fromhex(key)[:32]
+                  and _file_digest(path, skip=head) == header[len(_MAGIC) + 32:])
+        except (OSError, InputError):
+            return None
+        return True if ok else None
     try:
         data = path.read_bytes()
     except OSError:
         return None
-    head = len(_MAGIC) + 64
     if (len(data) < head or data[: len(_MAGIC)] != _MAGIC
             or data[len(_MAGIC): len(_MAGIC) + 32] != bytes.fromhex(key)[:32]
             or hashlib.sha256(data[head:]).digest() != data[len(_MAGIC) + 32: head]):
         logger.info("ignoring stale or corrupt cache %s", path)
         return None
-    if verify_only:
-        return True
     try:
         return marshal.loads(data[head:])
     except (ValueError, EOFError, TypeError):

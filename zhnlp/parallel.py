@@ -40,9 +40,11 @@ def ordered_map(fn: Callable[[Any], Any], items: Iterable[Any], jobs: int, *,
 
     Unlike ``Pool.imap`` (whose feeder thread reads the whole input), at most ``in_flight``
     items (default ``2 * jobs + 2``) are submitted at once, so memory does not grow with the
-    input. ``start_method`` defaults to $ZHNLP_START_METHOD, else the platform's default.
+    input. ``start_method`` defaults to $ZHNLP_START_METHOD, else ``spawn`` on every
+    platform: workers then hold only what they import (not a copy of the parent), which
+    keeps the memory of the whole process tree low, and behave the same everywhere.
     """
-    method = start_method or os.environ.get("ZHNLP_START_METHOD") or None
+    method = start_method or os.environ.get("ZHNLP_START_METHOD") or "spawn"
     ctx = multiprocessing.get_context(method)
     limit = in_flight or 2 * jobs + 2
     pool = ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=initializer,
