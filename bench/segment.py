@@ -17,7 +17,7 @@ next to the raw measurements, then a summary table: target, measured, required, 
 
 Usage::
 
-    python bench/segment.py                 # full run (about 10-15 minutes on 2 cores)
+    python bench/segment.py                 # full run (20-30 minutes on 2 cores; --skip-rss: ~7)
     python bench/segment.py --quick         # smoke run with small sizes
     python bench/segment.py --skip-rss --json results.json
 
@@ -110,40 +110,68 @@ def _proc_kb(path: str, key: str) -> int:
     return 0
 
 
-class Run:
-    """One finished subprocess: wall seconds, exit code, peak RSS figures (KiB), stderr."""
+def _busy_cpu_s() -> float:
+    """CPU seconds the whole machine has spent busy (all cores, /proc/stat), or NaN."""
+    try:
+        with open("/proc/stat") as f:
+            v = [int(x) for x in f.readline().split()[1:]]
+        # user nice system idle iowait irq softirq steal: busy = all but idle and iowait
+        return (sum(v[:8]) - v[3] - v[4]) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return float("nan")
 
-    def __init__(self, cmd, wall, rc, maxrss_kb, tree_rss_kb=0, tree_pss_kb=0, max_procs=0, stderr=""):
+
+class Run:
+    """One finished subprocess: wall and CPU seconds, exit code, peak RSS figures (KiB), stderr.
+
+    ``cpu`` is the user+system time of the process and its reaped descendants (workers);
+    ``other_cpu`` the CPU seconds the rest of the machine used meanwhile (noise indicator).
+    """
+
+    def __init__(self, cmd, wall, rc, maxrss_kb, tree_rss_kb=0, tree_pss_kb=0, max_procs=0, stderr="",
+                 cpu=0.0, other_cpu=float("nan")):
         self.cmd, self.wall, self.rc, self.maxrss_kb = cmd, wall, rc, maxrss_kb
         self.tree_rss_kb, self.tree_pss_kb, self.max_procs, self.stderr = tree_rss_kb, tree_pss_kb, max_procs, stderr
+        self.cpu, self.other_cpu = cpu, other_cpu
 
 
 def run(cmd: list[str], env: dict, *, stdout=None, poll: bool = False, interval: float = 0.05,
-        check: bool = True) -> Run:
-    """Run a command, timing the whole process; ``poll`` samples the tree's RSS and PSS."""
+        pss_every: int = 20, check: bool = True) -> Run:
+    """Run a command, timing the whole process.
+
+    ``poll`` samples the summed VmRSS of the process tree every ``interval`` seconds, and
+    its summed PSS (shared pages counted once) every ``pss_every`` samples.
+    """
     with tempfile.TemporaryFile() as err:
         out = stdout if stdout is not None else subprocess.DEVNULL
+        busy0 = _busy_cpu_s()
         t0 = time.perf_counter()
         p = subprocess.Popen(cmd, env=env, stdout=out, stderr=err)
         peak_rss = peak_pss = procs = 0
         if poll:
+            samples = 0
             while True:
                 pid, status, ru = os.wait4(p.pid, os.WNOHANG)
                 if pid:
                     break
                 pids = _tree(p.pid)
                 rss = sum(_proc_kb(f"/proc/{q}/status", "VmRSS:") for q in pids)
-                pss = sum(_proc_kb(f"/proc/{q}/smaps_rollup", "Pss:") for q in pids)
-                peak_rss, peak_pss, procs = max(peak_rss, rss), max(peak_pss, pss), max(procs, len(pids))
+                peak_rss, procs = max(peak_rss, rss), max(procs, len(pids))
+                if samples % pss_every == 0:  # smaps_rollup costs ~10 ms a read: sample it less often
+                    pss = sum(_proc_kb(f"/proc/{q}/smaps_rollup", "Pss:") for q in pids)
+                    peak_pss = max(peak_pss, pss)
+                samples += 1
                 time.sleep(interval)
         else:
             _, status, ru = os.wait4(p.pid, 0)
         wall = time.perf_counter() - t0
+        busy = _busy_cpu_s() - busy0
         p.returncode = os.waitstatus_to_exitcode(status)
         err.seek(0)
         stderr = err.read().decode("utf-8", "replace")
     # ru_maxrss of a reaped child covers it and its reaped descendants: the largest single process.
-    r = Run(cmd, wall, p.returncode, ru.ru_maxrss, peak_rss, peak_pss, procs, stderr)
+    cpu = ru.ru_utime + ru.ru_stime
+    r = Run(cmd, wall, p.returncode, ru.ru_maxrss, peak_rss, peak_pss, procs, stderr, cpu, busy - cpu)
     if check and r.rc != 0:
         raise RuntimeError(f"command failed (exit {r.rc}): {' '.join(map(str, cmd))}\n{stderr[-2000:]}")
     return r
@@ -155,6 +183,27 @@ def zhnlp_cmd() -> list[str]:
         return [str(exe)]
     found = shutil.which("zhnlp")
     return [found] if found else [sys.executable, "-m", "zhnlp"]
+
+
+def source_state() -> dict:
+    """What zhnlp code is measured: git HEAD, and a digest of zhnlp/*.py as they are on disk."""
+    import hashlib
+
+    h = hashlib.sha256()
+    for p in sorted((ROOT / "zhnlp").rglob("*.py")):
+        h.update(str(p.relative_to(ROOT)).encode() + b"\0" + p.read_bytes() + b"\0")
+    state = {"zhnlp_sha256": h.hexdigest()[:16], "git_head": None, "zhnlp_dirty": None}
+    try:
+        head = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"],
+                              capture_output=True, text=True, timeout=10)
+        dirty = subprocess.run(["git", "-C", str(ROOT), "status", "--porcelain", "--", "zhnlp"],
+                               capture_output=True, text=True, timeout=10)
+        if head.returncode == 0:
+            state["git_head"] = head.stdout.strip()
+            state["zhnlp_dirty"] = bool(dirty.stdout.strip())
+    except (OSError, subprocess.SubprocessError):
+        pass
+    return state
 
 
 def median(xs):
@@ -294,32 +343,61 @@ def target_throughput(ctx: dict) -> dict:
     run([sys.executable, str(loop), str(warm_in), str(tmp / "warm.loop")], env)
     run(zh + ["segment", str(warm_in), "-o", str(tmp / "warm.zh"), "-q"], env)
     outs = {"loop": tmp / "out.loop.txt", "j1": tmp / "out.j1.txt", "j2": tmp / "out.j2.txt"}
-    runs = {
-        "loop": run([sys.executable, str(loop), str(text), str(outs["loop"])], env),
-        "j1": run(zh + ["segment", str(text), "-o", str(outs["j1"]), "-j", "1", "-q"], env),
-        "j2": run(zh + ["segment", str(text), "-o", str(outs["j2"]), "-j", "2", "-q"], env),
-    }
-    cmp = compare_files([outs["loop"], outs["j1"], outs["j2"]])
-    res = {"input_mb": mb, "input_lines": info["lines"], "seconds": {}, "mb_per_s": {}, "maxrss_mb": {}}
-    for k, r in runs.items():
-        res["seconds"][k] = r.wall
-        res["mb_per_s"][k] = mb / r.wall
-        res["maxrss_mb"][k] = r.maxrss_kb / 1024
-        print(f"  {k:5} {r.wall:8.2f} s  {mb / r.wall:6.2f} MB/s  (max RSS of one process {r.maxrss_kb / 1024:.0f} MB)")
-    res["ratio_j2_loop"] = runs["loop"].wall / runs["j2"].wall
-    res["ratio_j1_loop"] = runs["loop"].wall / runs["j1"].wall
+    cmds = {"loop": [sys.executable, str(loop), str(text), str(outs["loop"])],
+            "j1": zh + ["segment", str(text), "-o", str(outs["j1"]), "-j", "1", "-q"],
+            "j2": zh + ["segment", str(text), "-o", str(outs["j2"]), "-j", "2", "-q"]}
+    rounds = max(1, ctx["repeat"])
+    res = {"input_mb": mb, "input_lines": info["lines"], "rounds": rounds, "seconds": {}, "mb_per_s": {},
+           "maxrss_mb": {}, "cpu_s": {}, "other_cpu_s": {}}
+    for k in cmds:
+        for key in ("seconds", "maxrss_mb", "cpu_s", "other_cpu_s"):
+            res[key][k] = []
+    cmp = None
+    busy = 0.0
+    # The three commands run one after the other, round after round (interleaved), so that a
+    # change in machine load hits all of them alike; the ratios use the median wall times.
+    for i in range(rounds):
+        for k, cmd in cmds.items():
+            r = run(cmd, env)
+            res["seconds"][k].append(r.wall)
+            res["maxrss_mb"][k].append(r.maxrss_kb / 1024)
+            res["cpu_s"][k].append(r.cpu)
+            res["other_cpu_s"][k].append(r.other_cpu)
+            busy = max(busy, r.other_cpu / r.wall)
+            tag = f"round {i + 1} " if rounds > 1 else ""
+            print(f"  {tag}{k:5} {r.wall:8.2f} s wall  {mb / r.wall:6.2f} MB/s  {r.cpu:8.2f} s CPU (all its "
+                  f"processes)  max RSS of one process {r.maxrss_kb / 1024:.0f} MB; other processes on the "
+                  f"machine used {r.other_cpu:.1f} CPU-s meanwhile")
+        if cmp is None:
+            cmp = compare_files([outs["loop"], outs["j1"], outs["j2"]])
+        for p in outs.values():
+            p.unlink()
+    wall = {k: median(v) for k, v in res["seconds"].items()}
+    cpu = {k: median(v) for k, v in res["cpu_s"].items()}
+    res["median_seconds"], res["median_cpu_s"] = wall, cpu
+    res["mb_per_s"] = {k: mb / w for k, w in wall.items()}
+    res["ratio_j2_loop"] = wall["loop"] / wall["j2"]
+    res["ratio_j1_loop"] = wall["loop"] / wall["j1"]
     res["identical"] = cmp["identical"]
     res["compare"] = cmp
+    res["max_other_cores_busy"] = busy
+    if rounds > 1:
+        print("  medians: " + ", ".join(f"{k} {wall[k]:.2f} s ({mb / wall[k]:.2f} MB/s, {cpu[k]:.2f} s CPU)"
+                                        for k in cmds))
     print(f"  ratio j2/loop = {res['ratio_j2_loop']:.3f}  (target >= 1.85)")
     print(f"  ratio j1/loop = {res['ratio_j1_loop']:.3f}  (target >= 0.95)")
+    if cpu["loop"] > 0:
+        print(f"  CPU time relative to the loop: j1 {cpu['j1'] / cpu['loop']:.3f}x, j2 {cpu['j2'] / cpu['loop']:.3f}x "
+              "(wall-time ratios above are the targets)")
+    if busy > 0.2:
+        print(f"  WARNING: other processes kept up to {busy:.2f} of the {os.cpu_count()} cores busy during a timed "
+              "run: wall-time ratios (j2 most of all) are understated; compare the CPU times")
     print(f"  identical: {'yes' if cmp['identical'] else 'no'}  (sizes {cmp['sizes']})")
     if not cmp["identical"] and cmp["first_difference"]:
         d = cmp["first_difference"]
         print(f"  {cmp['differing_lines']} differing lines; first at line {d['line']}:")
         for k, t in zip(outs, d["texts"]):
             print(f"    {k:5} {t[:200]}")
-    for p in outs.values():
-        p.unlink()
     ctx["text_file"] = text
     if ctx["quick"]:
         print("  (--quick: input too small for the ratios to mean much; start-up dominates)")
@@ -431,13 +509,14 @@ def target_rss(ctx: dict) -> dict:
         big.unlink()
         if out.exists():
             out.unlink()
-    res = {"input_mb": mb, "seconds": r.wall, "mb_per_s": mb / r.wall,
+    res = {"input_mb": mb, "seconds": r.wall, "mb_per_s": mb / r.wall, "cpu_s": r.cpu, "other_cpu_s": r.other_cpu,
            "tree_rss_peak_mb": r.tree_rss_kb / 1024, "tree_pss_peak_mb": r.tree_pss_kb / 1024,
            "largest_process_maxrss_mb": r.maxrss_kb / 1024, "max_processes": r.max_procs}
-    print(f"  {r.wall:.1f} s, {mb / r.wall:.2f} MB/s, up to {r.max_procs} processes")
+    print(f"  {r.wall:.1f} s wall, {mb / r.wall:.2f} MB/s, {r.cpu:.1f} s CPU, up to {r.max_procs} processes; "
+          f"other processes on the machine used {r.other_cpu:.1f} CPU-s meanwhile")
     print(f"  peak RSS of the process tree (sum, polled every 0.05 s) = {res['tree_rss_peak_mb']:.1f} MB "
           f"(target <= 300)")
-    print(f"  peak PSS of the tree (shared pages counted once) = {res['tree_pss_peak_mb']:.1f} MB; "
+    print(f"  peak PSS of the tree (shared pages counted once; sampled every 1 s) = {res['tree_pss_peak_mb']:.1f} MB; "
           f"largest single process (getrusage ru_maxrss) = {res['largest_process_maxrss_mb']:.1f} MB")
     return res
 
@@ -550,6 +629,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--mb", type=float, default=None, help="throughput input size in MB (default 20; --quick 2)")
     ap.add_argument("--rss-mb", type=float, default=None, help="peak-RSS input size in MB (default 500; --quick 50)")
     ap.add_argument("--skip-rss", action="store_true", help="skip the long peak-RSS measurement")
+    ap.add_argument("--repeat", type=int, default=None,
+                    help="throughput rounds (loop, -j 1, -j 2 interleaved; ratios of medians); default 3, --quick 1")
     ap.add_argument("--json", type=Path, default=None, help="write all results to this JSON file")
     ap.add_argument("--only", default=None,
                     help="comma-separated subset of throughput,startup,help,rss,quality (default: all)")
@@ -579,6 +660,7 @@ def main(argv: list[str] | None = None) -> int:
         ctx = {"tmp": tmp, "env": env, "zhnlp": zhnlp_cmd(), "data": data, "quick": args.quick,
                "mb": args.mb if args.mb is not None else (2 if args.quick else 20),
                "rss_mb": args.rss_mb if args.rss_mb is not None else (50 if args.quick else 500),
+               "repeat": args.repeat if args.repeat is not None else (1 if args.quick else 3),
                "startup_reps": 2 if args.quick else 5, "help_reps": 5 if args.quick else 10,
                "sources": sources, "all_lines": [l for v in sources.values() for l in v]}
         try:
@@ -588,11 +670,14 @@ def main(argv: list[str] | None = None) -> int:
             jieba_version = "not importable"
         meta = {"python": sys.version.split()[0], "executable": sys.executable, "zhnlp": " ".join(ctx["zhnlp"]),
                 "jieba": jieba_version, "cpus": os.cpu_count(), "platform": platform.platform(),
-                "data": str(data), "quick": args.quick, "mb": ctx["mb"], "rss_mb": ctx["rss_mb"],
+                "data": str(data), "quick": args.quick, "mb": ctx["mb"], "rss_mb": ctx["rss_mb"], "repeat": ctx["repeat"],
                 "corpus_lines": {k: len(v) for k, v in sources.items()},
-                "started": time.strftime("%Y-%m-%d %H:%M:%S")}
+                "started": time.strftime("%Y-%m-%d %H:%M:%S"), "source": source_state()}
         print(f"zhnlp segmentation benchmark  ({meta['started']}; python {meta['python']}, jieba {jieba_version}, "
               f"{meta['cpus']} CPUs; {'quick' if args.quick else 'full'} run)")
+        src = meta["source"]
+        print(f"code: git HEAD {src['git_head']}{' + uncommitted changes in zhnlp/' if src['zhnlp_dirty'] else ''}, "
+              f"zhnlp/*.py digest {src['zhnlp_sha256']}")
         print(f"zhnlp: {meta['zhnlp']}; data: {data}; real lines: "
               + ", ".join(f"{k} {n}" for k, n in meta["corpus_lines"].items()))
         results: dict = {}
@@ -605,7 +690,7 @@ def main(argv: list[str] | None = None) -> int:
         for key, title, fn in steps:
             if key not in only:
                 continue
-            print(f"\n{title}")
+            print(f"\n{title}  [load average before: {os.getloadavg()[0]:.2f}]")
             if key == "rss" and args.skip_rss:
                 print("  skipped (--skip-rss)")
                 results[key] = {"skipped": True}
@@ -618,11 +703,16 @@ def main(argv: list[str] | None = None) -> int:
                 traceback.print_exc()
                 results[key] = {"error": f"{type(exc).__name__}: {exc}"}
                 print(f"  ERROR: {type(exc).__name__}: {str(exc)[:500]}")
-            print(f"  ({time.perf_counter() - t0:.0f} s)")
+            print(f"  ({time.perf_counter() - t0:.0f} s; load average after: {os.getloadavg()[0]:.2f})")
         rows = summary_rows(results)
         print("\nSummary")
         print_summary(rows)
         meta["finished"] = time.strftime("%Y-%m-%d %H:%M:%S")
+        meta["source_at_end"] = source_state()
+        if meta["source_at_end"]["zhnlp_sha256"] != src["zhnlp_sha256"]:
+            print(f"\nWARNING: zhnlp/*.py changed during the run (digest {src['zhnlp_sha256']} -> "
+                  f"{meta['source_at_end']['zhnlp_sha256']}, HEAD {src['git_head']} -> "
+                  f"{meta['source_at_end']['git_head']}): the runs measured different code.")
         if args.json:
             args.json.write_text(json.dumps({"meta": meta, "results": results, "summary": rows},
                                             ensure_ascii=False, indent=2, default=str), encoding="utf-8")
