@@ -80,7 +80,7 @@ def _chunks(lines: Iterable[str], max_lines: int, max_chars: int) -> Iterator[li
 
 
 def segment_stream(lines: Iterable[str], seg: Segmenter, out: OutputFormat, jobs: int = 1,
-                   chunk_lines: int = 2000, chunk_chars: int = 200_000) -> Iterator[str]:
+                   chunk_lines: int = 1000, chunk_chars: int = 100_000) -> Iterator[str]:
     """Formatted output text for the lines, in input order, chunk by chunk."""
     return seg.map_chunks(_chunks(lines, chunk_lines, chunk_chars), jobs, formatter=out.line)
 

@@ -39,14 +39,14 @@ def ordered_map(fn: Callable[[Any], Any], items: Iterable[Any], jobs: int, *,
     """Yield ``fn(item)`` for each item, in input order, computed by ``jobs`` processes.
 
     Unlike ``Pool.imap`` (whose feeder thread reads the whole input), at most ``in_flight``
-    items (default ``2 * jobs + 2``) are submitted at once, so memory does not grow with the
+    items (default ``jobs + 2``) are submitted at once, so memory does not grow with the
     input. ``start_method`` defaults to $ZHNLP_START_METHOD, else ``spawn`` on every
     platform: workers then hold only what they import (not a copy of the parent), which
     keeps the memory of the whole process tree low, and behave the same everywhere.
     """
     method = start_method or os.environ.get("ZHNLP_START_METHOD") or "spawn"
     ctx = multiprocessing.get_context(method)
-    limit = in_flight or 2 * jobs + 2
+    limit = in_flight or jobs + 2
     pool = ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=initializer,
                                initargs=initargs)
     pending: deque = deque()

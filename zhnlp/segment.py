@@ -59,6 +59,7 @@ class Segmenter:
         self.use_cache = use_cache
         self._tk = None
         self._pos_tk = None
+        self._user_tags: dict[str, str] = {}
         self._protect: re.Pattern | None = None
         self._protect_tags: dict[str, str] = {}
         self._stop: frozenset[str] = frozenset()
@@ -66,7 +67,8 @@ class Segmenter:
     # Segmenters travel to worker processes as their options; each worker loads once.
     def __getstate__(self) -> dict:
         state = self.__dict__.copy()
-        state.update(_tk=None, _pos_tk=None, _protect=None, _protect_tags={}, _stop=frozenset())
+        state.update(_tk=None, _pos_tk=None, _protect=None, _protect_tags={}, _stop=frozenset(),
+                     _user_tags={})
         return state
 
     def __repr__(self) -> str:
@@ -86,22 +88,27 @@ class Segmenter:
         patterns = [trie_regex(list(w) for w in pd.protected)] if pd.protected else []
         self._protect_tags = dict(pd.protected)
         if self.number_shapes:
-            shapes = [["D" if ch == "D" else ch for ch in s] for s in pd.shapes] + [["D"]]
+            shapes = [list(shape) for shape in pd.shapes] + [["D"]]
             patterns.append(trie_regex(shapes, {"D": f"(?:{NUMBER_RE})"}))
             patterns.append(LATIN_RE)
         self._protect = re.compile("|".join(patterns)) if patterns else None
+        self._user_tags = pd.user_tags
+        self._tk = tk
         if self.pos:
-            from jieba.posseg import POSTokenizer
-
-            ptk = POSTokenizer.__new__(POSTokenizer)  # skip its slow re-read of dict.txt
-            ptk.tokenizer = tk
-            ptk.word_tag_tab = load_main_tags(self.spec, use_cache=self.use_cache)
-            ptk.word_tag_tab.update(pd.user_tags)
-            self._pos_tk = ptk
+            self._load_pos()
         if self.stopwords_source:
             self._stop = frozenset(read_word_set(self.stopwords_source))
-        self._tk = tk
         return self
+
+    def _load_pos(self) -> None:
+        """jieba's POS tokenizer over this segmenter's own tokenizer and tag table."""
+        from jieba.posseg import POSTokenizer
+
+        ptk = POSTokenizer.__new__(POSTokenizer)  # skip its slow re-read of dict.txt
+        ptk.tokenizer = self._tk
+        ptk.word_tag_tab = load_main_tags(self.spec, use_cache=self.use_cache)
+        ptk.word_tag_tab.update(self._user_tags)
+        self._pos_tk = ptk
 
     def check(self) -> "Segmenter":
         """Validate the dictionaries (and fill the cache) without loading them here.
@@ -164,9 +171,7 @@ class Segmenter:
         if self._tk is None:
             self.load()
         if self._pos_tk is None:
-            self.pos = True
-            self._tk = None
-            self.load()
+            self._load_pos()
         ptk = self._pos_tk
         if self._protect is None:
             pairs = [(p.word, p.flag) for p in ptk.lcut(text, self.hmm)]
