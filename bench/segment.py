@@ -503,6 +503,9 @@ def target_rss(ctx: dict) -> dict:
             size += len(chunk)
     mb = big.stat().st_size / MB
     print(f"  input: {big.name}, {mb:.1f} MB ({src.name} repeated)")
+    one = tmp / "one-line.txt"  # fill the dictionary cache first, as any earlier run has
+    one.write_text("我爱北京天安门\n", encoding="utf-8")
+    run(zh + ["segment", str(one), "-q"], env)
     try:
         r = run(zh + ["segment", str(big), "-o", str(out), "-j", "2", "-q"], env, poll=True)
     finally:

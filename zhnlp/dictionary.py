@@ -451,16 +451,26 @@ def _cache_payload(pd: PrefixDict) -> tuple:
     return (freq, pd.total, pd.user_tags, pd.protected, pd.shapes)
 
 
-def ensure_cached(spec: DictSpec) -> None:
+def ensure_cached(spec: DictSpec, in_child: bool = True) -> None:
     """Check the dictionaries and fill the cache, without keeping the result in memory.
 
     A parent process that only hands lines to workers calls this: errors surface once,
-    before any worker starts, and each worker then loads from the cache.
+    before any worker starts, and each worker then loads from the cache. A cache that must
+    be built is built in a child process (``in_child``), so the parent stays small.
     """
     key = spec.cache_key()
     path = _cache_path("dict", key)
-    if not read_cache(path, key, verify_only=True):
-        write_cache(path, key, _cache_payload(build_prefix_dict(spec)))
+    if read_cache(path, key, verify_only=True):
+        return
+    if in_child:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
+            pool.submit(ensure_cached, spec, False).result()
+        if read_cache(path, key, verify_only=True):
+            return  # else the cache folder is not writable: build here
+    write_cache(path, key, _cache_payload(build_prefix_dict(spec)))
 
 
 def load_main_tags(spec: DictSpec, use_cache: bool = True) -> dict[str, str]:

@@ -24,6 +24,9 @@ class InputError(ZhnlpError):
             msg += f": {shown!r}"
         super().__init__(msg)
 
+    def __reduce__(self):  # picklable, so errors raised in worker processes reach the parent
+        return (type(self), (self.path, self.problem, self.line, self.text))
+
 
 class DictionaryFormatError(InputError):
     """A malformed line in a dictionary or lexicon file."""
