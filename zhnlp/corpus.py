@@ -14,7 +14,7 @@ from typing import Iterable, Iterator, Sequence
 
 from .errors import InputError, OutputError, ZhnlpError
 from .io import MAX_LINE_CHARS, atomic_output, check_output_path, read_lines
-from .segment import Segmenter
+from .segment import Segmenter, chunk_lines
 
 FORMATS = ("text", "jsonl", "conll")
 
@@ -66,27 +66,14 @@ class SegmentStats:
     outputs: list[str] = field(default_factory=list)
 
 
-def _chunks(lines: Iterable[str], max_lines: int, max_chars: int) -> Iterator[list[str]]:
-    chunk: list[str] = []
-    size = 0
-    for line in lines:
-        chunk.append(line)
-        size += len(line)
-        if len(chunk) >= max_lines or size >= max_chars:
-            yield chunk
-            chunk, size = [], 0
-    if chunk:
-        yield chunk
-
-
 def segment_stream(lines: Iterable[str], seg: Segmenter, out: OutputFormat, jobs: int = 1,
-                   chunk_lines: int = 1000, chunk_chars: int = 100_000) -> Iterator[str]:
+                   max_lines: int = 1000, max_chars: int = 100_000) -> Iterator[str]:
     """Formatted output text for the lines, in input order, chunk by chunk."""
-    return seg.map_chunks(_chunks(lines, chunk_lines, chunk_chars), jobs, formatter=out.line)
+    return seg.map_chunks(chunk_lines(lines, max_lines, max_chars), jobs, formatter=out.line)
 
 
 def _progress_bar(total: int | None, enabled: bool):
-    """A rich progress bar on stderr (only when enabled), as a context manager + advance fn."""
+    """A rich progress bar on stderr when enabled, else a null context (yielding None)."""
     import contextlib
 
     if not enabled:

@@ -139,15 +139,21 @@ def read_lexicon(path: str | Path, *, skip_bad_lines: bool = False,
     return entries
 
 
-def _read_bytes(path: Path) -> bytes:
+def _open_dict(path: Path):
+    """Open a dictionary file for reading bytes; a missing file or a folder is an InputError."""
     if path.is_dir():
         raise InputError(path, "is a directory, not a dictionary file")
     try:
-        return path.read_bytes()
+        return open(path, "rb")
     except FileNotFoundError:
         raise InputError(path, "no such dictionary file") from None
     except OSError as exc:
         raise InputError(path, f"cannot read: {exc.strerror}") from None
+
+
+def _read_bytes(path: Path) -> bytes:
+    with _open_dict(path) as f:
+        return f.read()
 
 
 def resolve_dict_path(name_or_path: str | Path, kind: str = "lexicon") -> Path:
@@ -247,18 +253,11 @@ class DictSpec:
 
 def _file_digest(path: Path, skip: int = 0) -> bytes:
     """SHA-256 of a file's content from byte ``skip`` on, read in chunks (flat memory)."""
-    if path.is_dir():
-        raise InputError(path, "is a directory, not a dictionary file")
     h = hashlib.sha256()
-    try:
-        with open(path, "rb") as f:
-            f.seek(skip)
-            for block in iter(lambda: f.read(1 << 20), b""):
-                h.update(block)
-    except FileNotFoundError:
-        raise InputError(path, "no such dictionary file") from None
-    except OSError as exc:
-        raise InputError(path, f"cannot read: {exc.strerror}") from None
+    with _open_dict(path) as f:
+        f.seek(skip)
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
     return h.digest()
 
 
@@ -476,7 +475,7 @@ def ensure_cached(spec: DictSpec, in_child: bool = True) -> None:
 def load_main_tags(spec: DictSpec, use_cache: bool = True) -> dict[str, str]:
     """POS tags of the main dictionary (for POS tagging), cached like the prefix dictionary."""
     path_main = spec.main_path()
-    key = hashlib.sha256(f"tags|{CACHE_FORMAT}|".encode() + hashlib.sha256(_read_bytes(path_main)).digest()).hexdigest()
+    key = hashlib.sha256(f"tags|{CACHE_FORMAT}|".encode() + _file_digest(path_main)).hexdigest()
     path = _cache_path("tags", key)
     if use_cache:
         cached = read_cache(path, key)

@@ -192,7 +192,7 @@ class Segmenter:
         With ``jobs > 1`` the lines go in chunks to worker processes (spawn-safe); at most a
         few chunks are in flight, so memory stays flat on any input size.
         """
-        for chunk in self.map_chunks(_chunks(lines, chunk_size), jobs):
+        for chunk in self.map_chunks(chunk_lines(lines, chunk_size), jobs):
             yield from chunk
 
     def map_chunks(self, chunks: Iterable[list[str]], jobs: int = 1,
@@ -242,13 +242,16 @@ def trie_regex(sequences: Iterable[Sequence[str]], special: dict[str, str] | Non
     return emit(root)
 
 
-def _chunks(lines: Iterable[str], size: int) -> Iterator[list[str]]:
+def chunk_lines(lines: Iterable[str], max_lines: int, max_chars: int | None = None) -> Iterator[list[str]]:
+    """Group lines into lists of at most ``max_lines`` lines (and about ``max_chars`` characters)."""
     chunk: list[str] = []
+    size = 0
     for line in lines:
         chunk.append(line)
-        if len(chunk) >= size:
+        size += len(line)
+        if len(chunk) >= max_lines or (max_chars is not None and size >= max_chars):
             yield chunk
-            chunk = []
+            chunk, size = [], 0
     if chunk:
         yield chunk
 
