@@ -1,70 +1,13 @@
-"""The ``zhnlp`` command line: one Typer app whose commands parse options, call the library, print.
-
-Heavy libraries (torch, gensim, pandas) are imported only inside the commands that need them.
-Errors a user can fix print one line (``zhnlp: error: FILE:LINE: problem``) and exit 1;
-``zhnlp --debug ...`` shows the traceback instead.
-"""
+"""``zhnlp segment``, ``zhnlp eval-seg`` and ``zhnlp dicts``: thin wrappers over segment/corpus/metrics."""
 from __future__ import annotations
 
 import json
-import os
-import signal
 import sys
-from pathlib import Path
 from typing import List, Optional
 
 import typer
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
-                  rich_markup_mode=None, context_settings={"help_option_names": ["-h", "--help"]},
-                  help="Chinese NLP preprocessing and tagging: segment, featurize, batch, model.")
-
-_STATE = {"debug": False}
-
-
-def _fail(message: str, code: int = 1) -> None:
-    typer.echo(f"zhnlp: error: {message}", err=True)
-    raise typer.Exit(code)
-
-
-def _run(fn, *args, **kwargs):
-    """Call a library function; turn known failures into one line and an exit code."""
-    from .errors import ZhnlpError
-
-    if _STATE["debug"]:
-        return fn(*args, **kwargs)
-    try:
-        return fn(*args, **kwargs)
-    except ZhnlpError as exc:
-        _fail(str(exc))
-    except KeyboardInterrupt:
-        _fail("interrupted; no partial output was kept", 130)
-    except BrokenPipeError:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-        raise typer.Exit(141)
-    except MemoryError:
-        _fail("out of memory")
-    except OSError as exc:
-        where = f"{exc.filename}: " if exc.filename else ""
-        _fail(f"{where}{exc.strerror or exc}")
-    except ValueError as exc:
-        _fail(str(exc))
-
-
-@app.callback(invoke_without_command=True)
-def _root(ctx: typer.Context,
-          debug: bool = typer.Option(False, "--debug", help="Show tracebacks instead of one-line errors."),
-          version: bool = typer.Option(False, "--version", help="Print the version and exit.")) -> None:
-    _STATE["debug"] = debug
-    if version:
-        from . import __version__
-
-        typer.echo(__version__)
-        raise typer.Exit()
-    if ctx.invoked_subcommand is None:
-        typer.echo(ctx.get_help())
-        raise typer.Exit(2)
+from ._app import _run, app
 
 
 @app.command("segment")
@@ -92,8 +35,8 @@ def segment_cli(
     quiet: bool = typer.Option(False, "-q", "--quiet", help="No progress bar or summary."),
 ) -> None:
     """Segment text into words, line by line (output line i = input line i)."""
-    from .corpus import OutputFormat, segment_files
-    from .segment import Segmenter
+    from ..corpus import OutputFormat, segment_files
+    from ..segment import Segmenter
 
     def work():
         if max_line_length < 1:
@@ -122,9 +65,9 @@ def eval_seg_cli(
     encoding: str = typer.Option("utf-8", "--encoding", help="Encoding of both files."),
 ) -> None:
     """Score a segmentation: word precision, recall, F1, OOV and IV recall (SIGHAN bakeoff)."""
-    from .corpus import read_segmented
-    from .dictionary import read_word_set
-    from .metrics import score_segmentation
+    from ..corpus import read_segmented
+    from ..dictionary import read_word_set
+    from ..metrics import score_segmentation
 
     def work():
         words = read_word_set(training_words, encoding, kind="wordlist") if training_words else None
@@ -137,25 +80,10 @@ def eval_seg_cli(
 @app.command("dicts")
 def dicts_cli() -> None:
     """List the bundled dictionaries: name, kind, entries, source."""
-    from .dictionary import read_lexicon
-    from .resources import BUNDLED_DICTS
+    from ..dictionary import read_lexicon
+    from ..resources import BUNDLED_DICTS
 
     typer.echo(f"{'name':10} {'kind':10} {'entries':>8}  description (source)")
     for d in BUNDLED_DICTS.values():
         n = len(_run(read_lexicon, d.path, skip_bad_lines=True))
         typer.echo(f"{d.name:10} {d.kind:10} {n:>8}  {d.description} ({d.source})")
-
-
-def _on_sigterm(signum, frame):  # so that atomic outputs clean up on `kill`
-    raise KeyboardInterrupt
-
-
-def main() -> None:
-    """Entry point of the ``zhnlp`` console script."""
-    if hasattr(signal, "SIGTERM"):
-        signal.signal(signal.SIGTERM, _on_sigterm)
-    app(prog_name="zhnlp")
-
-
-if __name__ == "__main__":
-    main()

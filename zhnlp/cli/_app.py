@@ -1,0 +1,76 @@
+"""The ``zhnlp`` Typer app and the error handling every command shares.
+
+Heavy libraries (torch, gensim, pandas) are imported only inside the commands that need them.
+Errors a user can fix print one line (``zhnlp: error: FILE:LINE: problem``) and exit 1;
+``zhnlp --debug ...`` shows the traceback instead.
+"""
+from __future__ import annotations
+
+import os
+import signal
+import sys
+
+import typer
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+                  rich_markup_mode=None, context_settings={"help_option_names": ["-h", "--help"]},
+                  help="Chinese NLP preprocessing and tagging: segment, featurize, batch, model.")
+
+_STATE = {"debug": False}
+
+
+def _fail(message: str, code: int = 1) -> None:
+    typer.echo(f"zhnlp: error: {message}", err=True)
+    raise typer.Exit(code)
+
+
+def _run(fn, *args, **kwargs):
+    """Call a library function; turn known failures into one line and an exit code."""
+    from ..errors import ZhnlpError
+
+    if _STATE["debug"]:
+        return fn(*args, **kwargs)
+    try:
+        return fn(*args, **kwargs)
+    except ZhnlpError as exc:
+        _fail(str(exc))
+    except KeyboardInterrupt:
+        _fail("interrupted; no partial output was kept", 130)
+    except BrokenPipeError:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        raise typer.Exit(141)
+    except MemoryError:
+        _fail("out of memory")
+    except OSError as exc:
+        where = f"{exc.filename}: " if exc.filename else ""
+        _fail(f"{where}{exc.strerror or exc}")
+    except ValueError as exc:
+        _fail(str(exc))
+
+
+@app.callback(invoke_without_command=True)
+def _root(ctx: typer.Context,
+          debug: bool = typer.Option(False, "--debug", help="Show tracebacks instead of one-line errors."),
+          version: bool = typer.Option(False, "--version", help="Print the version and exit.")) -> None:
+    _STATE["debug"] = debug
+    if version:
+        from .. import __version__
+
+        typer.echo(__version__)
+        raise typer.Exit()
+    if ctx.invoked_subcommand is None:
+        typer.echo(ctx.get_help())
+        raise typer.Exit(2)
+
+
+def _on_sigterm(signum, frame):  # so that atomic outputs clean up on `kill`
+    raise KeyboardInterrupt
+
+
+def main() -> None:
+    """Entry point of the ``zhnlp`` console script."""
+    if hasattr(signal, "SIGTERM"):
+        signal.signal(signal.SIGTERM, _on_sigterm)
+    app(prog_name="zhnlp")
+
