@@ -194,4 +194,39 @@ def read_segmented(path: str | Path, encoding: str = "utf-8") -> Iterator[str]:
     return read_lines(path, encoding, allow_empty=True)
 
 
-__all__ = ["OutputFormat", "SegmentStats", "segment_files", "segment_stream", "FORMATS"]
+LEVELS = ("word", "char")
+
+
+def tokenized_lines(inputs: Sequence[str | Path], seg: Segmenter | None = None, *,
+                    level: str = "word", pre_segmented: bool = False, encoding: str = "utf-8",
+                    jobs: int = 1, max_line_chars: int = MAX_LINE_CHARS,
+                    allow_empty: bool = False) -> Iterator[list[str]]:
+    """Token lists, one per non-blank input line, streamed from the files in order.
+
+    ``level="char"``: the line's characters (whitespace dropped); ``pre_segmented``: the
+    line split on whitespace; otherwise the words of ``seg`` (a default :class:`Segmenter`
+    if None), in ``jobs`` processes. Memory stays flat whatever the corpus size, so the
+    result can feed vocabulary counts or word2vec epochs straight from disk.
+    """
+    if level not in LEVELS:
+        raise ZhnlpError(f"--level must be one of {', '.join(LEVELS)}, not {level!r}")
+    if not inputs:
+        raise ZhnlpError("no input files")
+
+    def lines() -> Iterator[str]:
+        for path in inputs:
+            for line in read_lines(path, encoding, max_line_chars=max_line_chars,
+                                   allow_empty=allow_empty):
+                if line.strip():
+                    yield line
+
+    if level == "char":
+        return ([c for c in line if not c.isspace()] for line in lines())
+    if pre_segmented:
+        return (line.split() for line in lines())
+    seg = seg or Segmenter()
+    return ([w for w in words if w.strip()] for words in seg.cut_lines(lines(), jobs=jobs))
+
+
+__all__ = ["OutputFormat", "SegmentStats", "segment_files", "segment_stream", "tokenized_lines",
+           "FORMATS", "LEVELS"]
