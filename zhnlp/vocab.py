@@ -254,7 +254,7 @@ def build_vocab(inputs: Sequence[str | Path], *, level: str = "word", min_freq: 
     from .corpus import tokenized_lines
 
     vocab = Vocab.build(tokenized_lines(inputs, segmenter, level=level, pre_segmented=pre_segmented,
-                                        encoding=encoding, jobs=jobs),
+                                        encoding=encoding, jobs=jobs, allow_empty=True),
                         min_freq=min_freq, max_size=max_size, specials=specials, level=level)
     if len(vocab) == len(vocab.specials) and not vocab.counts:
         raise ZhnlpError(f"no tokens in {', '.join(map(str, inputs))} (empty corpus)")

@@ -1,0 +1,154 @@
+"""Batching: the seed's pad/pack recipe, the pack/unpack helper, bucketing and collate functions."""
+from __future__ import annotations
+
+import random
+
+import pytest
+import torch
+from torch.utils.data import DataLoader
+
+from zhnlp.batching import (BucketBatchSampler, ClassificationCollate, RandomBatchSampler,
+                            Seq2SeqCollate, TaggingCollate, lengths_to_mask, pad_batch,
+                            padding_share, run_rnn)
+
+SEED_BATCH = [[3, 6, 5, 6, 7], [6, 4, 7, 9, 5], [4, 5, 8, 7]]
+
+
+def test_seed_worked_example():
+    ids, lengths, order = pad_batch(SEED_BATCH, eos=1, pad=2)
+    assert ids.dtype == torch.long
+    assert ids.tolist() == [[3, 6, 4], [6, 4, 5], [5, 7, 8], [6, 9, 7], [7, 5, 1], [1, 1, 2]]
+    assert lengths.tolist() == [6, 6, 5]
+    embedded = torch.nn.Embedding(10, 4)(ids)
+    packed = torch.nn.utils.rnn.pack_padded_sequence(embedded, lengths)
+    assert packed.batch_sizes.tolist() == [3, 3, 3, 3, 3, 2]
+
+
+def test_sort_is_stable_and_order_restores_input():
+    seqs = [[1], [2, 2, 2], [3, 3], [4, 4, 4], [5]]
+    ids, lengths, order = pad_batch(seqs, eos=9, pad=0)
+    # equal lengths keep their input order: [2,2,2] before [4,4,4], [1] before [5]
+    assert ids[0].tolist() == [2, 4, 3, 1, 5]
+    assert lengths.tolist() == [4, 4, 3, 2, 2]
+    restored = ids[:, order]
+    for col, seq in enumerate(seqs):
+        assert restored[: len(seq) + 1, col].tolist() == seq + [9]
+    bf, _, order_bf = pad_batch(seqs, eos=None, pad=0, batch_first=True)
+    assert bf[order_bf][1].tolist() == [2, 2, 2] and bf.shape == (5, 3)
+
+
+def test_pad_batch_equals_zip_longest_recipe():
+    rng = random.Random(0)
+    seqs = [[rng.randrange(3, 50) for _ in range(rng.randrange(1, 12))] for _ in range(40)]
+    ids, lengths, order = pad_batch(seqs, eos=1, pad=2)
+    import itertools
+    expected = sorted(seqs, key=len, reverse=True)
+    expected = [s + [1] for s in expected]
+    assert ids.tolist() == [list(r) for r in itertools.zip_longest(*expected, fillvalue=2)]
+
+
+@pytest.mark.parametrize("cell", [torch.nn.GRU, torch.nn.LSTM])
+@pytest.mark.parametrize("batch_first", [False, True])
+def test_run_rnn_matches_one_sentence_at_a_time(cell, batch_first):
+    torch.manual_seed(0)
+    rnn = cell(4, 5, batch_first=batch_first, bidirectional=True)
+    seqs = [torch.randn(n, 4) for n in (2, 6, 3, 6)]  # unsorted lengths
+    padded = torch.nn.utils.rnn.pad_sequence(seqs, batch_first=batch_first)
+    out, h = run_rnn(rnn, padded, [len(s) for s in seqs])
+    hn = h[0] if cell is torch.nn.LSTM else h
+    for i, s in enumerate(seqs):
+        single, hs = rnn(s.unsqueeze(0 if batch_first else 1))
+        hs = hs[0] if cell is torch.nn.LSTM else hs
+        got = out[i, : len(s)] if batch_first else out[: len(s), i]
+        want = single[0] if batch_first else single[:, 0]
+        assert torch.allclose(got, want, atol=1e-6)
+        assert torch.allclose(hn[:, i], hs[:, 0], atol=1e-6)
+        pad_part = out[i, len(s):] if batch_first else out[len(s):, i]
+        assert pad_part.abs().sum() == 0
+
+
+def test_lengths_to_mask():
+    assert lengths_to_mask([2, 3]).tolist() == [[True, True, False], [True, True, True]]
+    assert lengths_to_mask([1], max_len=2, batch_first=False).tolist() == [[True], [False]]
+
+
+def _lengths(n=1000, seed=0):
+    rng = random.Random(seed)
+    return [rng.randrange(1, 120) for _ in range(n)]
+
+
+def test_bucket_sampler_covers_every_item_once_and_groups_lengths():
+    lengths = _lengths()
+    s = BucketBatchSampler(lengths, 32, seed=1)
+    batches = list(s)
+    assert len(batches) == len(s)
+    assert sorted(i for b in batches for i in b) == list(range(len(lengths)))
+    assert all(1 <= len(b) <= 32 for b in batches)
+    random_batches = list(RandomBatchSampler(lengths, 32, seed=1))
+    assert padding_share(batches, lengths) < 0.1 < 0.3 < padding_share(random_batches, lengths)
+
+
+def test_bucket_sampler_is_seeded_and_reshuffles_per_epoch():
+    lengths = _lengths()
+    a, b = BucketBatchSampler(lengths, 16, seed=5), BucketBatchSampler(lengths, 16, seed=5)
+    assert list(a) == list(b)
+    first = list(a)
+    a.set_epoch(1)
+    assert list(a) != first
+    assert list(BucketBatchSampler(lengths, 16, seed=6)) != first
+
+
+def test_bucket_sampler_drop_last_eval_order_and_replicas():
+    lengths = _lengths(101)
+    s = BucketBatchSampler(lengths, 10, drop_last=True, seed=0)
+    assert all(len(b) == 10 for b in s) and len(list(s)) == len(s)
+    ev = list(BucketBatchSampler(lengths, 10, shuffle=False))
+    assert [lengths[i] for b in ev for i in b] == sorted(lengths, reverse=True)
+    parts = [list(BucketBatchSampler(lengths, 10, seed=2, num_replicas=2, rank=r)) for r in (0, 1)]
+    assert len(parts[0]) == len(parts[1]) == len(BucketBatchSampler(lengths, 10, num_replicas=2))
+    assert set(i for p in parts for b in p for i in b) == set(range(101))
+
+
+def test_tagging_collate():
+    items = [{"ids": [5, 6], "tags": [1, 2], "features": {"bigram": [7, 8]}},
+             {"ids": [4, 5, 6], "tags": [3, 3, 1], "features": {"bigram": [9, 9, 9]}}]
+    b = TaggingCollate(pad=2, tag_pad=0)(items)
+    assert b["ids"].tolist() == [[5, 6, 2], [4, 5, 6]]
+    assert b["tags"].tolist() == [[1, 2, 0], [3, 3, 1]]
+    assert b["features"]["bigram"].tolist() == [[7, 8, 0], [9, 9, 9]]
+    assert b["lengths"].tolist() == [2, 3] and b["mask"].tolist() == [[True, True, False], [True] * 3]
+
+
+def test_classification_and_seq2seq_collate():
+    b = ClassificationCollate(pad=2, eos=1)([{"ids": [5], "label": 1}, {"ids": [6, 7], "label": 0}])
+    assert b["ids"].tolist() == [[5, 1, 2], [6, 7, 1]] and b["labels"].tolist() == [1, 0]
+    assert b["lengths"].tolist() == [2, 3]
+    s = Seq2SeqCollate(src_pad=2, tgt_pad=2, bos=3, eos=1)([{"src": [5, 6], "tgt": [7]},
+                                                             {"src": [8], "tgt": [9, 9]}])
+    assert s["src"].tolist() == [[5, 8], [6, 1], [1, 2]]  # [seq_len, batch]
+    assert s["tgt_in"].tolist() == [[3, 3], [7, 9], [2, 9]]
+    assert s["tgt_out"].tolist() == [[7, 9], [1, 9], [2, 1]]
+    assert s["src_lengths"].tolist() == [3, 2] and s["tgt_lengths"].tolist() == [2, 3]
+
+
+class _Items(torch.utils.data.Dataset):
+    def __init__(self, lengths):
+        self.lengths = lengths
+
+    def __len__(self):
+        return len(self.lengths)
+
+    def __getitem__(self, i):
+        return {"ids": [i % 50 + 3] * self.lengths[i], "label": i % 2}
+
+
+def test_works_with_dataloader_worker_processes():
+    lengths = _lengths(200)
+    sampler = BucketBatchSampler(lengths, 16, seed=0)
+    loader = DataLoader(_Items(lengths), batch_sampler=sampler, num_workers=2,
+                        collate_fn=ClassificationCollate(pad=2, eos=1))
+    seen = 0
+    for batch, idx in zip(loader, list(sampler)):
+        assert batch["lengths"].tolist() == [lengths[i] + 1 for i in idx]
+        seen += len(idx)
+    assert seen == 200
