@@ -1,0 +1,253 @@
+"""Model directories: save, load and find trained models, never through pickle.
+
+A model directory holds::
+
+    config.json         {"format": "zhnlp-model", "version": 1, "model_type": ..., "config": {...},
+                         "vocabs": {name: file}, "zhnlp_version": ...}
+    vocab-NAME.json     one :class:`~zhnlp.vocab.Vocab` per name (characters, tags, labels...)
+    model.safetensors   the weights (safetensors: a JSON header and raw tensors, nothing executable)
+    metrics.json        dev/test scores, training time, device (optional)
+
+Directories are written to a temporary sibling and renamed into place, so a failed save
+never leaves half a model; loading refuses pickle files, newer format versions, edited
+or truncated weights, and names the file at fault.
+"""
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterator, Mapping
+
+from .errors import InputError, OutputError, ZhnlpError
+from .vocab import Vocab
+
+MODEL_FORMAT = "zhnlp-model"
+MODEL_VERSION = 1
+CONFIG_FILE, WEIGHTS_FILE, METRICS_FILE = "config.json", "model.safetensors", "metrics.json"
+PICKLE_SUFFIXES = (".pt", ".pth", ".pkl", ".pickle", ".ckpt", ".joblib", ".npy", ".npz")
+
+
+class ModelFormatError(InputError):
+    """A model directory that cannot be loaded (missing, edited or unsupported files)."""
+
+
+@dataclass
+class ModelFiles:
+    """The parsed contents of a model directory. ``tensors`` are numpy arrays or torch
+    tensors (``framework``), on the CPU."""
+
+    path: Path
+    model_type: str
+    config: dict
+    vocabs: dict[str, Vocab]
+    tensors: dict[str, Any]
+    metrics: dict = field(default_factory=dict)
+
+
+def resolve_model(name_or_path: str | Path) -> Path:
+    """A model directory: the path itself, or a bundled model by name (``msra-ner``)."""
+    from .resources import models_dir
+
+    p = Path(name_or_path)
+    if p.is_dir():
+        return p
+    bundled = models_dir() / str(name_or_path)
+    if "/" not in str(name_or_path) and bundled.is_dir():
+        return bundled
+    if p.exists():
+        raise ModelFormatError(str(p), "not a model directory (a model is a folder with config.json)")
+    names = ", ".join(bundled_models()) or "none installed"
+    raise ModelFormatError(str(p), f"no such model directory or bundled model (bundled: {names})")
+
+
+def bundled_models() -> list[str]:
+    """Names of the models installed with zhnlp."""
+    from .resources import models_dir
+
+    d = models_dir()
+    return sorted(p.name for p in d.iterdir() if (p / CONFIG_FILE).is_file()) if d.is_dir() else []
+
+
+@contextlib.contextmanager
+def atomic_directory(path: str | Path) -> Iterator[Path]:
+    """A directory that replaces ``path`` only if the block completes: write into the
+    yielded temporary sibling; an existing directory at ``path`` is kept until then."""
+    target = Path(path)
+    if target.exists() and not target.is_dir():
+        raise OutputError(f"{target}: exists and is not a directory")
+    parent = target.parent if str(target.parent) else Path(".")
+    if not parent.is_dir():
+        raise OutputError(f"{target}: folder {parent} does not exist")
+    try:
+        tmp = Path(tempfile.mkdtemp(dir=parent, prefix=f".{target.name}.", suffix=".part"))
+    except OSError as exc:
+        raise OutputError(f"{target}: cannot write: {exc.strerror}") from None
+    try:
+        yield tmp
+        os.chmod(tmp, 0o777 & ~_umask())
+        if target.exists():
+            old = Path(tempfile.mkdtemp(dir=parent, prefix=f".{target.name}.", suffix=".old"))
+            os.rmdir(old)
+            os.replace(target, old)
+            os.replace(tmp, target)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            os.replace(tmp, target)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def write_model_files(directory: Path, *, model_type: str, config: Mapping, tensors: Mapping[str, Any],
+                      vocabs: Mapping[str, Vocab], metrics: Mapping | None = None) -> None:
+    """Write a model's files into ``directory`` (which exists; see :func:`save_model`)."""
+    from . import __version__
+
+    vocab_files = {}
+    for name, vocab in vocabs.items():
+        fname = f"vocab-{name}.json"
+        (directory / fname).write_text(json.dumps(vocab.to_dict(), ensure_ascii=False) + "\n", encoding="utf-8")
+        vocab_files[name] = fname
+    head = {"format": MODEL_FORMAT, "version": MODEL_VERSION, "model_type": model_type,
+            "zhnlp_version": __version__, "config": dict(config), "vocabs": vocab_files}
+    (directory / CONFIG_FILE).write_text(json.dumps(head, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    _save_tensors(dict(tensors), directory / WEIGHTS_FILE, model_type)
+    if metrics is not None:
+        write_metrics(directory, metrics)
+
+
+def write_metrics(directory: Path, metrics: Mapping) -> None:
+    """(Re)write metrics.json."""
+    (directory / METRICS_FILE).write_text(json.dumps(dict(metrics), ensure_ascii=False, indent=1) + "\n",
+                                          encoding="utf-8")
+
+
+def save_model(path: str | Path, *, model_type: str, config: Mapping, tensors: Mapping[str, Any],
+               vocabs: Mapping[str, Vocab], metrics: Mapping | None = None,
+               extra_files: Mapping[str, str | bytes] | None = None) -> Path:
+    """Write a complete model directory atomically; returns its path.
+
+    ``tensors``: torch tensors (moved to the CPU, made contiguous) or numpy arrays.
+    ``extra_files``: more small files (PNG plots, metrics logs) by name.
+    """
+    with atomic_directory(path) as tmp:
+        write_model_files(tmp, model_type=model_type, config=config, tensors=tensors, vocabs=vocabs,
+                          metrics=metrics)
+        for name, content in (extra_files or {}).items():
+            (tmp / name).write_bytes(content if isinstance(content, bytes) else content.encode("utf-8"))
+    return Path(path)
+
+
+def _save_tensors(tensors: dict, path: Path, model_type: str) -> None:
+    meta = {"format": MODEL_FORMAT, "model_type": model_type}
+    if tensors and all(type(t).__module__.startswith("numpy") for t in tensors.values()):
+        import numpy as np
+        from safetensors.numpy import save_file
+
+        save_file({k: np.ascontiguousarray(v) for k, v in tensors.items()}, str(path), metadata=meta)
+        return
+    from safetensors.torch import save_file
+
+    save_file({k: v.detach().cpu().contiguous() for k, v in tensors.items()}, str(path), metadata=meta)
+
+
+def read_json(path: Path) -> Any:
+    """JSON from a model file, with errors naming the file and line."""
+    if not path.is_file():
+        raise ModelFormatError(str(path), "missing file (the model directory is incomplete)")
+    try:
+        return json.loads(path.read_text(encoding="utf-8-sig"))
+    except json.JSONDecodeError as exc:
+        raise ModelFormatError(str(path), f"not valid JSON ({exc.msg})", exc.lineno) from None
+    except UnicodeDecodeError:
+        raise ModelFormatError(str(path), "not UTF-8 text") from None
+
+
+def read_config(directory: Path) -> dict:
+    """config.json, checked: format, version no newer than this zhnlp reads, model type."""
+    path = directory / CONFIG_FILE
+    head = read_json(path)
+    if not isinstance(head, dict) or head.get("format") != MODEL_FORMAT:
+        raise ModelFormatError(str(path), f"not a zhnlp model config (no \"format\": \"{MODEL_FORMAT}\")")
+    version = head.get("version")
+    if not isinstance(version, int) or version > MODEL_VERSION or version < 1:
+        raise ModelFormatError(str(path), f"model format version {version!r} is not supported by this zhnlp "
+                                          f"(it reads versions up to {MODEL_VERSION}; upgrade zhnlp)")
+    if not isinstance(head.get("config"), dict) or not isinstance(head.get("model_type"), str):
+        raise ModelFormatError(str(path), "malformed config: needs \"model_type\" and \"config\"")
+    return head
+
+
+def load_model(name_or_path: str | Path, *, framework: str = "pt", expect: tuple[str, ...] = ()) -> ModelFiles:
+    """Read a model directory (or a bundled model by name), refusing anything unsafe.
+
+    ``framework``: ``pt`` (torch tensors) or ``np`` (numpy arrays). ``expect``: accepted
+    model types (empty: any).
+    """
+    directory = resolve_model(name_or_path)
+    pickles = sorted(p.name for p in directory.iterdir() if p.suffix.lower() in PICKLE_SUFFIXES)
+    if pickles:
+        raise ModelFormatError(str(directory / pickles[0]),
+                               "refusing a model directory that contains a pickle-capable file "
+                               "(zhnlp never unpickles; models hold safetensors and JSON only)")
+    head = read_config(directory)
+    if expect and head["model_type"] not in expect:
+        raise ModelFormatError(str(directory / CONFIG_FILE),
+                               f"model type {head['model_type']!r}, expected {' or '.join(expect)}")
+    vocabs = {}
+    for name, fname in dict(head.get("vocabs") or {}).items():
+        if Path(fname).name != fname:
+            raise ModelFormatError(str(directory / CONFIG_FILE), f"vocabulary file name {fname!r} is not a plain name")
+        vocabs[name] = Vocab.from_dict(read_json(directory / fname), str(directory / fname))
+    tensors = _load_tensors(directory / WEIGHTS_FILE, framework)
+    metrics_path = directory / METRICS_FILE
+    metrics = read_json(metrics_path) if metrics_path.exists() else {}
+    return ModelFiles(directory, head["model_type"], head["config"], vocabs, tensors, metrics)
+
+
+def _load_tensors(path: Path, framework: str) -> dict:
+    if not path.is_file():
+        raise ModelFormatError(str(path), "missing file (the model directory is incomplete)")
+    try:
+        if framework == "np":
+            from safetensors.numpy import load_file
+        else:
+            from safetensors.torch import load_file
+        return load_file(str(path))
+    except Exception as exc:  # safetensors raises its own SafetensorError / OSError on bad files
+        raise ModelFormatError(str(path), f"unreadable or tampered weights ({_first_line(exc)})") from None
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0] if text else type(exc).__name__
+
+
+def check_state(tensors: Mapping[str, Any], expected: Mapping[str, tuple], path: Path) -> None:
+    """Every expected tensor present with its shape (a clear error instead of torch's)."""
+    for name, shape in expected.items():
+        if name not in tensors:
+            raise ModelFormatError(str(path / WEIGHTS_FILE), f"missing tensor {name!r}")
+        got = tuple(tensors[name].shape)
+        if got != tuple(shape):
+            raise ModelFormatError(str(path / WEIGHTS_FILE), f"tensor {name!r} has shape {got}, "
+                                                             f"config.json implies {tuple(shape)}")
+    extra = sorted(set(tensors) - set(expected))
+    if extra:
+        raise ModelFormatError(str(path / WEIGHTS_FILE), f"unexpected tensor {extra[0]!r}")
+
+
+__all__ = ["ModelFiles", "ModelFormatError", "save_model", "load_model", "resolve_model", "bundled_models",
+           "atomic_directory", "write_model_files", "write_metrics", "read_config", "check_state",
+           "MODEL_VERSION", "ZhnlpError"]
