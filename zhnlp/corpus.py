@@ -10,7 +10,7 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Iterator, Sequence
+from typing import Callable, Iterable, Iterator, Sequence
 
 from .errors import InputError, OutputError, ZhnlpError
 from .io import MAX_LINE_CHARS, atomic_output, check_output_path, read_lines
@@ -102,11 +102,24 @@ def segment_files(inputs: Sequence[str], seg: Segmenter, *, output: str | None =
 
     Every output is written atomically. Raises :class:`InputError`/:class:`OutputError`.
     """
+    if jobs < 1:
+        raise ZhnlpError(f"--jobs must be at least 1, not {jobs}")
+    return process_files(inputs, lambda lines: segment_stream(lines, seg, out, jobs), output=output,
+                         output_dir=output_dir, encoding=encoding, allow_empty=allow_empty,
+                         max_line_chars=max_line_chars, progress=progress, stdout=stdout, label="segment")
+
+
+def process_files(inputs: Sequence[str], stream: Callable[[Iterator[str]], Iterable[str]], *,
+                  output: str | None = None, output_dir: str | None = None, encoding: str = "utf-8",
+                  allow_empty: bool = False, max_line_chars: int = MAX_LINE_CHARS,
+                  progress: bool = False, stdout=None, label: str = "process") -> SegmentStats:
+    """Run a line processor over files ('-' = stdin): ``stream(lines)`` yields output text
+    in input order. Output goes to stdout, one file (``output``) or one file per input
+    (``output_dir``), each written atomically; what every corpus command shares.
+    """
     inputs = list(inputs) or ["-"]
     if output and output_dir:
         raise ZhnlpError("give either -o/--output or --output-dir, not both")
-    if jobs < 1:
-        raise ZhnlpError(f"--jobs must be at least 1, not {jobs}")
     for i in inputs:  # fail before any work on a missing input
         if i != "-" and not Path(i).exists():
             raise InputError(i, "no such file")
@@ -132,24 +145,24 @@ def segment_files(inputs: Sequence[str], seg: Segmenter, *, output: str | None =
     else:
         targets = []
     try:
-        return _segment_to_targets(inputs, targets, seg, output_dir=output_dir, out=out,
-                                   encoding=encoding, jobs=jobs, allow_empty=allow_empty,
-                                   max_line_chars=max_line_chars, progress=progress, stdout=stdout)
+        return _process_to_targets(inputs, targets, stream, output_dir=output_dir, encoding=encoding,
+                                   allow_empty=allow_empty, max_line_chars=max_line_chars,
+                                   progress=progress, stdout=stdout, label=label)
     except BaseException:
         if created_dir is not None and not any(created_dir.iterdir()):
             created_dir.rmdir()  # a failed run leaves no new empty folder behind
         raise
 
 
-def _segment_to_targets(inputs: list[str], targets: list[Path], seg: Segmenter, *, output_dir,
-                        out: OutputFormat, encoding: str, jobs: int, allow_empty: bool,
-                        max_line_chars: int, progress: bool, stdout) -> SegmentStats:
+def _process_to_targets(inputs: list[str], targets: list[Path], stream, *, output_dir, encoding: str,
+                        allow_empty: bool, max_line_chars: int, progress: bool, stdout,
+                        label: str) -> SegmentStats:
     stats = SegmentStats()
     t0 = time.perf_counter()
     sizes = [Path(i).stat().st_size if i != "-" else 0 for i in inputs]
     bar = _progress_bar(sum(sizes) or None, progress)
     with bar as prog:
-        task = prog.add_task("segment", total=sum(sizes) or None) if prog else None
+        task = prog.add_task(label, total=sum(sizes) or None) if prog else None
 
         def advance(n: int) -> None:
             stats.bytes += n
@@ -165,7 +178,7 @@ def _segment_to_targets(inputs: list[str], targets: list[Path], seg: Segmenter, 
         if output_dir:
             for inp, target in zip(inputs, targets):
                 with atomic_output(target) as f:
-                    for text in segment_stream(counted(inp), seg, out, jobs):
+                    for text in stream(counted(inp)):
                         f.write(text)
                 stats.files += 1
                 stats.outputs.append(str(target))
@@ -177,12 +190,12 @@ def _segment_to_targets(inputs: list[str], targets: list[Path], seg: Segmenter, 
 
             if targets:
                 with atomic_output(targets[0]) as f:
-                    for text in segment_stream(all_lines(), seg, out, jobs):
+                    for text in stream(all_lines()):
                         f.write(text)
                 stats.outputs.append(str(targets[0]))
             else:
                 f = stdout or sys.stdout
-                for text in segment_stream(all_lines(), seg, out, jobs):
+                for text in stream(all_lines()):
                     f.write(text)
                 f.flush()
     stats.seconds = time.perf_counter() - t0
@@ -228,5 +241,5 @@ def tokenized_lines(inputs: Sequence[str | Path], seg: Segmenter | None = None, 
     return ([w for w in words if w.strip()] for words in seg.cut_lines(lines(), jobs=jobs))
 
 
-__all__ = ["OutputFormat", "SegmentStats", "segment_files", "segment_stream", "tokenized_lines",
+__all__ = ["OutputFormat", "SegmentStats", "segment_files", "process_files", "segment_stream", "tokenized_lines",
            "FORMATS", "LEVELS"]

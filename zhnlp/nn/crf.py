@@ -1,0 +1,83 @@
+"""Linear-chain CRF: pytorch-crf's log-likelihood plus a batched Viterbi that can forbid
+transitions the tag scheme makes illegal (``I-PER`` after ``O`` in BIO, for instance)."""
+from __future__ import annotations
+
+from typing import Sequence
+
+import torch
+from torch import nn
+from torchcrf import CRF as _TorchCRF
+
+NEG = -1e4  # added to forbidden scores: far below any real path, still finite in fp32
+
+
+class CRF(nn.Module):
+    """A CRF layer over ``num_tags`` tags (batch-first emissions, bool masks).
+
+    ``allowed``: optional ``(start, trans, end)`` bool lists from
+    :func:`zhnlp.schemes.allowed_transitions`; decoding never takes a forbidden step.
+    """
+
+    def __init__(self, num_tags: int, allowed: tuple[Sequence[bool], Sequence[Sequence[bool]], Sequence[bool]] | None = None) -> None:
+        super().__init__()
+        self.crf = _TorchCRF(num_tags, batch_first=True)
+        start = torch.ones(num_tags, dtype=torch.bool)
+        trans = torch.ones(num_tags, num_tags, dtype=torch.bool)
+        end = torch.ones(num_tags, dtype=torch.bool)
+        if allowed is not None:
+            start = torch.tensor(allowed[0], dtype=torch.bool)
+            trans = torch.tensor(allowed[1], dtype=torch.bool)
+            end = torch.tensor(allowed[2], dtype=torch.bool)
+        # Constraints are derived from the tag set, not learnt: buffers, not saved as weights.
+        self.register_buffer("start_ok", start, persistent=False)
+        self.register_buffer("trans_ok", trans, persistent=False)
+        self.register_buffer("end_ok", end, persistent=False)
+
+    def nll(self, emissions: torch.Tensor, tags: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        """Summed negative log-likelihood of the gold tags. emissions (B, T, K), tags/mask (B, T)."""
+        return -self.crf(emissions.float(), tags, mask=mask, reduction="sum")
+
+    def scores(self, constrained: bool = True) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """(start, transitions, end) scores, with forbidden moves pushed to NEG."""
+        start, trans, end = self.crf.start_transitions, self.crf.transitions, self.crf.end_transitions
+        if constrained:
+            start = start.masked_fill(~self.start_ok, NEG)
+            trans = trans.masked_fill(~self.trans_ok, NEG)
+            end = end.masked_fill(~self.end_ok, NEG)
+        return start, trans, end
+
+    def decode(self, emissions: torch.Tensor, mask: torch.Tensor, constrained: bool = True) -> list[list[int]]:
+        """Best tag sequence per sentence (lists as long as each mask)."""
+        start, trans, end = self.scores(constrained)
+        return viterbi(emissions.float(), mask, start, trans, end)
+
+
+def viterbi(emissions: torch.Tensor, mask: torch.Tensor, start: torch.Tensor, trans: torch.Tensor,
+            end: torch.Tensor) -> list[list[int]]:
+    """Batched Viterbi: loops over positions only; max over tags and backtracking are tensor ops.
+
+    emissions (B, T, K); mask (B, T) bool with every sentence starting at position 0.
+    """
+    B, T, K = emissions.shape
+    lengths = mask.long().sum(1)  # (B,)
+    score = start + emissions[:, 0]  # (B, K)
+    history = []
+    for t in range(1, T):
+        cand = score.unsqueeze(2) + trans.unsqueeze(0)  # (B, K_prev, K_next)
+        best, idx = cand.max(1)  # (B, K)
+        history.append(idx)
+        score = torch.where(mask[:, t].unsqueeze(1), best + emissions[:, t], score)
+    score = score + end
+    cur = score.argmax(1)  # (B,)
+    paths = torch.zeros(B, T, dtype=torch.long, device=emissions.device)
+    for t in range(T - 1, -1, -1):
+        active = t <= lengths - 1
+        paths[:, t] = torch.where(active, cur, paths[:, t])
+        if t > 0:
+            prev = history[t - 1].gather(1, cur.unsqueeze(1)).squeeze(1)
+            cur = torch.where(active, prev, cur)
+    rows = paths.tolist()
+    return [row[:n] for row, n in zip(rows, lengths.tolist())]
+
+
+__all__ = ["CRF", "viterbi", "NEG"]

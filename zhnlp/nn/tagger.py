@@ -1,0 +1,70 @@
+"""BiLSTM-CRF sequence tagger network: token embeddings (+ optional feature embeddings such as
+character bigrams or soft-word positions) → BiLSTM over packed sequences → emissions → CRF."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import torch
+from torch import nn
+
+from ..batching import run_rnn
+from .crf import CRF
+
+
+@dataclass
+class TaggerNetConfig:
+    """Shapes and regularisation of the network (the task-level options live in TaggerConfig)."""
+
+    n_tokens: int
+    n_tags: int
+    emb_dim: int = 128
+    hidden: int = 128               # per direction
+    layers: int = 1
+    dropout: float = 0.5
+    features: dict[str, int] = field(default_factory=dict)      # feature name -> vocabulary size
+    feature_dims: dict[str, int] = field(default_factory=dict)  # feature name -> embedding size
+    pad_id: int = 0
+    use_crf: bool = True
+
+
+class BiLSTMCRF(nn.Module):
+    """``emissions(batch)`` → (B, T, K); ``loss`` (summed CRF NLL) and ``decode`` use the mask."""
+
+    def __init__(self, cfg: TaggerNetConfig, allowed=None) -> None:
+        super().__init__()
+        self.cfg = cfg
+        self.embed = nn.Embedding(cfg.n_tokens, cfg.emb_dim, padding_idx=cfg.pad_id)
+        self.feature_embed = nn.ModuleDict({
+            name: nn.Embedding(size, cfg.feature_dims[name], padding_idx=0)
+            for name, size in sorted(cfg.features.items())})
+        in_dim = cfg.emb_dim + sum(cfg.feature_dims[n] for n in cfg.features)
+        self.dropout = nn.Dropout(cfg.dropout)
+        self.rnn = nn.LSTM(in_dim, cfg.hidden, num_layers=cfg.layers, bidirectional=True, batch_first=True,
+                           dropout=cfg.dropout if cfg.layers > 1 else 0.0)
+        self.proj = nn.Linear(2 * cfg.hidden, cfg.n_tags)
+        self.crf = CRF(cfg.n_tags, allowed) if cfg.use_crf else None
+
+    def emissions(self, ids: torch.Tensor, features: dict[str, torch.Tensor], lengths: torch.Tensor) -> torch.Tensor:
+        x = [self.embed(ids)]  # (B, T, emb)
+        x += [self.feature_embed[name](features[name]) for name in sorted(self.feature_embed)]
+        h = self.dropout(torch.cat(x, -1) if len(x) > 1 else x[0])
+        out, _ = run_rnn(self.rnn, h, lengths)  # (B, T, 2*hidden)
+        return self.proj(self.dropout(out))  # (B, T, K)
+
+    def loss(self, batch: dict) -> torch.Tensor:
+        """Summed loss over the batch: CRF NLL, or token cross-entropy without a CRF."""
+        em = self.emissions(batch["ids"], batch.get("features", {}), batch["lengths"])
+        if self.crf is not None:
+            return self.crf.nll(em, batch["tags"], batch["mask"])
+        return nn.functional.cross_entropy(em[batch["mask"]].float(), batch["tags"][batch["mask"]], reduction="sum")
+
+    @torch.no_grad()
+    def decode(self, batch: dict, constrained: bool = True) -> list[list[int]]:
+        em = self.emissions(batch["ids"], batch.get("features", {}), batch["lengths"])
+        if self.crf is not None:
+            return self.crf.decode(em, batch["mask"], constrained)
+        best = em.argmax(-1).tolist()
+        return [row[:n] for row, n in zip(best, batch["lengths"].tolist())]
+
+
+__all__ = ["BiLSTMCRF", "TaggerNetConfig"]

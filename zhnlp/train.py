@@ -1,0 +1,501 @@
+"""The one training loop for every zhnlp model (taggers, classifiers, seq2seq).
+
+A model takes part by implementing :class:`Trainable`: ``forward_loss(batch)`` returns the
+summed loss and the number of items it covers, ``evaluate(batches)`` returns a dict of
+dev metrics, ``save(directory, metrics)`` writes its model directory. The trainer knows
+nothing else about it. It owns: Adam with weight decay, gradient clipping, learning-rate
+warm-up and decay, early stopping on the dev metric, the best model, resumable
+checkpoints (safetensors + JSON, no pickle), seeding, device choice, mixed precision on
+GPU, a progress bar, a per-epoch log and a learning-curve plot.
+
+Files: the finished model directory ``OUT`` appears only when training ends (an existing
+one is replaced then, never before); while training, ``OUT.checkpoint/`` holds the last
+completed epoch (for ``--resume``) and the best weights so far.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import math
+import os
+import random
+import shutil
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Protocol, Sequence
+
+from .errors import ZhnlpError
+
+if TYPE_CHECKING:  # pragma: no cover
+    import torch
+
+log = logging.getLogger(__name__)
+CHECKPOINT_VERSION = 1
+LOG_FILE, CURVE_FILE = "training_log.jsonl", "learning_curve.png"
+
+
+@dataclass
+class TrainConfig:
+    """Settings of the loop (not of the model)."""
+
+    epochs: int = 30
+    batch_size: int = 64
+    lr: float = 1e-3
+    weight_decay: float = 0.0      # Adam's L2 term (AdamW-style decoupled when decoupled=True)
+    decoupled: bool = False
+    clip_norm: float = 5.0         # gradient norm clipping; 0 disables
+    lr_decay: float = 1.0          # multiply the rate by this after every epoch (1: constant)
+    warmup_steps: int = 0          # linear warm-up over this many updates
+    patience: int = 5              # stop after this many epochs without a better dev metric; 0: never
+    min_epochs: int = 1
+    seed: int = 1
+    device: str = "cpu"
+    amp: bool = False              # mixed precision (CUDA only)
+    bucket: bool = True            # length-bucketed batches (False: random composition)
+    num_workers: int = 0
+    eval_batch_size: int = 256
+    progress: bool = True
+    max_steps: int = 0             # stop after this many updates in all (tests, benchmarks); 0: no limit
+
+    def __post_init__(self) -> None:
+        checks = [(self.epochs >= 1, "--epochs must be at least 1"),
+                  (self.batch_size >= 1, "--batch-size must be at least 1"),
+                  (self.lr > 0, "--lr must be positive"),
+                  (self.weight_decay >= 0, "--weight-decay must be at least 0"),
+                  (self.clip_norm >= 0, "--clip-norm must be at least 0"),
+                  (0 < self.lr_decay <= 1, "--lr-decay must lie in (0, 1]"),
+                  (self.patience >= 0, "--patience must be at least 0"),
+                  (self.num_workers >= 0, "--num-workers must be at least 0")]
+        for ok, msg in checks:
+            if not ok:
+                raise ZhnlpError(msg)
+
+
+class Trainable(Protocol):
+    """What a model must provide to be trained (an ``nn.Module`` with these methods)."""
+
+    metric: str                    # name of the dev metric that selects the best model
+    higher_is_better: bool
+
+    def forward_loss(self, batch: dict) -> tuple["torch.Tensor", int]: ...
+    def evaluate(self, batches: Iterable[dict]) -> dict[str, float]: ...
+    def save(self, directory: str | Path, metrics: dict | None = None) -> Path: ...
+
+
+@dataclass
+class TrainResult:
+    """What :meth:`Trainer.train` did."""
+
+    best_epoch: int
+    best_score: float
+    epochs_run: int
+    seconds: float
+    history: list[dict] = field(default_factory=list)
+    output: Path | None = None
+    stopped_early: bool = False
+
+
+# -- devices and seeds -----------------------------------------------------------------------
+
+def resolve_device(device: str | None = None, gpu: bool = False) -> "torch.device":
+    """``cpu``, ``cuda`` or ``cuda:N`` (``gpu=True`` means ``cuda`` unless a device is named).
+
+    Raises a clear error when CUDA is asked for and absent (rather than torch's traceback),
+    and ``cuda`` under torchrun picks the local rank's GPU.
+    """
+    import torch
+
+    name = (device or ("cuda" if gpu else "cpu")).strip().lower()
+    if name in ("gpu",):
+        name = "cuda"
+    if name == "cpu":
+        return torch.device("cpu")
+    if not (name == "cuda" or (name.startswith("cuda:") and name[5:].isdigit())):
+        raise ZhnlpError(f"--device must be cpu, cuda or cuda:N, not {device!r}")
+    if not torch.cuda.is_available():
+        why = "this torch build has no CUDA support" if torch.version.cuda is None else "no GPU is visible"
+        raise ZhnlpError(f"--gpu/--device {name}: CUDA is not available ({why}); use --device cpu")
+    if name == "cuda":
+        name = f"cuda:{int(os.environ.get('LOCAL_RANK', 0))}"
+    index = int(name[5:])
+    if index >= torch.cuda.device_count():
+        raise ZhnlpError(f"--device {name}: only {torch.cuda.device_count()} GPU(s) visible")
+    return torch.device(name)
+
+
+def set_seed(seed: int) -> None:
+    """Seed every random source zhnlp uses: Python, numpy, torch (CPU and CUDA)."""
+    import numpy as np
+    import torch
+
+    random.seed(seed)
+    np.random.seed(seed % 2**32)
+    torch.manual_seed(seed)
+    if torch.cuda.is_available():
+        torch.cuda.manual_seed_all(seed)
+
+
+# -- the loop --------------------------------------------------------------------------------
+
+class Trainer:
+    """Train ``model`` on ``train_items`` and select on ``dev_items``.
+
+    ``collate`` turns a list of items into a batch dict (tensors on the CPU; the trainer
+    moves them); ``lengths`` gives each training item's length for bucketing.
+    """
+
+    def __init__(self, model, train_items: Sequence[Any], dev_items: Sequence[Any], *,
+                 collate: Callable[[list], dict], lengths: Sequence[int], config: TrainConfig,
+                 output: str | Path, resume: bool = False,
+                 on_epoch_end: Callable[[dict], None] | None = None) -> None:
+        if not train_items:
+            raise ZhnlpError("no training examples")
+        self.model, self.train_items, self.dev_items = model, train_items, dev_items
+        self.collate, self.lengths, self.config = collate, list(lengths), config
+        self.output = Path(output)
+        self.checkpoint = self.output.with_name(self.output.name + ".checkpoint")
+        self.resume = resume
+        self.on_epoch_end = on_epoch_end
+        self.device = resolve_device(config.device)
+        self._check_paths()
+
+    def _check_paths(self) -> None:
+        parent = self.output.parent if str(self.output.parent) else Path(".")
+        if not parent.is_dir():
+            raise ZhnlpError(f"{self.output}: folder {parent} does not exist")
+        if self.output.exists() and not self.output.is_dir():
+            raise ZhnlpError(f"{self.output}: exists and is not a directory")
+        if not os.access(parent, os.W_OK):
+            raise ZhnlpError(f"{self.output}: permission denied")
+        if self.resume and not (self.checkpoint / "trainer.json").is_file():
+            raise ZhnlpError(f"--resume: no checkpoint at {self.checkpoint} (nothing to resume)")
+        if not self.resume and (self.checkpoint / "trainer.json").is_file():
+            raise ZhnlpError(f"{self.checkpoint}: a checkpoint of an interrupted run exists; "
+                             "pass --resume to continue it, or delete it to start over")
+
+    # batches ---------------------------------------------------------------------------------
+    def _loader(self, items, lengths, batch_size: int, shuffle: bool, epoch: int = 0):
+        from torch.utils.data import DataLoader
+
+        from .batching import BucketBatchSampler, RandomBatchSampler
+
+        cls = BucketBatchSampler if (self.config.bucket or not shuffle) else RandomBatchSampler
+        sampler = cls(lengths, batch_size, shuffle=shuffle, seed=self.config.seed,
+                      **_distributed_kwargs(shuffle))
+        sampler.set_epoch(epoch)
+        return DataLoader(_ListDataset(items), batch_sampler=sampler, collate_fn=self.collate,
+                          num_workers=self.config.num_workers,
+                          persistent_workers=False, pin_memory=self.device.type == "cuda")
+
+    def _to_device(self, batch: dict) -> dict:
+        out = {}
+        for k, v in batch.items():
+            if isinstance(v, dict):
+                out[k] = self._to_device(v)
+            elif hasattr(v, "to") and k not in ("lengths", "src_lengths"):
+                out[k] = v.to(self.device, non_blocking=True)
+            else:
+                out[k] = v  # lengths stay on the CPU for pack_padded_sequence
+        return out
+
+    def dev_batches(self, items=None):
+        """Dev (or any) items as device batches, length-sorted, for ``model.evaluate``."""
+        items = self.dev_items if items is None else items
+        lengths = [self.lengths_of(it) for it in items]
+        for batch in self._loader(items, lengths, self.config.eval_batch_size, shuffle=False):
+            yield self._to_device(batch)
+
+    @staticmethod
+    def lengths_of(item) -> int:
+        for key in ("ids", "src"):
+            if isinstance(item, dict) and key in item:
+                return len(item[key])
+        return len(item)
+
+    # learning rate ---------------------------------------------------------------------------
+    def _lr(self, step: int, epoch: int) -> float:
+        c = self.config
+        lr = c.lr * (c.lr_decay ** epoch)
+        if c.warmup_steps and step < c.warmup_steps:
+            lr *= (step + 1) / c.warmup_steps
+        return lr
+
+    # main ------------------------------------------------------------------------------------
+    def train(self) -> TrainResult:
+        """Run the epochs; returns a summary. The model ends up with the best weights."""
+        import torch
+
+        c = self.config
+        model = self.model.to(self.device)
+        params = [p for p in model.parameters() if p.requires_grad]
+        opt_cls = torch.optim.AdamW if c.decoupled else torch.optim.Adam
+        opt = opt_cls(params, lr=c.lr, weight_decay=c.weight_decay)
+        use_amp = c.amp and self.device.type == "cuda"
+        amp_dtype = torch.bfloat16 if use_amp and torch.cuda.is_bf16_supported() else torch.float16
+        scaler = torch.amp.GradScaler("cuda", enabled=use_amp and amp_dtype == torch.float16)
+        state = {"epoch": 0, "step": 0, "best_score": None, "best_epoch": 0, "bad_epochs": 0,
+                 "history": [], "seconds": 0.0}
+        if self.resume:
+            state = self._load_checkpoint(opt)
+            log.info("resuming after epoch %d", state["epoch"])
+        else:
+            shutil.rmtree(self.checkpoint, ignore_errors=True)
+        rank0 = _rank() == 0
+        stopped_early = False
+        t_start = time.perf_counter() - state["seconds"]
+        for epoch in range(state["epoch"], c.epochs):
+            set_seed(c.seed * 1000 + epoch)  # per epoch, so a resumed run repeats the same randomness
+            model.train()
+            loader = self._loader(self.train_items, self.lengths, c.batch_size, shuffle=True, epoch=epoch)
+            t0 = time.perf_counter()
+            loss_sum, n_items = 0.0, 0
+            with _progress(len(loader), f"epoch {epoch + 1}/{c.epochs}", c.progress and rank0) as bar:
+                for batch in loader:
+                    batch = self._to_device(batch)
+                    lr = self._lr(state["step"], epoch)
+                    for g in opt.param_groups:
+                        g["lr"] = lr
+                    try:
+                        with torch.autocast(self.device.type, dtype=amp_dtype, enabled=use_amp):
+                            loss, count = model.forward_loss(batch)
+                        opt.zero_grad(set_to_none=True)
+                        scaler.scale(loss / max(count, 1)).backward()
+                        if c.clip_norm:
+                            scaler.unscale_(opt)
+                            torch.nn.utils.clip_grad_norm_(params, c.clip_norm)
+                        scaler.step(opt)
+                        scaler.update()
+                    except torch.cuda.OutOfMemoryError:
+                        raise ZhnlpError(f"out of GPU memory at --batch-size {c.batch_size}; "
+                                         f"try --batch-size {max(1, c.batch_size // 2)}") from None
+                    state["step"] += 1
+                    loss_sum += float(loss.detach())
+                    n_items += count
+                    bar(loss_sum / max(n_items, 1), n_items / max(time.perf_counter() - t0, 1e-9))
+                    if c.max_steps and state["step"] >= c.max_steps:
+                        break
+            train_secs = time.perf_counter() - t0
+            model.eval()
+            with torch.no_grad():
+                dev = model.evaluate(self.dev_batches()) if self.dev_items else {}
+            score = dev.get(model.metric, -loss_sum / max(n_items, 1))
+            better = state["best_score"] is None or (score > state["best_score"] if model.higher_is_better
+                                                     else score < state["best_score"])
+            row = {"epoch": epoch + 1, "train_loss": loss_sum / max(n_items, 1),
+                   "train_items_per_s": n_items / max(train_secs, 1e-9), "seconds": train_secs,
+                   "lr": self._lr(state["step"], epoch), **{f"dev_{k}": v for k, v in dev.items()}}
+            state["history"].append(row)
+            if better:
+                state.update(best_score=score, best_epoch=epoch + 1, bad_epochs=0)
+            else:
+                state["bad_epochs"] += 1
+            state["epoch"] = epoch + 1
+            state["seconds"] = time.perf_counter() - t_start
+            if rank0:
+                self._save_checkpoint(opt, state, best=better)
+                log.info("epoch %d: %s", epoch + 1, row)
+            if self.on_epoch_end:
+                self.on_epoch_end(row)
+            if c.max_steps and state["step"] >= c.max_steps:
+                break
+            if c.patience and state["bad_epochs"] >= c.patience and epoch + 1 >= c.min_epochs:
+                stopped_early = True
+                break
+        self._load_best()
+        result = TrainResult(state["best_epoch"], state["best_score"], state["epoch"],
+                             time.perf_counter() - t_start, state["history"], self.output, stopped_early)
+        return result
+
+    def finish(self, metrics: dict) -> Path:
+        """Write the model directory (best weights, metrics, log, learning curve) and drop the
+        checkpoint. Call after :meth:`train` and any test evaluation."""
+        if _rank() != 0:
+            return self.output
+        history = metrics.get("history") or []
+        extra = {LOG_FILE: "".join(json.dumps(r) + "\n" for r in history)}
+        png = learning_curve_png(history, self.model.metric)
+        if png:
+            extra[CURVE_FILE] = png
+        path = self.model.save(self.output, metrics={k: v for k, v in metrics.items() if k != "history"},
+                               extra_files=extra)
+        shutil.rmtree(self.checkpoint, ignore_errors=True)
+        return path
+
+    # checkpoints (safetensors + JSON; never pickle) ------------------------------------------
+    def _save_checkpoint(self, opt, state: dict, best: bool) -> None:
+        import torch
+        from safetensors.torch import save_file
+
+        tmp = self.checkpoint.with_name(self.checkpoint.name + ".tmp")
+        shutil.rmtree(tmp, ignore_errors=True)
+        if self.checkpoint.exists():
+            shutil.copytree(self.checkpoint, tmp)
+        else:
+            tmp.mkdir()
+        weights = {k: v.detach().cpu().contiguous() for k, v in _unwrap(self.model).state_dict().items()}
+        save_file(weights, str(tmp / "last.safetensors"))
+        if best:
+            save_file(weights, str(tmp / "best.safetensors"))
+        opt_tensors, opt_meta = _flatten_optimizer(opt.state_dict())
+        save_file(opt_tensors, str(tmp / "optimizer.safetensors"))
+        meta = {"version": CHECKPOINT_VERSION, **state, "optimizer": opt_meta,
+                "config": asdict(self.config),
+                "torch_rng": torch.get_rng_state().tolist()}
+        (tmp / "trainer.json").write_text(json.dumps(meta), encoding="utf-8")
+        old = self.checkpoint.with_name(self.checkpoint.name + ".old")
+        shutil.rmtree(old, ignore_errors=True)
+        if self.checkpoint.exists():
+            os.replace(self.checkpoint, old)
+        os.replace(tmp, self.checkpoint)
+        shutil.rmtree(old, ignore_errors=True)
+
+    def _load_checkpoint(self, opt) -> dict:
+        from safetensors.torch import load_file
+
+        meta = json.loads((self.checkpoint / "trainer.json").read_text(encoding="utf-8"))
+        if meta.get("version") != CHECKPOINT_VERSION:
+            raise ZhnlpError(f"{self.checkpoint}: checkpoint version {meta.get('version')!r} not supported")
+        try:
+            _unwrap(self.model).load_state_dict(load_file(str(self.checkpoint / "last.safetensors")))
+        except RuntimeError as exc:
+            raise ZhnlpError(f"{self.checkpoint}: the checkpoint does not fit this model "
+                             f"(were the options changed?): {str(exc).splitlines()[0]}") from None
+        opt.load_state_dict(_unflatten_optimizer(load_file(str(self.checkpoint / "optimizer.safetensors")),
+                                                 meta["optimizer"]))
+        return {k: meta[k] for k in ("epoch", "step", "best_score", "best_epoch", "bad_epochs",
+                                     "history", "seconds")}
+
+    def _load_best(self) -> None:
+        from safetensors.torch import load_file
+
+        best = self.checkpoint / "best.safetensors"
+        if best.is_file():
+            weights = load_file(str(best), device=str(self.device))
+            _unwrap(self.model).load_state_dict(weights)
+
+
+class _ListDataset:
+    """A list as a map-style dataset (picklable for DataLoader workers)."""
+
+    def __init__(self, items: Sequence[Any]) -> None:
+        self.items = items
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def __getitem__(self, i: int) -> Any:
+        return self.items[i]
+
+
+def _unwrap(model):
+    return getattr(model, "module", model)  # DistributedDataParallel keeps the model in .module
+
+
+def _rank() -> int:
+    try:
+        import torch.distributed as dist
+
+        return dist.get_rank() if dist.is_available() and dist.is_initialized() else 0
+    except ImportError:  # pragma: no cover
+        return 0
+
+
+def _distributed_kwargs(shuffle: bool) -> dict:
+    try:
+        import torch.distributed as dist
+
+        if shuffle and dist.is_available() and dist.is_initialized():
+            return {"num_replicas": dist.get_world_size(), "rank": dist.get_rank()}
+    except ImportError:  # pragma: no cover
+        pass
+    return {}
+
+
+def _flatten_optimizer(sd: dict) -> tuple[dict, dict]:
+    """Optimizer state as (tensors for safetensors, JSON-able rest)."""
+    import torch
+
+    tensors, scalars = {}, {}
+    for idx, st in sd["state"].items():
+        for name, value in st.items():
+            if isinstance(value, torch.Tensor):
+                tensors[f"{idx}.{name}"] = value.detach().cpu().contiguous()
+            else:
+                scalars[f"{idx}.{name}"] = value
+    return tensors, {"param_groups": sd["param_groups"], "scalars": scalars}
+
+
+def _unflatten_optimizer(tensors: dict, meta: dict) -> dict:
+    state: dict[int, dict] = {}
+    for key, value in list(tensors.items()) + list(meta["scalars"].items()):
+        idx, name = key.split(".", 1)
+        state.setdefault(int(idx), {})[name] = value
+    return {"state": state, "param_groups": meta["param_groups"]}
+
+
+class _progress:
+    """A rich progress bar with the running loss and items/s (a no-op when disabled)."""
+
+    def __init__(self, total: int, label: str, enabled: bool) -> None:
+        self.total, self.label, self.enabled = total, label, enabled
+
+    def __enter__(self):
+        if not self.enabled:
+            return lambda loss, speed: None
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+        self.bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                            TextColumn("loss {task.fields[loss]:.4f}  {task.fields[speed]:.0f}/s"),
+                            TimeRemainingColumn(), transient=True)
+        self.bar.__enter__()
+        task = self.bar.add_task(self.label, total=self.total, loss=0.0, speed=0.0)
+
+        def update(loss: float, speed: float) -> None:
+            self.bar.update(task, advance=1, loss=loss, speed=speed)
+
+        return update
+
+    def __exit__(self, *exc) -> None:
+        if self.enabled:
+            self.bar.__exit__(*exc)
+
+
+def learning_curve_png(history: list[dict], metric: str) -> bytes | None:
+    """A PNG of training loss and the dev metrics per epoch (None when matplotlib is absent)."""
+    if not history:
+        return None
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:  # pragma: no cover
+        return None
+    import io
+
+    epochs = [r["epoch"] for r in history]
+    fig, ax = plt.subplots(figsize=(6, 4))
+    ax.plot(epochs, [r["train_loss"] for r in history], "o-", label="train loss")
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("loss")
+    dev_keys = [k for k in history[0] if k.startswith("dev_") and isinstance(history[0][k], (int, float))]
+    if dev_keys:
+        ax2 = ax.twinx()
+        for k in dev_keys:
+            ax2.plot(epochs, [r.get(k, math.nan) for r in history], "s--", label=k.replace("_", " "))
+        ax2.set_ylabel(f"dev ({metric})")
+        lines = ax.get_legend_handles_labels()
+        lines2 = ax2.get_legend_handles_labels()
+        ax.legend(lines[0] + lines2[0], lines[1] + lines2[1], loc="best", fontsize=8)
+    else:
+        ax.legend(loc="best")
+    fig.tight_layout()
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=100)
+    plt.close(fig)
+    return buf.getvalue()
+
+
+__all__ = ["TrainConfig", "Trainer", "TrainResult", "Trainable", "resolve_device", "set_seed",
+           "learning_curve_png"]
