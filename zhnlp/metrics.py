@@ -103,3 +103,146 @@ def score_segmentation(gold: Iterable[str], pred: Iterable[str],
         score.oov_recall = oov_hit / oov_n if oov_n else None
         score.iv_recall = iv_hit / iv_n if iv_n else None
     return score
+
+
+# -- sequence labelling: entities (conlleval), tag accuracy, words ---------------------------
+
+@dataclass
+class TypeScore:
+    """Entity scores of one type (fractions, like :class:`SegScore`); support: gold entities."""
+
+    precision: float
+    recall: float
+    f1: float
+    support: int
+    predicted: int
+    correct: int
+
+
+def _prf(correct: int, predicted: int, gold: int) -> tuple[float, float, float]:
+    p = correct / predicted if predicted else 0.0
+    r = correct / gold if gold else 0.0
+    return p, r, (2 * p * r / (p + r) if p + r else 0.0)
+
+
+@dataclass
+class EntityScore:
+    """Entity-level scores, conlleval's definition (an entity is right when its type and both
+    ends are); fractions in [0, 1] like :class:`SegScore`, printed ×100 by :meth:`report`."""
+
+    precision: float
+    recall: float
+    f1: float
+    gold_entities: int
+    pred_entities: int
+    correct: int
+    per_type: dict[str, TypeScore]
+    sentences: int = 0
+    tokens: int = 0
+    token_accuracy: float = 0.0
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+    def report(self, digits: int = 2) -> str:
+        """A table like seqeval's ``classification_report``: P/R/F1 ×100 and support per type,
+        then the overall (micro-averaged) and macro-averaged rows."""
+        names = sorted(self.per_type)
+        width = max([len(n) for n in names] + [len("macro avg"), 9])
+        head = f"{'':>{width}}  {'precision':>9}  {'recall':>9}  {'f1':>9}  {'support':>8}"
+        rows = [head, ""]
+
+        def row(label: str, p: float, r: float, f: float, n: int) -> str:
+            return (f"{label:>{width}}  {100 * p:>9.{digits}f}  {100 * r:>9.{digits}f}  "
+                    f"{100 * f:>9.{digits}f}  {n:>8}")
+
+        for n in names:
+            t = self.per_type[n]
+            rows.append(row(n or "(untyped)", t.precision, t.recall, t.f1, t.support))
+        rows.append("")
+        rows.append(row("micro avg", self.precision, self.recall, self.f1, self.gold_entities))
+        if names:
+            k = len(names)
+            rows.append(row("macro avg", sum(self.per_type[n].precision for n in names) / k,
+                            sum(self.per_type[n].recall for n in names) / k,
+                            sum(self.per_type[n].f1 for n in names) / k, self.gold_entities))
+        rows.append(f"sentences {self.sentences}, tokens {self.tokens}, "
+                    f"token accuracy {100 * self.token_accuracy:.{digits}f}")
+        return "\n".join(rows)
+
+
+def _tag_seq(item) -> list[str]:
+    tags = getattr(item, "tags", item)
+    if tags is None:
+        raise ValueError("a sentence without tags cannot be scored")
+    return list(tags)
+
+
+def _paired(gold: Iterable, pred: Iterable) -> Iterable[tuple[int, list[str], list[str]]]:
+    """(sentence number, gold tags, predicted tags); ValueError on any length mismatch."""
+    gi, pi = iter(gold), iter(pred)
+    n = 0
+    while True:
+        g, p = next(gi, None), next(pi, None)
+        if g is None and p is None:
+            return
+        n += 1
+        if g is None or p is None:
+            raise ValueError(f"sentence {n}: the {'gold' if g is None else 'predicted'} tags "
+                             "ran out first (different numbers of sentences)")
+        gt, pt = _tag_seq(g), _tag_seq(p)
+        if len(gt) != len(pt):
+            raise ValueError(f"sentence {n}: {len(gt)} gold tags but {len(pt)} predicted tags")
+        yield n, gt, pt
+
+
+def score_entities(gold_tag_seqs: Iterable, pred_tag_seqs: Iterable,
+                   scheme: str | None = None) -> EntityScore:
+    """Entity precision/recall/F1, overall and per type, of predicted against gold tags.
+
+    Items are tag lists (or :class:`~zhnlp.conll.Sentence`); entities are read by
+    :func:`zhnlp.schemes.entities` (conlleval, extended to BIOES/BMES like seqeval), so the
+    figures match conlleval and seqeval's default mode. ``scheme`` rejects tags of another
+    scheme. Sentences of different lengths raise ValueError naming the sentence.
+    """
+    from .schemes import entities
+
+    g_n = p_n = hit = sents = toks = tok_hit = 0
+    counts: dict[str, list[int]] = {}
+    for _, gt, pt in _paired(gold_tag_seqs, pred_tag_seqs):
+        sents += 1
+        toks += len(gt)
+        tok_hit += sum(a == b for a, b in zip(gt, pt))
+        ge, pe = set(entities(gt, scheme)), set(entities(pt, scheme))
+        g_n += len(ge)
+        p_n += len(pe)
+        both = ge & pe
+        hit += len(both)
+        for ty, _, _ in ge:
+            counts.setdefault(ty, [0, 0, 0])[0] += 1
+        for ty, _, _ in pe:
+            counts.setdefault(ty, [0, 0, 0])[1] += 1
+        for ty, _, _ in both:
+            counts[ty][2] += 1
+    per_type = {ty: TypeScore(*_prf(c, p, g), support=g, predicted=p, correct=c)
+                for ty, (g, p, c) in sorted(counts.items())}
+    return EntityScore(*_prf(hit, p_n, g_n), gold_entities=g_n, pred_entities=p_n, correct=hit,
+                       per_type=per_type, sentences=sents, tokens=toks,
+                       token_accuracy=tok_hit / toks if toks else 0.0)
+
+
+def score_tags(gold: Iterable, pred: Iterable) -> float:
+    """Token accuracy (a fraction) of predicted against gold tag sequences (POS tagging);
+    sentences of different lengths raise ValueError naming the sentence."""
+    n = right = 0
+    for _, gt, pt in _paired(gold, pred):
+        n += len(gt)
+        right += sum(a == b for a, b in zip(gt, pt))
+    return right / n if n else 0.0
+
+
+def score_words(gold_words_seqs: Iterable[Iterable[str]], pred_words_seqs: Iterable[Iterable[str]],
+                training_words: set[str] | None = None) -> SegScore:
+    """Word segmentation scores of word lists (per sentence), by :func:`score_segmentation`."""
+    return score_segmentation((" ".join(ws) for ws in gold_words_seqs),
+                              (" ".join(ws) for ws in pred_words_seqs), training_words)

@@ -1,0 +1,265 @@
+"""Tag schemes for sequence labelling: reading entities, converting, validating, repairing.
+
+Schemes (a tag is ``PREFIX-TYPE``, or a bare ``PREFIX`` when there is no type, or ``O``):
+
+* ``BIO`` (IOB2): ``B-`` begins an entity, ``I-`` continues it, ``O`` is outside.
+* ``BIOES``: as BIO, plus ``E-`` ends an entity of two or more tokens and ``S-`` is a
+  single-token entity.
+* ``BMES``: BIOES with ``M-`` for ``I-`` (ResumeNER); the bare ``B M E S`` of word
+  segmentation are BMES tags without a type.
+
+**How tags are read** (:func:`entities`), whatever the scheme, is the conlleval definition
+extended to ``E-``/``S-`` the way seqeval's default mode extends it, with ``M-`` read as
+``I-``. Going left to right, an open entity is closed before a token tagged ``B``, ``S``,
+``O`` or any tag of another type; ``B``/``S`` open an entity, and so does an ``I``/``M``/``E``
+when no entity of its type is open (an ``I-`` after ``O`` or after another type starts a new
+entity, as conlleval does); ``E``/``S`` close the entity they belong to. So legal sequences
+read as expected, and illegal ones the way conlleval and seqeval score them: ``O I-X`` is an
+entity, ``B-X I-Y`` is two, ``B-X E-X E-X`` is ``B-X E-X`` plus a one-token ``E-X``, a
+``B-X`` with no ``E-X`` in BIOES is an entity ending where the next one starts. Tags that do
+not parse (``<pad>``, a prefix outside ``BIMESO``) read as ``O``.
+"""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Iterable, Iterator, Sequence
+
+from .errors import InputError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .conll import Sentence
+
+SCHEMES: tuple[str, ...] = ("BIO", "BIOES", "BMES")
+#: Prefixes each scheme uses (besides ``O``).
+SCHEME_PREFIXES: dict[str, frozenset[str]] = {
+    "BIO": frozenset("BI"), "BIOES": frozenset("BIES"), "BMES": frozenset("BMES")}
+_INSIDE = {"BIO": "I", "BIOES": "I", "BMES": "M"}
+
+Entity = tuple[str, int, int]
+"""(type, start, end): tokens ``start`` to ``end - 1``; type ``""`` for untyped tags."""
+
+
+def check_scheme(scheme: str) -> str:
+    """The canonical scheme name (case-insensitive; ``IOB2`` is BIO, ``IOBES`` is BIOES)."""
+    s = scheme.upper()
+    s = {"IOB2": "BIO", "IOBES": "BIOES", "BILOU": "BIOES"}.get(s, s)
+    if s not in SCHEMES:
+        raise ValueError(f"unknown tag scheme {scheme!r} (expected one of {', '.join(SCHEMES)})")
+    return s
+
+
+def parse_tag(tag: str) -> tuple[str, str] | None:
+    """(prefix, type) of a tag: ``"B-PER"`` → ``("B", "PER")``, ``"S"`` → ``("S", "")``,
+    ``"O"`` → ``("O", "")``; None when the tag does not parse (``<pad>``, ``X-FOO``, ``B-``)."""
+    if tag == "O":
+        return ("O", "")
+    if len(tag) == 1:
+        return (tag, "") if tag in "BIMES" else None
+    if len(tag) > 2 and tag[1] == "-" and tag[0] in "BIMES":
+        return tag[0], tag[2:]
+    return None
+
+
+def make_tag(prefix: str, etype: str) -> str:
+    """The tag for a prefix and type (bare prefix when the type is empty)."""
+    return prefix if prefix == "O" or not etype else f"{prefix}-{etype}"
+
+
+def tag_in_scheme(tag: str, scheme: str) -> bool:
+    """Whether ``tag`` is ``O`` or has a prefix the scheme uses."""
+    p = parse_tag(tag)
+    return p is not None and (p[0] == "O" or p[0] in SCHEME_PREFIXES[check_scheme(scheme)])
+
+
+def detect_scheme(tags: Iterable[str] | Iterable[Sequence[str]]) -> str:
+    """Guess the scheme of tags (a flat iterable of tags, or of tag sequences).
+
+    Rule: any ``M`` prefix → BMES (with an ``I`` too: ValueError, mixed schemes); else any
+    ``E``/``S`` prefix → BIOES; else BIO. (Sequences with only ``B``/``E``/``S``/``O`` are
+    legal in both BIOES and BMES and read identically; they are called BIOES.)
+    """
+    seen: set[str] = set()
+    for item in tags:
+        for tag in ([item] if isinstance(item, str) else item):
+            p = parse_tag(tag)
+            if p is not None:
+                seen.add(p[0])
+        if {"M", "I"} <= seen:
+            raise ValueError("tags mix I- and M- prefixes (BIO/BIOES and BMES): not one scheme")
+    if "M" in seen:
+        return "BMES"
+    if seen & {"E", "S"}:
+        return "BIOES"
+    return "BIO"
+
+
+def _check_in_scheme(tags: Sequence[str], scheme: str) -> None:
+    allowed = SCHEME_PREFIXES[scheme]
+    for i, tag in enumerate(tags):
+        p = parse_tag(tag)
+        if p is not None and p[0] != "O" and p[0] not in allowed:
+            raise ValueError(f"tag {tag!r} at position {i} is not a {scheme} tag")
+
+
+def entities(tags: Sequence[str], scheme: str | None = None) -> list[Entity]:
+    """Entities ``(type, start, end)`` (end exclusive) read as the module docstring says.
+
+    With ``scheme`` given, a tag whose prefix that scheme does not use (``M-`` in BIO, ``I-``
+    in BMES) is a ValueError; with None every prefix is read.
+    """
+    if scheme is not None:
+        _check_in_scheme(tags, check_scheme(scheme))
+    out: list[Entity] = []
+    start = -1
+    etype = ""
+    for i, tag in enumerate(tags):
+        p = parse_tag(tag)
+        prefix, ty = p if p is not None else ("O", "")
+        if start >= 0 and (prefix in "BSO" or ty != etype):
+            out.append((etype, start, i))
+            start = -1
+        if prefix in "BS" or (prefix in "IME" and start < 0):
+            start, etype = i, ty
+        if prefix in "ES":
+            out.append((etype, start, i + 1))
+            start = -1
+    if start >= 0:
+        out.append((etype, start, len(tags)))
+    return out
+
+
+def entities_to_tags(ents: Iterable[Entity], length: int, scheme: str) -> list[str]:
+    """Tags in ``scheme`` for non-overlapping entities over ``length`` tokens (the rest ``O``)."""
+    scheme = check_scheme(scheme)
+    inside = _INSIDE[scheme]
+    tags = ["O"] * length
+    for ty, s, e in ents:
+        if not 0 <= s < e <= length:
+            raise ValueError(f"entity {(ty, s, e)} outside a sequence of {length} tokens")
+        if scheme == "BIO":
+            tags[s] = make_tag("B", ty)
+            for k in range(s + 1, e):
+                tags[k] = make_tag("I", ty)
+        elif e - s == 1:
+            tags[s] = make_tag("S", ty)
+        else:
+            tags[s] = make_tag("B", ty)
+            for k in range(s + 1, e - 1):
+                tags[k] = make_tag(inside, ty)
+            tags[e - 1] = make_tag("E", ty)
+    return tags
+
+
+def convert(tags: Sequence[str], to_scheme: str, from_scheme: str | None = None) -> list[str]:
+    """The same entities written in ``to_scheme`` (BIO, BIOES, BMES, either way).
+
+    Entities are read with :func:`entities` (``from_scheme`` only guards against tags of
+    another scheme), so an illegal input comes out legal (repaired as conlleval reads it) and
+    tags that do not parse become ``O``.
+    """
+    return entities_to_tags(entities(tags, from_scheme), len(tags), to_scheme)
+
+
+def repair(tags: Sequence[str], scheme: str) -> list[str]:
+    """A legal sequence in ``scheme`` with the entities conlleval reads from ``tags``.
+
+    Legal sequences come back unchanged; tags that do not parse become ``O``.
+    """
+    return convert(tags, scheme)
+
+
+def _allowed(prev: tuple[str, str] | None, cur: tuple[str, str] | None, scheme: str) -> bool:
+    """Whether ``cur`` may follow ``prev`` (None: the sentence start / end)."""
+    if cur is None:  # end of sentence
+        return prev is None or prev[0] == "O" or scheme == "BIO" or prev[0] in "ES"
+    cp, ct = cur
+    if cp == "O" or cp == "B" or cp == "S":
+        return prev is None or prev[0] == "O" or scheme == "BIO" or prev[0] in "ES"
+    # cp is the inside prefix (I or M) or E: only after B/inside of the same type
+    return prev is not None and prev[0] in ("B", _INSIDE[scheme]) and prev[1] == ct
+
+
+def validate(tags: Sequence[str], scheme: str) -> list[tuple[int, str | None, str | None]]:
+    """Illegal transitions as ``(index, previous tag, tag)``: previous tag None at the start,
+    tag None (index ``len(tags)``) when the last tag may not end a sentence (``B-X`` in
+    BIOES); a tag the scheme does not have (``M-X`` in BIO, ``<pad>``) is illegal anywhere."""
+    scheme = check_scheme(scheme)
+    allowed = SCHEME_PREFIXES[scheme]
+    bad: list[tuple[int, str | None, str | None]] = []
+    prev_tag: str | None = None
+    prev: tuple[str, str] | None = None
+    for i, tag in enumerate(tags):
+        cur = parse_tag(tag)
+        if cur is None or (cur[0] != "O" and cur[0] not in allowed):
+            bad.append((i, prev_tag, tag))
+            prev_tag, prev = tag, ("O", "")  # read as O: what follows is judged after an O
+            continue
+        if not _allowed(prev, cur, scheme):
+            bad.append((i, prev_tag, tag))
+        prev_tag, prev = tag, cur
+    if tags and not _allowed(prev, None, scheme):
+        bad.append((len(tags), prev_tag, None))
+    return bad
+
+
+def allowed_transitions(tagset: Sequence[str], scheme: str
+                        ) -> tuple[list[bool], list[list[bool]], list[bool]]:
+    """``(start, trans, end)`` masks over ``tagset`` for constrained decoding: which tag may
+    begin a sentence, ``trans[i][j]``: whether ``tagset[j]`` may follow ``tagset[i]``, and
+    which may end one. A tag that is not a tag of ``scheme`` (padding, specials) is allowed
+    everywhere, so the masks never exclude what the caller adds to the tag set."""
+    scheme = check_scheme(scheme)
+    allowed = SCHEME_PREFIXES[scheme]
+    parsed: list[tuple[str, str] | None] = []
+    for tag in tagset:
+        p = parse_tag(tag)
+        parsed.append(p if p is not None and (p[0] == "O" or p[0] in allowed) else None)
+    start = [p is None or _allowed(None, p, scheme) for p in parsed]
+    end = [p is None or _allowed(p, None, scheme) for p in parsed]
+    trans = [[a is None or b is None or _allowed(a, b, scheme) for b in parsed] for a in parsed]
+    return start, trans, end
+
+
+def _line_of(sentence: "Sentence", index: int) -> int:
+    line_of = getattr(sentence, "line_of", None)
+    return line_of(index) if line_of is not None else sentence.line + index
+
+
+def iter_checked(sentences: Iterable["Sentence"], scheme: str, path: str | None = None, *,
+                 repair: bool = False) -> Iterator["Sentence"]:
+    """Stream sentences, checking their tags are legal in ``scheme``: an illegal transition
+    raises InputError naming ``path`` and the line of the offending token, unless ``repair``,
+    which replaces the sentence's tags (in place) by :func:`repair`'s legal sequence, with
+    the entities conlleval reads from the original."""
+    scheme = check_scheme(scheme)
+    for s in sentences:
+        if s.tags is None:
+            raise InputError(path, "sentence has no tags to check", s.line)
+        problems = validate(s.tags, scheme)
+        if problems:
+            if not repair:
+                i, prev, tag = problems[0]
+                if tag is None:
+                    msg = f"illegal {scheme} tag sequence: sentence ends with {prev!r}"
+                    i = len(s.tags) - 1
+                elif not tag_in_scheme(tag, scheme):
+                    msg = f"tag {tag!r} is not a {scheme} tag"
+                elif prev is None:
+                    msg = f"illegal {scheme} tag sequence: sentence starts with {tag!r}"
+                else:
+                    msg = f"illegal {scheme} tag sequence: {tag!r} after {prev!r}"
+                extra = f" ({len(problems)} problems in this sentence; pass repair=True to fix " \
+                        "them as conlleval reads them)"
+                raise InputError(path, msg + extra, _line_of(s, i), s.tokens[i] if s.tokens else None)
+            s.tags = convert(s.tags, scheme)
+        yield s
+
+
+def check_sentences(sentences: Iterable["Sentence"], scheme: str, path: str | None = None,
+                    repair: bool = False) -> list["Sentence"]:
+    """All sentences checked (or repaired in place) by :func:`iter_checked`, as a list."""
+    return list(iter_checked(sentences, scheme, path, repair=repair))
+
+
+__all__ = ["SCHEMES", "Entity", "check_scheme", "parse_tag", "make_tag", "tag_in_scheme",
+           "detect_scheme", "entities", "entities_to_tags", "convert", "repair", "validate",
+           "allowed_transitions", "iter_checked", "check_sentences"]
