@@ -89,7 +89,10 @@ def atomic_directory(path: str | Path) -> Iterator[Path]:
         raise OutputError(f"{target}: cannot write: {exc.strerror}") from None
     try:
         yield tmp
-        os.chmod(tmp, 0o777 & ~_umask())
+        mask = _umask()
+        os.chmod(tmp, 0o777 & ~mask)
+        for f in tmp.iterdir():  # mkdtemp and some writers create owner-only files
+            os.chmod(f, 0o666 & ~mask)
         if target.exists():
             old = Path(tempfile.mkdtemp(dir=parent, prefix=f".{target.name}.", suffix=".old"))
             os.rmdir(old)

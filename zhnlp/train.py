@@ -57,6 +57,7 @@ class TrainConfig:
     eval_batch_size: int = 256
     progress: bool = True
     max_steps: int = 0             # stop after this many updates in all (tests, benchmarks); 0: no limit
+    threads: int = 0               # torch CPU threads (0: torch's default); 1 avoids oversubscription on busy machines
 
     def __post_init__(self) -> None:
         checks = [(self.epochs >= 1, "--epochs must be at least 1"),
@@ -227,6 +228,8 @@ class Trainer:
         import torch
 
         c = self.config
+        if c.threads:
+            torch.set_num_threads(c.threads)
         model = self.model.to(self.device)
         params = [p for p in model.parameters() if p.requires_grad]
         opt_cls = torch.optim.AdamW if c.decoupled else torch.optim.Adam

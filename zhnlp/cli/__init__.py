@@ -5,7 +5,7 @@ None of them imports torch, gensim or pandas at module level.
 """
 from __future__ import annotations
 
-from . import segment, vocab  # noqa: F401  (registers commands)
+from . import segment, tag, vocab  # noqa: F401  (registers commands)
 from . import embed  # noqa: F401
 from ._app import app, main
 

@@ -33,6 +33,8 @@ def segment_cli(
     max_line_length: int = typer.Option(100_000, "--max-line-length", help="Longest accepted line, in characters."),
     no_cache: bool = typer.Option(False, "--no-cache", help="Neither read nor write the dictionary cache."),
     quiet: bool = typer.Option(False, "-q", "--quiet", help="No progress bar or summary."),
+    model: Optional[str] = typer.Option(None, "--model", help="Segment with a trained CWS model (directory or bundled name) instead of jieba."),
+    device: str = typer.Option("cpu", "--device", help="With --model: cpu | cuda | cuda:N."),
 ) -> None:
     """Segment text into words, line by line (output line i = input line i)."""
     from ..corpus import OutputFormat, segment_files
@@ -41,9 +43,16 @@ def segment_cli(
     def work():
         if max_line_length < 1:
             raise ValueError("--max-line-length must be at least 1")
-        seg = Segmenter(user_dicts=user_dict or (), dicts=dict_name or (), main_dict=main_dict,
-                        mode=mode, hmm=hmm, pos=pos, stopwords=stopwords, dict_freq=dict_freq,
-                        skip_bad_lines=skip_bad_lines, use_cache=not no_cache)
+        if model:
+            from ..tag_corpus import ModelSegmenter
+
+            if pos or user_dict or dict_name or main_dict or stopwords:
+                raise ValueError("--model segments with the trained model alone: drop --pos and the dictionary options")
+            seg = ModelSegmenter(model, device=device)
+        else:
+            seg = Segmenter(user_dicts=user_dict or (), dicts=dict_name or (), main_dict=main_dict,
+                            mode=mode, hmm=hmm, pos=pos, stopwords=stopwords, dict_freq=dict_freq,
+                            skip_bad_lines=skip_bad_lines, use_cache=not no_cache)
         out = OutputFormat(fmt, sep, pos)
         return segment_files(files or ["-"], seg, output=output, output_dir=output_dir, out=out,
                              encoding=encoding, jobs=jobs, allow_empty=allow_empty,

@@ -1,0 +1,270 @@
+"""BiLSTM-CRF taggers: CRF against brute force, train → save → load → predict for each task,
+resume after an interruption, model-directory safety, and the CLI (train-*, tag, evaluate)."""
+from __future__ import annotations
+
+import itertools
+import json
+from pathlib import Path
+
+import pytest
+import torch
+from typer.testing import CliRunner
+
+from tagging_fixtures import ner_sentences, write_conllu, write_ner, write_segmented
+from zhnlp.cli import app
+from zhnlp.errors import ZhnlpError
+from zhnlp.nn.crf import CRF
+from zhnlp.serialization import ModelFormatError
+from zhnlp.tagger import TaggerConfig, load_tagger, train_tagger
+from zhnlp.train import TrainConfig, resolve_device
+
+
+# -- CRF -------------------------------------------------------------------------------------
+
+def _path_score(crf: CRF, em, path, constrained=False):
+    start, trans, end = crf.scores(constrained)
+    s = start[path[0]] + em[0, path[0]]
+    for a, b, t in zip(path, path[1:], range(1, len(path))):
+        s = s + trans[a, b] + em[t, b]
+    return s + end[path[-1]]
+
+
+@pytest.mark.parametrize("constrained", [False, True])
+def test_crf_viterbi_and_likelihood_match_brute_force(constrained):
+    torch.manual_seed(0)
+    K = 4
+    allowed = ([True, True, False, True], [[True, True, False, True], [True, False, True, True],
+                                           [False, True, True, True], [True, True, True, False]],
+               [True, False, True, True])
+    crf = CRF(K, allowed)
+    torch.nn.init.normal_(crf.crf.transitions)
+    for T in (1, 2, 3):
+        em = torch.randn(1, T, K)
+        mask = torch.ones(1, T, dtype=torch.bool)
+        paths = list(itertools.product(range(K), repeat=T))
+        scores = torch.stack([_path_score(crf, em[0], p, constrained) for p in paths])
+        assert crf.decode(em, mask, constrained)[0] == list(paths[int(scores.argmax())])
+        if constrained:
+            best = list(paths[int(scores.argmax())])
+            assert allowed[0][best[0]] and allowed[2][best[-1]]
+            assert all(allowed[1][a][b] for a, b in zip(best, best[1:]))
+        gold = torch.tensor([paths[5 % len(paths)]])
+        unconstrained = torch.stack([_path_score(crf, em[0], p) for p in paths])
+        expected = torch.logsumexp(unconstrained, 0) - _path_score(crf, em[0], gold[0].tolist())
+        assert torch.allclose(crf.nll(em, gold, mask), expected, atol=1e-4)
+
+
+def test_crf_decode_handles_padding_like_single_sentences():
+    torch.manual_seed(1)
+    crf = CRF(5)
+    em = torch.randn(3, 6, 5)
+    mask = torch.tensor([[1] * 6, [1] * 2 + [0] * 4, [1] * 4 + [0] * 2], dtype=torch.bool)
+    batch = crf.decode(em, mask)
+    for i, n in enumerate((6, 2, 4)):
+        assert batch[i] == crf.decode(em[i:i + 1, :n], mask[i:i + 1, :n])[0]
+
+
+# -- training and applying ---------------------------------------------------------------------
+
+def _fast(**kw) -> TrainConfig:
+    base = dict(epochs=6, batch_size=8, lr=0.01, progress=False, seed=3, patience=0, threads=1)
+    base.update(kw)
+    return TrainConfig(**base)
+
+
+@pytest.fixture(scope="module")
+def ner_data(tmp_path_factory):
+    d = tmp_path_factory.mktemp("ner")
+    return write_ner(d / "train.bio", 120, seed=1), write_ner(d / "dev.bio", 30, seed=2, sep=" ")
+
+
+@pytest.fixture(scope="module")
+def ner_model(ner_data, tmp_path_factory):
+    out = tmp_path_factory.mktemp("models") / "ner"
+    cfg = TaggerConfig(task="ner", emb_dim=16, hidden=16, bigram=True, bigram_min_freq=1)
+    res = train_tagger(ner_data[0], ner_data[1], out, config=cfg, train_config=_fast(), test=ner_data[1])
+    return out, res
+
+
+def test_ner_learns_saves_and_reloads_identically(ner_model, ner_data):
+    out, res = ner_model
+    assert {p.name for p in out.iterdir()} >= {"config.json", "model.safetensors", "metrics.json",
+                                               "vocab-tokens.json", "vocab-tags.json", "vocab-bigram.json",
+                                               "training_log.jsonl", "learning_curve.png"}
+    assert not out.with_name("ner.checkpoint").exists()
+    metrics = json.loads((out / "metrics.json").read_text(encoding="utf-8"))
+    assert metrics["dev"]["f1"] > 0.9 and metrics["test"]["f1"] == res.metrics["test"]["f1"]
+    assert metrics["device"] == "cpu" and metrics["train_seconds"] > 0
+    log = [json.loads(line) for line in (out / "training_log.jsonl").read_text().splitlines()]
+    assert [r["epoch"] for r in log] == list(range(1, 7)) and "dev_f1" in log[0]
+    config = json.loads((out / "config.json").read_text(encoding="utf-8"))
+    assert config["version"] == 1 and config["config"]["tagger"]["scheme"] == "BIO"
+    tagger = load_tagger(out)
+    again = load_tagger(out)
+    sents = ["张三在北京工作。", "陈静毕业于清华大学。"]
+    assert tagger.tag(sents) == again.tag(sents)
+    assert tagger.entities("张三 在北京工作。") == [("PER", 0, 2, "张三"), ("LOC", 4, 6, "北京")]
+    scores = tagger.evaluate(ner_data[1])
+    assert scores["f1"] == pytest.approx(metrics["test"]["f1"])
+
+
+def test_tag_empty_and_unknown_characters(ner_model):
+    tagger = load_tagger(ner_model[0])
+    assert tagger.tag(["", "鑫鑫鑫"])[0] == []
+    assert len(tagger.tag(["鑫鑫鑫"])[0]) == 3
+
+
+def test_same_seed_same_model(ner_data, tmp_path):
+    cfg = dict(task="ner", emb_dim=8, hidden=8)
+    for name in ("a", "b"):
+        train_tagger(ner_data[0], ner_data[1], tmp_path / name, config=TaggerConfig(**cfg),
+                     train_config=_fast(epochs=2))
+    from safetensors.torch import load_file
+
+    a, b = load_file(str(tmp_path / "a" / "model.safetensors")), load_file(str(tmp_path / "b" / "model.safetensors"))
+    assert all(torch.equal(a[k], b[k]) for k in a)
+
+
+def test_resume_after_interruption_gives_the_same_weights(ner_data, tmp_path):
+    from safetensors.torch import load_file
+
+    cfg = dict(task="ner", emb_dim=8, hidden=8)
+    train_tagger(ner_data[0], ner_data[1], tmp_path / "full", config=TaggerConfig(**cfg),
+                 train_config=_fast(epochs=3))
+
+    import zhnlp.train as train_mod
+
+    calls = {"n": 0}
+    original = train_mod.Trainer._save_checkpoint
+
+    def interrupt_after_two(self, *a, **kw):
+        original(self, *a, **kw)
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise KeyboardInterrupt
+
+    train_mod.Trainer._save_checkpoint = interrupt_after_two
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            train_tagger(ner_data[0], ner_data[1], tmp_path / "cut", config=TaggerConfig(**cfg),
+                         train_config=_fast(epochs=3))
+    finally:
+        train_mod.Trainer._save_checkpoint = original
+    assert not (tmp_path / "cut").exists() and (tmp_path / "cut.checkpoint" / "trainer.json").exists()
+    with pytest.raises(ZhnlpError, match="pass --resume"):
+        train_tagger(ner_data[0], ner_data[1], tmp_path / "cut", config=TaggerConfig(**cfg),
+                     train_config=_fast(epochs=3))
+    train_tagger(ner_data[0], ner_data[1], tmp_path / "cut", config=TaggerConfig(**cfg),
+                 train_config=_fast(epochs=3), resume=True)
+    a = load_file(str(tmp_path / "full" / "model.safetensors"))
+    b = load_file(str(tmp_path / "cut" / "model.safetensors"))
+    assert all(torch.equal(a[k], b[k]) for k in a)
+    log = (tmp_path / "cut" / "training_log.jsonl").read_text().splitlines()
+    assert len(log) == 3
+
+
+def test_cws_model_segments(tmp_path):
+    train = write_segmented(tmp_path / "train.txt", 200, seed=1)
+    dev = write_segmented(tmp_path / "dev.txt", 30, seed=2)
+    res = train_tagger(train, dev, tmp_path / "cws", config=TaggerConfig(task="cws", emb_dim=16, hidden=16),
+                       train_config=_fast(epochs=8))
+    assert res.metrics["dev"]["f1"] > 0.9
+    tagger = load_tagger(tmp_path / "cws")
+    assert tagger.segment("我们在北京工作") == ["我们", "在", "北京", "工作"]
+    r = CliRunner().invoke(app, ["segment", "--model", str(tmp_path / "cws"), "-"], input="我们在北京工作\n今天 天气很好\n")
+    assert r.exit_code == 0, r.output
+    assert r.stdout.splitlines() == ["我们 在 北京 工作", "今天 天气 很 好"]
+
+
+def test_pos_on_conllu_with_given_words(tmp_path):
+    train = write_conllu(tmp_path / "train.conllu", 150, seed=1)
+    dev = write_conllu(tmp_path / "dev.conllu", 30, seed=2)
+    res = train_tagger(train, dev, tmp_path / "pos", config=TaggerConfig(task="pos", emb_dim=16, hidden=16),
+                       train_config=_fast(epochs=6))
+    assert res.metrics["dev"]["accuracy"] > 0.95
+    tagger = load_tagger(tmp_path / "pos")
+    assert tagger.tag([["我们", "在", "北京", "工作"]]) == [[("我们", "PRON"), ("在", "ADP"),
+                                                        ("北京", "PROPN"), ("工作", "VERB")]]
+
+
+def test_hmm_through_the_same_api(ner_data, tmp_path):
+    res = train_tagger(ner_data[0], ner_data[1], tmp_path / "hmm", model="hmm",
+                       config=TaggerConfig(task="ner"), train_config=None)
+    assert res.metrics["dev"]["f1"] > 0.8
+    tagger = load_tagger(tmp_path / "hmm")
+    assert tagger.entities("张三在北京工作。")[0][:3] == ("PER", 0, 2)
+
+
+# -- errors and safety -------------------------------------------------------------------------
+
+def test_gpu_without_cuda_is_a_clear_error():
+    if torch.cuda.is_available():
+        pytest.skip("this machine has CUDA")
+    with pytest.raises(ZhnlpError, match="CUDA is not available"):
+        resolve_device("cuda")
+    with pytest.raises(ZhnlpError, match="--device must be"):
+        resolve_device("tpu")
+
+
+def test_model_directory_safety(ner_model, tmp_path):
+    import shutil
+
+    src = ner_model[0]
+    bad = tmp_path / "bad"
+    shutil.copytree(src, bad)
+    (bad / "extra.pkl").write_bytes(b"\x80\x04K\x01.")
+    with pytest.raises(ModelFormatError, match="extra.pkl: refusing"):
+        load_tagger(bad)
+    (bad / "extra.pkl").unlink()
+    raw = (bad / "model.safetensors").read_bytes()
+    (bad / "model.safetensors").write_bytes(raw[:8] + b"{garbage" + raw[16:])
+    with pytest.raises(ModelFormatError, match="model.safetensors: unreadable or tampered"):
+        load_tagger(bad)
+    (bad / "model.safetensors").write_bytes(raw)
+    cfg = json.loads((bad / "config.json").read_text(encoding="utf-8"))
+    cfg["version"] = 99
+    (bad / "config.json").write_text(json.dumps(cfg), encoding="utf-8")
+    with pytest.raises(ModelFormatError, match="version 99 is not supported"):
+        load_tagger(bad)
+    cfg["version"] = 1
+    cfg["config"]["net"]["hidden"] = 17
+    (bad / "config.json").write_text(json.dumps(cfg), encoding="utf-8")
+    with pytest.raises(ModelFormatError, match="has shape"):
+        load_tagger(bad)
+    (bad / "vocab-tags.json").unlink()
+    with pytest.raises(ModelFormatError, match="vocab-tags.json: missing file"):
+        load_tagger(bad)
+    with pytest.raises(ModelFormatError, match="no such model directory or bundled model"):
+        load_tagger(tmp_path / "nowhere")
+
+
+def test_cli_train_tag_evaluate_and_errors(ner_data, ner_model, tmp_path):
+    runner = CliRunner()
+    out = tmp_path / "m"
+    r = runner.invoke(app, ["train-ner", str(ner_data[0]), "--dev", str(ner_data[1]), "-o", str(out),
+                            "--epochs", "1", "--emb-dim", "8", "--hidden", "8", "--threads", "1"])
+    assert r.exit_code == 0, r.output
+    assert "trained bilstm-crf ner" in r.output and (out / "model.safetensors").exists()
+    model = str(ner_model[0])
+    r = runner.invoke(app, ["tag", model, "-", "--format", "jsonl"], input="张三在北京工作。\n\n")
+    lines = r.stdout.splitlines()
+    assert len(lines) == 2 and json.loads(lines[0])["entities"][0] == ["PER", 0, 2, "张三"]
+    assert json.loads(lines[1])["tokens"] == []
+    r = runner.invoke(app, ["evaluate", model, str(ner_data[1]), "--json"])
+    assert json.loads(r.stdout)["f1"] > 0.9
+    r = runner.invoke(app, ["train-ner", str(ner_data[0]), "-o", str(tmp_path / "g"), "--gpu"])
+    if not torch.cuda.is_available():
+        assert r.exit_code == 1 and "CUDA is not available" in r.output and "Traceback" not in r.output
+        assert not (tmp_path / "g").exists()
+    empty = tmp_path / "empty.bio"
+    empty.write_text("", encoding="utf-8")
+    r = runner.invoke(app, ["train-ner", str(empty), "-o", str(tmp_path / "e")])
+    assert r.exit_code == 1 and "empty.bio" in r.output
+    malformed = tmp_path / "bad.bio"
+    malformed.write_text("张\tB-PER\n三\n", encoding="utf-8")
+    r = runner.invoke(app, ["train-ner", str(malformed), "-o", str(tmp_path / "e")])
+    assert r.exit_code == 1 and "bad.bio:2" in r.output
+    unseen = tmp_path / "unseen.bio"
+    unseen.write_text("张\tB-PER\n三\tI-PER\n\n北\tB-XYZ\n", encoding="utf-8")
+    r = runner.invoke(app, ["evaluate", model, str(unseen)])
+    assert r.exit_code == 1 and "unseen.bio:4" in r.output and "B-XYZ" in r.output

@@ -1,0 +1,154 @@
+"""``zhnlp train-ner|train-cws|train-pos``, ``zhnlp tag`` and ``zhnlp evaluate``: thin wrappers
+over :mod:`zhnlp.tagger` and :mod:`zhnlp.tag_corpus`."""
+from __future__ import annotations
+
+import json
+import sys
+from typing import List, Optional
+
+import typer
+
+from ._app import _run, app
+
+TASK_NAMES = {"ner": "named-entity", "cws": "word-segmentation", "pos": "part-of-speech"}
+
+
+def _make_train_command(task: str) -> None:
+    def train_cli(
+        train: str = typer.Argument(..., help="Training data (CoNLL, CoNLL-U, segmented text or word/pos)."),
+        dev: Optional[str] = typer.Option(None, "--dev", help="Dev data: selects the best epoch and stops early."),
+        test: Optional[str] = typer.Option(None, "--test", help="Test data, scored once at the end (metrics.json)."),
+        output: str = typer.Option(..., "-o", "--output", help="Model directory to write."),
+        model: str = typer.Option("bilstm-crf", "--model", help="bilstm-crf | hmm"),
+        scheme: Optional[str] = typer.Option(None, "--scheme", help="Tag scheme BIO | BIOES | BMES [default: detected]."),
+        data_format: str = typer.Option("auto", "--data-format", help="auto | conll | conllu | segmented | word-pos"),
+        repair: bool = typer.Option(False, "--repair", help="Repair illegal tag transitions instead of failing."),
+        gpu: bool = typer.Option(False, "--gpu", help="Train on the GPU (cuda; the local rank's under torchrun)."),
+        device: Optional[str] = typer.Option(None, "--device", help="cpu | cuda | cuda:N (overrides --gpu)."),
+        amp: bool = typer.Option(False, "--amp", help="Mixed precision (GPU only)."),
+        epochs: int = typer.Option(30, "--epochs"),
+        batch_size: int = typer.Option(64, "--batch-size"),
+        lr: float = typer.Option(1e-3, "--lr"),
+        weight_decay: float = typer.Option(0.0, "--weight-decay"),
+        lr_decay: float = typer.Option(1.0, "--lr-decay", help="Multiply the learning rate by this every epoch."),
+        warmup: int = typer.Option(0, "--warmup", help="Linear warm-up over this many updates."),
+        clip: float = typer.Option(5.0, "--clip", help="Gradient norm clipping (0: off)."),
+        patience: int = typer.Option(5, "--patience", help="Stop after this many epochs without a better dev score."),
+        emb_dim: int = typer.Option(128, "--emb-dim"),
+        hidden: int = typer.Option(128, "--hidden", help="LSTM units per direction."),
+        layers: int = typer.Option(1, "--layers"),
+        dropout: float = typer.Option(0.5, "--dropout"),
+        embeddings: Optional[str] = typer.Option(None, "--embeddings", help="Pretrained vectors (zhnlp embed)."),
+        freeze: bool = typer.Option(False, "--freeze-embeddings", help="Keep pretrained vectors fixed."),
+        bigram: bool = typer.Option(False, "--bigram", help="Character-bigram embeddings."),
+        softword: bool = typer.Option(False, "--softword", help="Soft-word features from jieba's segmentation."),
+        lexicon: Optional[List[str]] = typer.Option(None, "--lexicon", help="User lexicon for --softword (repeatable)."),
+        no_constraints: bool = typer.Option(False, "--no-constraints", help="Allow decoding illegal transitions."),
+        half: bool = typer.Option(False, "--half", help="Store weights as float16 (half the size)."),
+        bucket: bool = typer.Option(True, "--bucket/--no-bucket", help="Length-bucketed batches."),
+        seed: int = typer.Option(1, "--seed", help="Seeds every random source."),
+        threads: int = typer.Option(0, "--threads", help="torch CPU threads (0: torch's default)."),
+        resume: bool = typer.Option(False, "--resume", help="Continue an interrupted run from its checkpoint."),
+        encoding: str = typer.Option("utf-8", "--encoding"),
+        quiet: bool = typer.Option(False, "-q", "--quiet", help="No progress bar or summary."),
+    ) -> None:
+        from ..tagger import TaggerConfig, train_tagger
+        from ..train import TrainConfig
+
+        def work():
+            cfg = TaggerConfig(task=task, scheme=scheme.upper() if scheme else None, emb_dim=emb_dim,
+                               hidden=hidden, layers=layers, dropout=dropout, bigram=bigram, softword=softword,
+                               lexicons=list(lexicon or []), constrained=not no_constraints,
+                               embeddings=embeddings, freeze_embeddings=freeze, half_precision=half)
+            tcfg = TrainConfig(epochs=epochs, batch_size=batch_size, lr=lr, weight_decay=weight_decay,
+                               lr_decay=lr_decay, warmup_steps=warmup, clip_norm=clip, patience=patience,
+                               seed=seed, device=device or ("cuda" if gpu else "cpu"), amp=amp, bucket=bucket, threads=threads,
+                               progress=not quiet and sys.stderr.isatty())
+            return train_tagger(train, dev, output, config=cfg, train_config=tcfg, model=model, test=test,
+                                data_format=data_format, encoding=encoding, resume=resume, repair=repair)
+
+        result = _run(work)
+        if not quiet:
+            m = result.metrics
+            parts = [f"{split} {k} {100 * m[split][k]:.2f}" for split in ("dev", "test") if split in m
+                     for k in ("f1", "accuracy") if k in m[split]]
+            typer.echo(f"trained {m.get('model')} {task} in {m.get('train_seconds', 0):.1f} s on {m.get('device')}: "
+                       f"{', '.join(parts) or 'no dev/test scores'} -> {result.output}", err=True)
+
+    train_cli.__doc__ = (f"Train a {TASK_NAMES[task]} tagger (BiLSTM-CRF or HMM) and write a model directory.")
+    app.command(f"train-{task}")(train_cli)
+
+
+for _task in TASK_NAMES:
+    _make_train_command(_task)
+
+
+@app.command("tag")
+def tag_cli(
+    model: str = typer.Argument(..., help="Model directory or bundled name (msra-ner, resume-ner, ud-cws, ud-pos...)."),
+    files: Optional[List[str]] = typer.Argument(None, help="Input files; none or '-' reads stdin."),
+    output: Optional[str] = typer.Option(None, "-o", "--output", help="Write all output to this file."),
+    output_dir: Optional[str] = typer.Option(None, "--output-dir", help="One output per input, same name."),
+    fmt: str = typer.Option("text", "--format", help="text | jsonl | conll"),
+    input_format: str = typer.Option("text", "--input-format", help="text (raw lines) | conll (token per line)"),
+    batch_size: int = typer.Option(256, "--batch-size", help="Sentences per batch."),
+    gpu: bool = typer.Option(False, "--gpu"),
+    device: Optional[str] = typer.Option(None, "--device", help="cpu | cuda | cuda:N"),
+    jobs: int = typer.Option(1, "-j", "--jobs", help="Worker processes (same output as -j 1)."),
+    encoding: str = typer.Option("utf-8", "--encoding"),
+    max_line_length: int = typer.Option(100_000, "--max-line-length"),
+    allow_empty: bool = typer.Option(False, "--allow-empty", help="Accept empty input files."),
+    quiet: bool = typer.Option(False, "-q", "--quiet"),
+) -> None:
+    """Tag text with a trained model, line by line (output line i = input line i).
+
+    text: NER gives entity/TYPE items, CWS words, POS word/TAG; jsonl gives tokens, tags
+    (and entities with offsets); conll gives token TAB tag with a blank line per sentence.
+    """
+    from ..tag_corpus import tag_files
+
+    stats = _run(tag_files, files or ["-"], model, output=output, output_dir=output_dir, fmt=fmt,
+                 input_format=input_format, batch_size=batch_size, device=device or ("cuda" if gpu else "cpu"),
+                 jobs=jobs, encoding=encoding, max_line_chars=max_line_length, allow_empty=allow_empty,
+                 progress=not quiet and sys.stderr.isatty())
+    if not quiet and (output or output_dir):
+        typer.echo(f"tagged {stats.lines} lines from {stats.files} file(s) in {stats.seconds:.1f} s "
+                   f"-> {', '.join(stats.outputs)}", err=True)
+
+
+@app.command("evaluate")
+def evaluate_cli(
+    model: str = typer.Argument(..., help="Model directory or bundled name."),
+    test: str = typer.Argument(..., help="Gold test file."),
+    data_format: str = typer.Option("auto", "--data-format", help="auto | conll | conllu | segmented | word-pos"),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
+    gpu: bool = typer.Option(False, "--gpu"),
+    device: Optional[str] = typer.Option(None, "--device"),
+    encoding: str = typer.Option("utf-8", "--encoding"),
+) -> None:
+    """Score a model on gold data: entity P/R/F1 per type (NER), word P/R/F1 (CWS), accuracy (POS)."""
+    from ..tagger import load_tagger
+
+    def work():
+        tagger = load_tagger(model, device=device, gpu=gpu)
+        return tagger, tagger.evaluate(test, data_format, encoding)
+
+    tagger, result = _run(work)
+    if as_json:
+        typer.echo(json.dumps(result, ensure_ascii=False))
+        return
+    typer.echo(_report(tagger.task, result))
+
+
+def _report(task: str, result: dict) -> str:
+    """Scores ×100: accuracy (POS), or P/R/F1 overall and per entity type."""
+    if task == "pos":
+        return f"accuracy {100 * result['accuracy']:.2f} on {result.get('sentences', '?')} sentences"
+    support = result.get("gold_entities", result.get("gold_words", ""))
+    lines = [f"{'':10} {'precision':>9} {'recall':>9} {'f1':>9} {'support':>8}",
+             f"{'overall':10} {100 * result['precision']:9.2f} {100 * result['recall']:9.2f} "
+             f"{100 * result['f1']:9.2f} {support:>8}"]
+    for typ, r in sorted((result.get("per_type") or {}).items()):
+        lines.append(f"{typ:10} {100 * r['precision']:9.2f} {100 * r['recall']:9.2f} {100 * r['f1']:9.2f} "
+                     f"{r['support']:>8}")
+    return "\n".join(lines)

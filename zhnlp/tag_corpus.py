@@ -1,0 +1,228 @@
+"""Tagging whole files with a trained model: streamed, batched, optionally in several processes.
+
+:func:`tag_files` is what ``zhnlp tag`` runs. Raw-text input: line i of the output belongs
+to line i of the input (``conll`` output: block i). CoNLL input: one token per line, a
+blank line between sentences; one output item per sentence.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable, Iterator, Sequence
+
+from .corpus import SegmentStats, process_files
+from .errors import ZhnlpError
+from .io import MAX_LINE_CHARS
+from .segment import chunk_lines
+
+OUTPUT_FORMATS = ("text", "jsonl", "conll")
+INPUT_FORMATS = ("text", "conll")
+
+
+@dataclass(frozen=True)
+class TagFormat:
+    """How one tagged sentence is written (see ``zhnlp tag --help``)."""
+
+    fmt: str = "text"
+    task: str = "ner"
+    scheme: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.fmt not in OUTPUT_FORMATS:
+            raise ZhnlpError(f"--format must be one of {', '.join(OUTPUT_FORMATS)}, not {self.fmt!r}")
+
+    def render(self, text: str | None, tokens: list[str], tags: list[str]) -> str:
+        """Output for one sentence, final newline included. ``text`` is the raw line (offsets)."""
+        if self.fmt == "conll":
+            return "".join(f"{tok}\t{tag}\n" for tok, tag in zip(tokens, tags)) + "\n"
+        if self.task == "cws":
+            from .conll import bmes_to_words
+
+            words = bmes_to_words(tokens, tags)
+            if self.fmt == "jsonl":
+                return json.dumps({"tokens": tokens, "tags": tags, "words": words}, ensure_ascii=False) + "\n"
+            return " ".join(words) + "\n"
+        if self.task == "ner":
+            ents = self.entities(text, tokens, tags)
+            if self.fmt == "jsonl":
+                return json.dumps({"tokens": tokens, "tags": tags, "entities": ents}, ensure_ascii=False) + "\n"
+            return " ".join(f"{e[3]}/{e[0]}" for e in ents) + "\n"
+        if self.fmt == "jsonl":
+            return json.dumps({"tokens": tokens, "tags": tags}, ensure_ascii=False) + "\n"
+        return " ".join(f"{tok}/{tag}" for tok, tag in zip(tokens, tags)) + "\n"
+
+    def entities(self, text: str | None, tokens: list[str], tags: list[str]) -> list[list]:
+        """[type, start, end, text]: character offsets into the raw line (end exclusive), or
+        token offsets for CoNLL input."""
+        from .schemes import entities as spans
+
+        if text is None:
+            return [[t, s, e, "".join(tokens[s:e])] for t, s, e in spans(tags, self.scheme)]
+        positions = [i for i, c in enumerate(text) if not c.isspace()]
+        out = []
+        for typ, s, e in spans(tags, self.scheme):
+            start, end = positions[s], positions[e - 1] + 1
+            out.append([typ, start, end, text[start:end]])
+        return out
+
+
+def tag_chunk(tagger, fmt: TagFormat, units: list, input_format: str, batch_size: int) -> str:
+    """Tag one chunk: raw lines (text input) or token lists (CoNLL input); returns the output text."""
+    if input_format == "conll":
+        token_lists, texts = units, [None] * len(units)
+    else:
+        token_lists, texts = [tagger.tokens_of(line) for line in units], units
+    tags = tagger.predict(token_lists, batch_size)
+    return "".join(fmt.render(text, toks, tg) for text, toks, tg in zip(texts, token_lists, tags))
+
+
+def conll_sentences(lines: Iterable[str]) -> Iterator[list[str]]:
+    """Token lists of CoNLL input (first column; blank lines end sentences; -DOCSTART- skipped)."""
+    tokens: list[str] = []
+    for line in lines:
+        s = line.strip()
+        if not s:
+            if tokens:
+                yield tokens
+            tokens = []
+            continue
+        if s.startswith("-DOCSTART-"):
+            continue
+        tokens.append(s.split()[0])
+    if tokens:
+        yield tokens
+
+
+# Worker-process state: one tagger per process, loaded once by the initializer.
+_WORKER: dict = {}
+
+
+def _init_worker(model: str, device: str, fmt: TagFormat, input_format: str, batch_size: int) -> None:
+    from .parallel import ignore_sigint_in_worker
+    from .tagger import load_tagger
+
+    ignore_sigint_in_worker()
+    _WORKER.update(tagger=load_tagger(model, device=device), fmt=fmt, input_format=input_format,
+                   batch_size=batch_size)
+
+
+def _run_in_worker(units: list) -> str:
+    w = _WORKER
+    return tag_chunk(w["tagger"], w["fmt"], units, w["input_format"], w["batch_size"])
+
+
+def tag_stream(lines: Iterable[str], model: str, *, fmt: str = "text", input_format: str = "text",
+               batch_size: int = 256, device: str = "cpu", jobs: int = 1, chunk: int = 1024,
+               tagger=None) -> Iterator[str]:
+    """Output text for the input lines, chunk by chunk, in input order."""
+    from .tagger import load_tagger
+
+    if input_format not in INPUT_FORMATS:
+        raise ZhnlpError(f"--input-format must be one of {', '.join(INPUT_FORMATS)}, not {input_format!r}")
+    if batch_size < 1:
+        raise ZhnlpError("--batch-size must be at least 1")
+    if jobs < 1:
+        raise ZhnlpError(f"--jobs must be at least 1, not {jobs}")
+    tagger = tagger or load_tagger(model, device=device)
+    tf = TagFormat(fmt, tagger.task, tagger.config.scheme)
+    units = conll_sentences(lines) if input_format == "conll" else lines
+    chunks = chunk_lines(units, chunk) if input_format == "text" else _chunks(units, chunk)
+    if jobs == 1:
+        for c in chunks:
+            yield tag_chunk(tagger, tf, c, input_format, batch_size)
+        return
+    from .parallel import ordered_map
+
+    yield from ordered_map(_run_in_worker, chunks, jobs, initializer=_init_worker,
+                           initargs=(str(tagger.path), device, tf, input_format, batch_size))
+
+
+class ModelSegmenter:
+    """A trained CWS model in the place of a :class:`~zhnlp.Segmenter` (``zhnlp segment --model``):
+    same ``cut``/``cut_lines``/``map_chunks`` interface, so :func:`zhnlp.corpus.segment_files` runs it
+    unchanged. Whitespace in the input always separates words."""
+
+    pos = False
+
+    def __init__(self, model: str, device: str = "cpu", batch_size: int = 256) -> None:
+        from .tagger import load_tagger
+
+        self.model, self.device, self.batch_size = str(model), device, batch_size
+        self.tagger = load_tagger(model, device=device)
+        if self.tagger.task != "cws":
+            raise ZhnlpError(f"--model {model}: a {self.tagger.task} model cannot segment (train one with train-cws)")
+
+    def __getstate__(self) -> dict:
+        return {"model": str(self.tagger.path), "device": self.device, "batch_size": self.batch_size}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__init__(state["model"], state["device"], state["batch_size"])
+
+    def load(self) -> "ModelSegmenter":
+        return self
+
+    check = load
+
+    def cut(self, text: str) -> list[str]:
+        return self.tagger.segment(text)
+
+    def cut_lines(self, lines: Iterable[str], jobs: int = 1, chunk_size: int = 500) -> Iterator[list[str]]:
+        for chunk in self.map_chunks(chunk_lines(lines, chunk_size), jobs):
+            yield from chunk
+
+    def map_chunks(self, chunks: Iterable[list[str]], jobs: int = 1, formatter=None) -> Iterator:
+        if jobs <= 1:
+            for chunk in chunks:
+                yield _segment_chunk(self, formatter, chunk)
+            return
+        from .parallel import ordered_map
+
+        yield from ordered_map(_segment_in_worker, chunks, jobs, initializer=_init_segment_worker,
+                               initargs=(self, formatter))
+
+
+def _segment_chunk(seg: ModelSegmenter, formatter, lines: list[str]):
+    results = seg.tagger.segment_lines(lines, seg.batch_size)
+    return "".join(formatter(r) for r in results) if formatter else results
+
+
+def _init_segment_worker(seg: ModelSegmenter, formatter) -> None:
+    from .parallel import ignore_sigint_in_worker
+
+    ignore_sigint_in_worker()
+    _WORKER.update(segmenter=seg, formatter=formatter)
+
+
+def _segment_in_worker(lines: list[str]):
+    return _segment_chunk(_WORKER["segmenter"], _WORKER["formatter"], lines)
+
+
+def _chunks(items: Iterable, size: int) -> Iterator[list]:
+    buf: list = []
+    for it in items:
+        buf.append(it)
+        if len(buf) >= size:
+            yield buf
+            buf = []
+    if buf:
+        yield buf
+
+
+def tag_files(inputs: Sequence[str], model: str, *, output: str | None = None, output_dir: str | None = None,
+              fmt: str = "text", input_format: str = "text", batch_size: int = 256, device: str = "cpu",
+              jobs: int = 1, encoding: str = "utf-8", max_line_chars: int = MAX_LINE_CHARS,
+              allow_empty: bool = False, progress: bool = False, stdout=None) -> SegmentStats:
+    """Tag files ('-' = stdin) to stdout, one file or one file per input; outputs atomic."""
+    from .tagger import load_tagger
+
+    tagger = load_tagger(model, device=device)  # fail on a bad model before touching outputs
+    TagFormat(fmt, tagger.task, tagger.config.scheme)
+    return process_files(inputs, lambda lines: tag_stream(lines, model, fmt=fmt, input_format=input_format,
+                                                          batch_size=batch_size, device=device, jobs=jobs,
+                                                          tagger=tagger),
+                         output=output, output_dir=output_dir, encoding=encoding, allow_empty=allow_empty,
+                         max_line_chars=max_line_chars, progress=progress, stdout=stdout, label="tag")
+
+
+__all__ = ["tag_files", "tag_stream", "tag_chunk", "TagFormat", "conll_sentences", "ModelSegmenter"]

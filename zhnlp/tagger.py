@@ -1,0 +1,637 @@
+"""Sequence tagging tasks (NER, word segmentation, POS) on top of the HMM and BiLSTM-CRF.
+
+One code path for the three tasks; they differ only in what a token is and how output
+is read:
+
+* ``ner``: tokens are characters; tags in BIO/BIOES/BMES; output entities.
+* ``cws``: tokens are characters tagged B/M/E/S; output words.
+* ``pos``: tokens are words (given, or segmented by :class:`~zhnlp.Segmenter`); output tags.
+
+:func:`train_tagger` reads the data, builds vocabularies and features, runs the shared
+:class:`~zhnlp.train.Trainer` and writes a model directory; :func:`load_tagger` gives a
+:class:`Tagger` for a directory or a bundled model name.
+"""
+from __future__ import annotations
+
+import json
+import time
+import unicodedata
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Iterable, Iterator, Sequence
+
+from .errors import InputError, ZhnlpError
+from .vocab import Vocab
+
+if TYPE_CHECKING:  # pragma: no cover
+    import torch
+
+TASKS = ("ner", "cws", "pos")
+DATA_FORMATS = ("auto", "conll", "conllu", "segmented", "word-pos")
+MODEL_TYPES = {"bilstm-crf": "bilstm-crf-tagger", "hmm": "hmm"}
+SOFTWORD_TAGS = ("<pad>", "B", "M", "E", "S")
+EOS_BIGRAM = "</s>"
+
+
+@dataclass
+class TaggerConfig:
+    """Task and feature options of a tagger (saved in config.json)."""
+
+    task: str = "ner"
+    scheme: str | None = None        # tag scheme; None: detected from the training tags
+    emb_dim: int = 128
+    hidden: int = 128                # LSTM units per direction
+    layers: int = 1
+    dropout: float = 0.5
+    min_freq: int = 1                # token vocabulary cut-off
+    bigram: bool = False             # character-bigram embeddings (c[i] c[i+1])
+    bigram_dim: int = 64
+    bigram_min_freq: int = 2         # rare bigrams share <unk>: keeps the model small
+    softword: bool = False           # BMES position of each character in jieba's segmentation
+    softword_dim: int = 20
+    lexicons: list[str] = field(default_factory=list)  # user lexicons for the soft-word segmenter
+    affix: bool | None = None        # POS: embeddings of a word's first and last character (default: on for pos)
+    affix_dim: int = 32
+    normalize: bool = True           # full-width forms looked up as their half-width twins (NFKC)
+    constrained: bool = True         # decoding never takes a transition the scheme forbids
+    use_crf: bool = True
+    embeddings: str | None = None    # pretrained vectors (zhnlp embed) for the token embeddings
+    freeze_embeddings: bool = False
+    half_precision: bool = False     # store weights as float16 (half the size; loads as float32)
+
+    def __post_init__(self) -> None:
+        if self.task not in TASKS:
+            raise ZhnlpError(f"task must be one of {', '.join(TASKS)}, not {self.task!r}")
+        if self.affix is None:
+            self.affix = self.task == "pos"
+        for name in ("emb_dim", "hidden", "layers", "min_freq", "bigram_dim", "softword_dim", "affix_dim"):
+            if getattr(self, name) < 1:
+                raise ZhnlpError(f"--{name.replace('_', '-')} must be at least 1")
+        if not 0 <= self.dropout < 1:
+            raise ZhnlpError("--dropout must lie in [0, 1)")
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "TaggerConfig":
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in d.items() if k in known})
+
+
+# -- reading training data -------------------------------------------------------------------
+
+def detect_format(path: str | Path, encoding: str = "utf-8", sample: int = 50) -> str:
+    """Guess a tagging file's format from its first non-blank, non-comment lines.
+
+    CoNLL-U: 10 TAB-separated columns with a numeric ID. word/pos: every token has a
+    ``/``. CoNLL: every line has the same number (2 or more) of fields. Otherwise:
+    segmented text (words separated by spaces).
+    """
+    from .io import read_lines
+
+    counts, word_pos, n = set(), 0, 0
+    for line in read_lines(path, encoding, allow_empty=True):
+        s = line.strip()
+        if not s or s.startswith("#") or s.startswith("-DOCSTART-"):
+            continue
+        cols = s.split("\t")
+        if len(cols) == 10 and cols[0].split("-")[0].split(".")[0].isdigit():
+            return "conllu"
+        parts = s.split()
+        counts.add(len(parts))
+        word_pos += all("/" in p[1:] for p in parts)
+        n += 1
+        if n >= sample:
+            break
+    if not n:
+        raise InputError(str(path), "empty file: no sentences")
+    if word_pos == n:
+        return "word-pos"
+    if len(counts) == 1 and min(counts) >= 2:
+        return "conll"
+    return "segmented"
+
+
+def read_examples(path: str | Path, task: str, fmt: str = "auto", encoding: str = "utf-8") -> list:
+    """Sentences (tokens and tags) of a training/evaluation file for ``task``.
+
+    NER: CoNLL (token and tag, space or TAB). CWS: segmented text (words separated by
+    spaces) or CoNLL-U, turned into characters with B/M/E/S. POS: CoNLL-U (UPOS), People's
+    Daily ``word/pos`` or CoNLL.
+    """
+    from . import conll
+
+    if fmt == "auto":
+        fmt = detect_format(path, encoding)
+        if fmt == "segmented" and task != "cws":
+            fmt = "conll"  # uneven columns: let the CoNLL reader name the bad line
+    if fmt not in DATA_FORMATS:
+        raise ZhnlpError(f"--data-format must be one of {', '.join(DATA_FORMATS)}, not {fmt!r}")
+    if task == "cws":
+        if fmt == "segmented":
+            sents = list(conll.read_segmented_sentences(path, encoding=encoding))
+        elif fmt in ("conllu", "word-pos"):
+            reader = conll.read_conllu if fmt == "conllu" else conll.read_word_pos
+            sents = [conll.Sentence(tokens=[c for w in s.tokens for c in w], tags=conll.words_to_bmes(s.tokens),
+                                    columns=[], line=s.line)
+                     for s in reader(path, encoding=encoding)]
+        else:
+            sents = list(conll.read_conll(path, encoding=encoding))
+    elif fmt == "conllu":
+        sents = list(conll.read_conllu(path, encoding=encoding))
+    elif fmt == "word-pos":
+        sents = list(conll.read_word_pos(path, encoding=encoding))
+    elif fmt == "segmented":
+        raise InputError(str(path), f"{task.upper()} training needs tags: use CoNLL (token and tag per line)"
+                                    + (" or CoNLL-U / word/pos" if task == "pos" else ""))
+    else:
+        sents = list(conll.read_conll(path, encoding=encoding))
+    if not sents:
+        raise InputError(str(path), "no sentences (empty training or evaluation file)")
+    return sents
+
+
+# -- features ---------------------------------------------------------------------------------
+
+def _norm(tok: str) -> str:
+    return unicodedata.normalize("NFKC", tok) or tok
+
+
+class Featurizer:
+    """Turns token lists into the id sequences a :class:`~zhnlp.nn.tagger.BiLSTMCRF` reads."""
+
+    def __init__(self, config: TaggerConfig, vocabs: dict[str, Vocab]) -> None:
+        self.config, self.vocabs = config, vocabs
+        self._segmenter = None
+
+    @classmethod
+    def build(cls, config: TaggerConfig, sentences: Sequence) -> "Featurizer":
+        """Vocabularies from the training sentences."""
+        norm = _norm if config.normalize else (lambda t: t)
+        vocabs = {"tokens": Vocab.build(([norm(t) for t in s.tokens] for s in sentences),
+                                        min_freq=config.min_freq),
+                  "tags": Vocab.build((s.tags for s in sentences), specials=("<pad>",), unk=None)}
+        if config.bigram:
+            vocabs["bigram"] = Vocab.build((_bigrams([norm(t) for t in s.tokens]) for s in sentences),
+                                           min_freq=config.bigram_min_freq, specials=("<pad>", "<unk>"), unk="<unk>")
+        if config.affix:
+            vocabs["affix"] = Vocab.build(([norm(t)[0] for t in s.tokens] + [norm(t)[-1] for t in s.tokens]
+                                           for s in sentences), specials=("<pad>", "<unk>"), unk="<unk>")
+        return cls(config, vocabs)
+
+    def feature_sizes(self) -> tuple[dict[str, int], dict[str, int]]:
+        """(feature -> vocabulary size, feature -> embedding size) for the network config."""
+        c = self.config
+        sizes, dims = {}, {}
+        if c.bigram:
+            sizes["bigram"], dims["bigram"] = len(self.vocabs["bigram"]), c.bigram_dim
+        if c.softword:
+            sizes["softword"], dims["softword"] = len(SOFTWORD_TAGS), c.softword_dim
+        if c.affix:
+            for name in ("prefix", "suffix"):
+                sizes[name], dims[name] = len(self.vocabs["affix"]), c.affix_dim
+        return sizes, dims
+
+    @property
+    def segmenter(self):
+        if self._segmenter is None:
+            from .segment import Segmenter
+
+            self._segmenter = Segmenter(user_dicts=self.config.lexicons).load()
+        return self._segmenter
+
+    def softword(self, chars: Sequence[str]) -> list[int]:
+        """BMES position (ids 1-4) of each character in jieba's segmentation of the sentence."""
+        ids: list[int] = []
+        for w in self.segmenter.cut("".join(chars)):
+            n = len(w)
+            ids.extend([4] if n == 1 else [1] + [2] * (n - 2) + [3])
+        if len(ids) != len(chars):  # multi-character tokens in the input: fall back to singles
+            return [4] * len(chars)
+        return ids
+
+    def encode(self, tokens: Sequence[str], tags: Sequence[str] | None = None) -> dict:
+        """One dataset item: ``ids``, ``features`` and (when given) ``tags``."""
+        c, v = self.config, self.vocabs
+        norm = [_norm(t) for t in tokens] if c.normalize else list(tokens)
+        item: dict[str, Any] = {"ids": v["tokens"].encode(norm), "features": {}}
+        if c.bigram:
+            item["features"]["bigram"] = v["bigram"].encode(_bigrams(norm))
+        if c.softword:
+            item["features"]["softword"] = self.softword(tokens)
+        if c.affix:
+            item["features"]["prefix"] = v["affix"].encode([t[0] for t in norm])
+            item["features"]["suffix"] = v["affix"].encode([t[-1] for t in norm])
+        if tags is not None:
+            unknown = [t for t in tags if t not in v["tags"]]
+            if unknown:
+                raise ZhnlpError(f"tag {unknown[0]!r} was not seen in training")
+            item["tags"] = v["tags"].encode(tags)
+        return item
+
+
+def _bigrams(chars: Sequence[str]) -> list[str]:
+    return [a + b for a, b in zip(chars, list(chars[1:]) + [EOS_BIGRAM])]
+
+
+# -- scoring ---------------------------------------------------------------------------------
+
+def score(task: str, scheme: str | None, gold_tokens: Sequence[Sequence[str]],
+          gold_tags: Sequence[Sequence[str]], pred_tags: Sequence[Sequence[str]]) -> dict:
+    """Task metric: entity P/R/F1 (conlleval) for NER, word P/R/F1 for CWS, accuracy for POS."""
+    from . import metrics
+
+    if task == "ner":
+        return metrics.score_entities(gold_tags, pred_tags, scheme).as_dict()
+    if task == "cws":
+        from .conll import bmes_to_words
+
+        gold = [" ".join(bmes_to_words(t, g)) for t, g in zip(gold_tokens, gold_tags)]
+        pred = [" ".join(bmes_to_words(t, p)) for t, p in zip(gold_tokens, pred_tags)]
+        s = metrics.score_segmentation(gold, pred)
+        return {"precision": s.precision, "recall": s.recall, "f1": s.f1, "gold_words": s.gold_words,
+                "sentences": len(gold)}
+    return {"accuracy": metrics.score_tags(gold_tags, pred_tags), "sentences": len(gold_tags)}
+
+
+def main_metric(task: str) -> str:
+    return "accuracy" if task == "pos" else "f1"
+
+
+# -- the trainable module ---------------------------------------------------------------------
+
+def _torch_module():
+    import torch
+    from torch import nn
+
+    from .nn.tagger import BiLSTMCRF, TaggerNetConfig
+
+    class TaggerModule(nn.Module):
+        """BiLSTM-CRF with its task: what the shared trainer trains (see zhnlp.train.Trainable)."""
+
+        def __init__(self, config: TaggerConfig, featurizer: Featurizer, net_cfg: TaggerNetConfig) -> None:
+            super().__init__()
+            from .schemes import allowed_transitions
+
+            self.config, self.featurizer, self.net_cfg = config, featurizer, net_cfg
+            tags = featurizer.vocabs["tags"].itos
+            allowed = allowed_transitions(tags, config.scheme) if config.constrained and config.scheme else None
+            self.net = BiLSTMCRF(net_cfg, allowed)
+            self.metric = main_metric(config.task)
+            self.higher_is_better = True
+
+        def forward_loss(self, batch: dict) -> tuple[torch.Tensor, int]:
+            return self.net.loss(batch), int(batch["ids"].shape[0])
+
+        def decode_batch(self, batch: dict) -> list[list[str]]:
+            itos = self.featurizer.vocabs["tags"].itos
+            return [[itos[i] for i in row] for row in self.net.decode(batch, self.config.constrained)]
+
+        def evaluate(self, batches: Iterable[dict]) -> dict[str, float]:
+            gold_tags, pred_tags, tokens = [], [], []
+            itos = self.featurizer.vocabs["tags"].itos
+            tok_itos = self.featurizer.vocabs["tokens"].itos
+            for batch in batches:
+                pred_tags.extend(self.decode_batch(batch))
+                for row, n, ids in zip(batch["tags"].tolist(), batch["lengths"].tolist(), batch["ids"].tolist()):
+                    gold_tags.append([itos[i] for i in row[:n]])
+                    tokens.append([tok_itos[i] for i in ids[:n]])
+            return {k: v for k, v in score(self.config.task, self.config.scheme, tokens, gold_tags,
+                                           pred_tags).items() if isinstance(v, (int, float))}
+
+        def save(self, directory: str | Path, metrics: dict | None = None, extra_files=None) -> Path:
+            from .serialization import save_model
+
+            tensors = self.net.state_dict()
+            if self.config.half_precision:
+                tensors = {k: v.half() if v.is_floating_point() else v for k, v in tensors.items()}
+            return save_model(directory, model_type=MODEL_TYPES["bilstm-crf"],
+                              config={"tagger": asdict(self.config), "net": asdict(self.net_cfg)},
+                              tensors=tensors, vocabs=self.featurizer.vocabs, metrics=metrics,
+                              extra_files=extra_files)
+
+    return TaggerModule
+
+
+def build_module(config: TaggerConfig, featurizer: Featurizer):
+    """A fresh BiLSTM-CRF tagger module for the featurizer's vocabularies."""
+    from .nn.tagger import TaggerNetConfig
+
+    sizes, dims = featurizer.feature_sizes()
+    net_cfg = TaggerNetConfig(n_tokens=len(featurizer.vocabs["tokens"]), n_tags=len(featurizer.vocabs["tags"]),
+                              emb_dim=config.emb_dim, hidden=config.hidden, layers=config.layers,
+                              dropout=config.dropout, features=sizes, feature_dims=dims,
+                              pad_id=featurizer.vocabs["tokens"].pad_id, use_crf=config.use_crf)
+    return _torch_module()(config, featurizer, net_cfg)
+
+
+# -- training ---------------------------------------------------------------------------------
+
+@dataclass
+class TrainTaggerResult:
+    """Where the model went and its scores."""
+
+    output: Path
+    metrics: dict
+
+
+def train_tagger(train: str | Path, dev: str | Path | None, output: str | Path, *,
+                 config: TaggerConfig, train_config, model: str = "bilstm-crf", test: str | Path | None = None,
+                 data_format: str = "auto", encoding: str = "utf-8", resume: bool = False,
+                 repair: bool = False) -> TrainTaggerResult:
+    """Train a tagger (``model``: ``bilstm-crf`` or ``hmm``) and write its model directory.
+
+    Settings are chosen on ``dev``; ``test``, when given, is scored once at the end and
+    recorded in metrics.json beside dev's scores, the training time and the device.
+    """
+    from .schemes import check_sentences, detect_scheme
+
+    if model not in MODEL_TYPES:
+        raise ZhnlpError(f"--model must be one of {', '.join(MODEL_TYPES)}, not {model!r}")
+    train_s = read_examples(train, config.task, data_format, encoding)
+    dev_s = read_examples(dev, config.task, data_format, encoding) if dev else []
+    test_s = read_examples(test, config.task, data_format, encoding) if test else []
+    if config.task == "ner":
+        config.scheme = config.scheme or detect_scheme(t for s in train_s for t in s.tags)
+        for path, sents in ((train, train_s), (dev, dev_s), (test, test_s)):
+            if sents:
+                check_sentences(sents, config.scheme, str(path), repair=repair)
+    elif config.task == "cws":
+        config.scheme = "BMES"
+    seen = {t for s in train_s for t in s.tags}
+    for path, sents in ((dev, dev_s), (test, test_s)):
+        for s in sents:
+            for i, t in enumerate(s.tags):
+                if t not in seen:
+                    raise InputError(str(path), f"tag {t!r} does not occur in the training data", s.line_of(i))
+    t0 = time.perf_counter()
+    if model == "hmm":
+        return _train_hmm(train_s, dev_s, test_s, output, config, t0)
+    return _train_neural(train_s, dev_s, test_s, output, config, train_config, resume, t0)
+
+
+def _train_neural(train_s, dev_s, test_s, output, config: TaggerConfig, train_config, resume: bool,
+                  t0: float) -> TrainTaggerResult:
+    from .train import Trainer, set_seed
+
+    set_seed(train_config.seed)
+    feats = Featurizer.build(config, train_s)
+    module = build_module(config, feats)
+    coverage = None
+    if config.embeddings:
+        coverage = _load_pretrained(module, config)
+    items = [feats.encode(s.tokens, s.tags) for s in train_s]
+    dev_items = [feats.encode(s.tokens, s.tags) for s in dev_s]
+    from .batching import TaggingCollate
+
+    collate = TaggingCollate(pad=feats.vocabs["tokens"].pad_id, tag_pad=0, feature_pad=0)
+    trainer = Trainer(module, items, dev_items, collate=collate, lengths=[len(i["ids"]) for i in items],
+                      config=train_config, output=output, resume=resume)
+    result = trainer.train()
+    metrics: dict[str, Any] = {"task": config.task, "model": "bilstm-crf", "best_epoch": result.best_epoch,
+                               "epochs_run": result.epochs_run, "stopped_early": result.stopped_early,
+                               "train_seconds": round(result.seconds, 2), "device": str(trainer.device),
+                               "train_sentences": len(items), "seed": train_config.seed,
+                               "train_config": asdict(train_config)}
+    if coverage is not None:
+        metrics["embedding_coverage"] = coverage
+    if dev_items:
+        with _no_grad():
+            module.eval()
+            metrics["dev"] = module.evaluate(trainer.dev_batches())
+    if test_s:
+        test_items = [feats.encode(s.tokens, s.tags) for s in test_s]
+        with _no_grad():
+            metrics["test"] = module.evaluate(trainer.dev_batches(test_items))
+    metrics["history"] = result.history
+    path = trainer.finish(metrics)
+    metrics.pop("history")
+    return TrainTaggerResult(path, metrics)
+
+
+def _no_grad():
+    import torch
+
+    return torch.no_grad()
+
+
+def _load_pretrained(module, config: TaggerConfig) -> dict:
+    """Copy pretrained vectors into the token embeddings; returns the coverage report."""
+    from .embeddings import embedding_matrix, load_vectors
+
+    vectors = load_vectors(config.embeddings)
+    matrix, cov = embedding_matrix(module.featurizer.vocabs["tokens"], vectors)
+    if matrix.shape[1] != config.emb_dim:
+        raise ZhnlpError(f"--embeddings {config.embeddings}: vectors have {matrix.shape[1]} dimensions, "
+                         f"--emb-dim is {config.emb_dim} (set --emb-dim {matrix.shape[1]})")
+    module.net.embed.weight.data.copy_(matrix)
+    module.net.embed.weight.requires_grad = not config.freeze_embeddings
+    return asdict(cov) if hasattr(cov, "__dataclass_fields__") else dict(cov)
+
+
+def _train_hmm(train_s, dev_s, test_s, output, config: TaggerConfig, t0: float) -> TrainTaggerResult:
+    from .hmm import HMM, HMMConfig
+
+    hmm = HMM(HMMConfig(scheme=config.scheme, constrained=config.constrained) if "scheme" in
+              {f.name for f in fields(HMMConfig)} else HMMConfig())
+    hmm.fit((s.tokens, s.tags) for s in train_s)
+    secs = time.perf_counter() - t0
+    metrics: dict[str, Any] = {"task": config.task, "model": "hmm", "train_seconds": round(secs, 3),
+                               "device": "cpu", "train_sentences": len(train_s)}
+    for name, sents in (("dev", dev_s), ("test", test_s)):
+        if sents:
+            pred = hmm.predict([s.tokens for s in sents])
+            metrics[name] = {k: v for k, v in score(config.task, config.scheme, [s.tokens for s in sents],
+                                                    [s.tags for s in sents], pred).items()
+                             if isinstance(v, (int, float))}
+    path = hmm.save(output, metrics=metrics, task_config=asdict(config))
+    return TrainTaggerResult(Path(path), metrics)
+
+
+# -- applying ---------------------------------------------------------------------------------
+
+class Tagger:
+    """A trained tagger: ``tag`` token lists or raw text, ``entities`` (NER), ``segment`` (CWS).
+
+    Load with :func:`load_tagger`. Batches internally; runs on ``device``.
+    """
+
+    def __init__(self, config: TaggerConfig, backend, path: Path | None = None, metrics: dict | None = None,
+                 device: str = "cpu") -> None:
+        self.config, self.backend, self.path = config, backend, path
+        self.metrics = metrics or {}
+        self.device = device
+        self._segmenter = None
+
+    @property
+    def task(self) -> str:
+        return self.config.task
+
+    def __repr__(self) -> str:
+        kind = "hmm" if not hasattr(self.backend, "net") else "bilstm-crf"
+        return f"Tagger(task={self.task!r}, model={kind!r}, path={str(self.path)!r})"
+
+    # tokens --------------------------------------------------------------------------------
+    def tokens_of(self, text: str) -> list[str]:
+        """Tokens of a raw line: characters (NER, CWS; whitespace dropped) or words (POS)."""
+        if self.task == "pos":
+            if self._segmenter is None:
+                from .segment import Segmenter
+
+                self._segmenter = Segmenter().load()
+            return [w for w in self._segmenter.cut(text) if w.strip()]
+        return [c for c in text if not c.isspace()]
+
+    def predict(self, token_lists: Sequence[Sequence[str]], batch_size: int = 256) -> list[list[str]]:
+        """Tags for each token list (empty lists get empty tags)."""
+        nonempty = [i for i, t in enumerate(token_lists) if len(t)]
+        out: list[list[str]] = [[] for _ in token_lists]
+        if not nonempty:
+            return out
+        tagged = self.backend.predict([token_lists[i] for i in nonempty], batch_size=batch_size)
+        for i, tags in zip(nonempty, tagged):
+            out[i] = tags
+        return out
+
+    def tag(self, sentences: Iterable[str | Sequence[str]], batch_size: int = 256) -> list[list[tuple[str, str]]]:
+        """(token, tag) pairs per sentence; a sentence is raw text or a list of tokens."""
+        token_lists = [self.tokens_of(s) if isinstance(s, str) else list(s) for s in sentences]
+        return [list(zip(toks, tags)) for toks, tags in zip(token_lists, self.predict(token_lists, batch_size))]
+
+    def entities(self, text: str) -> list[tuple[str, int, int, str]]:
+        """Entities in raw text: (type, start, end, text), offsets into ``text`` (end exclusive)."""
+        if self.task != "ner":
+            raise ZhnlpError(f"entities() needs an NER model; this one does {self.task}")
+        from .schemes import entities as spans
+
+        positions = [i for i, c in enumerate(text) if not c.isspace()]
+        chars = [text[i] for i in positions]
+        tags = self.predict([chars])[0]
+        out = []
+        for typ, s, e in spans(tags, self.config.scheme):
+            start, end = positions[s], positions[e - 1] + 1
+            out.append((typ, start, end, text[start:end]))
+        return out
+
+    def segment(self, text: str) -> list[str]:
+        """Words of raw text (CWS models); whitespace separates words too."""
+        if self.task != "cws":
+            raise ZhnlpError(f"segment() needs a CWS model; this one does {self.task}")
+        from .conll import bmes_to_words
+
+        words: list[str] = []
+        for piece in text.split():
+            chars = list(piece)
+            words.extend(bmes_to_words(chars, self.predict([chars])[0]))
+        return words
+
+    def segment_lines(self, lines: Sequence[str], batch_size: int = 256) -> list[list[str]]:
+        """:meth:`segment` for many lines, batched."""
+        from .conll import bmes_to_words
+
+        pieces = [line.split() for line in lines]
+        flat = [list(p) for ps in pieces for p in ps]
+        tags = self.predict(flat, batch_size)
+        out, k = [], 0
+        for ps in pieces:
+            words: list[str] = []
+            for _ in ps:
+                words.extend(bmes_to_words(flat[k], tags[k]))
+                k += 1
+            out.append(words)
+        return out
+
+    def evaluate(self, path: str | Path, data_format: str = "auto", encoding: str = "utf-8") -> dict:
+        """Score on a gold file: entity P/R/F1 (NER), word P/R/F1 (CWS), accuracy (POS)."""
+        sents = read_examples(path, self.task, data_format, encoding)
+        known = set(self.backend.tagset)
+        for s in sents:
+            for i, t in enumerate(s.tags):
+                if t not in known:
+                    raise InputError(str(path), f"tag {t!r} is not one this model predicts", s.line_of(i))
+        pred = self.predict([s.tokens for s in sents])
+        if self.task == "ner":
+            from . import metrics
+
+            return metrics.score_entities([s.tags for s in sents], pred, self.config.scheme).as_dict()
+        return score(self.task, self.config.scheme, [s.tokens for s in sents], [s.tags for s in sents], pred)
+
+
+class _NeuralBackend:
+    """Batched BiLSTM-CRF prediction for :class:`Tagger`."""
+
+    def __init__(self, module, device) -> None:
+        self.module, self.device = module, device
+        self.net = module.net
+        self.tagset = module.featurizer.vocabs["tags"].itos[1:]
+
+    def predict(self, token_lists: Sequence[Sequence[str]], batch_size: int = 256) -> list[list[str]]:
+        import torch
+
+        from .batching import TaggingCollate
+
+        feats = self.module.featurizer
+        collate = TaggingCollate(pad=feats.vocabs["tokens"].pad_id)
+        order = sorted(range(len(token_lists)), key=lambda i: -len(token_lists[i]))
+        out: list[list[str]] = [[] for _ in token_lists]
+        self.module.eval()
+        with torch.inference_mode():
+            for k in range(0, len(order), batch_size):
+                idx = order[k:k + batch_size]
+                batch = collate([feats.encode(token_lists[i]) for i in idx])
+                batch = {key: ({n: t.to(self.device) for n, t in v.items()} if isinstance(v, dict)
+                               else v if key == "lengths" else v.to(self.device)) for key, v in batch.items()}
+                for i, tags in zip(idx, self.module.decode_batch(batch)):
+                    out[i] = tags
+        return out
+
+
+class _HMMBackend:
+    def __init__(self, hmm) -> None:
+        self.hmm = hmm
+        self.tagset = list(hmm.tags) if hasattr(hmm, "tags") else []
+
+    def predict(self, token_lists, batch_size: int = 256) -> list[list[str]]:
+        return self.hmm.predict([list(t) for t in token_lists])
+
+
+def load_tagger(name_or_path: str | Path, device: str | None = None, gpu: bool = False) -> Tagger:
+    """A trained tagger from a model directory or a bundled name (``msra-ner``, ``ud-cws``...).
+
+    The same directory loads on CPU and GPU; nothing is unpickled.
+    """
+    from .serialization import check_state, load_model, resolve_model
+
+    path = resolve_model(name_or_path)
+    from .serialization import read_config
+
+    head = read_config(path)
+    if head["model_type"] == "hmm":
+        from .hmm import HMM
+
+        hmm = HMM.load(path)
+        cfg = TaggerConfig.from_dict(head["config"].get("task_config") or head["config"].get("tagger") or {})
+        return Tagger(cfg, _HMMBackend(hmm), path, _read_metrics(path))
+    files = load_model(path, expect=(MODEL_TYPES["bilstm-crf"],))
+    from .nn.tagger import TaggerNetConfig
+    from .train import resolve_device
+
+    cfg = TaggerConfig.from_dict(files.config["tagger"])
+    net_cfg = TaggerNetConfig(**files.config["net"])
+    for name in ("tokens", "tags"):
+        if name not in files.vocabs:
+            raise InputError(str(path / "config.json"), f"missing vocabulary {name!r}")
+    module = _torch_module()(cfg, Featurizer(cfg, files.vocabs), net_cfg)
+    expected = {k: tuple(v.shape) for k, v in module.net.state_dict().items()}
+    check_state(files.tensors, expected, path)
+    module.net.load_state_dict({k: v.float() if v.is_floating_point() else v for k, v in files.tensors.items()})
+    dev = resolve_device(device, gpu)
+    module.to(dev).eval()
+    return Tagger(cfg, _NeuralBackend(module, dev), path, files.metrics, str(dev))
+
+
+def _read_metrics(path: Path) -> dict:
+    p = path / "metrics.json"
+    return json.loads(p.read_text(encoding="utf-8")) if p.is_file() else {}
+
+
+__all__ = ["TaggerConfig", "Tagger", "Featurizer", "train_tagger", "load_tagger", "read_examples",
+           "detect_format", "score", "TASKS"]
