@@ -14,6 +14,19 @@ _LAZY = {
     "read_lexicon": ("zhnlp.dictionary", "read_lexicon"),
     "segment_files": ("zhnlp.corpus", "segment_files"),
     "score_segmentation": ("zhnlp.metrics", "score_segmentation"),
+    "Vocab": ("zhnlp.vocab", "Vocab"),
+    "build_vocab": ("zhnlp.vocab", "build_vocab"),
+    "one_hot": ("zhnlp.vocab", "one_hot"),
+    "one_hot_sparse": ("zhnlp.vocab", "one_hot_sparse"),
+    "pad_batch": ("zhnlp.batching", "pad_batch"),
+    "train_vectors": ("zhnlp.embeddings", "train_vectors"),
+    "load_vectors": ("zhnlp.embeddings", "load_vectors"),
+    "save_vectors": ("zhnlp.embeddings", "save_vectors"),
+    "embedding_matrix": ("zhnlp.embeddings", "embedding_matrix"),
+    "load_tagger": ("zhnlp.tagger", "load_tagger"),
+    "train_tagger": ("zhnlp.tagger", "train_tagger"),
+    "TaggerConfig": ("zhnlp.tagger", "TaggerConfig"),
+    "TrainConfig": ("zhnlp.train", "TrainConfig"),
 }
 
 __all__ = ["__version__", *_LAZY]
