@@ -122,7 +122,7 @@ def test_hs_defaults_to_no_negative_sampling():
 
 @pytest.mark.parametrize("name, fmt, detected", [
     ("v.txt", "word2vec", "word2vec"),
-    ("v.vec", "fasttext", "word2vec"),
+    ("v.vec", "word2vec", "word2vec"),
     ("v.glove", "glove", "glove"),
     ("v.bin", "word2vec-bin", "word2vec-bin"),
 ])
@@ -155,6 +155,7 @@ def test_fasttext_bin_keeps_subword_vectors(ft, tmp_path):
     assert unseen not in ft.wv.key_to_index
     path = E.save_vectors(ft, tmp_path / "ft.bin")
     assert E.vector_format_for("ft.bin", fasttext_model=True) == "fasttext-bin"
+    assert E.vector_format_for("ft.vec", fasttext_model=True) == "fasttext"
     assert E.sniff_vector_format(path) == "fasttext-bin"
     vec = E.load_vectors(path)
     assert vec.subwords and unseen in vec and not vec.in_vocab(unseen)

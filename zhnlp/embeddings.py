@@ -418,7 +418,8 @@ def vector_format_for(path: str | Path, format: str | None = None, *, fasttext_m
     """The format to write ``path`` in: ``format`` if given, else from the extension.
 
     ``.bin``: ``fasttext-bin`` for a fastText model, else ``word2vec-bin``; ``.glove``:
-    ``glove``; ``.vec``: ``fasttext`` (text); anything else (``.txt``...): ``word2vec`` text.
+    ``glove``; anything else (``.txt``, ``.vec``...): word2vec text (named ``fasttext`` for a
+    fastText model's ``.vec``: the same format).
     """
     if format is not None:
         if format not in VECTOR_FORMATS:
@@ -427,7 +428,9 @@ def vector_format_for(path: str | Path, format: str | None = None, *, fasttext_m
     suffix = Path(path).suffix.lower()
     if suffix == ".bin":
         return "fasttext-bin" if fasttext_model else "word2vec-bin"
-    return {".glove": "glove", ".vec": "fasttext"}.get(suffix, "word2vec")
+    if suffix == ".glove":
+        return "glove"
+    return "fasttext" if suffix == ".vec" and fasttext_model else "word2vec"
 
 
 @contextlib.contextmanager
