@@ -1,0 +1,749 @@
+"""Hidden Markov model taggers (NER, word segmentation, POS) in numpy.
+
+λ = (A, B, π): ``log_A[i, j]`` = log P(tag j | previous tag i), ``log_B[i, w]`` = log P(token
+w | tag i), ``log_pi[i]`` = log P(first tag i), float64, estimated by maximum likelihood with
+add-alpha smoothing. With ``order=2`` the model also has ``log_A2[h, i, j]`` = log P(tag j |
+tags h, i) (h = K stands for "before the sentence"): trigram counts interpolated with the
+bigram and unigram estimates (TnT's deleted interpolation, or fixed weights), decoded over
+pairs of tags.
+
+Unknown tokens map to ``<unk>`` (id 0). Its emission count under each tag is the number of
+training tokens seen only once under that tag (times ``unk_weight``): tokens seen once are
+the best estimate of how often a tag emits something new, so unknown tokens favour
+open-class tags (names, organisations) over closed ones (punctuation). With ``constrained``
+the transitions the tag scheme forbids (``O → I-X``; ``B-X → O`` in BIOES...) and illegal
+first and last tags get probability 0, so decoding only produces legal sequences.
+
+Decoding is Viterbi in log space vectorized over tags (or tag pairs) with numpy, a Python
+loop over positions only; :meth:`HMM.predict` vectorizes over batches of sentences of
+similar length too. The defaults (second order, weights 0/0.01/0.99, emission alpha 0.05,
+singleton ``<unk>`` ×3, constrained) were chosen on ResumeNER dev; figures in bench/hmm.py.
+:func:`reference_viterbi` and :func:`reference_viterbi2` are the textbook versions with Python
+loops over tags, kept to check that the fast decoders find the same paths: they do the same
+floating-point operations in the same order and break ties the same way (lowest id first),
+so the paths are identical, not merely equally good.
+"""
+from __future__ import annotations
+
+import math
+from collections import Counter
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+from typing import Any, Iterable, Mapping, Sequence
+
+import numpy as np
+
+from .vocab import Vocab
+
+UNK_TOKEN = "<unk>"
+MODEL_TYPE = "hmm"
+
+
+@dataclass
+class HMMConfig:
+    """Training and decoding settings of an :class:`HMM` (defaults chosen on ResumeNER dev)."""
+
+    order: int = 2
+    """1: bigram transitions (A); 2: trigram transitions (A2) backed by A, decoded over tag pairs."""
+    transition_alpha: float = 0.01
+    """Add-alpha smoothing of start and bigram transition counts (0: maximum likelihood)."""
+    trigram_weights: list[float] | None = field(default_factory=lambda: [0.0, 0.01, 0.99])
+    """(unigram, bigram, trigram) interpolation weights for ``order=2`` (normalized to sum 1);
+    None: TnT's deleted interpolation estimated from the training counts."""
+    emission_alpha: float = 0.05
+    """Add-alpha smoothing of emission counts (> 0, so every token has some mass under every tag)."""
+    unk: str = "singletons"
+    """How ``<unk>`` is emitted: ``singletons`` (count = tokens seen once under the tag, times
+    ``unk_weight``) or ``uniform`` (equal for every tag, as the classic tutorial HMM does)."""
+    unk_weight: float = 3.0
+    """Multiplies the singleton counts that make the ``<unk>`` emission count."""
+    constrained: bool = True
+    """Forbid transitions (and first/last tags) that ``scheme`` makes illegal."""
+    scheme: str | None = None
+    """Tag scheme (BIO, BIOES, BMES) for ``constrained``; None: detected from the training tags
+    when they are all scheme tags (``B-X``, ``O``, bare ``B M E S``...), else no constraint
+    (POS tags such as ``NN``, ``M``, ``P`` are not read as a scheme)."""
+    min_freq: int = 1
+    """Tokens seen fewer times are left out of the vocabulary (and counted as ``<unk>``)."""
+    level: str = "char"
+    """``char`` or ``word``: recorded in the token vocabulary."""
+
+    def __post_init__(self) -> None:
+        if self.order not in (1, 2):
+            raise ValueError(f"order must be 1 or 2, not {self.order!r}")
+        if not (self.transition_alpha >= 0 and math.isfinite(self.transition_alpha)):
+            raise ValueError("transition_alpha must be >= 0")
+        if not (self.emission_alpha > 0 and math.isfinite(self.emission_alpha)):
+            raise ValueError("emission_alpha must be > 0")
+        if self.trigram_weights is not None:
+            w = [float(x) for x in self.trigram_weights]
+            if len(w) != 3 or min(w) < 0 or sum(w) <= 0:
+                raise ValueError("trigram_weights must be 3 non-negative numbers, not all 0")
+            self.trigram_weights = [x / sum(w) for x in w]
+        if self.unk not in ("singletons", "uniform"):
+            raise ValueError(f"unk must be 'singletons' or 'uniform', not {self.unk!r}")
+        if not self.unk_weight >= 0:
+            raise ValueError("unk_weight must be >= 0")
+        if self.min_freq < 1:
+            raise ValueError("min_freq must be at least 1")
+        if self.scheme is not None:
+            from .schemes import check_scheme
+
+            self.scheme = check_scheme(self.scheme)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> "HMMConfig":
+        """A config from a saved dict; unknown keys are a ValueError."""
+        known = {f.name for f in fields(cls)}
+        extra = sorted(set(data) - known)
+        if extra:
+            raise ValueError(f"unknown HMM config key {extra[0]!r}")
+        return cls(**dict(data))
+
+
+def _pairs(item: Any) -> tuple[Sequence[str], Sequence[str]]:
+    """(tokens, tags) of a Sentence or a pair."""
+    if hasattr(item, "tokens"):
+        tokens, tags = item.tokens, item.tags
+    else:
+        tokens, tags = item
+    if tags is None or len(tags) != len(tokens):
+        raise ValueError("training sentences need one tag per token")
+    return tokens, tags
+
+
+def _log(x: np.ndarray) -> np.ndarray:
+    with np.errstate(divide="ignore"):
+        return np.log(x)
+
+
+# -- first-order decoding -------------------------------------------------------------------
+
+def _best_last(final: np.ndarray, log_end: np.ndarray | None) -> int:
+    """Index of the best final score, honouring the end mask when any allowed end is finite."""
+    if log_end is not None:
+        ended = final + log_end
+        k = int(ended.argmax())
+        if ended[k] > -np.inf:
+            return k
+    return int(final.argmax())
+
+
+def viterbi_path(log_pi: np.ndarray, log_A: np.ndarray, emissions: np.ndarray,
+                 log_end: np.ndarray | None = None) -> list[int]:
+    """Best tag ids of one sentence, vectorized over tags; ``emissions`` is positions × tags
+    of log emission scores, ``log_end`` an optional 0/-inf mask of tags that may end it."""
+    n = emissions.shape[0]
+    if n == 0:
+        return []
+    cols = np.arange(log_pi.shape[0])
+    back = np.empty((n, log_pi.shape[0]), dtype=np.intp)
+    delta = log_pi + emissions[0]
+    for t in range(1, n):
+        scores = delta[:, None] + log_A  # scores[i, j]: best path ending in i, then i -> j
+        best = scores.argmax(axis=0)
+        back[t] = best
+        delta = scores[best, cols] + emissions[t]
+    last = _best_last(delta, log_end)
+    path = [last]
+    for t in range(n - 1, 0, -1):
+        last = int(back[t, last])
+        path.append(last)
+    path.reverse()
+    return path
+
+
+def viterbi_batch(log_pi: np.ndarray, log_A: np.ndarray, emissions: np.ndarray,
+                  lengths: np.ndarray, log_end: np.ndarray | None = None) -> list[list[int]]:
+    """Best tag ids of a padded batch (``emissions``: B × n × K, ``lengths``: B), vectorized
+    over sentences and tags; each path equals :func:`viterbi_path` of its sentence alone."""
+    B, n, K = emissions.shape
+    if n == 0 or B == 0:
+        return [[] for _ in range(B)]
+    rows = np.arange(B)[:, None]
+    cols = np.arange(K)[None, :]
+    back = np.empty((n, B, K), dtype=np.intp)
+    delta = log_pi[None, :] + emissions[:, 0]
+    finals = np.empty((B, K))
+    for t in range(n):
+        if t:
+            scores = delta[:, :, None] + log_A[None]  # B × K(prev) × K(next)
+            best = scores.argmax(axis=1)
+            back[t] = best
+            delta = scores[rows, best, cols] + emissions[:, t]
+        ending = lengths == t + 1
+        if ending.any():
+            finals[ending] = delta[ending]
+    return [_backtrack(back[:, b], finals[b], int(lengths[b]), log_end) for b in range(B)]
+
+
+def _backtrack(back: np.ndarray, final: np.ndarray, m: int, log_end: np.ndarray | None) -> list[int]:
+    if m == 0:
+        return []
+    last = _best_last(final, log_end)
+    path = [last]
+    for t in range(m - 1, 0, -1):
+        last = int(back[t, last])
+        path.append(last)
+    path.reverse()
+    return path
+
+
+def reference_viterbi(log_pi: Sequence[float], log_A: Sequence[Sequence[float]],
+                      emissions: Sequence[Sequence[float]],
+                      log_end: Sequence[float] | None = None) -> list[int]:
+    """Textbook first-order Viterbi with Python loops over tags (as in the classic tutorial
+    HMM): the yardstick the vectorized decoders are checked and timed against."""
+    pi = [float(x) for x in log_pi]
+    A = [[float(x) for x in row] for row in log_A]
+    em = [[float(x) for x in row] for row in emissions]
+    n, K = len(em), len(pi)
+    if n == 0:
+        return []
+    delta = [pi[j] + em[0][j] for j in range(K)]
+    back: list[list[int]] = [[0] * K]
+    for t in range(1, n):
+        new, ptr = [0.0] * K, [0] * K
+        for j in range(K):
+            best_i, best = 0, delta[0] + A[0][j]
+            for i in range(1, K):
+                s = delta[i] + A[i][j]
+                if s > best:
+                    best_i, best = i, s
+            new[j] = best + em[t][j]
+            ptr[j] = best_i
+        delta = new
+        back.append(ptr)
+    last = _reference_last(delta, log_end)
+    path = [last]
+    for t in range(n - 1, 0, -1):
+        last = back[t][last]
+        path.append(last)
+    path.reverse()
+    return path
+
+
+def _reference_last(final: Sequence[float], log_end: Sequence[float] | None) -> int:
+    """First index of the best final score (with the end mask when any allowed end is finite)."""
+    if log_end is not None:
+        best_k, best = 0, final[0] + float(log_end[0])
+        for k in range(1, len(final)):
+            s = final[k] + float(log_end[k])
+            if s > best:
+                best_k, best = k, s
+        if best > -math.inf:
+            return best_k
+    best_k, best = 0, final[0]
+    for k in range(1, len(final)):
+        if final[k] > best:
+            best_k, best = k, final[k]
+    return best_k
+
+
+# -- second-order decoding (over pairs of tags) ----------------------------------------------
+
+@dataclass
+class PairLattice:
+    """A second-order HMM as a first-order chain over tag pairs: state s is the pair
+    (``prev[s]``, ``cur[s]``) (prev = K: before the sentence), states ordered by (cur, prev);
+    ``pred[s]`` lists the states that may precede s in increasing order (padded with S, a
+    slot scoring -inf), ``score[s]`` the log transition from each; ``start``: log π of the
+    first-position states (-inf for the others), ``end``: the end mask by current tag.
+    Pairs no path can reach (forbidden transitions) are left out, which is where the
+    scheme constraints make second-order decoding cheap."""
+
+    prev: np.ndarray
+    cur: np.ndarray
+    start: np.ndarray
+    pred: np.ndarray
+    score: np.ndarray
+    end: np.ndarray | None
+
+    @classmethod
+    def build(cls, log_pi: np.ndarray, log_A2: np.ndarray, log_end: np.ndarray | None) -> "PairLattice":
+        """The states reachable under the model: pairs whose transition is not -inf."""
+        K = log_pi.shape[0]
+        # state (h, i) exists if some path reaches it: a finite A2[g, h, i] for some g (h < K),
+        # a finite pi[i] (h = K, the first position)
+        exists = np.zeros((K + 1, K), bool)
+        exists[K] = np.isfinite(log_pi)
+        exists[:K] = np.isfinite(log_A2).any(axis=0)
+        pairs = [(h, i) for i in range(K) for h in range(K + 1) if exists[h, i]]
+        index = {p: s for s, p in enumerate(pairs)}
+        S = len(pairs)
+        preds: list[list[tuple[int, float]]] = []
+        for h, i in pairs:
+            if h == K:
+                preds.append([])
+                continue
+            preds.append([(index[(g, h)], float(log_A2[g, h, i])) for g in range(K + 1)
+                          if (g, h) in index and log_A2[g, h, i] > -np.inf])
+        width = max([len(p) for p in preds] + [1])
+        pred = np.full((S, width), S, dtype=np.intp)
+        score = np.full((S, width), -np.inf)
+        for s, lst in enumerate(preds):
+            for k, (q, sc) in enumerate(lst):
+                pred[s, k], score[s, k] = q, sc
+        prev = np.array([h for h, _ in pairs], dtype=np.intp)
+        cur = np.array([i for _, i in pairs], dtype=np.intp)
+        start = np.where(prev == K, log_pi[cur] if S else np.zeros(0), -np.inf)
+        end = None if log_end is None else log_end[cur]
+        return cls(prev, cur, start, pred, score, end)
+
+    def __post_init__(self) -> None:
+        # For batches: states sorted by their number of predecessors (most first, stable), so
+        # slot k of the predecessor lists is a prefix of the states; slots in (P, S) layout.
+        S = self.cur.shape[0]
+        npred = (self.pred < S).sum(axis=1)
+        perm = np.argsort(-npred, kind="stable")
+        inv = np.empty_like(perm)
+        inv[perm] = np.arange(S)
+        inv_pad = np.append(inv, S)  # the padding state stays S
+        self._perm, self._inv = perm, inv
+        self._slot_pred = np.ascontiguousarray(inv_pad[self.pred[perm]].T)  # P × S (permuted ids)
+        self._slot_score = np.ascontiguousarray(self.score[perm].T)
+        self._slot_n = [int((npred[perm] > k).sum()) for k in range(self.pred.shape[1])]
+        self._pred_t = np.ascontiguousarray(self.pred.T)  # P × S, canonical ids
+        self._score_t = np.ascontiguousarray(self.score.T)
+
+    def decode_one(self, emissions: np.ndarray) -> list[int]:
+        """Best tag ids of one sentence (``emissions``: n × K log emission scores): gather
+        every state's predecessors, take the first best (P × S arrays, vectorized over states)."""
+        n = emissions.shape[0]
+        S = self.cur.shape[0]
+        if n == 0 or S == 0:
+            return []
+        em = emissions[:, self.cur]
+        pred_t, score_t = self._pred_t, self._score_t
+        back = np.empty((n, S), dtype=np.intp)
+        delta = np.full(S + 1, -np.inf)
+        delta[:S] = self.start + em[0]
+        for t in range(1, n):
+            cand = delta.take(pred_t)
+            cand += score_t
+            best = cand.argmax(axis=0)
+            back[t] = best
+            delta[:S] = cand.max(axis=0) + em[t]
+        _check_finite(delta[:S])
+        state = _best_last(delta[:S], self.end)
+        path = [state]
+        for t in range(n - 1, 0, -1):
+            state = int(pred_t[back[t, state], state])
+            path.append(state)
+        path.reverse()
+        return [int(self.cur[s]) for s in path]
+
+    def decode_batch(self, emissions: np.ndarray, lengths: np.ndarray) -> list[list[int]]:
+        """Best tag ids of a padded batch (``emissions``: B × n × K, ``lengths``: B), each the
+        path :meth:`decode_one` finds for the sentence alone. States × sentences arrays; the
+        best predecessor is found slot by slot (a loop over at most K + 1 predecessor slots,
+        each step vectorized over states and sentences), and only the states that have a k-th
+        predecessor take part in slot k, which skips the padding a single gather would do."""
+        B, n, _ = emissions.shape
+        S = self.cur.shape[0]
+        if n == 0 or B == 0 or S == 0:
+            return [[] for _ in range(B)]
+        perm = self._perm
+        em = np.ascontiguousarray(emissions[:, :, self.cur[perm]].transpose(1, 2, 0))  # n × S × B
+        slot_pred, slot_score, slot_n = self._slot_pred, self._slot_score, self._slot_n
+        back = np.zeros((n, S, B), dtype=np.int8 if slot_pred.shape[0] < 128 else np.intp)
+        delta = np.full((S + 1, B), -np.inf)
+        delta[:S] = self.start[perm][:, None] + em[0]
+        finals = np.empty((S, B))
+        for t in range(n):
+            if t:
+                best = delta.take(slot_pred[0], axis=0)
+                best += slot_score[0][:, None]
+                ptr = back[t]
+                for k in range(1, len(slot_n)):
+                    m_k = slot_n[k]
+                    cand = delta.take(slot_pred[k, :m_k], axis=0)
+                    cand += slot_score[k, :m_k, None]
+                    better = cand > best[:m_k]
+                    np.copyto(best[:m_k], cand, where=better)
+                    ptr[:m_k][better] = k
+                best += em[t]
+                delta[:S] = best
+            ending = lengths == t + 1
+            if ending.any():
+                finals[:, ending] = delta[:S, ending]
+        canon_finals = finals[self._inv]  # canonical state order, for the same tie-breaking
+        out = []
+        for b in range(B):
+            m = int(lengths[b])
+            if m == 0:
+                out.append([])
+                continue
+            _check_finite(canon_finals[:, b])
+            state = int(self._inv[_best_last(canon_finals[:, b], self.end)])  # permuted id
+            path = [state]
+            for t in range(m - 1, 0, -1):
+                state = int(slot_pred[back[t, state, b], state])
+                path.append(state)
+            path.reverse()
+            out.append([int(self.cur[perm[s]]) for s in path])
+        return out
+
+
+def _check_finite(final: np.ndarray) -> None:
+    if not final.size or final.max() == -np.inf:
+        raise ValueError("no path of finite score (the model forbids every tag sequence)")
+
+
+def reference_viterbi2(log_pi: Sequence[float], log_A2: Sequence[Sequence[Sequence[float]]],
+                       emissions: Sequence[Sequence[float]],
+                       log_end: Sequence[float] | None = None) -> list[int]:
+    """Textbook second-order Viterbi with Python loops over tag pairs (``log_A2[h][i][j]``,
+    h = K before the sentence); paths of -inf score are dropped as they appear."""
+    pi = [float(x) for x in log_pi]
+    em = [[float(x) for x in row] for row in emissions]
+    n, K = len(em), len(pi)
+    if n == 0:
+        return []
+    A2 = log_A2
+    # delta[(h, i)] = (score, backpointer state) for paths ending with tags h, i
+    delta: dict[tuple[int, int], float] = {(K, i): pi[i] + em[0][i] for i in range(K)
+                                           if pi[i] > -math.inf}
+    backs: list[dict[tuple[int, int], tuple[int, int]]] = [{}]
+    for t in range(1, n):
+        new: dict[tuple[int, int], float] = {}
+        ptr: dict[tuple[int, int], tuple[int, int]] = {}
+        for i in range(K):  # states ordered by (current tag, previous tag), as PairLattice
+            for h in range(K + 1):
+                d = delta.get((h, i))
+                if d is None or d == -math.inf:
+                    continue
+                row = A2[h][i]
+                for j in range(K):
+                    s = d + float(row[j])
+                    if s == -math.inf:
+                        continue
+                    key = (i, j)
+                    if key not in new or s > new[key]:
+                        new[key], ptr[key] = s, (h, i)
+        delta = {k: v + em[t][k[1]] for k, v in new.items()}
+        backs.append(ptr)
+    keys = sorted(delta, key=lambda k: (k[1], k[0]))
+    if not keys or max(delta.values()) == -math.inf:
+        raise ValueError("no path of finite score (the model forbids every tag sequence)")
+    final = [delta[k] for k in keys]
+    end = None if log_end is None else [float(log_end[k[1]]) for k in keys]
+    state = keys[_reference_last(final, end)]
+    path = [state[1]]
+    for t in range(n - 1, 0, -1):
+        state = backs[t][state]
+        path.append(state[1])
+    path.reverse()
+    return path
+
+
+# -- the model ------------------------------------------------------------------------------
+
+class HMM:
+    """HMM tagger: :meth:`fit` on tagged sentences, :meth:`viterbi` / :meth:`predict` to tag,
+    :meth:`save` / :meth:`load` as a zhnlp model directory (safetensors + JSON)."""
+
+    def __init__(self, config: HMMConfig | None = None) -> None:
+        self.config = config or HMMConfig()
+        self.tokens: Vocab | None = None
+        self.tags: Vocab | None = None
+        self.log_A: np.ndarray | None = None
+        self.log_B: np.ndarray | None = None
+        self.log_pi: np.ndarray | None = None
+        self.log_A2: np.ndarray | None = None
+        self.log_end: np.ndarray | None = None
+        self.task_config: dict | None = None
+        self._emit_T: np.ndarray | None = None
+        self._lattice: PairLattice | None = None
+
+    # -- training -------------------------------------------------------------------------
+    def fit(self, sentences: Iterable[Any]) -> "HMM":
+        """Estimate λ from tagged sentences (:class:`~zhnlp.conll.Sentence` or
+        ``(tokens, tags)`` pairs), streamed once: counts, then smoothed log probabilities."""
+        cfg = self.config
+        tok_counts: Counter[str] = Counter()
+        tag_counts: Counter[str] = Counter()
+        pair_counts: Counter[tuple[str, str]] = Counter()
+        start_counts: Counter[str] = Counter()
+        trans_counts: Counter[tuple[str, str]] = Counter()
+        tri_counts: Counter[tuple[str | None, str, str]] = Counter()
+        for item in sentences:
+            tokens, tags = _pairs(item)
+            if not tokens:
+                continue
+            start_counts[tags[0]] += 1
+            tok_counts.update(tokens)
+            tag_counts.update(tags)
+            pair_counts.update(zip(tags, tokens))
+            trans_counts.update(zip(tags, tags[1:]))
+            if cfg.order == 2:
+                tri_counts.update(zip([None, *tags], tags, tags[1:]))
+        if not tag_counts:
+            raise ValueError("no tagged tokens to train on")
+        self.tags = Vocab.from_counts(tag_counts, specials=(), unk=None, level="tag")
+        self.tokens = Vocab.from_counts(tok_counts, min_freq=cfg.min_freq, specials=(UNK_TOKEN,),
+                                        unk=UNK_TOKEN, level=cfg.level)
+        K, V = len(self.tags), len(self.tokens)
+        tid, wid = self.tags.stoi, self.tokens.stoi
+        start = np.zeros(K)
+        for t, c in start_counts.items():
+            start[tid[t]] = c
+        trans = np.zeros((K, K))
+        for (a, b), c in trans_counts.items():
+            trans[tid[a], tid[b]] = c
+        emit = np.zeros((K, V))
+        singletons = cfg.unk == "singletons"
+        for (t, w), c in pair_counts.items():
+            j = wid.get(w, 0)
+            if j:
+                emit[tid[t], j] += c
+            if singletons and (j == 0 or tok_counts[w] == 1):  # rare tokens: <unk> evidence
+                emit[tid[t], 0] += c * cfg.unk_weight
+        start_ok, trans_ok, end_ok = self._masks()
+        self.log_pi = _normalize(start + cfg.transition_alpha, start_ok)
+        self.log_A = _normalize(trans + cfg.transition_alpha, trans_ok)
+        emit += cfg.emission_alpha
+        if not singletons:
+            emit[:, 0] = 0.0
+        log_B = _log(emit / emit.sum(axis=1, keepdims=True))
+        if not singletons:
+            log_B[:, 0] = -math.log(K)  # the tutorial's log(1/N): no preference among tags
+        self.log_B = log_B
+        self.log_A2 = None
+        if cfg.order == 2:
+            tri = np.zeros((K + 1, K, K))
+            for (h, a, b), c in tri_counts.items():
+                tri[K if h is None else tid[h], tid[a], tid[b]] = c
+            self.log_A2 = self._trigram(tri, tag_counts, trans, start_ok, trans_ok)
+        self._prepare(end_ok)
+        return self
+
+    @classmethod
+    def from_arrays(cls, tags: Sequence[str], tokens: Sequence[str], log_pi: np.ndarray,
+                    log_A: np.ndarray, log_B: np.ndarray, log_A2: np.ndarray | None = None,
+                    config: HMMConfig | None = None) -> "HMM":
+        """A model with given parameters (textbook examples, tests): ``tokens`` excludes
+        ``<unk>``, which gets column 0 of ``log_B`` (K × (len(tokens) + 1))."""
+        model = cls(config or HMMConfig(order=2 if log_A2 is not None else 1, constrained=False))
+        if (model.config.order == 2) != (log_A2 is not None):
+            raise ValueError("log_A2 must be given exactly when config.order is 2")
+        model.tags = Vocab(tags, specials=(), unk=None, level="tag")
+        model.tokens = Vocab(tokens, specials=(UNK_TOKEN,), unk=UNK_TOKEN, level=model.config.level)
+        K, V = len(model.tags), len(model.tokens)
+        model.log_pi = np.asarray(log_pi, dtype=np.float64).reshape(K)
+        model.log_A = np.asarray(log_A, dtype=np.float64).reshape(K, K)
+        model.log_B = np.asarray(log_B, dtype=np.float64).reshape(K, V)
+        model.log_A2 = None if log_A2 is None else np.asarray(log_A2, dtype=np.float64).reshape(K + 1, K, K)
+        model._prepare()
+        return model
+
+    def _trigram(self, tri: np.ndarray, tag_counts: Mapping[str, int], trans: np.ndarray,
+                 start_ok: np.ndarray, trans_ok: np.ndarray) -> np.ndarray:
+        """log P(j | h, i): interpolated unigram, bigram and trigram estimates, over the
+        transitions allowed after i; a context (h, i) never seen uses the bigram estimate."""
+        K = trans.shape[0]
+        uni = np.array([tag_counts[t] for t in self.tags.itos], dtype=np.float64)
+        p1 = uni / uni.sum()
+        p2 = np.exp(self.log_A)
+        ctx = tri.sum(axis=2, keepdims=True)
+        p3 = np.where(ctx > 0, tri / np.maximum(ctx, 1), p2[None])
+        w = self.config.trigram_weights or _deleted_interpolation(tri, trans, uni)
+        p = w[0] * p1[None, None] + w[1] * p2[None] + w[2] * p3
+        mask = np.broadcast_to(trans_ok[None], p.shape).copy()
+        mask[:K] &= trans_ok[:, :, None]  # (h, i) itself must be a legal pair
+        mask[K] &= start_ok[:, None]
+        return _normalize(p, mask)
+
+    def _masks(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Allowed first tags, transitions and last tags (all True unless constrained)."""
+        K = len(self.tags)
+        if not self.config.constrained:
+            return np.ones(K, bool), np.ones((K, K), bool), np.ones(K, bool)
+        from .schemes import allowed_transitions, detect_scheme, parse_tag
+
+        scheme = self.config.scheme
+        if scheme is None:
+            if any(parse_tag(t) is None for t in self.tags.itos):  # POS tags: nothing to forbid
+                return np.ones(K, bool), np.ones((K, K), bool), np.ones(K, bool)
+            scheme = detect_scheme(self.tags.itos)
+        start, trans, end = allowed_transitions(self.tags.itos, scheme)
+        return np.array(start, bool), np.array(trans, bool), np.array(end, bool)
+
+    def _prepare(self, end_ok: np.ndarray | None = None) -> None:
+        """Derived decoding tables (end mask, transposed emissions, pair lattice)."""
+        if end_ok is None:
+            end_ok = self._masks()[2]
+        self.log_end = None if end_ok.all() else np.where(end_ok, 0.0, -np.inf)
+        self._emit_T = np.ascontiguousarray(self.log_B.T)
+        self._lattice = (PairLattice.build(self.log_pi, self.log_A2, self.log_end)
+                         if self.log_A2 is not None else None)
+
+    # -- decoding -------------------------------------------------------------------------
+    def _check_fitted(self) -> None:
+        if self.log_A is None:
+            raise RuntimeError("the HMM is not trained (call fit or HMM.load)")
+
+    def encode(self, tokens: Sequence[str]) -> list[int]:
+        """Token ids (unknown tokens: the ``<unk>`` id 0)."""
+        self._check_fitted()
+        stoi = self.tokens.stoi
+        return [stoi.get(t, 0) for t in tokens]
+
+    def emissions(self, tokens: Sequence[str]) -> np.ndarray:
+        """Log emission scores of a sentence, positions × tags."""
+        return self._emit_T[self.encode(tokens)]
+
+    def viterbi(self, tokens: Sequence[str]) -> list[str]:
+        """The most probable tag sequence of one sentence."""
+        self._check_fitted()
+        em = self.emissions(tokens)
+        if self._lattice is not None:
+            path = self._lattice.decode_one(em)
+        else:
+            path = viterbi_path(self.log_pi, self.log_A, em, self.log_end)
+        itos = self.tags.itos
+        return [itos[i] for i in path]
+
+    def reference_viterbi(self, tokens: Sequence[str]) -> list[str]:
+        """The same as :meth:`viterbi` by the pure-Python reference decoder (slow; for checks)."""
+        self._check_fitted()
+        em = self.emissions(tokens).tolist()
+        end = None if self.log_end is None else self.log_end.tolist()
+        if self.log_A2 is not None:
+            path = reference_viterbi2(self.log_pi.tolist(), self.log_A2.tolist(), em, end)
+        else:
+            path = reference_viterbi(self.log_pi.tolist(), self.log_A.tolist(), em, end)
+        itos = self.tags.itos
+        return [itos[i] for i in path]
+
+    def log_joint(self, tokens: Sequence[str], tags: Sequence[str]) -> float:
+        """log P(tokens, tags) under the model (-inf for a path the constraints forbid):
+        the quantity Viterbi maximizes."""
+        self._check_fitted()
+        if len(tokens) != len(tags):
+            raise ValueError(f"{len(tokens)} tokens but {len(tags)} tags")
+        if not tokens:
+            return 0.0
+        ids = [self.tags.stoi[t] for t in tags]
+        em = self.emissions(tokens)
+        K = len(self.tags)
+        total = float(self.log_pi[ids[0]] + em[0, ids[0]])
+        for t in range(1, len(ids)):
+            if self.log_A2 is not None:
+                h = K if t == 1 else ids[t - 2]
+                total += float(self.log_A2[h, ids[t - 1], ids[t]])
+            else:
+                total += float(self.log_A[ids[t - 1], ids[t]])
+            total += float(em[t, ids[t]])
+        if self.log_end is not None:
+            total += float(self.log_end[ids[-1]])
+        return total
+
+    def predict(self, token_lists: Iterable[Sequence[str]], batch_size: int = 64) -> list[list[str]]:
+        """Tags of many sentences: decoded in batches of similar length, vectorized over
+        sentences and tags; the same paths as :meth:`viterbi` one by one."""
+        self._check_fitted()
+        if batch_size < 1:
+            raise ValueError("batch_size must be at least 1")
+        sents = [list(t) for t in token_lists]
+        order = sorted(range(len(sents)), key=lambda i: len(sents[i]))
+        out: list[list[str]] = [[] for _ in sents]
+        itos = self.tags.itos
+        K = len(itos)
+        for lo in range(0, len(order), batch_size):
+            idx = order[lo:lo + batch_size]
+            lengths = np.array([len(sents[i]) for i in idx], dtype=np.intp)
+            n = int(lengths.max())
+            ids = np.zeros((len(idx), n), dtype=np.intp)
+            for r, i in enumerate(idx):
+                ids[r, :lengths[r]] = self.encode(sents[i])
+            em = self._emit_T[ids] if n else np.zeros((len(idx), 0, K))
+            if self._lattice is not None:
+                paths = self._lattice.decode_batch(em, lengths)
+            else:
+                paths = viterbi_batch(self.log_pi, self.log_A, em, lengths, self.log_end)
+            for i, path in zip(idx, paths):
+                out[i] = [itos[k] for k in path]
+        return out
+
+    # -- persistence ----------------------------------------------------------------------
+    def tensors(self) -> dict[str, np.ndarray]:
+        """The parameters by name: log_A, log_B, log_pi (and log_A2 for order 2)."""
+        self._check_fitted()
+        out = {"log_A": self.log_A, "log_B": self.log_B, "log_pi": self.log_pi}
+        if self.log_A2 is not None:
+            out["log_A2"] = self.log_A2
+        return out
+
+    def save(self, path: str | Path, metrics: Mapping | None = None,
+             task_config: Mapping | None = None) -> Path:
+        """Write a model directory (``model_type="hmm"``): the float64 parameters as
+        safetensors, vocabularies ``tokens`` and ``tags``, the config (with the caller's
+        ``task_config`` under that key) and optional metrics."""
+        from .serialization import save_model
+
+        config: dict[str, Any] = asdict(self.config)
+        task = task_config if task_config is not None else self.task_config
+        if task is not None:
+            config["task_config"] = dict(task)
+        return save_model(path, model_type=MODEL_TYPE, config=config, tensors=self.tensors(),
+                          vocabs={"tokens": self.tokens, "tags": self.tags}, metrics=metrics)
+
+    @classmethod
+    def load(cls, path: str | Path) -> "HMM":
+        """Read a model directory written by :meth:`save` (shapes checked, nothing unpickled)."""
+        from .serialization import CONFIG_FILE, ModelFormatError, check_state, load_model
+
+        files = load_model(path, framework="np", expect=(MODEL_TYPE,))
+        cfg = dict(files.config)
+        task = cfg.pop("task_config", None)
+        try:
+            config = HMMConfig.from_dict(cfg)
+        except (TypeError, ValueError) as exc:
+            raise ModelFormatError(str(files.path / CONFIG_FILE), f"bad HMM config: {exc}") from None
+        for name in ("tokens", "tags"):
+            if name not in files.vocabs:
+                raise ModelFormatError(str(files.path / CONFIG_FILE), f"missing vocabulary {name!r}")
+        model = cls(config)
+        model.task_config = task
+        model.tokens, model.tags = files.vocabs["tokens"], files.vocabs["tags"]
+        K, V = len(model.tags), len(model.tokens)
+        shapes = {"log_A": (K, K), "log_B": (K, V), "log_pi": (K,)}
+        if config.order == 2:
+            shapes["log_A2"] = (K + 1, K, K)
+        check_state(files.tensors, shapes, files.path)
+        for name in shapes:
+            setattr(model, name, np.asarray(files.tensors[name], dtype=np.float64))
+        model._prepare()
+        return model
+
+
+def _normalize(counts: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """Log probabilities along the last axis from counts over allowed entries (forbidden:
+    -inf); a row with no mass at all is uniform over its allowed entries."""
+    c = np.where(mask, counts, 0.0)
+    total = c.sum(axis=-1, keepdims=True)
+    c = np.where(total > 0, c, np.where(mask, 1.0, 0.0))
+    total = c.sum(axis=-1, keepdims=True)
+    return _log(c / np.where(total > 0, total, 1.0))
+
+
+def _deleted_interpolation(tri: np.ndarray, bi: np.ndarray, uni: np.ndarray) -> list[float]:
+    """TnT's weights (Brants 2000): each trigram's count goes to the estimate (unigram,
+    bigram or trigram) that predicts it best with that occurrence held out."""
+    lam = np.zeros(3)
+    n = uni.sum()
+    ctx = tri.sum(axis=2)
+    for h, i, j in zip(*np.nonzero(tri)):
+        c = tri[h, i, j]
+        v3 = (c - 1) / (ctx[h, i] - 1) if ctx[h, i] > 1 else 0.0
+        bi_ctx = bi[i].sum()
+        v2 = (bi[i, j] - 1) / (bi_ctx - 1) if bi_ctx > 1 else 0.0
+        v1 = (uni[j] - 1) / (n - 1) if n > 1 else 0.0
+        lam[int(np.argmax([v1, v2, v3]))] += c
+    total = lam.sum()
+    return (lam / total).tolist() if total else [0.0, 0.0, 1.0]
+
+
+__all__ = ["HMM", "HMMConfig", "PairLattice", "viterbi_path", "viterbi_batch", "reference_viterbi",
+           "reference_viterbi2", "UNK_TOKEN"]
