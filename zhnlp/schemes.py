@@ -247,7 +247,7 @@ def iter_checked(sentences: Iterable["Sentence"], scheme: str, path: str | None 
                     msg = f"illegal {scheme} tag sequence: sentence starts with {tag!r}"
                 else:
                     msg = f"illegal {scheme} tag sequence: {tag!r} after {prev!r}"
-                extra = f" ({len(problems)} problems in this sentence; pass repair=True to fix " \
+                extra = f" ({len(problems)} problems in this sentence; --repair / repair=True fixes " \
                         "them as conlleval reads them)"
                 raise InputError(path, msg + extra, _line_of(s, i), s.tokens[i] if s.tokens else None)
             s.tags = convert(s.tags, scheme)

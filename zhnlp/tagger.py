@@ -336,9 +336,13 @@ class TrainTaggerResult:
 def train_tagger(train: str | Path, dev: str | Path | None, output: str | Path, *,
                  config: TaggerConfig, train_config, model: str = "bilstm-crf", test: str | Path | None = None,
                  data_format: str = "auto", encoding: str = "utf-8", resume: bool = False,
-                 repair: bool = False) -> TrainTaggerResult:
+                 repair: bool = True) -> TrainTaggerResult:
     """Train a tagger (``model``: ``bilstm-crf`` or ``hmm``) and write its model directory.
 
+    NER tags that break the scheme (ResumeNER's training file has two sentences whose
+    entity is cut by a sentence break) are repaired as conlleval reads them, and counted
+    in metrics.json (``repaired_sentences``); ``repair=False`` makes them an error naming
+    the file and line instead.
     Settings are chosen on ``dev``; ``test``, when given, is scored once at the end and
     recorded in metrics.json beside dev's scores, the training time and the device.
     """
@@ -349,11 +353,17 @@ def train_tagger(train: str | Path, dev: str | Path | None, output: str | Path, 
     train_s = read_examples(train, config.task, data_format, encoding)
     dev_s = read_examples(dev, config.task, data_format, encoding) if dev else []
     test_s = read_examples(test, config.task, data_format, encoding) if test else []
+    repaired: dict[str, int] = {}
     if config.task == "ner":
+        from .schemes import validate
+
         config.scheme = config.scheme or detect_scheme(t for s in train_s for t in s.tags)
-        for path, sents in ((train, train_s), (dev, dev_s), (test, test_s)):
+        for name, path, sents in (("train", train, train_s), ("dev", dev, dev_s), ("test", test, test_s)):
             if sents:
+                bad = sum(1 for s in sents if validate(s.tags, config.scheme)) if repair else 0
                 check_sentences(sents, config.scheme, str(path), repair=repair)
+                if bad:
+                    repaired[name] = bad
     elif config.task == "cws":
         config.scheme = "BMES"
     seen = {t for s in train_s for t in s.tags}
@@ -364,12 +374,14 @@ def train_tagger(train: str | Path, dev: str | Path | None, output: str | Path, 
                     raise InputError(str(path), f"tag {t!r} does not occur in the training data", s.line_of(i))
     t0 = time.perf_counter()
     if model == "hmm":
-        return _train_hmm(train_s, dev_s, test_s, output, config, t0)
-    return _train_neural(train_s, dev_s, test_s, output, config, train_config, resume, t0)
+        result = _train_hmm(train_s, dev_s, test_s, output, config, t0, repaired)
+    else:
+        result = _train_neural(train_s, dev_s, test_s, output, config, train_config, resume, t0, repaired)
+    return result
 
 
 def _train_neural(train_s, dev_s, test_s, output, config: TaggerConfig, train_config, resume: bool,
-                  t0: float) -> TrainTaggerResult:
+                  t0: float, repaired: dict) -> TrainTaggerResult:
     from .train import Trainer, set_seed
 
     set_seed(train_config.seed)
@@ -390,7 +402,7 @@ def _train_neural(train_s, dev_s, test_s, output, config: TaggerConfig, train_co
                                "epochs_run": result.epochs_run, "stopped_early": result.stopped_early,
                                "train_seconds": round(result.seconds, 2), "device": str(trainer.device),
                                "train_sentences": len(items), "seed": train_config.seed,
-                               "train_config": asdict(train_config)}
+                               "train_config": asdict(train_config), "repaired_sentences": repaired}
     if coverage is not None:
         metrics["embedding_coverage"] = coverage
     if dev_items:
@@ -427,7 +439,8 @@ def _load_pretrained(module, config: TaggerConfig) -> dict:
     return asdict(cov) if hasattr(cov, "__dataclass_fields__") else dict(cov)
 
 
-def _train_hmm(train_s, dev_s, test_s, output, config: TaggerConfig, t0: float) -> TrainTaggerResult:
+def _train_hmm(train_s, dev_s, test_s, output, config: TaggerConfig, t0: float,
+               repaired: dict) -> TrainTaggerResult:
     from .hmm import HMM, HMMConfig
 
     hmm = HMM(HMMConfig(scheme=config.scheme, constrained=config.constrained) if "scheme" in
@@ -435,7 +448,7 @@ def _train_hmm(train_s, dev_s, test_s, output, config: TaggerConfig, t0: float) 
     hmm.fit((s.tokens, s.tags) for s in train_s)
     secs = time.perf_counter() - t0
     metrics: dict[str, Any] = {"task": config.task, "model": "hmm", "train_seconds": round(secs, 3),
-                               "device": "cpu", "train_sentences": len(train_s)}
+                               "device": "cpu", "train_sentences": len(train_s), "repaired_sentences": repaired}
     for name, sents in (("dev", dev_s), ("test", test_s)):
         if sents:
             pred = hmm.predict([s.tokens for s in sents])

@@ -22,7 +22,8 @@ def _make_train_command(task: str) -> None:
         model: str = typer.Option("bilstm-crf", "--model", help="bilstm-crf | hmm"),
         scheme: Optional[str] = typer.Option(None, "--scheme", help="Tag scheme BIO | BIOES | BMES [default: detected]."),
         data_format: str = typer.Option("auto", "--data-format", help="auto | conll | conllu | segmented | word-pos"),
-        repair: bool = typer.Option(False, "--repair", help="Repair illegal tag transitions instead of failing."),
+        repair: bool = typer.Option(True, "--repair/--strict",
+                                    help="Repair tags that break the scheme (as conlleval reads them), or fail on them."),
         gpu: bool = typer.Option(False, "--gpu", help="Train on the GPU (cuda; the local rank's under torchrun)."),
         device: Optional[str] = typer.Option(None, "--device", help="cpu | cuda | cuda:N (overrides --gpu)."),
         amp: bool = typer.Option(False, "--amp", help="Mixed precision (GPU only)."),
@@ -72,6 +73,9 @@ def _make_train_command(task: str) -> None:
             m = result.metrics
             parts = [f"{split} {k} {100 * m[split][k]:.2f}" for split in ("dev", "test") if split in m
                      for k in ("f1", "accuracy") if k in m[split]]
+            for split, n in (m.get("repaired_sentences") or {}).items():
+                typer.echo(f"note: repaired illegal tag sequences in {n} {split} sentence(s) (--strict to refuse)",
+                           err=True)
             typer.echo(f"trained {m.get('model')} {task} in {m.get('train_seconds', 0):.1f} s on {m.get('device')}: "
                        f"{', '.join(parts) or 'no dev/test scores'} -> {result.output}", err=True)
 
