@@ -152,3 +152,14 @@ def test_works_with_dataloader_worker_processes():
         assert batch["lengths"].tolist() == [lengths[i] + 1 for i in idx]
         seen += len(idx)
     assert seen == 200
+
+
+def test_run_rnn_without_padding_takes_the_plain_path_with_the_same_result():
+    torch.manual_seed(0)
+    rnn = torch.nn.GRU(4, 3, batch_first=True, bidirectional=True)
+    x = torch.randn(2, 5, 4)
+    out, h = run_rnn(rnn, x, [5, 5])
+    packed = torch.nn.utils.rnn.pack_padded_sequence(x, torch.tensor([5, 5]), batch_first=True)
+    ref, href = rnn(packed)
+    ref, _ = torch.nn.utils.rnn.pad_packed_sequence(ref, batch_first=True)
+    assert torch.allclose(out, ref, atol=1e-6) and torch.allclose(h, href, atol=1e-6)

@@ -70,6 +70,8 @@ def run_rnn(rnn, inputs: "torch.Tensor", lengths, hidden=None):
     from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
     lengths = torch.as_tensor(lengths, dtype=torch.long).cpu()
+    if int(lengths.min()) == inputs.shape[1 if rnn.batch_first else 0]:
+        return rnn(inputs, hidden)  # no padding (common in bucketed batches): packing would only cost time
     packed = pack_padded_sequence(inputs, lengths, batch_first=rnn.batch_first, enforce_sorted=False)
     out, h = rnn(packed, hidden)
     out, _ = pad_packed_sequence(out, batch_first=rnn.batch_first,
