@@ -49,22 +49,42 @@ def test_pad_batch_equals_zip_longest_recipe():
 
 @pytest.mark.parametrize("cell", [torch.nn.GRU, torch.nn.LSTM])
 @pytest.mark.parametrize("batch_first", [False, True])
-def test_run_rnn_matches_one_sentence_at_a_time(cell, batch_first):
+@pytest.mark.parametrize("packed", [True, False])
+@pytest.mark.parametrize("layers", [1, 2])
+def test_run_rnn_matches_one_sentence_at_a_time(cell, batch_first, packed, layers):
     torch.manual_seed(0)
-    rnn = cell(4, 5, batch_first=batch_first, bidirectional=True)
+    rnn = cell(4, 5, batch_first=batch_first, bidirectional=True, num_layers=layers)
     seqs = [torch.randn(n, 4) for n in (2, 6, 3, 6)]  # unsorted lengths
     padded = torch.nn.utils.rnn.pad_sequence(seqs, batch_first=batch_first)
-    out, h = run_rnn(rnn, padded, [len(s) for s in seqs])
+    out, h = run_rnn(rnn, padded, [len(s) for s in seqs], packed=packed)
+    if cell is torch.nn.LSTM and not packed:  # the reversed path gives hidden states, not cells
+        h = (h, None)
     hn = h[0] if cell is torch.nn.LSTM else h
     for i, s in enumerate(seqs):
         single, hs = rnn(s.unsqueeze(0 if batch_first else 1))
         hs = hs[0] if cell is torch.nn.LSTM else hs
         got = out[i, : len(s)] if batch_first else out[: len(s), i]
         want = single[0] if batch_first else single[:, 0]
-        assert torch.allclose(got, want, atol=1e-6)
-        assert torch.allclose(hn[:, i], hs[:, 0], atol=1e-6)
+        assert torch.allclose(got, want, atol=1e-5)
+        assert torch.allclose(hn[:, i], hs[:, 0], atol=1e-5)
         pad_part = out[i, len(s):] if batch_first else out[len(s):, i]
         assert pad_part.abs().sum() == 0
+
+
+def test_run_rnn_reversed_path_gradients_match_packed():
+    torch.manual_seed(0)
+    rnn = torch.nn.LSTM(3, 4, batch_first=True, bidirectional=True)
+    x = torch.randn(3, 5, 3, requires_grad=True)
+    lengths = [5, 2, 4]
+    grads = []
+    for packed in (True, False):
+        x.grad = None
+        rnn.zero_grad()
+        out, _ = run_rnn(rnn, x, lengths, packed=packed, need_hidden=False)
+        (out ** 2).sum().backward()
+        grads.append((x.grad.clone(), rnn.weight_hh_l0_reverse.grad.clone()))
+    assert torch.allclose(grads[0][0], grads[1][0], atol=1e-5)
+    assert torch.allclose(grads[0][1], grads[1][1], atol=1e-5)
 
 
 def test_lengths_to_mask():

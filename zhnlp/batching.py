@@ -57,26 +57,98 @@ def pad_sequences(seqs: Sequence[Sequence[int]], pad: int, batch_first: bool = T
     return ids.t().contiguous() if batch_first else ids
 
 
-def run_rnn(rnn, inputs: "torch.Tensor", lengths, hidden=None):
-    """Run an ``nn.GRU``/``nn.LSTM``/``nn.RNN`` over a padded batch through pack/pad.
+def run_rnn(rnn, inputs: "torch.Tensor", lengths, hidden=None, *, need_hidden: bool = True,
+            packed: bool | None = None):
+    """Run an ``nn.GRU``/``nn.LSTM``/``nn.RNN`` over a padded batch, padding excluded.
 
     ``inputs``: ``[seq_len, batch, dim]`` (``[batch, seq_len, dim]`` if ``rnn.batch_first``),
-    in any order of lengths; ``lengths``: a sequence or LongTensor (moved to the CPU, as
-    ``pack_padded_sequence`` requires). Returns ``(outputs, final_hidden)`` in the caller's
-    order, outputs zero beyond each length and padded to the batch's longest sequence, so
-    model code never repeats the sort/pack/unsort dance.
+    in any order of lengths; ``lengths``: a sequence or LongTensor (kept on the CPU).
+    Returns ``(outputs, final_hidden)`` in the caller's order, outputs zero beyond each
+    length, so model code never repeats the sort/pack/unsort dance.
+
+    Two exact ways, same numbers: ``pack_padded_sequence`` → RNN → ``pad_packed_sequence``
+    (``packed=True``), or each direction run over the padded batch with every sequence
+    reversed within its length for the backward direction (``packed=False``). The second
+    lets CPUs use oneDNN's fused kernels and avoids the packed backward pass, whose cost on
+    CPU grows with length × tokens; it is the default when gradients are needed, except
+    for an LSTM whose final state is wanted (its cell state cannot be read off the
+    outputs; pass ``need_hidden=False`` when only the outputs matter). Without gradients
+    (inference) packing wins: padding costs compute, and there is no backward pass. A
+    batch with no padding runs the RNN directly.
     """
     import torch
-    from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
     lengths = torch.as_tensor(lengths, dtype=torch.long).cpu()
-    if int(lengths.min()) == inputs.shape[1 if rnn.batch_first else 0]:
-        return rnn(inputs, hidden)  # no padding (common in bucketed batches): packing would only cost time
+    time_dim = 1 if rnn.batch_first else 0
+    if int(lengths.min()) == inputs.shape[time_dim]:
+        return rnn(inputs, hidden)  # no padding (common in bucketed batches)
+    if packed is None:
+        packed = (hidden is not None or getattr(rnn, "proj_size", 0) > 0 or not torch.is_grad_enabled()
+                  or (isinstance(rnn, torch.nn.LSTM) and need_hidden))
+    if packed:
+        return _run_packed(rnn, inputs, lengths, hidden)
+    return _run_reversed(rnn, inputs, lengths, need_hidden)
+
+
+def _run_packed(rnn, inputs, lengths, hidden):
+    from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
+
     packed = pack_padded_sequence(inputs, lengths, batch_first=rnn.batch_first, enforce_sorted=False)
     out, h = rnn(packed, hidden)
     out, _ = pad_packed_sequence(out, batch_first=rnn.batch_first,
                                  total_length=inputs.shape[1 if rnn.batch_first else 0])
     return out, h  # final states are unsorted by the RNN itself (PackedSequence.unsorted_indices)
+
+
+def _run_reversed(rnn, inputs, lengths, need_hidden: bool):
+    """Layer by layer, direction by direction, over the padded batch (see :func:`run_rnn`)."""
+    import torch
+    import torch.nn.functional as F
+
+    x = inputs if rnn.batch_first else inputs.transpose(0, 1)  # (B, T, dim)
+    B, T, _ = x.shape
+    dev_lengths = lengths.to(x.device)
+    pos = torch.arange(T, device=x.device).unsqueeze(0).expand(B, T)
+    rev = dev_lengths.unsqueeze(1) - 1 - pos
+    rev = torch.where(rev >= 0, rev, pos)  # reverse within each length; padding stays put
+    valid = (pos < dev_lengths.unsqueeze(1)).unsqueeze(2)  # (B, T, 1)
+    last = (dev_lengths - 1).clamp(min=0).view(B, 1, 1)
+    op = {torch.nn.LSTM: torch.lstm, torch.nn.GRU: torch.gru}.get(type(rnn))
+    if op is None and isinstance(rnn, torch.nn.RNN):
+        op = torch.rnn_tanh if rnn.nonlinearity == "tanh" else torch.rnn_relu
+    if op is None:
+        raise TypeError(f"run_rnn supports nn.LSTM, nn.GRU and nn.RNN, not {type(rnn).__name__}")
+    is_lstm = isinstance(rnn, torch.nn.LSTM)
+    dirs = 2 if rnn.bidirectional else 1
+    finals = []
+    layer_in = x
+    for layer in range(rnn.num_layers):
+        if layer and rnn.dropout and rnn.training:
+            layer_in = F.dropout(layer_in, rnn.dropout, True)
+        outs = []
+        for d in range(dirs):
+            sfx = f"_l{layer}" + ("_reverse" if d else "")
+            params = [getattr(rnn, f"weight_ih{sfx}"), getattr(rnn, f"weight_hh{sfx}")]
+            if rnn.bias:
+                params += [getattr(rnn, f"bias_ih{sfx}"), getattr(rnn, f"bias_hh{sfx}")]
+            idx = rev.unsqueeze(2).expand(B, T, layer_in.shape[2])
+            inp = layer_in if d == 0 else layer_in.gather(1, idx)
+            h0 = inp.new_zeros(1, B, rnn.hidden_size)
+            if is_lstm:
+                out, _, _ = op(inp, (h0, h0), params, rnn.bias, 1, 0.0, rnn.training, False, True)
+            else:
+                out, _ = op(inp, h0, params, rnn.bias, 1, 0.0, rnn.training, False, True)
+            if need_hidden:  # the state after each sequence's last real step
+                finals.append(out.gather(1, last.expand(B, 1, out.shape[2])).squeeze(1))
+            if d:
+                out = out.gather(1, rev.unsqueeze(2).expand(B, T, out.shape[2]))
+            outs.append(out)
+        layer_in = torch.cat(outs, 2) if dirs == 2 else outs[0]
+    out = layer_in * valid  # zero beyond each length, as pad_packed_sequence gives
+    if not rnn.batch_first:
+        out = out.transpose(0, 1)
+    h = torch.stack(finals) if need_hidden else None  # (layers * dirs, B, H), nn.GRU's order
+    return out, h
 
 
 def lengths_to_mask(lengths, max_len: int | None = None, batch_first: bool = True) -> "torch.Tensor":

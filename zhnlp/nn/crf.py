@@ -62,9 +62,10 @@ def viterbi(emissions: torch.Tensor, mask: torch.Tensor, start: torch.Tensor, tr
     lengths = mask.long().sum(1)  # (B,)
     score = start + emissions[:, 0]  # (B, K)
     history = []
+    trans_t = trans.t().contiguous().unsqueeze(0)  # (1, K_next, K_prev): reduce over the contiguous axis
     for t in range(1, T):
-        cand = score.unsqueeze(2) + trans.unsqueeze(0)  # (B, K_prev, K_next)
-        best, idx = cand.max(1)  # (B, K)
+        cand = score.unsqueeze(1) + trans_t  # (B, K_next, K_prev)
+        best, idx = cand.max(2)  # (B, K_next)
         history.append(idx)
         score = torch.where(mask[:, t].unsqueeze(1), best + emissions[:, t], score)
     score = score + end

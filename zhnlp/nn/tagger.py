@@ -48,7 +48,7 @@ class BiLSTMCRF(nn.Module):
         x = [self.embed(ids)]  # (B, T, emb)
         x += [self.feature_embed[name](features[name]) for name in sorted(self.feature_embed)]
         h = self.dropout(torch.cat(x, -1) if len(x) > 1 else x[0])
-        out, _ = run_rnn(self.rnn, h, lengths)  # (B, T, 2*hidden)
+        out, _ = run_rnn(self.rnn, h, lengths, need_hidden=False)  # (B, T, 2*hidden)
         return self.proj(self.dropout(out))  # (B, T, K)
 
     def loss(self, batch: dict) -> torch.Tensor:

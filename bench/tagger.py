@@ -1,0 +1,145 @@
+#!/usr/bin/env python
+"""Benchmark of the BiLSTM-CRF tagger's speed on CPU (the tagger issue, target 5).
+
+On ResumeNER (../shared/data/resume_ner): training sentences/s over one epoch (forward,
+backward, Adam step, as the shared trainer runs it) with length-bucketed and with random
+("padded") batches, and decoding sentences/s of the test set, as one batch (the anchor's
+way) and in length-sorted batches of 256 (what ``zhnlp tag`` does); medians over
+``--repeats`` interleaved runs. Anchor (luopeixiang/named_entity_recognition, same kind of
+machine): training 229-292 sentences/s, decoding 900 sentences/s (median, whole test set as
+one batch). Targets: training >= 820, decoding >= 4,500 sentences/s.
+
+Usage::
+
+    python bench/tagger.py                       # emb 128 / hidden 128 / batch 64 (the anchor's settings)
+    python bench/tagger.py --shipped models/resume-ner   # the settings of a trained model directory
+    python bench/tagger.py --device cuda --amp   # on a GPU
+
+Exit status 0 when measured (target met or not), 2 when the data is missing.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+DEFAULT_DATA = ROOT.parent / "shared" / "data"
+ANCHOR_TRAIN, ANCHOR_DECODE = 260.0, 900.0   # sentences/s: the anchor's training midpoint, decoding median
+TRAIN_TARGET, DECODE_TARGET = 820.0, 4500.0
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--emb", type=int, default=128)
+    ap.add_argument("--hidden", type=int, default=128)
+    ap.add_argument("--batch-size", type=int, default=64)
+    ap.add_argument("--shipped", type=Path, help="take the tagger settings from this model directory")
+    ap.add_argument("--device", default="cpu")
+    ap.add_argument("--amp", action="store_true")
+    ap.add_argument("--threads", type=int, default=0, help="torch CPU threads (0: torch's default)")
+    ap.add_argument("--json", type=Path)
+    args = ap.parse_args()
+
+    import torch
+
+    from zhnlp.batching import BucketBatchSampler, RandomBatchSampler, TaggingCollate
+    from zhnlp.schemes import check_sentences
+    from zhnlp.tagger import Featurizer, TaggerConfig, build_module, read_examples
+    from zhnlp.train import resolve_device
+
+    data = args.data / "resume_ner"
+    if not (data / "train.char.bmes").exists():
+        print(f"missing {data} (needs ../shared/data beside the repo)", file=sys.stderr)
+        return 2
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    device = resolve_device(args.device)
+    if args.shipped:
+        head = json.loads((args.shipped / "config.json").read_text(encoding="utf-8"))
+        cfg = TaggerConfig.from_dict(head["config"]["tagger"])
+        batch_size = json.loads((args.shipped / "metrics.json").read_text())["train_config"]["batch_size"]
+    else:
+        cfg = TaggerConfig(task="ner", emb_dim=args.emb, hidden=args.hidden)
+        batch_size = args.batch_size
+    train = check_sentences(read_examples(data / "train.char.bmes", "ner"), "BMES", repair=True)
+    test = read_examples(data / "test.char.bmes", "ner")
+    cfg.scheme = "BMES"
+    feats = Featurizer.build(cfg, train)
+    items = [feats.encode(s.tokens, s.tags) for s in train]
+    test_items = [feats.encode(s.tokens, s.tags) for s in test]
+    lengths = [len(i["ids"]) for i in items]
+    collate = TaggingCollate(pad=feats.vocabs["tokens"].pad_id)
+    use_amp = args.amp and device.type == "cuda"
+
+    def to_dev(b):
+        return {k: ({n: t.to(device) for n, t in v.items()} if isinstance(v, dict)
+                    else v if k == "lengths" else v.to(device)) for k, v in b.items()}
+
+    def train_epoch(sampler_cls) -> float:
+        torch.manual_seed(1)
+        module = build_module(cfg, feats).to(device)
+        module.train()
+        opt = torch.optim.Adam(module.parameters(), lr=1e-3)
+        batches = [collate([items[i] for i in b]) for b in sampler_cls(lengths, batch_size, seed=1)]
+        if device.type == "cuda":
+            torch.cuda.synchronize()
+        t0 = time.perf_counter()
+        for b in batches:
+            b = to_dev(b)
+            with torch.autocast(device.type, enabled=use_amp, dtype=torch.bfloat16):
+                loss, n = module.forward_loss(b)
+            opt.zero_grad()
+            (loss / n).backward()
+            torch.nn.utils.clip_grad_norm_(module.parameters(), 5.0)
+            opt.step()
+        if device.type == "cuda":
+            torch.cuda.synchronize()
+        return len(items) / (time.perf_counter() - t0)
+
+    module = build_module(cfg, feats).to(device).eval()
+
+    def decode(batch: int | None) -> float:
+        order = sorted(range(len(test_items)), key=lambda i: -len(test_items[i]["ids"]))
+        size = batch or len(order)
+        t0 = time.perf_counter()
+        with torch.inference_mode():
+            for k in range(0, len(order), size):
+                b = to_dev(collate([test_items[i] for i in order[k:k + size]]))
+                with torch.autocast(device.type, enabled=use_amp, dtype=torch.bfloat16):
+                    module.decode_batch(b)
+        return len(test_items) / (time.perf_counter() - t0)
+
+    res: dict[str, list[float]] = {"train_bucketed": [], "train_random": [], "decode_one_batch": [],
+                                   "decode_batches_256": []}
+    print(f"ResumeNER: {len(items)} training, {len(test_items)} test sentences; emb {cfg.emb_dim}, hidden "
+          f"{cfg.hidden}, bigram {cfg.bigram}, softword {cfg.softword}, batch {batch_size}, device {device}, "
+          f"torch threads {torch.get_num_threads()}")
+    decode(256)  # warm-up
+    for r in range(args.repeats):
+        for name, fn in (("train_bucketed", lambda: train_epoch(BucketBatchSampler)),
+                         ("train_random", lambda: train_epoch(RandomBatchSampler)),
+                         ("decode_one_batch", lambda: decode(None)),
+                         ("decode_batches_256", lambda: decode(256))):
+            res[name].append(fn())
+            print(f"round {r + 1} {name:20s} {res[name][-1]:9.1f} sentences/s", flush=True)
+    med = {k: statistics.median(v) for k, v in res.items()}
+    print()
+    for k, v in med.items():
+        anchor = ANCHOR_TRAIN if k.startswith("train") else ANCHOR_DECODE
+        target = TRAIN_TARGET if k.startswith("train") else DECODE_TARGET
+        print(f"{k:20s} {v:9.1f} sentences/s  = {v / anchor:5.2f}x the anchor "
+              f"({'meets' if v >= target else 'below'} the {target:.0f}/s target)")
+    if args.json:
+        args.json.write_text(json.dumps({"median": med, "rounds": res, "args": vars(args)}, default=str, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
