@@ -49,6 +49,13 @@ def _run(fn, *args, **kwargs):
         _fail(str(exc))
 
 
+def _summary(verb: str, stats, quiet: bool, output: str | None, output_dir: str | None) -> None:
+    """The one-line report of a corpus run written to files (stdout runs stay clean)."""
+    if not quiet and (output or output_dir):
+        typer.echo(f"{verb} {stats.lines} lines from {stats.files} file(s) in {stats.seconds:.1f} s "
+                   f"-> {', '.join(stats.outputs)}", err=True)
+
+
 @app.callback(invoke_without_command=True)
 def _root(ctx: typer.Context,
           debug: bool = typer.Option(False, "--debug", help="Show tracebacks instead of one-line errors."),

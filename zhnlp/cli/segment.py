@@ -7,7 +7,7 @@ from typing import List, Optional
 
 import typer
 
-from ._app import _run, app
+from ._app import _run, _summary, app
 
 
 @app.command("segment")
@@ -59,10 +59,7 @@ def segment_cli(
                              max_line_chars=max_line_length,
                              progress=not quiet and sys.stderr.isatty())
 
-    stats = _run(work)
-    if not quiet and (output or output_dir):
-        typer.echo(f"segmented {stats.lines} lines from {stats.files} file(s) in {stats.seconds:.1f} s "
-                   f"-> {', '.join(stats.outputs)}", err=True)
+    _summary("segmented", _run(work), quiet, output, output_dir)
 
 
 @app.command("eval-seg")

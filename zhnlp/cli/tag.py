@@ -8,7 +8,7 @@ from typing import List, Optional
 
 import typer
 
-from ._app import _run, app
+from ._app import _run, _summary, app
 
 TASK_NAMES = {"ner": "named-entity", "cws": "word-segmentation", "pos": "part-of-speech"}
 
@@ -115,9 +115,7 @@ def tag_cli(
                  input_format=input_format, batch_size=batch_size, device=device or ("cuda" if gpu else "cpu"),
                  jobs=jobs, encoding=encoding, max_line_chars=max_line_length, allow_empty=allow_empty,
                  progress=not quiet and sys.stderr.isatty())
-    if not quiet and (output or output_dir):
-        typer.echo(f"tagged {stats.lines} lines from {stats.files} file(s) in {stats.seconds:.1f} s "
-                   f"-> {', '.join(stats.outputs)}", err=True)
+    _summary("tagged", stats, quiet, output, output_dir)
 
 
 @app.command("evaluate")
