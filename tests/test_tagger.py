@@ -268,3 +268,30 @@ def test_cli_train_tag_evaluate_and_errors(ner_data, ner_model, tmp_path):
     unseen.write_text("张\tB-PER\n三\tI-PER\n\n北\tB-XYZ\n", encoding="utf-8")
     r = runner.invoke(app, ["evaluate", model, str(unseen)])
     assert r.exit_code == 1 and "unseen.bio:4" in r.output and "B-XYZ" in r.output
+
+
+def test_tag_files_parallel_conll_input_and_atomic_outputs(ner_model, tmp_path):
+    model = str(ner_model[0])
+    src = tmp_path / "in.txt"
+    lines = ["张三在北京工作。", "", "陈静毕业于清华大学。", "刘洋 和 赵六去了深圳。"] * 50
+    src.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    runner = CliRunner()
+    one = runner.invoke(app, ["tag", model, str(src), "--format", "jsonl"])
+    two = runner.invoke(app, ["tag", model, str(src), "--format", "jsonl", "-j", "2"])
+    assert one.exit_code == two.exit_code == 0
+    assert one.stdout == two.stdout and len(one.stdout.splitlines()) == len(lines)
+    conll_in = tmp_path / "in.conll"
+    conll_in.write_text("张\n三\n在\n北\n京\n\n-DOCSTART-\n\n李\n四\n", encoding="utf-8")
+    r = runner.invoke(app, ["tag", model, str(conll_in), "--input-format", "conll", "--format", "conll"])
+    blocks = r.stdout.strip("\n").split("\n\n")
+    assert len(blocks) == 2 and blocks[0].splitlines()[0] == "张\tB-PER"
+    out_dir = tmp_path / "out"
+    r = runner.invoke(app, ["tag", model, str(src), "--output-dir", str(out_dir), "-q"])
+    assert r.exit_code == 0 and (out_dir / "in.txt").read_text(encoding="utf-8").splitlines()[0] == "张三/PER 北京/LOC"
+    existing = tmp_path / "keep.txt"
+    existing.write_text("precious", encoding="utf-8")
+    bad = tmp_path / "bad.txt"
+    bad.write_bytes(b"\xff\xfe\x00bad\n")
+    r = runner.invoke(app, ["tag", model, str(bad), "-o", str(existing)])
+    assert r.exit_code == 1 and "bad.txt:1" in r.output and "Traceback" not in r.output
+    assert existing.read_text(encoding="utf-8") == "precious"

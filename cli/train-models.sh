@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# Rebuild the trained models shipped in models/ from the corpora in ../shared/data.
+#
+#   cli/train-models.sh [NAME...]          # default: every model below
+#   DATA=/path/to/shared/data DEVICE=cuda cli/train-models.sh msra-ner
+#
+# Each model is trained with the exact settings below (chosen on the dev split; the test
+# split is scored once at the end and recorded in the model's metrics.json), written to
+# OUT (default: models/) atomically, and its size and training time are printed. A run that
+# is interrupted can be continued with RESUME=1. Set ZHNLP to the command to use (default:
+# zhnlp), DEVICE to cpu (default) or cuda.
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")/.." && pwd)
+DATA=${DATA:-$here/../shared/data}
+OUT=${OUT:-$here/models}
+DEVICE=${DEVICE:-cpu}
+ZHNLP=${ZHNLP:-zhnlp}
+resume=()
+[[ "${RESUME:-0}" == 1 ]] && resume=(--resume)
+
+if [[ ! -d "$DATA/resume_ner" ]]; then
+    echo "train-models.sh: no corpora at $DATA (set DATA=...)" >&2
+    exit 2
+fi
+
+train() {  # train NAME COMMAND ARGS...
+    local name=$1
+    shift
+    local start=$SECONDS
+    echo "== $name: $ZHNLP $*" >&2
+    $ZHNLP "$@" -o "$OUT/$name" --device "$DEVICE" "${resume[@]}"
+    echo "== $name: $((SECONDS - start)) s, $(du -sh "$OUT/$name" | cut -f1)" >&2
+}
+
+R=$DATA/resume_ner
+M=$DATA/msra_ner
+U=$DATA/ud_chinese_gsd
+
+build() {
+    case $1 in
+    resume-ner-hmm)
+        # HMM: second order, settings of zhnlp.hmm.HMMConfig (chosen on ResumeNER dev).
+        $ZHNLP train-ner "$R/train.char.bmes" --dev "$R/dev.char.bmes" --test "$R/test.char.bmes" \
+            --model hmm -o "$OUT/resume-ner-hmm" -q
+        echo "== resume-ner-hmm: $(du -sh "$OUT/resume-ner-hmm" | cut -f1)" >&2 ;;
+    resume-ner)
+        train resume-ner train-ner "$R/train.char.bmes" --dev "$R/dev.char.bmes" --test "$R/test.char.bmes" \
+            --bigram --softword --hidden 256 --batch-size 32 --lr 2e-3 --epochs 40 --patience 8 --seed 1 ;;
+    msra-ner)
+        train msra-ner train-ner "$M/train.bio" --dev "$M/dev.bio" --test "$M/test.bio" \
+            --bigram --softword --hidden 256 --batch-size 64 --lr 2e-3 --epochs 12 --patience 3 --half --seed 1 ;;
+    ud-cws)
+        train ud-cws train-cws "$U/train.conll" --dev "$U/dev.conll" --test "$U/test.conll" \
+            --bigram --hidden 256 --batch-size 32 --lr 2e-3 --epochs 40 --patience 8 --seed 1 ;;
+    ud-pos)
+        train ud-pos train-pos "$U/train.conll" --dev "$U/dev.conll" --test "$U/test.conll" \
+            --hidden 256 --batch-size 32 --lr 2e-3 --epochs 40 --patience 8 --seed 1 ;;
+    *)
+        echo "train-models.sh: unknown model $1 (resume-ner, msra-ner, resume-ner-hmm, ud-cws, ud-pos)" >&2
+        return 2 ;;
+    esac
+}
+
+names=("$@")
+[[ ${#names[@]} -eq 0 ]] && names=(resume-ner-hmm resume-ner ud-cws ud-pos msra-ner)
+for n in "${names[@]}"; do
+    build "$n"
+done
