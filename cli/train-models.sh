@@ -8,13 +8,15 @@
 # split is scored once at the end and recorded in the model's metrics.json), written to
 # OUT (default: models/) atomically, and its size and training time are printed. A run that
 # is interrupted can be continued with RESUME=1. Set ZHNLP to the command to use (default:
-# zhnlp), DEVICE to cpu (default) or cuda.
+# zhnlp), DEVICE to cpu (default) or cuda, THREADS to the torch CPU threads (default: torch's
+# choice; 1 when two trainings share a 2-core machine).
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")/.." && pwd)
 DATA=${DATA:-$here/../shared/data}
 OUT=${OUT:-$here/models}
 DEVICE=${DEVICE:-cpu}
+THREADS=${THREADS:-0}
 ZHNLP=${ZHNLP:-zhnlp}
 resume=()
 [[ "${RESUME:-0}" == 1 ]] && resume=(--resume)
@@ -29,7 +31,7 @@ train() {  # train NAME COMMAND ARGS...
     shift
     local start=$SECONDS
     echo "== $name: $ZHNLP $*" >&2
-    $ZHNLP "$@" -o "$OUT/$name" --device "$DEVICE" "${resume[@]}"
+    $ZHNLP "$@" -o "$OUT/$name" --device "$DEVICE" --threads "$THREADS" "${resume[@]}"
     echo "== $name: $((SECONDS - start)) s, $(du -sh "$OUT/$name" | cut -f1)" >&2
 }
 
@@ -49,7 +51,8 @@ build() {
             --bigram --softword --hidden 256 --batch-size 32 --lr 2e-3 --epochs 40 --patience 8 --seed 1 ;;
     msra-ner)
         train msra-ner train-ner "$M/train.bio" --dev "$M/dev.bio" --test "$M/test.bio" \
-            --bigram --softword --hidden 256 --batch-size 64 --lr 2e-3 --epochs 12 --patience 3 --half --seed 1 ;;
+            --bigram --bigram-min-freq 5 --softword --hidden 256 --batch-size 64 --lr 2e-3 --epochs 12 \
+            --patience 3 --half --seed 1 ;;
     ud-cws)
         train ud-cws train-cws "$U/train.conll" --dev "$U/dev.conll" --test "$U/test.conll" \
             --bigram --hidden 256 --batch-size 32 --lr 2e-3 --epochs 40 --patience 8 --seed 1 ;;
