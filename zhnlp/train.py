@@ -224,7 +224,20 @@ class Trainer:
 
     # main ------------------------------------------------------------------------------------
     def train(self) -> TrainResult:
-        """Run the epochs; returns a summary. The model ends up with the best weights."""
+        """Run the epochs; returns a summary. The model ends up with the best weights.
+
+        An interruption (Ctrl-C, SIGTERM) keeps the checkpoint of the last completed epoch
+        and says how to resume.
+        """
+        try:
+            return self._train()
+        except KeyboardInterrupt:
+            if (self.checkpoint / "trainer.json").is_file():
+                raise KeyboardInterrupt(f"interrupted; the last completed epoch is kept in {self.checkpoint}: "
+                                        "run the same command with --resume to continue") from None
+            raise KeyboardInterrupt("interrupted before the first epoch ended; nothing was written") from None
+
+    def _train(self) -> TrainResult:
         import torch
 
         c = self.config

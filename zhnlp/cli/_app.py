@@ -34,8 +34,8 @@ def _run(fn, *args, **kwargs):
         return fn(*args, **kwargs)
     except ZhnlpError as exc:
         _fail(str(exc))
-    except KeyboardInterrupt:
-        _fail("interrupted; no partial output was kept", 130)
+    except KeyboardInterrupt as exc:
+        _fail(str(exc) or "interrupted; no partial output was kept", 130)
     except BrokenPipeError:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
