@@ -113,7 +113,7 @@ def _run_in_worker(units: list) -> str:
 
 
 def tag_stream(lines: Iterable[str], model: str, *, fmt: str = "text", input_format: str = "text",
-               batch_size: int = 256, device: str = "cpu", jobs: int = 1, chunk: int = 1024,
+               batch_size: int = 64, device: str = "cpu", jobs: int = 1, chunk: int = 1024,
                tagger=None) -> Iterator[str]:
     """Output text for the input lines, chunk by chunk, in input order."""
     from .tagger import load_tagger
@@ -145,7 +145,7 @@ class ModelSegmenter:
 
     pos = False
 
-    def __init__(self, model: str, device: str = "cpu", batch_size: int = 256) -> None:
+    def __init__(self, model: str, device: str = "cpu", batch_size: int = 64) -> None:
         from .tagger import load_tagger
 
         self.model, self.device, self.batch_size = str(model), device, batch_size
@@ -210,7 +210,7 @@ def _chunks(items: Iterable, size: int) -> Iterator[list]:
 
 
 def tag_files(inputs: Sequence[str], model: str, *, output: str | None = None, output_dir: str | None = None,
-              fmt: str = "text", input_format: str = "text", batch_size: int = 256, device: str = "cpu",
+              fmt: str = "text", input_format: str = "text", batch_size: int = 64, device: str = "cpu",
               jobs: int = 1, encoding: str = "utf-8", max_line_chars: int = MAX_LINE_CHARS,
               allow_empty: bool = False, progress: bool = False, stdout=None) -> SegmentStats:
     """Tag files ('-' = stdin) to stdout, one file or one file per input; outputs atomic."""

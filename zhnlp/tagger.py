@@ -493,7 +493,7 @@ class Tagger:
             return [w for w in self._segmenter.cut(text) if w.strip()]
         return [c for c in text if not c.isspace()]
 
-    def predict(self, token_lists: Sequence[Sequence[str]], batch_size: int = 256) -> list[list[str]]:
+    def predict(self, token_lists: Sequence[Sequence[str]], batch_size: int = 64) -> list[list[str]]:
         """Tags for each token list (empty lists get empty tags)."""
         nonempty = [i for i, t in enumerate(token_lists) if len(t)]
         out: list[list[str]] = [[] for _ in token_lists]
@@ -504,7 +504,7 @@ class Tagger:
             out[i] = tags
         return out
 
-    def tag(self, sentences: Iterable[str | Sequence[str]], batch_size: int = 256) -> list[list[tuple[str, str]]]:
+    def tag(self, sentences: Iterable[str | Sequence[str]], batch_size: int = 64) -> list[list[tuple[str, str]]]:
         """(token, tag) pairs per sentence; a sentence is raw text or a list of tokens."""
         token_lists = [self.tokens_of(s) if isinstance(s, str) else list(s) for s in sentences]
         return [list(zip(toks, tags)) for toks, tags in zip(token_lists, self.predict(token_lists, batch_size))]
@@ -536,7 +536,7 @@ class Tagger:
             words.extend(bmes_to_words(chars, self.predict([chars])[0]))
         return words
 
-    def segment_lines(self, lines: Sequence[str], batch_size: int = 256) -> list[list[str]]:
+    def segment_lines(self, lines: Sequence[str], batch_size: int = 64) -> list[list[str]]:
         """:meth:`segment` for many lines, batched."""
         from .conll import bmes_to_words
 
@@ -576,7 +576,7 @@ class _NeuralBackend:
         self.net = module.net
         self.tagset = module.featurizer.vocabs["tags"].itos[1:]
 
-    def predict(self, token_lists: Sequence[Sequence[str]], batch_size: int = 256) -> list[list[str]]:
+    def predict(self, token_lists: Sequence[Sequence[str]], batch_size: int = 64) -> list[list[str]]:
         import torch
 
         from .batching import TaggingCollate
@@ -602,7 +602,7 @@ class _HMMBackend:
         self.hmm = hmm
         self.tagset = list(hmm.tags) if hasattr(hmm, "tags") else []
 
-    def predict(self, token_lists, batch_size: int = 256) -> list[list[str]]:
+    def predict(self, token_lists, batch_size: int = 64) -> list[list[str]]:
         return self.hmm.predict([list(t) for t in token_lists])
 
 
