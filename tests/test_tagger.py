@@ -295,3 +295,22 @@ def test_tag_files_parallel_conll_input_and_atomic_outputs(ner_model, tmp_path):
     r = runner.invoke(app, ["tag", model, str(bad), "-o", str(existing)])
     assert r.exit_code == 1 and "bad.txt:1" in r.output and "Traceback" not in r.output
     assert existing.read_text(encoding="utf-8") == "precious"
+
+
+def test_pretrained_vectors_initialise_the_embeddings(ner_data, tmp_path):
+    from zhnlp.embeddings import EmbeddingConfig, save_vectors, train_vectors
+
+    corpus = tmp_path / "chars.txt"
+    corpus.write_text("\n".join(" ".join(c) for c, _ in ner_sentences(80, seed=5)) + "\n", encoding="utf-8")
+    model = train_vectors([corpus], EmbeddingConfig(dim=12, min_count=1, epochs=1, workers=1), pre_segmented=True)
+    vec_path = save_vectors(model, tmp_path / "chars.vec")
+    res = train_tagger(ner_data[0], ner_data[1], tmp_path / "m",
+                       config=TaggerConfig(task="ner", emb_dim=12, hidden=8, embeddings=str(vec_path)),
+                       train_config=_fast(epochs=1))
+    cov = res.metrics["embedding_coverage"]
+    assert cov["share_of_vocab"] > 0.9
+    assert json.loads((tmp_path / "m" / "config.json").read_text(encoding="utf-8"))["config"]["tagger"]["embeddings"] == "chars.vec"
+    with pytest.raises(ZhnlpError, match="--emb-dim 12"):
+        train_tagger(ner_data[0], ner_data[1], tmp_path / "m2",
+                     config=TaggerConfig(task="ner", emb_dim=16, hidden=8, embeddings=str(vec_path)),
+                     train_config=_fast(epochs=1))

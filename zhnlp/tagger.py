@@ -390,6 +390,7 @@ def _train_neural(train_s, dev_s, test_s, output, config: TaggerConfig, train_co
     coverage = None
     if config.embeddings:
         coverage = _load_pretrained(module, config)
+        config.embeddings = Path(config.embeddings).name  # provenance, not a path of this machine
     items = [feats.encode(s.tokens, s.tags) for s in train_s]
     dev_items = [feats.encode(s.tokens, s.tags) for s in dev_s]
     from .batching import TaggingCollate
