@@ -399,6 +399,12 @@ def _train_neural(train_s, dev_s, test_s, output, config: TaggerConfig, train_co
     trainer = Trainer(module, items, dev_items, collate=collate, lengths=[len(i["ids"]) for i in items],
                       config=train_config, output=output, resume=resume)
     result = trainer.train()
+    if config.half_precision:  # score what ships: weights rounded to float16
+        import torch
+
+        with torch.no_grad():
+            for p in module.net.parameters():
+                p.copy_(p.half().float())
     metrics: dict[str, Any] = {"task": config.task, "model": "bilstm-crf", "best_epoch": result.best_epoch,
                                "epochs_run": result.epochs_run, "stopped_early": result.stopped_early,
                                "train_seconds": round(result.seconds, 2), "device": str(trainer.device),
