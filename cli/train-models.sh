@@ -55,7 +55,7 @@ build() {
             --patience 3 --half --seed 1 ;;
     ud-cws)
         train ud-cws train-cws "$U/train.conll" --dev "$U/dev.conll" --test "$U/test.conll" \
-            --bigram --hidden 256 --batch-size 32 --lr 2e-3 --epochs 40 --patience 8 --seed 1 ;;
+            --bigram --softword --hidden 256 --batch-size 32 --lr 2e-3 --epochs 40 --patience 8 --seed 1 ;;
     ud-pos)
         train ud-pos train-pos "$U/train.conll" --dev "$U/dev.conll" --test "$U/test.conll" \
             --hidden 256 --batch-size 32 --lr 2e-3 --epochs 40 --patience 8 --seed 1 ;;
