@@ -1,0 +1,56 @@
+"""The trained models shipped in models/: installed, small, loadable by name, and scoring on
+the shared test splits what their metrics.json says."""
+from __future__ import annotations
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from conftest import data_path
+from zhnlp.cli import app
+from zhnlp.resources import models_dir
+from zhnlp.serialization import bundled_models
+from zhnlp.tagger import load_tagger
+
+SHIPPED = {"resume-ner": "ner", "resume-ner-hmm": "ner", "msra-ner": "ner", "ud-cws": "cws", "ud-pos": "pos"}
+TEST_FILES = {"resume-ner": ("resume_ner", "test.char.bmes"), "resume-ner-hmm": ("resume_ner", "test.char.bmes"),
+              "msra-ner": ("msra_ner", "test.bio"), "ud-cws": ("ud_chinese_gsd", "test.conll"),
+              "ud-pos": ("ud_chinese_gsd", "test.conll")}
+
+
+def test_every_shipped_model_is_installed_and_under_20_mb():
+    installed = set(bundled_models())
+    missing = [n for n in SHIPPED if n not in installed]
+    assert not missing, f"models not installed: {missing}"
+    for name in SHIPPED:
+        size = sum(p.stat().st_size for p in (models_dir() / name).iterdir())
+        assert size <= 20 * 2**20, f"{name}: {size} bytes"
+
+
+@pytest.mark.parametrize("name", sorted(SHIPPED))
+def test_loads_by_name_and_tags(name):
+    tagger = load_tagger(name)
+    assert tagger.task == SHIPPED[name]
+    text = "张三毕业于北京大学，现在上海工作。"
+    if tagger.task == "cws":
+        words = tagger.segment(text)
+        assert "".join(words) == text and len(words) > 3
+    elif tagger.task == "pos":
+        tagged = tagger.tag([["我", "爱", "北京"]])[0]
+        assert [w for w, _ in tagged] == ["我", "爱", "北京"] and all(t for _, t in tagged)
+    else:
+        ents = tagger.entities(text)
+        assert all(text[s:e] == span for _, s, e, span in ents)
+        assert any(span == "北京大学" for _, _, _, span in ents)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", sorted(SHIPPED))
+def test_scores_what_its_metrics_say(name):
+    test_file = data_path(*TEST_FILES[name])
+    metrics = json.loads((models_dir() / name / "metrics.json").read_text(encoding="utf-8"))
+    key = "accuracy" if SHIPPED[name] == "pos" else "f1"
+    r = CliRunner().invoke(app, ["evaluate", name, str(test_file), "--json"])
+    assert r.exit_code == 0, r.output
+    assert json.loads(r.stdout)[key] == pytest.approx(metrics["test"][key], abs=2e-4)
