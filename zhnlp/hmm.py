@@ -144,13 +144,7 @@ def viterbi_path(log_pi: np.ndarray, log_A: np.ndarray, emissions: np.ndarray,
         best = scores.argmax(axis=0)
         back[t] = best
         delta = scores[best, cols] + emissions[t]
-    last = _best_last(delta, log_end)
-    path = [last]
-    for t in range(n - 1, 0, -1):
-        last = int(back[t, last])
-        path.append(last)
-    path.reverse()
-    return path
+    return _backtrack(back, delta, n, log_end)
 
 
 def viterbi_batch(log_pi: np.ndarray, log_A: np.ndarray, emissions: np.ndarray,
