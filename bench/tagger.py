@@ -51,7 +51,7 @@ def main() -> int:
 
     import torch
 
-    from zhnlp.batching import BucketBatchSampler, RandomBatchSampler, TaggingCollate
+    from zhnlp.batching import BucketBatchSampler, RandomBatchSampler, TaggingCollate, to_device
     from zhnlp.schemes import check_sentences
     from zhnlp.tagger import Featurizer, TaggerConfig, build_module, read_examples
     from zhnlp.train import resolve_device
@@ -80,10 +80,6 @@ def main() -> int:
     collate = TaggingCollate(pad=feats.vocabs["tokens"].pad_id)
     use_amp = args.amp and device.type == "cuda"
 
-    def to_dev(b):
-        return {k: ({n: t.to(device) for n, t in v.items()} if isinstance(v, dict)
-                    else v if k == "lengths" else v.to(device)) for k, v in b.items()}
-
     def train_epoch(sampler_cls) -> float:
         torch.manual_seed(1)
         module = build_module(cfg, feats).to(device)
@@ -94,7 +90,7 @@ def main() -> int:
             torch.cuda.synchronize()
         t0 = time.perf_counter()
         for b in batches:
-            b = to_dev(b)
+            b = to_device(b, device)
             with torch.autocast(device.type, enabled=use_amp, dtype=torch.bfloat16):
                 loss, n = module.forward_loss(b)
             opt.zero_grad()
@@ -113,7 +109,7 @@ def main() -> int:
         t0 = time.perf_counter()
         with torch.inference_mode():
             for k in range(0, len(order), size):
-                b = to_dev(collate([test_items[i] for i in order[k:k + size]]))
+                b = to_device(collate([test_items[i] for i in order[k:k + size]]), device)
                 with torch.autocast(device.type, enabled=use_amp, dtype=torch.bfloat16):
                     module.decode_batch(b)
         return len(test_items) / (time.perf_counter() - t0)

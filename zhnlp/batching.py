@@ -151,6 +151,20 @@ def _run_reversed(rnn, inputs, lengths, need_hidden: bool):
     return out, h
 
 
+def to_device(batch: dict, device) -> dict:
+    """A collated batch on ``device`` (nested dicts too); ``lengths`` stay on the CPU, where
+    ``pack_padded_sequence`` wants them."""
+    out = {}
+    for key, value in batch.items():
+        if isinstance(value, dict):
+            out[key] = to_device(value, device)
+        elif hasattr(value, "to") and key not in ("lengths", "src_lengths"):
+            out[key] = value.to(device, non_blocking=True)
+        else:
+            out[key] = value
+    return out
+
+
 def lengths_to_mask(lengths, max_len: int | None = None, batch_first: bool = True) -> "torch.Tensor":
     """Bool mask, True at real positions: ``[batch, max_len]`` (transposed if not batch_first)."""
     import torch
@@ -325,6 +339,6 @@ def padding_share(batches: Sequence[Sequence[int]], lengths: Sequence[int]) -> f
     return 1 - real / padded if padded else 0.0
 
 
-__all__ = ["pad_batch", "pad_sequences", "run_rnn", "lengths_to_mask", "BucketBatchSampler",
+__all__ = ["pad_batch", "pad_sequences", "run_rnn", "to_device", "lengths_to_mask", "BucketBatchSampler",
            "RandomBatchSampler", "TaggingCollate", "ClassificationCollate", "Seq2SeqCollate",
            "padding_share"]

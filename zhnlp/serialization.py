@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator, Mapping
 
-from .errors import InputError, OutputError, ZhnlpError
+from .errors import InputError, OutputError
 from .vocab import Vocab
 
 MODEL_FORMAT = "zhnlp-model"
@@ -253,4 +253,4 @@ def check_state(tensors: Mapping[str, Any], expected: Mapping[str, tuple], path:
 
 __all__ = ["ModelFiles", "ModelFormatError", "save_model", "load_model", "resolve_model", "bundled_models",
            "atomic_directory", "write_model_files", "write_metrics", "read_config", "check_state",
-           "MODEL_VERSION", "ZhnlpError"]
+           "MODEL_VERSION"]

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Iterable, Iterator, Sequence
 
 from .corpus import SegmentStats, process_files
@@ -55,16 +54,13 @@ class TagFormat:
     def entities(self, text: str | None, tokens: list[str], tags: list[str]) -> list[list]:
         """[type, start, end, text]: character offsets into the raw line (end exclusive), or
         token offsets for CoNLL input."""
-        from .schemes import entities as spans
-
         if text is None:
-            return [[t, s, e, "".join(tokens[s:e])] for t, s, e in spans(tags, self.scheme)]
-        positions = [i for i, c in enumerate(text) if not c.isspace()]
-        out = []
-        for typ, s, e in spans(tags, self.scheme):
-            start, end = positions[s], positions[e - 1] + 1
-            out.append([typ, start, end, text[start:end]])
-        return out
+            from .schemes import entities
+
+            return [[t, s, e, "".join(tokens[s:e])] for t, s, e in entities(tags, self.scheme)]
+        from .tagger import entity_offsets
+
+        return [list(e) for e in entity_offsets(text, tags, self.scheme)]
 
 
 def tag_chunk(tagger, fmt: TagFormat, units: list, input_format: str, batch_size: int) -> str:
@@ -127,7 +123,7 @@ def tag_stream(lines: Iterable[str], model: str, *, fmt: str = "text", input_for
     tagger = tagger or load_tagger(model, device=device)
     tf = TagFormat(fmt, tagger.task, tagger.config.scheme)
     units = conll_sentences(lines) if input_format == "conll" else lines
-    chunks = chunk_lines(units, chunk) if input_format == "text" else _chunks(units, chunk)
+    chunks = chunk_lines(units, chunk)  # lines, or token lists for CoNLL input
     if jobs == 1:
         for c in chunks:
             yield tag_chunk(tagger, tf, c, input_format, batch_size)
@@ -196,17 +192,6 @@ def _init_segment_worker(seg: ModelSegmenter, formatter) -> None:
 
 def _segment_in_worker(lines: list[str]):
     return _segment_chunk(_WORKER["segmenter"], _WORKER["formatter"], lines)
-
-
-def _chunks(items: Iterable, size: int) -> Iterator[list]:
-    buf: list = []
-    for it in items:
-        buf.append(it)
-        if len(buf) >= size:
-            yield buf
-            buf = []
-    if buf:
-        yield buf
 
 
 def tag_files(inputs: Sequence[str], model: str, *, output: str | None = None, output_dir: str | None = None,

@@ -13,18 +13,14 @@ is read:
 """
 from __future__ import annotations
 
-import json
 import time
 import unicodedata
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterable, Iterator, Sequence
+from typing import Any, Iterable, Sequence
 
 from .errors import InputError, ZhnlpError
 from .vocab import Vocab
-
-if TYPE_CHECKING:  # pragma: no cover
-    import torch
 
 TASKS = ("ner", "cws", "pos")
 DATA_FORMATS = ("auto", "conll", "conllu", "segmented", "word-pos")
@@ -359,11 +355,10 @@ def train_tagger(train: str | Path, dev: str | Path | None, output: str | Path, 
 
         config.scheme = config.scheme or detect_scheme(t for s in train_s for t in s.tags)
         for name, path, sents in (("train", train, train_s), ("dev", dev, dev_s), ("test", test, test_s)):
-            if sents:
-                bad = sum(1 for s in sents if validate(s.tags, config.scheme)) if repair else 0
-                check_sentences(sents, config.scheme, str(path), repair=repair)
-                if bad:
-                    repaired[name] = bad
+            bad = [s for s in sents if validate(s.tags, config.scheme)]
+            if bad:  # repaired in place, or an error naming the first bad line
+                check_sentences(bad, config.scheme, str(path), repair=repair)
+                repaired[name] = len(bad)
     elif config.task == "cws":
         config.scheme = "BMES"
     seen = {t for s in train_s for t in s.tags}
@@ -382,6 +377,8 @@ def train_tagger(train: str | Path, dev: str | Path | None, output: str | Path, 
 
 def _train_neural(train_s, dev_s, test_s, output, config: TaggerConfig, train_config, resume: bool,
                   t0: float, repaired: dict) -> TrainTaggerResult:
+    import torch
+
     from .train import Trainer, set_seed
 
     set_seed(train_config.seed)
@@ -400,8 +397,6 @@ def _train_neural(train_s, dev_s, test_s, output, config: TaggerConfig, train_co
                       config=train_config, output=output, resume=resume)
     result = trainer.train()
     if config.half_precision:  # score what ships: weights rounded to float16
-        import torch
-
         with torch.no_grad():
             for p in module.net.parameters():
                 p.copy_(p.half().float())
@@ -412,24 +407,16 @@ def _train_neural(train_s, dev_s, test_s, output, config: TaggerConfig, train_co
                                "train_config": asdict(train_config), "repaired_sentences": repaired}
     if coverage is not None:
         metrics["embedding_coverage"] = coverage
-    if dev_items:
-        with _no_grad():
-            module.eval()
+    module.eval()
+    with torch.no_grad():
+        if dev_items:
             metrics["dev"] = module.evaluate(trainer.dev_batches())
-    if test_s:
-        test_items = [feats.encode(s.tokens, s.tags) for s in test_s]
-        with _no_grad():
-            metrics["test"] = module.evaluate(trainer.dev_batches(test_items))
+        if test_s:
+            metrics["test"] = module.evaluate(trainer.dev_batches([feats.encode(s.tokens, s.tags) for s in test_s]))
     metrics["history"] = result.history
     path = trainer.finish(metrics)
     metrics.pop("history")
     return TrainTaggerResult(path, metrics)
-
-
-def _no_grad():
-    import torch
-
-    return torch.no_grad()
 
 
 def _load_pretrained(module, config: TaggerConfig) -> dict:
@@ -443,15 +430,14 @@ def _load_pretrained(module, config: TaggerConfig) -> dict:
                          f"--emb-dim is {config.emb_dim} (set --emb-dim {matrix.shape[1]})")
     module.net.embed.weight.data.copy_(matrix)
     module.net.embed.weight.requires_grad = not config.freeze_embeddings
-    return asdict(cov) if hasattr(cov, "__dataclass_fields__") else dict(cov)
+    return cov.as_dict()
 
 
 def _train_hmm(train_s, dev_s, test_s, output, config: TaggerConfig, t0: float,
                repaired: dict) -> TrainTaggerResult:
     from .hmm import HMM, HMMConfig
 
-    hmm = HMM(HMMConfig(scheme=config.scheme, constrained=config.constrained) if "scheme" in
-              {f.name for f in fields(HMMConfig)} else HMMConfig())
+    hmm = HMM(HMMConfig(scheme=config.scheme, constrained=config.constrained))
     hmm.fit((s.tokens, s.tags) for s in train_s)
     secs = time.perf_counter() - t0
     metrics: dict[str, Any] = {"task": config.task, "model": "hmm", "train_seconds": round(secs, 3),
@@ -467,6 +453,19 @@ def _train_hmm(train_s, dev_s, test_s, output, config: TaggerConfig, t0: float,
 
 
 # -- applying ---------------------------------------------------------------------------------
+
+def entity_offsets(text: str, tags: Sequence[str], scheme: str | None) -> list[tuple[str, int, int, str]]:
+    """Entities of ``tags`` (one per non-space character of ``text``) as (type, start, end,
+    span) with character offsets into ``text`` (end exclusive)."""
+    from .schemes import entities
+
+    positions = [i for i, c in enumerate(text) if not c.isspace()]
+    out = []
+    for typ, s, e in entities(tags, scheme):
+        start, end = positions[s], positions[e - 1] + 1
+        out.append((typ, start, end, text[start:end]))
+    return out
+
 
 class Tagger:
     """A trained tagger: ``tag`` token lists or raw text, ``entities`` (NER), ``segment`` (CWS).
@@ -520,28 +519,13 @@ class Tagger:
         """Entities in raw text: (type, start, end, text), offsets into ``text`` (end exclusive)."""
         if self.task != "ner":
             raise ZhnlpError(f"entities() needs an NER model; this one does {self.task}")
-        from .schemes import entities as spans
-
-        positions = [i for i, c in enumerate(text) if not c.isspace()]
-        chars = [text[i] for i in positions]
-        tags = self.predict([chars])[0]
-        out = []
-        for typ, s, e in spans(tags, self.config.scheme):
-            start, end = positions[s], positions[e - 1] + 1
-            out.append((typ, start, end, text[start:end]))
-        return out
+        return entity_offsets(text, self.predict([self.tokens_of(text)])[0], self.config.scheme)
 
     def segment(self, text: str) -> list[str]:
         """Words of raw text (CWS models); whitespace separates words too."""
         if self.task != "cws":
             raise ZhnlpError(f"segment() needs a CWS model; this one does {self.task}")
-        from .conll import bmes_to_words
-
-        words: list[str] = []
-        for piece in text.split():
-            chars = list(piece)
-            words.extend(bmes_to_words(chars, self.predict([chars])[0]))
-        return words
+        return self.segment_lines([text])[0]
 
     def segment_lines(self, lines: Sequence[str], batch_size: int = 64) -> list[list[str]]:
         """:meth:`segment` for many lines, batched."""
@@ -568,10 +552,6 @@ class Tagger:
                 if t not in known:
                     raise InputError(str(path), f"tag {t!r} is not one this model predicts", s.line_of(i))
         pred = self.predict([s.tokens for s in sents])
-        if self.task == "ner":
-            from . import metrics
-
-            return metrics.score_entities([s.tags for s in sents], pred, self.config.scheme).as_dict()
         return score(self.task, self.config.scheme, [s.tokens for s in sents], [s.tags for s in sents], pred)
 
 
@@ -586,7 +566,7 @@ class _NeuralBackend:
     def predict(self, token_lists: Sequence[Sequence[str]], batch_size: int = 64) -> list[list[str]]:
         import torch
 
-        from .batching import TaggingCollate
+        from .batching import TaggingCollate, to_device
 
         feats = self.module.featurizer
         collate = TaggingCollate(pad=feats.vocabs["tokens"].pad_id)
@@ -596,9 +576,7 @@ class _NeuralBackend:
         with torch.inference_mode():
             for k in range(0, len(order), batch_size):
                 idx = order[k:k + batch_size]
-                batch = collate([feats.encode(token_lists[i]) for i in idx])
-                batch = {key: ({n: t.to(self.device) for n, t in v.items()} if isinstance(v, dict)
-                               else v if key == "lengths" else v.to(self.device)) for key, v in batch.items()}
+                batch = to_device(collate([feats.encode(token_lists[i]) for i in idx]), self.device)
                 for i, tags in zip(idx, self.module.decode_batch(batch)):
                     out[i] = tags
         return out
@@ -618,18 +596,15 @@ def load_tagger(name_or_path: str | Path, device: str | None = None, gpu: bool =
 
     The same directory loads on CPU and GPU; nothing is unpickled.
     """
-    from .serialization import check_state, load_model, resolve_model
+    from .serialization import METRICS_FILE, check_state, load_model, read_config, read_json, resolve_model
 
     path = resolve_model(name_or_path)
-    from .serialization import read_config
-
-    head = read_config(path)
-    if head["model_type"] == "hmm":
+    if read_config(path)["model_type"] == "hmm":
         from .hmm import HMM
 
         hmm = HMM.load(path)
-        cfg = TaggerConfig.from_dict(head["config"].get("task_config") or head["config"].get("tagger") or {})
-        return Tagger(cfg, _HMMBackend(hmm), path, _read_metrics(path))
+        metrics = read_json(path / METRICS_FILE) if (path / METRICS_FILE).is_file() else {}
+        return Tagger(TaggerConfig.from_dict(hmm.task_config or {}), _HMMBackend(hmm), path, metrics)
     files = load_model(path, expect=(MODEL_TYPES["bilstm-crf"],))
     from .nn.tagger import TaggerNetConfig
     from .train import resolve_device
@@ -646,11 +621,6 @@ def load_tagger(name_or_path: str | Path, device: str | None = None, gpu: bool =
     dev = resolve_device(device, gpu)
     module.to(dev).eval()
     return Tagger(cfg, _NeuralBackend(module, dev), path, files.metrics, str(dev))
-
-
-def _read_metrics(path: Path) -> dict:
-    p = path / "metrics.json"
-    return json.loads(p.read_text(encoding="utf-8")) if p.is_file() else {}
 
 
 __all__ = ["TaggerConfig", "Tagger", "Featurizer", "train_tagger", "load_tagger", "read_examples",

@@ -190,15 +190,9 @@ class Trainer:
                           persistent_workers=False, pin_memory=self.device.type == "cuda")
 
     def _to_device(self, batch: dict) -> dict:
-        out = {}
-        for k, v in batch.items():
-            if isinstance(v, dict):
-                out[k] = self._to_device(v)
-            elif hasattr(v, "to") and k not in ("lengths", "src_lengths"):
-                out[k] = v.to(self.device, non_blocking=True)
-            else:
-                out[k] = v  # lengths stay on the CPU for pack_padded_sequence
-        return out
+        from .batching import to_device
+
+        return to_device(batch, self.device)
 
     def dev_batches(self, items=None):
         """Dev (or any) items as device batches, length-sorted, for ``model.evaluate``."""
