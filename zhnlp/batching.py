@@ -284,11 +284,14 @@ class TaggingCollate:
 
 @dataclass(frozen=True)
 class ClassificationCollate:
-    """Items ``{"ids": [...], "label": int}`` (label optional) → ``ids`` (batch-first,
-    EOS appended when ``eos`` is set), ``lengths`` and ``labels``."""
+    """Items ``{"ids": [...], "label": int, "features": {name: [...]}}`` (label and
+    features optional) → ``ids`` (batch-first, EOS appended when ``eos`` is set),
+    ``lengths``, ``labels`` and ``features`` (each padded with ``feature_pad``, which also
+    fills the EOS position)."""
 
     pad: int
     eos: int | None = None
+    feature_pad: int = 0
 
     def __call__(self, items: Sequence[dict]) -> dict:
         import torch
@@ -299,6 +302,11 @@ class ClassificationCollate:
                  "lengths": torch.tensor([len(s) for s in seqs], dtype=torch.long)}
         if "label" in items[0]:
             batch["labels"] = torch.tensor([it["label"] for it in items], dtype=torch.long)
+        ftail = [self.feature_pad] if self.eos is not None else []
+        feats = items[0].get("features") or {}
+        if feats:
+            batch["features"] = {name: pad_sequences([list(it["features"][name]) + ftail for it in items],
+                                                     self.feature_pad) for name in feats}
         return batch
 
 

@@ -137,8 +137,8 @@ def check_output_path(path: str | Path, inputs: list[str] | tuple[str, ...] = ()
 
 
 @contextlib.contextmanager
-def atomic_output(path: str | Path, encoding: str = "utf-8") -> Iterator[IO[str]]:
-    """A text file that appears at ``path`` only if the block completes without error."""
+def atomic_output(path: str | Path, encoding: str = "utf-8", binary: bool = False) -> Iterator[IO]:
+    """A text (or ``binary``) file that appears at ``path`` only if the block completes without error."""
     p = Path(path)
     try:
         fd, tmp = tempfile.mkstemp(dir=p.parent if str(p.parent) else ".", prefix=f".{p.name}.",
@@ -146,7 +146,7 @@ def atomic_output(path: str | Path, encoding: str = "utf-8") -> Iterator[IO[str]
     except OSError as exc:
         raise OutputError(f"{p}: cannot write: {exc.strerror}") from None
     try:
-        with os.fdopen(fd, "w", encoding=encoding, newline="\n") as f:
+        with (os.fdopen(fd, "wb") if binary else os.fdopen(fd, "w", encoding=encoding, newline="\n")) as f:
             yield f
         if p.exists():
             with contextlib.suppress(OSError):

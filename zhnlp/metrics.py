@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from typing import Iterable
+from typing import Iterable, Sequence
 
 
 def word_spans(words: Iterable[str]) -> set[tuple[int, int]]:
@@ -246,3 +246,33 @@ def score_words(gold_words_seqs: Iterable[Iterable[str]], pred_words_seqs: Itera
     """Word segmentation scores of word lists (per sentence), by :func:`score_segmentation`."""
     return score_segmentation((" ".join(ws) for ws in gold_words_seqs),
                               (" ".join(ws) for ws in pred_words_seqs), training_words)
+
+
+def score_classes(gold: Sequence[str], pred: Sequence[str], labels: Sequence[str] | None = None) -> dict:
+    """Classification scores (fractions): accuracy, macro-averaged P/R/F1 over ``labels``
+    (default: every label seen in gold or predictions), per-class P/R/F1 with support, and
+    the confusion matrix (rows gold, columns predicted, in ``labels`` order)."""
+    if len(gold) != len(pred):
+        raise ValueError(f"{len(gold)} gold labels but {len(pred)} predictions")
+    labels = list(labels) if labels is not None else sorted(set(gold) | set(pred))
+    index = {lab: i for i, lab in enumerate(labels)}
+    k = len(labels)
+    matrix = [[0] * k for _ in range(k)]
+    for g, p in zip(gold, pred):
+        matrix[index[g]][index[p]] += 1
+    per_class = {}
+    for lab, i in index.items():
+        tp = matrix[i][i]
+        n_pred = sum(matrix[r][i] for r in range(k))
+        n_gold = sum(matrix[i])
+        p = tp / n_pred if n_pred else 0.0
+        r = tp / n_gold if n_gold else 0.0
+        per_class[lab] = {"precision": p, "recall": r, "f1": 2 * p * r / (p + r) if p + r else 0.0,
+                          "support": n_gold}
+    present = [lab for lab in labels if per_class[lab]["support"] or any(matrix[r][index[lab]] for r in range(k))]
+    macro = {m: sum(per_class[lab][m] for lab in present) / len(present) if present else 0.0
+             for m in ("precision", "recall", "f1")}
+    correct = sum(matrix[i][i] for i in range(k))
+    return {"accuracy": correct / len(gold) if gold else 0.0, "macro_precision": macro["precision"],
+            "macro_recall": macro["recall"], "macro_f1": macro["f1"], "examples": len(gold),
+            "per_class": per_class, "labels": labels, "confusion": matrix}

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import json
 import logging
-import math
 import os
 import random
 import shutil
@@ -317,13 +316,13 @@ class Trainer:
                              time.perf_counter() - t_start, state["history"], self.output, stopped_early)
         return result
 
-    def finish(self, metrics: dict) -> Path:
-        """Write the model directory (best weights, metrics, log, learning curve) and drop the
-        checkpoint. Call after :meth:`train` and any test evaluation."""
+    def finish(self, metrics: dict, extra_files: dict[str, str | bytes] | None = None) -> Path:
+        """Write the model directory (best weights, metrics, log, learning curve and any
+        ``extra_files``) and drop the checkpoint. Call after :meth:`train` and any test evaluation."""
         if _rank() != 0:
             return self.output
         history = metrics.get("history") or []
-        extra = {LOG_FILE: "".join(json.dumps(r) + "\n" for r in history)}
+        extra = {**(extra_files or {}), LOG_FILE: "".join(json.dumps(r) + "\n" for r in history)}
         png = learning_curve_png(history, self.model.metric)
         if png:
             extra[CURVE_FILE] = png
@@ -471,41 +470,7 @@ class _progress:
             self.bar.__exit__(*exc)
 
 
-def learning_curve_png(history: list[dict], metric: str) -> bytes | None:
-    """A PNG of training loss and the dev metrics per epoch (None when matplotlib is absent)."""
-    if not history:
-        return None
-    try:
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:  # pragma: no cover
-        return None
-    import io
-
-    epochs = [r["epoch"] for r in history]
-    fig, ax = plt.subplots(figsize=(6, 4))
-    ax.plot(epochs, [r["train_loss"] for r in history], "o-", label="train loss")
-    ax.set_xlabel("epoch")
-    ax.set_ylabel("loss")
-    dev_keys = [k for k in history[0] if k.startswith("dev_") and isinstance(history[0][k], (int, float))]
-    if dev_keys:
-        ax2 = ax.twinx()
-        for k in dev_keys:
-            ax2.plot(epochs, [r.get(k, math.nan) for r in history], "s--", label=k.replace("_", " "))
-        ax2.set_ylabel(f"dev ({metric})")
-        lines = ax.get_legend_handles_labels()
-        lines2 = ax2.get_legend_handles_labels()
-        ax.legend(lines[0] + lines2[0], lines[1] + lines2[1], loc="best", fontsize=8)
-    else:
-        ax.legend(loc="best")
-    fig.tight_layout()
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=100)
-    plt.close(fig)
-    return buf.getvalue()
-
+from .plots import learning_curve_png  # noqa: E402  (re-exported: it used to live here)
 
 __all__ = ["TrainConfig", "Trainer", "TrainResult", "Trainable", "resolve_device", "set_seed",
            "learning_curve_png"]

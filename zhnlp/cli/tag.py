@@ -1,8 +1,7 @@
-"""``zhnlp train-ner|train-cws|train-pos``, ``zhnlp tag`` and ``zhnlp evaluate``: thin wrappers
-over :mod:`zhnlp.tagger` and :mod:`zhnlp.tag_corpus`."""
+"""``zhnlp train-ner|train-cws|train-pos`` and ``zhnlp tag``: thin wrappers over :mod:`zhnlp.tagger`
+and :mod:`zhnlp.tag_corpus`."""
 from __future__ import annotations
 
-import json
 import sys
 from typing import List, Optional
 
@@ -120,41 +119,3 @@ def tag_cli(
                  jobs=jobs, encoding=encoding, max_line_chars=max_line_length, allow_empty=allow_empty,
                  progress=not quiet and sys.stderr.isatty())
     _summary("tagged", stats, quiet, output, output_dir)
-
-
-@app.command("evaluate")
-def evaluate_cli(
-    model: str = typer.Argument(..., help="Model directory or bundled name."),
-    test: str = typer.Argument(..., help="Gold test file."),
-    data_format: str = typer.Option("auto", "--data-format", help="auto | conll | conllu | segmented | word-pos"),
-    as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
-    gpu: bool = typer.Option(False, "--gpu"),
-    device: Optional[str] = typer.Option(None, "--device"),
-    encoding: str = typer.Option("utf-8", "--encoding"),
-) -> None:
-    """Score a model on gold data: entity P/R/F1 per type (NER), word P/R/F1 (CWS), accuracy (POS)."""
-    from ..tagger import load_tagger
-
-    def work():
-        tagger = load_tagger(model, device=device, gpu=gpu)
-        return tagger, tagger.evaluate(test, data_format, encoding)
-
-    tagger, result = _run(work)
-    if as_json:
-        typer.echo(json.dumps(result, ensure_ascii=False))
-        return
-    typer.echo(_report(tagger.task, result))
-
-
-def _report(task: str, result: dict) -> str:
-    """Scores ×100: accuracy (POS), or P/R/F1 overall and per entity type."""
-    if task == "pos":
-        return f"accuracy {100 * result['accuracy']:.2f} on {result.get('sentences', '?')} sentences"
-    support = result.get("gold_entities", result.get("gold_words", ""))
-    lines = [f"{'':10} {'precision':>9} {'recall':>9} {'f1':>9} {'support':>8}",
-             f"{'overall':10} {100 * result['precision']:9.2f} {100 * result['recall']:9.2f} "
-             f"{100 * result['f1']:9.2f} {support:>8}"]
-    for typ, r in sorted((result.get("per_type") or {}).items()):
-        lines.append(f"{typ:10} {100 * r['precision']:9.2f} {100 * r['recall']:9.2f} {100 * r['f1']:9.2f} "
-                     f"{r['support']:>8}")
-    return "\n".join(lines)

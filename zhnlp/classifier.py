@@ -1,0 +1,490 @@
+"""GRU text classifiers: train on a labelled table, predict labels and probabilities.
+
+:func:`train_classifier` reads the tables (:mod:`zhnlp.tables`), builds vocabularies over
+characters or words (``zhnlp.Segmenter``), trains a :class:`~zhnlp.nn.classifier.GRUClassifier`
+with the shared :class:`~zhnlp.train.Trainer` and writes a model directory (config.json,
+vocab JSON, labels JSON, model.safetensors, metrics.json). :func:`load_classifier` gives
+a :class:`Classifier` for a directory or a bundled model name.
+"""
+from __future__ import annotations
+
+import math
+import unicodedata
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+from typing import Any, Iterable, Sequence
+
+from .errors import InputError, ZhnlpError
+from .tables import LabeledTexts
+from .vocab import Vocab
+
+MODEL_TYPE = "gru-classifier"
+LEVELS = ("char", "word")
+POOLINGS = ("last", "max", "mean", "attention")
+BOUNDARY = "</s>"
+
+
+@dataclass
+class ClassifierConfig:
+    """Text and network options of a classifier (saved in config.json)."""
+
+    level: str = "char"              # char | word (words from zhnlp.Segmenter)
+    user_dicts: list[str] = field(default_factory=list)   # segmenter options for level=word
+    main_dict: str | None = None
+    hmm: bool | None = None
+    normalize: bool = True           # NFKC (full-width → half-width) and lower-case
+    min_freq: int = 1                # rarer tokens share <unk>
+    max_len: int = 400               # tokens kept per text: the first and last halves (0: all)
+    bigram: bool = False             # character-bigram embeddings added to the token embeddings
+    bigram_min_freq: int = 2
+    emb_dim: int = 128
+    hidden: int = 128                # GRU units per direction
+    layers: int = 1
+    bidirectional: bool = True
+    pooling: str = "max"             # last | max | mean | attention
+    dropout: float = 0.3
+    embeddings: str | None = None    # pretrained vectors (zhnlp embed) for the token embeddings
+    freeze_embeddings: bool = False
+    class_weights: str | None = None  # None, or "auto": inverse class frequency (imbalanced data)
+    half_precision: bool = False     # store weights as float16
+
+    def __post_init__(self) -> None:
+        if self.level not in LEVELS:
+            raise ZhnlpError(f"--level must be char or word, not {self.level!r}")
+        if self.pooling not in POOLINGS:
+            raise ZhnlpError(f"--pooling must be one of {', '.join(POOLINGS)}, not {self.pooling!r}")
+        for name in ("emb_dim", "hidden", "min_freq", "bigram_min_freq"):
+            if getattr(self, name) < 1:
+                raise ZhnlpError(f"--{name.replace('_', '-')} must be at least 1")
+        if not 1 <= self.layers <= 4:
+            raise ZhnlpError("--layers must lie between 1 and 4")
+        if self.max_len < 0:
+            raise ZhnlpError("--max-len must be at least 0")
+        if not 0 <= self.dropout < 1:
+            raise ZhnlpError("--dropout must lie in [0, 1)")
+        if self.class_weights not in (None, "none", "auto"):
+            raise ZhnlpError(f"--class-weights must be auto or none, not {self.class_weights!r}")
+        if self.class_weights == "none":
+            self.class_weights = None
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "ClassifierConfig":
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in d.items() if k in known})
+
+
+# -- text → ids --------------------------------------------------------------------------------
+
+class TextEncoder:
+    """Tokens of a text (characters or words) and their ids; what train and predict share."""
+
+    def __init__(self, config: ClassifierConfig, vocabs: dict[str, Vocab]) -> None:
+        self.config, self.vocabs = config, vocabs
+        self._segmenter = None
+
+    @property
+    def segmenter(self):
+        if self._segmenter is None:
+            from .segment import Segmenter
+
+            c = self.config
+            self._segmenter = Segmenter(user_dicts=c.user_dicts, main_dict=c.main_dict, hmm=c.hmm).load()
+        return self._segmenter
+
+    def tokens(self, text: str) -> list[str]:
+        """Characters (whitespace dropped) or words, normalised, cut to ``max_len``."""
+        c = self.config
+        if c.normalize:
+            text = unicodedata.normalize("NFKC", text).lower()
+        if c.level == "char":
+            toks = [ch for ch in text if not ch.isspace()]
+        else:
+            toks = [w for w in self.segmenter.cut(text) if w.strip()]
+        if c.max_len and len(toks) > c.max_len:
+            head = (c.max_len + 1) // 2
+            toks = toks[:head] + toks[len(toks) - (c.max_len - head):]
+        return toks
+
+    @classmethod
+    def build(cls, config: ClassifierConfig, texts: Sequence[str], labels: Sequence[str]) -> "TextEncoder":
+        enc = cls(config, {})
+        token_lists = [enc.tokens(t) for t in texts]
+        enc.vocabs["tokens"] = Vocab.build(token_lists, min_freq=config.min_freq)
+        enc.vocabs["labels"] = Vocab.build([sorted(set(labels))], specials=(), unk=None)
+        if config.bigram:
+            enc.vocabs["bigram"] = Vocab.build((_bigrams(t) for t in token_lists), min_freq=config.bigram_min_freq,
+                                               specials=("<pad>", "<unk>"), unk="<unk>")
+        enc._cache = token_lists
+        return enc
+
+    @property
+    def labels(self) -> list[str]:
+        return list(self.vocabs["labels"].itos)
+
+    def encode(self, text: str | list[str], label: str | None = None) -> dict:
+        toks = self.tokens(text) if isinstance(text, str) else text
+        item: dict[str, Any] = {"ids": self.vocabs["tokens"].encode(toks) or [self.vocabs["tokens"].unk_id]}
+        if self.config.bigram:
+            item["features"] = {"bigram": self.vocabs["bigram"].encode(_bigrams(toks)) or [1]}
+        if label is not None:
+            item["label"] = self.vocabs["labels"].stoi[label]
+        return item
+
+
+def _bigrams(toks: Sequence[str]) -> list[str]:
+    return [a + b for a, b in zip(toks, list(toks[1:]) + [BOUNDARY])]
+
+
+# -- the trainable module ----------------------------------------------------------------------
+
+def _torch_module():
+    import torch
+    from torch import nn
+
+    from .metrics import score_classes
+    from .nn.classifier import GRUClassifier
+
+    class ClassifierModule(nn.Module):
+        """GRU classifier with its encoder: what the shared trainer trains."""
+
+        metric = "accuracy"
+        higher_is_better = True
+
+        def __init__(self, config: ClassifierConfig, encoder: TextEncoder, net_cfg,
+                     class_weights: list[float] | None = None) -> None:
+            super().__init__()
+            self.config, self.encoder, self.net_cfg = config, encoder, net_cfg
+            self.net = GRUClassifier(net_cfg)
+            w = torch.tensor(class_weights, dtype=torch.float) if class_weights else None
+            self.register_buffer("class_weight", w, persistent=False)
+
+        def logits(self, batch: dict) -> torch.Tensor:
+            return self.net.logits(batch["ids"], batch["lengths"], (batch.get("features") or {}).get("bigram"))
+
+        def forward_loss(self, batch: dict) -> tuple[torch.Tensor, int]:
+            logits = self.logits(batch).float()
+            loss = nn.functional.cross_entropy(logits, batch["labels"], weight=self.class_weight, reduction="sum")
+            if self.class_weight is not None:  # weighted mean, scaled back to a per-item sum
+                loss = loss / self.class_weight[batch["labels"]].sum() * batch["labels"].shape[0]
+            return loss, int(batch["labels"].shape[0])
+
+        def evaluate(self, batches: Iterable[dict]) -> dict[str, float]:
+            gold, pred = [], []
+            for batch in batches:
+                pred.extend(self.logits(batch).argmax(-1).tolist())
+                gold.extend(batch["labels"].tolist())
+            labels = self.encoder.labels
+            s = score_classes([labels[i] for i in gold], [labels[i] for i in pred], labels)
+            return {"accuracy": s["accuracy"], "macro_f1": s["macro_f1"]}
+
+        def save(self, directory: str | Path, metrics: dict | None = None, extra_files=None) -> Path:
+            from .serialization import save_model
+
+            tensors = self.net.state_dict()
+            if self.config.half_precision:
+                tensors = {k: v.half() if v.is_floating_point() else v for k, v in tensors.items()}
+            return save_model(directory, model_type=MODEL_TYPE,
+                              config={"classifier": asdict(self.config), "net": asdict(self.net_cfg)},
+                              tensors=tensors, vocabs=self.encoder.vocabs, metrics=metrics, extra_files=extra_files)
+
+    return ClassifierModule
+
+
+def build_module(config: ClassifierConfig, encoder: TextEncoder, class_weights: list[float] | None = None):
+    """A fresh classifier module for the encoder's vocabularies."""
+    from .nn.classifier import ClassifierNetConfig
+
+    net_cfg = ClassifierNetConfig(n_tokens=len(encoder.vocabs["tokens"]), n_classes=len(encoder.labels),
+                                  emb_dim=config.emb_dim, hidden=config.hidden, layers=config.layers,
+                                  bidirectional=config.bidirectional, pooling=config.pooling,
+                                  dropout=config.dropout, pad_id=encoder.vocabs["tokens"].pad_id,
+                                  n_bigrams=len(encoder.vocabs["bigram"]) if config.bigram else 0)
+    return _torch_module()(config, encoder, net_cfg, class_weights)
+
+
+# -- data --------------------------------------------------------------------------------------
+
+@dataclass
+class TableOptions:
+    """How to read the tables: columns (names or 0-based indices), format, encoding, class names."""
+
+    text_col: str | None = None
+    label_col: str | None = None
+    fmt: str = "auto"
+    encoding: str = "utf-8"
+    class_names: str | None = None   # file with one class name per line (label id i → line i)
+    strict: bool = False
+
+    def read(self, path: str | Path, need_labels: bool = True) -> LabeledTexts:
+        from .tables import read_class_names, read_labeled
+
+        names = read_class_names(self.class_names) if self.class_names else None
+        return read_labeled(path, text_col=self.text_col, label_col=self.label_col, fmt=self.fmt,
+                            encoding=self.encoding, strict=self.strict, need_labels=need_labels, class_names=names)
+
+
+def check_labels(data: LabeledTexts, known: Sequence[str]) -> None:
+    """Every label of ``data`` is one the model knows (else an error naming the line)."""
+    seen = set(known)
+    for lab, line in zip(data.labels or [], data.lines):
+        if lab not in seen:
+            shown = ", ".join(list(known)[:12]) + (" ..." if len(known) > 12 else "")
+            raise InputError(data.path, f"label {lab!r} does not occur in the training data (labels: {shown})", line)
+
+
+# -- training ----------------------------------------------------------------------------------
+
+@dataclass
+class TrainClassifierResult:
+    """Where the model went, its scores, and rows skipped for an empty text or label."""
+
+    output: Path
+    metrics: dict
+    skipped: dict[str, list[int]] = field(default_factory=dict)
+
+
+def train_classifier(train: str | Path, dev: str | Path | None, output: str | Path, *,
+                     config: ClassifierConfig, train_config, test: str | Path | None = None,
+                     split: str | None = None, table: TableOptions | None = None,
+                     resume: bool = False) -> TrainClassifierResult:
+    """Train a GRU classifier on a labelled table and write its model directory.
+
+    ``split="0.8,0.1,0.1"`` cuts ``train`` into train/dev/test (stratified, seeded by
+    ``train_config.seed``) and saves the row numbers in ``split.json`` in the model
+    directory. The best epoch is chosen on dev accuracy; ``test`` is scored once at the end.
+    """
+    import torch
+
+    from .train import Trainer, set_seed
+
+    table = table or TableOptions()
+    data = table.read(train)
+    skipped = {"train": data.skipped} if data.skipped else {}
+    split_info = None
+    if split:
+        if dev or test:
+            raise ZhnlpError("--split cuts TRAIN into train/dev/test; do not also give --dev or --test")
+        from .tables import parse_split, split_indices
+
+        fractions = parse_split(split)
+        parts = split_indices(data.labels, fractions, train_config.seed)
+        split_info = {"source": Path(str(train)).name, "fractions": list(fractions), "seed": train_config.seed,
+                      **{k: [data.lines[i] for i in v] for k, v in parts.items()}}
+        train_d, dev_d, test_d = (data.subset(parts[k]) for k in ("train", "dev", "test"))
+    else:
+        train_d = data
+        dev_d = table.read(dev) if dev else None
+        test_d = table.read(test) if test else None
+        for name, d in (("dev", dev_d), ("test", test_d)):
+            if d is not None and d.skipped:
+                skipped[name] = d.skipped
+    set_seed(train_config.seed)
+    encoder = TextEncoder.build(config, train_d.texts, train_d.labels)
+    labels = encoder.labels
+    if len(labels) < 2:
+        raise InputError(data.path, f"only one label ({labels[0]!r}) in the training data; a classifier needs two")
+    for d in (dev_d, test_d):
+        if d is not None and len(d):
+            check_labels(d, labels)
+    weights = None
+    if config.class_weights == "auto":
+        counts = [0] * len(labels)
+        for lab in train_d.labels:
+            counts[encoder.vocabs["labels"].stoi[lab]] += 1
+        weights = [len(train_d) / (len(labels) * max(c, 1)) for c in counts]
+    module = build_module(config, encoder, weights)
+    coverage = None
+    if config.embeddings:
+        coverage = _load_pretrained(module, config)
+        config.embeddings = Path(config.embeddings).name
+    cached = encoder.__dict__.pop("_cache")
+    items = [encoder.encode(toks, lab) for toks, lab in zip(cached, train_d.labels)]
+    dev_items = [encoder.encode(t, lab) for t, lab in zip(dev_d.texts, dev_d.labels)] if dev_d is not None else []
+    from .batching import ClassificationCollate
+
+    collate = ClassificationCollate(pad=encoder.vocabs["tokens"].pad_id)
+    trainer = Trainer(module, items, dev_items, collate=collate, lengths=[len(i["ids"]) for i in items],
+                      config=train_config, output=output, resume=resume)
+    result = trainer.train()
+    if config.half_precision:  # score what ships
+        with torch.no_grad():
+            for p in module.net.parameters():
+                p.copy_(p.half().float())
+    metrics: dict[str, Any] = {"model": "gru-classifier", "level": config.level, "labels": labels,
+                               "best_epoch": result.best_epoch, "epochs_run": result.epochs_run,
+                               "stopped_early": result.stopped_early, "train_seconds": round(result.seconds, 2),
+                               "device": str(trainer.device), "train_examples": len(items),
+                               "seed": train_config.seed, "train_config": asdict(train_config),
+                               "skipped_rows": {k: len(v) for k, v in skipped.items()}}
+    if coverage is not None:
+        metrics["embedding_coverage"] = coverage
+    if split_info:
+        metrics["split"] = {k: (len(v) if isinstance(v, list) and k in ("train", "dev", "test") else v)
+                            for k, v in split_info.items()}
+    clf = Classifier(config, encoder, module, trainer.device)
+    for name, d in (("dev", dev_d), ("test", test_d)):
+        if d is not None and len(d):
+            s = clf.score(d)
+            metrics[name] = {k: s[k] for k in ("accuracy", "macro_f1", "macro_precision", "macro_recall",
+                                               "examples", "per_class")}
+    metrics["history"] = result.history
+    extra = {}
+    if split_info:
+        import json
+
+        extra["split.json"] = json.dumps(split_info) + "\n"
+    path = trainer.finish(metrics, extra_files=extra)
+    metrics.pop("history")
+    return TrainClassifierResult(path, metrics, skipped)
+
+
+def _load_pretrained(module, config: ClassifierConfig) -> dict:
+    """Copy pretrained vectors into the token embeddings; returns the coverage report."""
+    from .embeddings import embedding_matrix, load_vectors
+
+    vectors = load_vectors(config.embeddings)
+    matrix, cov = embedding_matrix(module.encoder.vocabs["tokens"], vectors)
+    if matrix.shape[1] != config.emb_dim:
+        raise ZhnlpError(f"--embeddings {config.embeddings}: vectors have {matrix.shape[1]} dimensions, "
+                         f"--emb-dim is {config.emb_dim} (set --emb-dim {matrix.shape[1]})")
+    module.net.embed.weight.data.copy_(matrix)
+    module.net.embed.weight.requires_grad = not config.freeze_embeddings
+    return cov.as_dict()
+
+
+# -- applying ----------------------------------------------------------------------------------
+
+class Classifier:
+    """A trained text classifier: ``predict`` class names, ``predict_proba``, ``top_k``.
+
+    Load with :func:`load_classifier`. Batches internally (length-sorted); runs on ``device``.
+    """
+
+    def __init__(self, config: ClassifierConfig, encoder: TextEncoder, module, device, path: Path | None = None,
+                 metrics: dict | None = None) -> None:
+        self.config, self.encoder, self.module, self.device = config, encoder, module, device
+        self.path, self.metrics = path, metrics or {}
+
+    def __repr__(self) -> str:
+        return f"Classifier(labels={self.labels!r}, level={self.config.level!r}, path={str(self.path)!r})"
+
+    @property
+    def labels(self) -> list[str]:
+        """Class names, in the order of :meth:`predict_proba`'s columns."""
+        return self.encoder.labels
+
+    def predict_proba(self, texts: Sequence[str], batch_size: int = 128):
+        """Probabilities, a numpy array (texts × classes) with columns in :attr:`labels` order."""
+        import numpy as np
+        import torch
+
+        from .batching import ClassificationCollate, to_device
+
+        if isinstance(texts, str):
+            raise TypeError("predict_proba takes a list of texts, not one string")
+        items = [self.encoder.encode(t) for t in texts]
+        out = np.zeros((len(items), len(self.labels)), dtype=np.float32)
+        collate = ClassificationCollate(pad=self.encoder.vocabs["tokens"].pad_id)
+        order = sorted(range(len(items)), key=lambda i: -len(items[i]["ids"]))
+        self.module.eval()
+        with torch.inference_mode():
+            for k in range(0, len(order), batch_size):
+                idx = order[k:k + batch_size]
+                batch = to_device(collate([items[i] for i in idx]), self.device)
+                probs = torch.softmax(self.module.logits(batch).float(), -1).cpu().numpy()
+                out[idx] = probs
+        return out
+
+    def predict(self, texts: Sequence[str], batch_size: int = 128) -> list[str]:
+        """The most probable class name of each text."""
+        probs = self.predict_proba(texts, batch_size)
+        return [self.labels[i] for i in probs.argmax(1)] if len(probs) else []
+
+    def top_k(self, texts: Sequence[str], k: int = 3, batch_size: int = 128) -> list[list[tuple[str, float]]]:
+        """The ``k`` most probable (class, probability) pairs of each text, best first."""
+        if k < 1:
+            raise ZhnlpError(f"--top-k must be at least 1, not {k}")
+        probs = self.predict_proba(texts, batch_size)
+        k = min(k, len(self.labels))
+        return [[(self.labels[j], float(row[j])) for j in row.argsort()[::-1][:k]] for row in probs]
+
+    def score(self, data: LabeledTexts) -> dict:
+        """Accuracy, macro P/R/F1, per-class P/R/F1 and the confusion matrix on labelled texts."""
+        from .metrics import score_classes
+
+        check_labels(data, self.labels)
+        return score_classes(data.labels, self.predict(data.texts), self.labels)
+
+    def evaluate(self, path: str | Path, table: TableOptions | None = None) -> dict:
+        """:meth:`score` on a labelled table file; ``skipped`` lists rows without text or label."""
+        data = (table or TableOptions()).read(path)
+        result = self.score(data)
+        result["skipped_lines"] = data.skipped
+        return result
+
+
+def load_classifier(name_or_path: str | Path, device: str | None = None, gpu: bool = False) -> Classifier:
+    """A trained classifier from a model directory or a bundled name (``shopping-sentiment``...).
+
+    The same directory loads on CPU and GPU; nothing is unpickled.
+    """
+    from .nn.classifier import ClassifierNetConfig
+    from .serialization import check_state, load_model
+    from .train import resolve_device
+
+    files = load_model(name_or_path, expect=(MODEL_TYPE,))
+    path = files.path
+    try:
+        cfg = ClassifierConfig.from_dict(files.config["classifier"])
+        net_cfg = ClassifierNetConfig(**files.config["net"])
+    except (KeyError, TypeError) as exc:
+        raise InputError(str(path / "config.json"), f"malformed classifier config ({exc})") from None
+    for name in ("tokens", "labels") + (("bigram",) if cfg.bigram else ()):
+        if name not in files.vocabs:
+            raise InputError(str(path / "config.json"), f"missing vocabulary {name!r}")
+    encoder = TextEncoder(cfg, files.vocabs)
+    module = _torch_module()(cfg, encoder, net_cfg)
+    expected = {k: tuple(v.shape) for k, v in module.net.state_dict().items()}
+    check_state(files.tensors, expected, path)
+    module.net.load_state_dict({k: v.float() if v.is_floating_point() else v for k, v in files.tensors.items()})
+    dev = resolve_device(device, gpu)
+    module.to(dev).eval()
+    return Classifier(cfg, encoder, module, dev, path, files.metrics)
+
+
+def probability_text(p: float) -> str:
+    """Probabilities as printed: 4 decimals."""
+    return f"{p:.4f}" if not math.isnan(p) else "nan"
+
+
+__all__ = ["ClassifierConfig", "Classifier", "TextEncoder", "TableOptions", "train_classifier",
+           "load_classifier", "check_labels", "MODEL_TYPE"]
+
+
+def write_confusion(result: dict, prefix: str | Path) -> list[Path]:
+    """Write the confusion matrix of :meth:`Classifier.score` as ``PREFIX.csv`` (rows gold,
+    columns predicted) and ``PREFIX.png`` (a heat map); returns the paths written."""
+    import csv
+    import io as _io
+
+    from .io import atomic_output, check_output_path
+    from .plots import confusion_png
+
+    prefix = str(prefix)
+    base = prefix[:-4] if prefix.lower().endswith((".csv", ".png")) else prefix
+    csv_path = check_output_path(base + ".csv")
+    buf = _io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(["gold\\predicted", *result["labels"]])
+    for lab, row in zip(result["labels"], result["confusion"]):
+        w.writerow([lab, *row])
+    with atomic_output(csv_path) as f:
+        f.write(buf.getvalue())
+    written = [csv_path]
+    png = confusion_png(result["confusion"], result["labels"], f"accuracy {100 * result['accuracy']:.2f}")
+    if png:
+        png_path = check_output_path(base + ".png")
+        with atomic_output(png_path, binary=True) as f:
+            f.write(png)
+        written.append(png_path)
+    return written

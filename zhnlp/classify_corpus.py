@@ -1,0 +1,176 @@
+"""Classifying whole files (``zhnlp classify``): plain lines or tables, streamed, outputs atomic.
+
+Plain text: output line i is the label of input line i (an empty line stays empty).
+``top_k`` adds ``label=probability`` pairs, best first; ``probs`` adds every class's
+probability in the model's class order. Tables (CSV, TSV, JSONL): the input columns are
+kept and ``label`` and ``probability`` appended (``label_2``, ``probability_2``... for
+``top_k``; ``prob_CLASS`` columns for ``probs``; all prefixed ``predicted_`` when the input
+already has such a column, as a gold ``label``), read and written in chunks.
+"""
+from __future__ import annotations
+
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable, Iterator, Sequence
+
+from .corpus import SegmentStats, output_path_for, process_files
+from .errors import InputError, ZhnlpError
+from .io import MAX_LINE_CHARS, atomic_output, check_output_path
+from .segment import chunk_lines
+
+INPUT_FORMATS = ("auto", "text", "csv", "tsv", "jsonl")
+
+
+@dataclass(frozen=True)
+class ClassifyOptions:
+    """What to write for each text."""
+
+    top_k: int = 1
+    probs: bool = False
+    batch_size: int = 128
+
+    def __post_init__(self) -> None:
+        if self.top_k < 1:
+            raise ZhnlpError(f"--top-k must be at least 1, not {self.top_k}")
+        if self.batch_size < 1:
+            raise ZhnlpError("--batch-size must be at least 1")
+
+
+def _ranked(clf, probs_row, k: int) -> list[tuple[str, float]]:
+    order = probs_row.argsort()[::-1][:k]
+    return [(clf.labels[j], float(probs_row[j])) for j in order]
+
+
+def classify_stream(lines: Iterable[str], clf, opts: ClassifyOptions = ClassifyOptions(),
+                    chunk: int = 1024) -> Iterator[str]:
+    """Output text for plain input lines, chunk by chunk, in input order."""
+    from .classifier import probability_text as pt
+
+    for block in chunk_lines(lines, chunk):
+        idx = [i for i, line in enumerate(block) if line.strip()]
+        probs = clf.predict_proba([block[i] for i in idx], opts.batch_size)
+        rows = [""] * len(block)
+        for i, row in zip(idx, probs):
+            ranked = _ranked(clf, row, max(opts.top_k, 1))
+            out = ranked[0][0] if opts.top_k == 1 else "\t".join(f"{lab}={pt(p)}" for lab, p in ranked)
+            if opts.probs:
+                out += "\t" + "\t".join(f"{lab}={pt(float(p))}" for lab, p in zip(clf.labels, row))
+            rows[i] = out
+        yield "".join(r + "\n" for r in rows)
+
+
+def classify_frame(frame, clf, text_col, opts: ClassifyOptions):
+    """The frame with ``label``/``probability`` (and top-k / per-class) columns appended."""
+    from .tables import clean_text
+
+    texts = [clean_text(t) for t in frame[text_col].tolist()]
+    idx = [i for i, t in enumerate(texts) if t]
+    probs = clf.predict_proba([texts[i] for i in idx], opts.batch_size)
+    k = min(opts.top_k, len(clf.labels))
+    cols: dict[str, list] = {}
+    for r in range(k):
+        sfx = "" if r == 0 else f"_{r + 1}"
+        cols["label" + sfx] = [""] * len(texts)
+        cols["probability" + sfx] = [None] * len(texts)
+    if opts.probs:
+        for lab in clf.labels:
+            cols[f"prob_{lab}"] = [None] * len(texts)
+    for i, row in zip(idx, probs):
+        for r, (lab, p) in enumerate(_ranked(clf, row, k)):
+            sfx = "" if r == 0 else f"_{r + 1}"
+            cols["label" + sfx][i] = lab
+            cols["probability" + sfx][i] = round(p, 4)
+        if opts.probs:
+            for lab, p in zip(clf.labels, row):
+                cols[f"prob_{lab}"][i] = round(float(p), 4)
+    out = frame.copy()
+    clash = any(name in out.columns for name in cols)  # e.g. a gold "label" column: keep it
+    for name, values in cols.items():
+        out[("predicted_" + name) if clash else name] = values
+    return out
+
+
+def _write_table(inp: str, fmt: str, clf, opts: ClassifyOptions, text_col, encoding: str, f,
+                 stats: SegmentStats, chunksize: int = 2000) -> None:
+    from .tables import TEXT_COLUMNS, pick_column, read_frame
+
+    first = True
+    for frame in read_frame(inp, fmt, encoding, chunksize=chunksize):
+        col = pick_column(frame, text_col, TEXT_COLUMNS, "text", inp)
+        out = classify_frame(frame, clf, col, opts)
+        if fmt == "jsonl":
+            f.write(out.to_json(orient="records", lines=True, force_ascii=False))
+        else:
+            out.to_csv(f, sep="," if fmt == "csv" else "\t", index=False, header=first, lineterminator="\n")
+        first = False
+        stats.lines += len(frame)
+    stats.files += 1
+
+
+def classify_files(inputs: Sequence[str], model: str, *, output: str | None = None, output_dir: str | None = None,
+                   input_format: str = "auto", text_col: str | None = None, top_k: int = 1, probs: bool = False,
+                   batch_size: int = 128, device: str = "cpu", encoding: str = "utf-8",
+                   max_line_chars: int = MAX_LINE_CHARS, allow_empty: bool = False, progress: bool = False,
+                   stdout=None, classifier=None) -> SegmentStats:
+    """Classify files ('-' = stdin): plain lines or tables (by suffix or ``input_format``);
+    output to stdout, one file (``output``) or one file per input (``output_dir``), atomically."""
+    from .classifier import load_classifier
+    from .tables import table_format
+
+    if input_format not in INPUT_FORMATS:
+        raise ZhnlpError(f"--input-format must be one of {', '.join(INPUT_FORMATS)}, not {input_format!r}")
+    opts = ClassifyOptions(top_k=top_k, probs=probs, batch_size=batch_size)
+    inputs = list(inputs) or ["-"]
+    clf = classifier or load_classifier(model, device=device)  # a bad model fails before any output
+
+    def fmt_of(inp: str) -> str:
+        if input_format == "text" or (input_format == "auto" and inp == "-"):
+            return "text"
+        f = table_format(inp, "auto" if input_format == "auto" else input_format)
+        return "text" if f == "txt" else f
+
+    formats = [fmt_of(i) for i in inputs]
+    if all(f == "text" for f in formats):
+        return process_files(inputs, lambda lines: classify_stream(lines, clf, opts), output=output,
+                             output_dir=output_dir, encoding=encoding, allow_empty=allow_empty,
+                             max_line_chars=max_line_chars, progress=progress, stdout=stdout, label="classify")
+    return _classify_tables(inputs, formats, clf, opts, output=output, output_dir=output_dir, text_col=text_col,
+                            encoding=encoding, stdout=stdout)
+
+
+def _classify_tables(inputs, formats, clf, opts, *, output, output_dir, text_col, encoding, stdout) -> SegmentStats:
+    if output and output_dir:
+        raise ZhnlpError("give either -o/--output or --output-dir, not both")
+    if len(set(formats)) > 1 or "text" in formats:
+        raise ZhnlpError("classify tables and plain-text files in separate runs (their outputs differ)")
+    if len(inputs) > 1 and not output_dir:
+        raise ZhnlpError("several tables: use --output-dir (one output table per input)")
+    for i in inputs:
+        if i != "-" and not Path(i).exists():
+            raise InputError(i, "no such file")
+    stats = SegmentStats()
+    t0 = time.perf_counter()
+    if output_dir:
+        d = Path(output_dir)
+        if d.exists() and not d.is_dir():
+            raise ZhnlpError(f"{d}: --output-dir is not a directory")
+        d.mkdir(parents=True, exist_ok=True)
+        targets = [check_output_path(output_path_for(i, d), inputs) for i in inputs]
+    else:
+        targets = [check_output_path(output, inputs)] if output else [None]
+    for inp, fmt, target in zip(inputs, formats, targets):
+        if target is None:
+            f = stdout or sys.stdout
+            _write_table(inp, fmt, clf, opts, text_col, encoding, f, stats)
+            f.flush()
+        else:
+            with atomic_output(target) as f:
+                _write_table(inp, fmt, clf, opts, text_col, encoding, f, stats)
+            stats.outputs.append(str(target))
+    stats.seconds = time.perf_counter() - t0
+    return stats
+
+
+__all__ = ["classify_files", "classify_stream", "classify_frame", "ClassifyOptions"]

@@ -1,0 +1,116 @@
+"""``zhnlp train-classifier`` and ``zhnlp classify``: thin wrappers over :mod:`zhnlp.classifier`
+and :mod:`zhnlp.classify_corpus` (``zhnlp evaluate`` scores classifiers too)."""
+from __future__ import annotations
+
+from typing import List, Optional
+
+import typer
+
+from . import _train_options as T
+from ._app import _run, _summary, app
+
+TEXT_COL = typer.Option(None, "--text-col", help="Text column: a name or a 0-based index [default: text, review...].")
+LABEL_COL = typer.Option(None, "--label-col", help="Label column: a name or a 0-based index [default: label...].")
+TABLE_FORMAT = typer.Option("auto", "--input-format",
+                            help="auto (by suffix) | csv | tsv | jsonl | txt (text<TAB>label, no header).")
+ENCODING = typer.Option("utf-8", "--encoding", help="Input encoding (UTF-8 BOM tolerated; gbk, gb18030...).")
+
+
+@app.command("train-classifier")
+def train_classifier_cli(
+    train: str = typer.Argument(..., help="Training table: CSV, TSV, JSONL or text<TAB>label lines."),
+    dev: Optional[str] = typer.Option(None, "--dev", help="Dev table: selects the best epoch and stops early."),
+    test: Optional[str] = typer.Option(None, "--test", help="Test table, scored once at the end (metrics.json)."),
+    output: str = typer.Option(..., "-o", "--output", help="Model directory to write."),
+    split: Optional[str] = typer.Option(None, "--split", help="Cut TRAIN into train,dev,test (e.g. 0.8,0.1,0.1); "
+                                                              "stratified, seeded by --seed, saved as split.json."),
+    text_col: Optional[str] = TEXT_COL,
+    label_col: Optional[str] = LABEL_COL,
+    class_names: Optional[str] = typer.Option(None, "--class-names", help="File of class names, line i naming label id i."),
+    input_format: str = TABLE_FORMAT,
+    strict: bool = typer.Option(False, "--strict", help="Refuse rows with an empty text or label (default: skip them)."),
+    level: str = typer.Option("char", "--level", help="char | word (words from zhnlp's segmenter)."),
+    user_dict: Optional[List[str]] = typer.Option(None, "--user-dict", help="With --level word: user lexicon (repeatable)."),
+    main_dict: Optional[str] = typer.Option(None, "--main-dict", help="With --level word: main dictionary."),
+    max_len: int = typer.Option(400, "--max-len", help="Tokens kept per text, first and last halves (0: all)."),
+    min_freq: int = typer.Option(1, "--min-freq", help="Rarer tokens share the <unk> embedding."),
+    bigram: bool = typer.Option(False, "--bigram", help="Add character-bigram embeddings."),
+    bigram_min_freq: int = typer.Option(2, "--bigram-min-freq"),
+    emb_dim: int = typer.Option(128, "--emb-dim"),
+    hidden: int = typer.Option(128, "--hidden", help="GRU units per direction."),
+    layers: int = typer.Option(1, "--layers", help="GRU layers (1-2 usual)."),
+    bidirectional: bool = typer.Option(True, "--bidirectional/--unidirectional"),
+    pooling: str = typer.Option("max", "--pooling", help="last | max | mean | attention"),
+    dropout: float = typer.Option(0.3, "--dropout"),
+    embeddings: Optional[str] = typer.Option(None, "--embeddings", help="Pretrained vectors (zhnlp embed)."),
+    freeze: bool = typer.Option(False, "--freeze-embeddings", help="Keep pretrained vectors fixed."),
+    class_weights: Optional[str] = typer.Option(None, "--class-weights", help="auto: weigh classes by inverse frequency."),
+    half: bool = typer.Option(False, "--half", help="Store weights as float16 (half the size)."),
+    epochs: int = typer.Option(10, "--epochs"),
+    lr: float = typer.Option(2e-3, "--lr"),
+    batch_size: int = T.BATCH_SIZE, weight_decay: float = T.WEIGHT_DECAY, lr_decay: float = T.LR_DECAY,
+    warmup: int = T.WARMUP, clip: float = T.CLIP, patience: int = typer.Option(3, "--patience"),
+    gpu: bool = T.GPU, device: Optional[str] = T.DEVICE, amp: bool = T.AMP, bucket: bool = T.BUCKET,
+    seed: int = T.SEED, threads: int = T.THREADS, resume: bool = T.RESUME, encoding: str = ENCODING,
+    quiet: bool = T.QUIET,
+) -> None:
+    """Train a GRU text classifier on a labelled table and write a model directory."""
+    from ..classifier import ClassifierConfig, TableOptions, train_classifier
+
+    def work():
+        cfg = ClassifierConfig(level=level, user_dicts=list(user_dict or []), main_dict=main_dict, max_len=max_len,
+                               min_freq=min_freq, bigram=bigram, bigram_min_freq=bigram_min_freq, emb_dim=emb_dim,
+                               hidden=hidden, layers=layers, bidirectional=bidirectional, pooling=pooling,
+                               dropout=dropout, embeddings=embeddings, freeze_embeddings=freeze,
+                               class_weights=class_weights, half_precision=half)
+        tcfg = T.train_config(epochs=epochs, batch_size=batch_size, lr=lr, weight_decay=weight_decay,
+                              lr_decay=lr_decay, warmup=warmup, clip=clip, patience=patience, seed=seed, gpu=gpu,
+                              device=device, amp=amp, bucket=bucket, threads=threads, quiet=quiet)
+        table = TableOptions(text_col=text_col, label_col=label_col, fmt=input_format, encoding=encoding,
+                             class_names=class_names, strict=strict)
+        return train_classifier(train, dev, output, config=cfg, train_config=tcfg, test=test, split=split,
+                                table=table, resume=resume)
+
+    result = _run(work)
+    if not quiet:
+        for name, lines in result.skipped.items():
+            first = ", ".join(str(n) for n in lines[:5]) + (" ..." if len(lines) > 5 else "")
+            typer.echo(f"note: skipped {len(lines)} {name} row(s) with an empty text or label (lines {first}; "
+                       "--strict to refuse)", err=True)
+        m = result.metrics
+        typer.echo(f"trained gru-classifier ({len(m['labels'])} classes) in {m['train_seconds']:.1f} s on "
+                   f"{m['device']}: {T.scores_line(m, ('accuracy', 'macro_f1'))} -> {result.output}", err=True)
+
+
+@app.command("classify")
+def classify_cli(
+    model: str = typer.Argument(..., help="Model directory or bundled name (shopping-category, hotel-sentiment...)."),
+    files: Optional[List[str]] = typer.Argument(None, help="Input files: plain lines or CSV/TSV/JSONL; none or '-' reads stdin."),
+    output: Optional[str] = typer.Option(None, "-o", "--output", help="Write all output to this file."),
+    output_dir: Optional[str] = typer.Option(None, "--output-dir", help="One output per input, same name."),
+    input_format: str = typer.Option("auto", "--input-format", help="auto (by suffix) | text | csv | tsv | jsonl"),
+    text_col: Optional[str] = TEXT_COL,
+    probs: bool = typer.Option(False, "--probs", help="Also write every class's probability."),
+    top_k: int = typer.Option(1, "--top-k", help="Write the K most probable classes with their probabilities."),
+    batch_size: int = typer.Option(128, "--batch-size"),
+    gpu: bool = typer.Option(False, "--gpu"),
+    device: Optional[str] = typer.Option(None, "--device", help="cpu | cuda | cuda:N"),
+    encoding: str = ENCODING,
+    max_line_length: int = typer.Option(100_000, "--max-line-length"),
+    allow_empty: bool = typer.Option(False, "--allow-empty", help="Accept empty input files."),
+    quiet: bool = T.QUIET,
+) -> None:
+    """Label texts with a trained classifier, line by line (output line i = input line i).
+
+    Plain lines give one class name per line; tables keep their columns and gain
+    label and probability columns.
+    """
+    import sys
+
+    from ..classify_corpus import classify_files
+
+    stats = _run(classify_files, files or ["-"], model, output=output, output_dir=output_dir,
+                 input_format=input_format, text_col=text_col, top_k=top_k, probs=probs, batch_size=batch_size,
+                 device=device or ("cuda" if gpu else "cpu"), encoding=encoding, max_line_chars=max_line_length,
+                 allow_empty=allow_empty, progress=not quiet and sys.stderr.isatty())
+    _summary("classified", stats, quiet, output, output_dir)

@@ -1,0 +1,90 @@
+"""``zhnlp evaluate MODEL TEST``: one command for every model type (taggers, classifiers);
+the model directory's config.json says which scorer runs."""
+from __future__ import annotations
+
+import json
+from typing import Optional
+
+import typer
+
+from ._app import _run, app
+from .classify import LABEL_COL, TEXT_COL
+
+
+@app.command("evaluate")
+def evaluate_cli(
+    model: str = typer.Argument(..., help="Model directory or bundled name."),
+    test: str = typer.Argument(..., help="Gold test file."),
+    data_format: str = typer.Option("auto", "--data-format",
+                                    help="Taggers: auto | conll | conllu | segmented | word-pos. "
+                                         "Classifiers: auto | csv | tsv | jsonl | txt."),
+    text_col: Optional[str] = TEXT_COL,
+    label_col: Optional[str] = LABEL_COL,
+    class_names: Optional[str] = typer.Option(None, "--class-names", help="Classifiers: file naming label ids."),
+    confusion: Optional[str] = typer.Option(None, "--confusion",
+                                            help="Classifiers: write the confusion matrix as PREFIX.csv and PREFIX.png."),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
+    gpu: bool = typer.Option(False, "--gpu"),
+    device: Optional[str] = typer.Option(None, "--device"),
+    encoding: str = typer.Option("utf-8", "--encoding"),
+) -> None:
+    """Score a model on gold data: entity P/R/F1 per type (NER), word P/R/F1 (CWS), accuracy (POS);
+    accuracy, macro-F1, per-class P/R/F1 and a confusion matrix (classifiers)."""
+    from ..serialization import read_config, resolve_model
+
+    def work():
+        kind = read_config(resolve_model(model))["model_type"]
+        if kind == "gru-classifier":
+            from ..classifier import TableOptions, load_classifier, write_confusion
+
+            clf = load_classifier(model, device=device, gpu=gpu)
+            result = clf.evaluate(test, TableOptions(text_col=text_col, label_col=label_col, fmt=data_format,
+                                                     encoding=encoding, class_names=class_names))
+            written = write_confusion(result, confusion) if confusion else []
+            return "classifier", result, written
+        from ..tagger import load_tagger
+
+        tagger = load_tagger(model, device=device, gpu=gpu)
+        return tagger.task, tagger.evaluate(test, data_format, encoding), []
+
+    task, result, written = _run(work)
+    if as_json:
+        typer.echo(json.dumps(result, ensure_ascii=False))
+    else:
+        typer.echo(classifier_report(result) if task == "classifier" else tagger_report(task, result))
+    for path in written:
+        typer.echo(f"wrote {path}", err=True)
+
+
+def tagger_report(task: str, result: dict) -> str:
+    """Scores ×100: accuracy (POS), or P/R/F1 overall and per entity type."""
+    if task == "pos":
+        return f"accuracy {100 * result['accuracy']:.2f} on {result.get('sentences', '?')} sentences"
+    support = result.get("gold_entities", result.get("gold_words", ""))
+    rows = [("overall", result["precision"], result["recall"], result["f1"], support)]
+    rows += [(typ, r["precision"], r["recall"], r["f1"], r["support"])
+             for typ, r in sorted((result.get("per_type") or {}).items())]
+    return _prf_table(rows)
+
+
+def classifier_report(result: dict) -> str:
+    """Accuracy and macro-F1 ×100, per-class P/R/F1, and the confusion matrix (rows gold)."""
+    rows = [(lab, r["precision"], r["recall"], r["f1"], r["support"]) for lab, r in result["per_class"].items()]
+    rows.append(("macro avg", result["macro_precision"], result["macro_recall"], result["macro_f1"],
+                 result["examples"]))
+    head = f"accuracy {100 * result['accuracy']:.2f}  macro-F1 {100 * result['macro_f1']:.2f}  on {result['examples']} texts"
+    if result.get("skipped_lines"):
+        head += f" ({len(result['skipped_lines'])} rows without text or label skipped)"
+    labels = result["labels"]
+    width = max(6, *(len(str(x)) for x in labels)) + 1
+    matrix = ["confusion (rows gold, columns predicted):",
+              " " * width + "".join(f"{lab:>{width}}" for lab in labels)]
+    matrix += [f"{lab:>{width}}" + "".join(f"{n:>{width}}" for n in row) for lab, row in zip(labels, result["confusion"])]
+    return "\n".join([head, _prf_table(rows), *matrix])
+
+
+def _prf_table(rows) -> str:
+    width = max(10, *(len(str(r[0])) + 1 for r in rows))
+    lines = [f"{'':{width}} {'precision':>9} {'recall':>9} {'f1':>9} {'support':>8}"]
+    lines += [f"{str(name):{width}} {100 * p:9.2f} {100 * r:9.2f} {100 * f:9.2f} {s:>8}" for name, p, r, f, s in rows]
+    return "\n".join(lines)

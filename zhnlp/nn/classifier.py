@@ -1,0 +1,77 @@
+"""GRU text classifier network: embeddings → (bi)GRU over packed sequences → pooling → linear.
+
+Pooling reads the GRU outputs of the real (unpadded) positions only: ``last`` (the final
+state of each direction), ``max``, ``mean`` or ``attention`` (a learned query scoring every
+position, softmax over the sequence).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+from torch import nn
+
+from ..batching import lengths_to_mask, run_rnn
+from ..classifier import POOLINGS
+
+
+@dataclass
+class ClassifierNetConfig:
+    """Shapes and regularisation of the network (text options live in ClassifierConfig)."""
+
+    n_tokens: int
+    n_classes: int
+    emb_dim: int = 128
+    hidden: int = 128               # GRU units per direction
+    layers: int = 1
+    bidirectional: bool = True
+    pooling: str = "max"
+    dropout: float = 0.3
+    pad_id: int = 0
+    n_bigrams: int = 0              # character-bigram embeddings added to the token embeddings (0: none)
+
+
+class GRUClassifier(nn.Module):
+    """``logits(ids, lengths, bigrams=None)`` → (B, n_classes)."""
+
+    def __init__(self, cfg: ClassifierNetConfig) -> None:
+        super().__init__()
+        if cfg.pooling not in POOLINGS:
+            raise ValueError(f"pooling must be one of {', '.join(POOLINGS)}, not {cfg.pooling!r}")
+        self.cfg = cfg
+        self.embed = nn.Embedding(cfg.n_tokens, cfg.emb_dim, padding_idx=cfg.pad_id)
+        self.bigram_embed = nn.Embedding(cfg.n_bigrams, cfg.emb_dim, padding_idx=0) if cfg.n_bigrams else None
+        self.dropout = nn.Dropout(cfg.dropout)
+        self.rnn = nn.GRU(cfg.emb_dim, cfg.hidden, num_layers=cfg.layers, bidirectional=cfg.bidirectional,
+                          batch_first=True, dropout=cfg.dropout if cfg.layers > 1 else 0.0)
+        out_dim = cfg.hidden * (2 if cfg.bidirectional else 1)
+        self.attn = nn.Linear(out_dim, 1, bias=False) if cfg.pooling == "attention" else None
+        self.out = nn.Linear(out_dim, cfg.n_classes)
+
+    def logits(self, ids: torch.Tensor, lengths: torch.Tensor, bigrams: torch.Tensor | None = None) -> torch.Tensor:
+        x = self.embed(ids)
+        if self.bigram_embed is not None and bigrams is not None:
+            x = x + self.bigram_embed(bigrams)
+        x = self.dropout(x)
+        need_hidden = self.cfg.pooling == "last"
+        out, h = run_rnn(self.rnn, x, lengths, need_hidden=need_hidden)  # (B, T, dirs*H)
+        pooled = self.pool(out, h, lengths)
+        return self.out(self.dropout(pooled))
+
+    def pool(self, out: torch.Tensor, h: torch.Tensor | None, lengths: torch.Tensor) -> torch.Tensor:
+        """One vector per sequence from the GRU outputs (padding excluded)."""
+        kind = self.cfg.pooling
+        if kind == "last":  # last layer's final state of each direction
+            dirs = 2 if self.cfg.bidirectional else 1
+            return torch.cat([h[-dirs + d] for d in range(dirs)], -1)
+        mask = lengths_to_mask(lengths.to(out.device), out.shape[1]).unsqueeze(2)  # (B, T, 1)
+        if kind == "max":
+            return out.masked_fill(~mask, float("-inf")).max(1).values
+        if kind == "mean":
+            return (out * mask).sum(1) / mask.sum(1).clamp(min=1)
+        scores = self.attn(out).masked_fill(~mask, float("-inf"))  # (B, T, 1)
+        weights = torch.softmax(scores.float(), 1).to(out.dtype)
+        return (weights * out).sum(1)
+
+
+__all__ = ["GRUClassifier", "ClassifierNetConfig", "POOLINGS"]
