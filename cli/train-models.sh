@@ -38,6 +38,18 @@ train() {  # train NAME COMMAND ARGS...
 R=$DATA/resume_ner
 M=$DATA/msra_ner
 U=$DATA/ud_chinese_gsd
+S=$DATA/online_shopping_10_cats
+H=$DATA/chnsenticorp
+WORK=${WORK:-$here/build/pretrain}   # character vectors for the classifiers (not shipped)
+
+char_vectors() {  # skip-gram character vectors from training text only (see cli/pretrain_text.py)
+    if [[ ! -s "$WORK/char128.txt" ]]; then
+        mkdir -p "$WORK"
+        ${PYTHON:-python} "$here/cli/pretrain_text.py" "$DATA" "$WORK/text.txt"
+        $ZHNLP embed train "$WORK/text.txt" --level char -o "$WORK/char128.txt" --dim 128 --epochs 8 \
+            --min-count 2 --workers 1 --seed 1
+    fi
+}
 
 build() {
     case $1 in
@@ -59,14 +71,27 @@ build() {
     ud-pos)
         train ud-pos train-pos "$U/train.conll" --dev "$U/dev.conll" --test "$U/test.conll" \
             --hidden 256 --batch-size 32 --lr 2e-3 --epochs 40 --patience 8 --seed 1 ;;
+    shopping-category)
+        char_vectors
+        train shopping-category train-classifier "$S/train.csv" --dev "$S/dev.csv" --test "$S/test.csv" \
+            --text-col review --label-col cat @CAT@ ;;
+    shopping-sentiment)
+        char_vectors
+        train shopping-sentiment train-classifier "$S/train.csv" --dev "$S/dev.csv" --test "$S/test.csv" \
+            --text-col review --label-col label --class-names "$here/cli/sentiment-classes.txt" @SENT@ ;;
+    hotel-sentiment)
+        char_vectors
+        train hotel-sentiment train-classifier "$H/train.csv" --dev "$H/dev.csv" --test "$H/test.csv" \
+            --text-col review --label-col label --class-names "$here/cli/sentiment-classes.txt" @HOTEL@ ;;
     *)
-        echo "train-models.sh: unknown model $1 (resume-ner, msra-ner, resume-ner-hmm, ud-cws, ud-pos)" >&2
+        echo "train-models.sh: unknown model $1 (resume-ner, msra-ner, resume-ner-hmm, ud-cws, ud-pos," \
+             "shopping-category, shopping-sentiment, hotel-sentiment)" >&2
         return 2 ;;
     esac
 }
 
 names=("$@")
-[[ ${#names[@]} -eq 0 ]] && names=(resume-ner-hmm resume-ner ud-cws ud-pos msra-ner)
+[[ ${#names[@]} -eq 0 ]] && names=(resume-ner-hmm resume-ner ud-cws ud-pos msra-ner shopping-category shopping-sentiment hotel-sentiment)
 for n in "${names[@]}"; do
     build "$n"
 done

@@ -27,6 +27,10 @@ _LAZY = {
     "train_tagger": ("zhnlp.tagger", "train_tagger"),
     "TaggerConfig": ("zhnlp.tagger", "TaggerConfig"),
     "TrainConfig": ("zhnlp.train", "TrainConfig"),
+    "load_classifier": ("zhnlp.classifier", "load_classifier"),
+    "train_classifier": ("zhnlp.classifier", "train_classifier"),
+    "ClassifierConfig": ("zhnlp.classifier", "ClassifierConfig"),
+    "read_labeled": ("zhnlp.tables", "read_labeled"),
 }
 
 __all__ = ["__version__", *_LAZY]

@@ -46,6 +46,7 @@ class ClassifierConfig:
     embeddings: str | None = None    # pretrained vectors (zhnlp embed) for the token embeddings
     freeze_embeddings: bool = False
     class_weights: str | None = None  # None, or "auto": inverse class frequency (imbalanced data)
+    class_names: list[str] | None = None  # label id i → name (from --class-names; test files may use ids)
     half_precision: bool = False     # store weights as float16
 
     def __post_init__(self) -> None:
@@ -214,11 +215,12 @@ class TableOptions:
     encoding: str = "utf-8"
     class_names: str | None = None   # file with one class name per line (label id i → line i)
     strict: bool = False
+    names: list[str] | None = None   # the class names themselves (a model's, when no file is given)
 
     def read(self, path: str | Path, need_labels: bool = True) -> LabeledTexts:
         from .tables import read_class_names, read_labeled
 
-        names = read_class_names(self.class_names) if self.class_names else None
+        names = read_class_names(self.class_names) if self.class_names else self.names
         return read_labeled(path, text_col=self.text_col, label_col=self.label_col, fmt=self.fmt,
                             encoding=self.encoding, strict=self.strict, need_labels=need_labels, class_names=names)
 
@@ -258,6 +260,12 @@ def train_classifier(train: str | Path, dev: str | Path | None, output: str | Pa
     from .train import Trainer, set_seed
 
     table = table or TableOptions()
+    if table.class_names and not table.names:
+        from .tables import read_class_names
+
+        table.names = read_class_names(table.class_names, table.encoding)
+        table.class_names = None
+    config.class_names = table.names
     data = table.read(train)
     skipped = {"train": data.skipped} if data.skipped else {}
     split_info = None
@@ -417,7 +425,10 @@ class Classifier:
 
     def evaluate(self, path: str | Path, table: TableOptions | None = None) -> dict:
         """:meth:`score` on a labelled table file; ``skipped`` lists rows without text or label."""
-        data = (table or TableOptions()).read(path)
+        table = table or TableOptions()
+        if not table.class_names and not table.names:
+            table.names = self.config.class_names  # test files may give label ids, as training did
+        data = table.read(path)
         result = self.score(data)
         result["skipped_lines"] = data.skipped
         return result

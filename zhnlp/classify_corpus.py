@@ -92,10 +92,45 @@ def classify_frame(frame, clf, text_col, opts: ClassifyOptions):
     return out
 
 
+def _write_jsonl(inp: str, clf, opts: ClassifyOptions, text_col, encoding: str, f, stats: SegmentStats,
+                 chunksize: int = 2000) -> None:
+    """JSON lines: each object kept as it is (value types included), predictions added."""
+    import json
+
+    import pandas as pd
+
+    from .tables import TEXT_COLUMNS, json_objects, json_text, pick_column
+
+    def flush(block: list[dict]) -> None:
+        frame = pd.DataFrame({"text": [json_text(o.get(col)) for o in block]})
+        extra = classify_frame(frame, clf, "text", opts).drop(columns=["text"])
+        for obj, row in zip(block, extra.to_dict("records")):
+            clash = any(k in obj for k in row)
+            new = {(("predicted_" + k) if clash else k): (None if isinstance(v, float) and v != v else v)
+                   for k, v in row.items()}
+            f.write(json.dumps({**obj, **new}, ensure_ascii=False) + "\n")
+        stats.lines += len(block)
+
+    block: list[dict] = []
+    col = None
+    for _, obj in json_objects(inp, encoding):
+        if col is None:
+            col = pick_column(pd.DataFrame(columns=list(obj)), text_col, TEXT_COLUMNS, "text", inp)
+        block.append(obj)
+        if len(block) >= chunksize:
+            flush(block)
+            block = []
+    if block:
+        flush(block)
+    stats.files += 1
+
+
 def _write_table(inp: str, fmt: str, clf, opts: ClassifyOptions, text_col, encoding: str, f,
                  stats: SegmentStats, chunksize: int = 2000) -> None:
     from .tables import TEXT_COLUMNS, pick_column, read_frame
 
+    if fmt == "jsonl":
+        return _write_jsonl(inp, clf, opts, text_col, encoding, f, stats, chunksize)
     first = True
     for frame in read_frame(inp, fmt, encoding, chunksize=chunksize):
         col = pick_column(frame, text_col, TEXT_COLUMNS, "text", inp)

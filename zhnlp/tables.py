@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
 import random
 import re
 import warnings
@@ -72,8 +73,8 @@ def read_frame(path: str | Path, fmt: str = "auto", encoding: str = "utf-8", *,
     src = _source(path)
     try:
         if fmt == "jsonl":
-            frames = pd.read_json(src, lines=True, dtype=False, encoding=enc, chunksize=chunksize or 10_000)
-            return _checked_chunks(frames, path, enc, fmt) if chunksize else _concat(frames, path, enc, fmt)
+            frames = _jsonl_frames(path, encoding, chunksize or 10_000)
+            return frames if chunksize else _concat(frames, path, enc, fmt)
         sep = {"csv": ",", "tsv": "\t", "txt": "\t"}[fmt]
         kw = dict(sep=sep, dtype=str, keep_default_na=False, encoding=enc, chunksize=chunksize, index_col=False)
         if fmt == "txt":  # text<TAB>label, no header, no quoting
@@ -104,7 +105,49 @@ def _source(path: str | Path):
 def _concat(frames, path, enc, fmt):
     import pandas as pd
 
-    return pd.concat(list(_checked_chunks(frames, path, enc, fmt)), ignore_index=True)
+    frames = list(frames)
+    if not frames:
+        raise InputError(input_name(path), "no rows")
+    return pd.concat(frames, ignore_index=True)
+
+
+def json_objects(path: str | Path, encoding: str = "utf-8") -> Iterator[tuple[int, dict]]:
+    """(line number, object) for each non-blank line of a JSON-lines file; a line that is
+    not a JSON object is an error naming it."""
+    from .io import read_lines
+
+    name = input_name(path)
+    for n, line in enumerate(read_lines(path, encoding), 1):
+        if not line.strip():
+            continue
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise InputError(name, f"not JSON ({exc.msg})", n) from None
+        if not isinstance(obj, dict):
+            raise InputError(name, f"expected a JSON object per line, found {type(obj).__name__}", n)
+        yield n, obj
+
+
+def json_text(value) -> str:
+    """A JSON value as table text: strings as they are, null as empty, numbers and
+    structures as JSON (so an id 1 stays "1", never "1.0")."""
+    if value is None:
+        return ""
+    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+
+
+def _jsonl_frames(path, encoding: str, chunksize: int):
+    import pandas as pd
+
+    rows: list[dict] = []
+    for _, obj in json_objects(path, encoding):
+        rows.append({k: json_text(v) for k, v in obj.items()})
+        if len(rows) >= chunksize:
+            yield pd.DataFrame.from_records(rows).fillna("")
+            rows = []
+    if rows:
+        yield pd.DataFrame.from_records(rows).fillna("")
 
 
 def _checked_chunks(frames, path, enc, fmt):
@@ -114,7 +157,7 @@ def _checked_chunks(frames, path, enc, fmt):
         with warnings.catch_warnings():
             warnings.simplefilter("error", pd.errors.ParserWarning)
             for frame in frames:
-                yield frame.astype(str).where(frame.notna(), "") if fmt == "jsonl" else frame
+                yield frame
     except Exception as exc:
         raise _table_error(exc, path, enc, fmt) from None
 
@@ -130,14 +173,13 @@ def _table_error(exc: Exception, path, enc: str, fmt: str) -> InputError:
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
     m = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", text)
     if m:
-        return InputError(name, f"ragged row: {m.group(3)} fields where the header has {m.group(1)}",
+        first = "the first line" if fmt == "txt" else "the header"
+        return InputError(name, f"ragged row: {m.group(3)} fields where {first} has {m.group(1)}",
                           _ragged_line(path, enc, fmt) or int(m.group(2)))
     if "Length of header or names does not match" in text:
         return InputError(name, "ragged row: more fields than the header", _ragged_line(path, enc, fmt))
     if "No columns to parse" in text:
         return InputError(name, "empty file: no rows")
-    if fmt == "jsonl":
-        return InputError(name, f"not JSON lines ({text})", _bad_json_line(path, enc))
     return InputError(name, f"cannot parse as {fmt.upper()} ({text})")
 
 
@@ -166,20 +208,6 @@ def _ragged_line(path, enc: str, fmt: str) -> int | None:
             elif row and len(row) != width:
                 return prev + 1
             prev = reader.line_num
-    return None
-
-
-def _bad_json_line(path, enc: str) -> int | None:
-    if str(path) == "-":
-        return None
-    with open(path, encoding=enc, errors="replace") as f:
-        for n, line in enumerate(f, 1):
-            if line.strip():
-                try:
-                    if not isinstance(json.loads(line), dict):
-                        return n
-                except json.JSONDecodeError:
-                    return n
     return None
 
 
@@ -261,17 +289,22 @@ def _class_name(label: str, names: Sequence[str], path: str, line: int) -> str:
 
 def _row_lines(path, fmt: str, encoding: str, n_rows: int) -> list[int]:
     """The file line on which each data row starts (quoted fields may span lines)."""
-    if str(path) == "-" or fmt == "jsonl":
+    if str(path) == "-" or fmt in ("jsonl", "txt"):
         return _plain_lines(path, encoding, n_rows, header=False)
-    if fmt == "txt":
-        return list(range(1, n_rows + 1))
     enc = "utf-8-sig" if check_encoding(encoding) == "utf-8" else encoding
     starts = []
+    width = None
     with open(path, encoding=enc, newline="") as f:
         reader = csv.reader(f, delimiter="," if fmt == "csv" else "\t")
         prev = 0
-        for _ in reader:
-            starts.append(prev + 1)
+        for row in reader:
+            if len(row) > 1 or (row and row[0].strip()):  # pandas skips blank lines
+                if width is None:
+                    width = len(row)
+                elif len(row) < width:
+                    raise InputError(input_name(path), f"ragged row: {len(row)} fields where the header "
+                                                       f"has {width}", prev + 1)
+                starts.append(prev + 1)
             prev = reader.line_num
     starts = starts[1:]  # the header
     if len(starts) != n_rows:  # the csv module and pandas disagree (unusual quoting): rows + header
@@ -315,7 +348,7 @@ def parse_split(spec: str) -> tuple[float, float, float]:
         raise ZhnlpError(f"--split {spec!r}: expected three fractions such as 0.8,0.1,0.1") from None
     if len(parts) == 2:
         parts.append(0.0)
-    if len(parts) != 3 or any(p < 0 for p in parts) or parts[0] <= 0 or abs(sum(parts) - 1) > 1e-6:
+    if len(parts) != 3 or not all(math.isfinite(p) for p in parts) or any(p < 0 for p in parts) or parts[0] <= 0 or abs(sum(parts) - 1) > 1e-6:
         raise ZhnlpError(f"--split {spec!r}: expected train,dev,test fractions that sum to 1 (e.g. 0.8,0.1,0.1)")
     return parts[0], parts[1], parts[2]
 
