@@ -37,6 +37,7 @@ class ClassifierConfig:
     max_len: int = 400               # tokens kept per text: the first and last halves (0: all)
     bigram: bool = False             # character-bigram embeddings added to the token embeddings
     bigram_min_freq: int = 2
+    bag: bool = False                # the mean embedding beside the pooled GRU output (fastText-like)
     emb_dim: int = 128
     hidden: int = 128                # GRU units per direction
     layers: int = 1
@@ -199,7 +200,8 @@ def build_module(config: ClassifierConfig, encoder: TextEncoder, class_weights: 
                                   emb_dim=config.emb_dim, hidden=config.hidden, layers=config.layers,
                                   bidirectional=config.bidirectional, pooling=config.pooling,
                                   dropout=config.dropout, pad_id=encoder.vocabs["tokens"].pad_id,
-                                  n_bigrams=len(encoder.vocabs["bigram"]) if config.bigram else 0)
+                                  n_bigrams=len(encoder.vocabs["bigram"]) if config.bigram else 0,
+                                  bag=config.bag)
     return _torch_module()(config, encoder, net_cfg, class_weights)
 
 

@@ -36,6 +36,7 @@ def train_classifier_cli(
     min_freq: int = typer.Option(1, "--min-freq", help="Rarer tokens share the <unk> embedding."),
     bigram: bool = typer.Option(False, "--bigram", help="Add character-bigram embeddings."),
     bigram_min_freq: int = typer.Option(2, "--bigram-min-freq"),
+    bag: bool = typer.Option(False, "--bag", help="Also give the output layer the mean embedding (fastText-like)."),
     emb_dim: int = typer.Option(128, "--emb-dim"),
     hidden: int = typer.Option(128, "--hidden", help="GRU units per direction."),
     layers: int = typer.Option(1, "--layers", help="GRU layers (1-2 usual)."),
@@ -59,7 +60,7 @@ def train_classifier_cli(
 
     def work():
         cfg = ClassifierConfig(level=level, user_dicts=list(user_dict or []), main_dict=main_dict, max_len=max_len,
-                               min_freq=min_freq, bigram=bigram, bigram_min_freq=bigram_min_freq, emb_dim=emb_dim,
+                               min_freq=min_freq, bigram=bigram, bigram_min_freq=bigram_min_freq, bag=bag, emb_dim=emb_dim,
                                hidden=hidden, layers=layers, bidirectional=bidirectional, pooling=pooling,
                                dropout=dropout, embeddings=embeddings, freeze_embeddings=freeze,
                                class_weights=class_weights, half_precision=half)

@@ -7,6 +7,7 @@ from typing import List, Optional
 
 import typer
 
+from . import _train_options as T
 from ._app import _run, _summary, app
 
 TASK_NAMES = {"ner": "named-entity", "cws": "word-segmentation", "pos": "part-of-speech"}
@@ -23,17 +24,12 @@ def _make_train_command(task: str) -> None:
         data_format: str = typer.Option("auto", "--data-format", help="auto | conll | conllu | segmented | word-pos"),
         repair: bool = typer.Option(True, "--repair/--strict",
                                     help="Repair tags that break the scheme (as conlleval reads them), or fail on them."),
-        gpu: bool = typer.Option(False, "--gpu", help="Train on the GPU (cuda; the local rank's under torchrun)."),
-        device: Optional[str] = typer.Option(None, "--device", help="cpu | cuda | cuda:N (overrides --gpu)."),
-        amp: bool = typer.Option(False, "--amp", help="Mixed precision (GPU only)."),
+        gpu: bool = T.GPU, device: Optional[str] = T.DEVICE, amp: bool = T.AMP,
         epochs: int = typer.Option(30, "--epochs"),
-        batch_size: int = typer.Option(64, "--batch-size"),
+        batch_size: int = T.BATCH_SIZE,
         lr: float = typer.Option(1e-3, "--lr"),
-        weight_decay: float = typer.Option(0.0, "--weight-decay"),
-        lr_decay: float = typer.Option(1.0, "--lr-decay", help="Multiply the learning rate by this every epoch."),
-        warmup: int = typer.Option(0, "--warmup", help="Linear warm-up over this many updates."),
-        clip: float = typer.Option(5.0, "--clip", help="Gradient norm clipping (0: off)."),
-        patience: int = typer.Option(5, "--patience", help="Stop after this many epochs without a better dev score."),
+        weight_decay: float = T.WEIGHT_DECAY, lr_decay: float = T.LR_DECAY, warmup: int = T.WARMUP,
+        clip: float = T.CLIP, patience: int = T.PATIENCE,
         emb_dim: int = typer.Option(128, "--emb-dim"),
         hidden: int = typer.Option(128, "--hidden", help="LSTM units per direction."),
         layers: int = typer.Option(1, "--layers"),
@@ -48,15 +44,11 @@ def _make_train_command(task: str) -> None:
         lexicon: Optional[List[str]] = typer.Option(None, "--lexicon", help="User lexicon for --softword (repeatable)."),
         no_constraints: bool = typer.Option(False, "--no-constraints", help="Allow decoding illegal transitions."),
         half: bool = typer.Option(False, "--half", help="Store weights as float16 (half the size)."),
-        bucket: bool = typer.Option(True, "--bucket/--no-bucket", help="Length-bucketed batches."),
-        seed: int = typer.Option(1, "--seed", help="Seeds every random source."),
-        threads: int = typer.Option(0, "--threads", help="torch CPU threads (0: torch's default)."),
-        resume: bool = typer.Option(False, "--resume", help="Continue an interrupted run from its checkpoint."),
+        bucket: bool = T.BUCKET, seed: int = T.SEED, threads: int = T.THREADS, resume: bool = T.RESUME,
         encoding: str = typer.Option("utf-8", "--encoding"),
-        quiet: bool = typer.Option(False, "-q", "--quiet", help="No progress bar or summary."),
+        quiet: bool = T.QUIET,
     ) -> None:
         from ..tagger import TaggerConfig, train_tagger
-        from ..train import TrainConfig
 
         def work():
             cfg = TaggerConfig(task=task, scheme=scheme.upper() if scheme else None, emb_dim=emb_dim,
@@ -64,23 +56,20 @@ def _make_train_command(task: str) -> None:
                                bigram_min_freq=bigram_min_freq, bigram_dim=bigram_dim, min_freq=min_freq,
                                lexicons=list(lexicon or []), constrained=not no_constraints,
                                embeddings=embeddings, freeze_embeddings=freeze, half_precision=half)
-            tcfg = TrainConfig(epochs=epochs, batch_size=batch_size, lr=lr, weight_decay=weight_decay,
-                               lr_decay=lr_decay, warmup_steps=warmup, clip_norm=clip, patience=patience,
-                               seed=seed, device=device or ("cuda" if gpu else "cpu"), amp=amp, bucket=bucket, threads=threads,
-                               progress=not quiet and sys.stderr.isatty())
+            tcfg = T.train_config(epochs=epochs, batch_size=batch_size, lr=lr, weight_decay=weight_decay,
+                                  lr_decay=lr_decay, warmup=warmup, clip=clip, patience=patience, seed=seed, gpu=gpu,
+                                  device=device, amp=amp, bucket=bucket, threads=threads, quiet=quiet)
             return train_tagger(train, dev, output, config=cfg, train_config=tcfg, model=model, test=test,
                                 data_format=data_format, encoding=encoding, resume=resume, repair=repair)
 
         result = _run(work)
         if not quiet:
             m = result.metrics
-            parts = [f"{split} {k} {100 * m[split][k]:.2f}" for split in ("dev", "test") if split in m
-                     for k in ("f1", "accuracy") if k in m[split]]
             for split, n in (m.get("repaired_sentences") or {}).items():
                 typer.echo(f"note: repaired illegal tag sequences in {n} {split} sentence(s) (--strict to refuse)",
                            err=True)
             typer.echo(f"trained {m.get('model')} {task} in {m.get('train_seconds', 0):.1f} s on {m.get('device')}: "
-                       f"{', '.join(parts) or 'no dev/test scores'} -> {result.output}", err=True)
+                       f"{T.scores_line(m, ('f1', 'accuracy'))} -> {result.output}", err=True)
 
     train_cli.__doc__ = (f"Train a {TASK_NAMES[task]} tagger (BiLSTM-CRF or HMM) and write a model directory.")
     app.command(f"train-{task}")(train_cli)

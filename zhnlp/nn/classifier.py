@@ -29,6 +29,7 @@ class ClassifierNetConfig:
     dropout: float = 0.3
     pad_id: int = 0
     n_bigrams: int = 0              # character-bigram embeddings added to the token embeddings (0: none)
+    bag: bool = False               # also feed the mean input embedding to the output layer (fastText-like)
 
 
 class GRUClassifier(nn.Module):
@@ -46,7 +47,7 @@ class GRUClassifier(nn.Module):
                           batch_first=True, dropout=cfg.dropout if cfg.layers > 1 else 0.0)
         out_dim = cfg.hidden * (2 if cfg.bidirectional else 1)
         self.attn = nn.Linear(out_dim, 1, bias=False) if cfg.pooling == "attention" else None
-        self.out = nn.Linear(out_dim, cfg.n_classes)
+        self.out = nn.Linear(out_dim + (cfg.emb_dim if cfg.bag else 0), cfg.n_classes)
 
     def logits(self, ids: torch.Tensor, lengths: torch.Tensor, bigrams: torch.Tensor | None = None) -> torch.Tensor:
         x = self.embed(ids)
@@ -56,6 +57,9 @@ class GRUClassifier(nn.Module):
         need_hidden = self.cfg.pooling == "last"
         out, h = run_rnn(self.rnn, x, lengths, need_hidden=need_hidden)  # (B, T, dirs*H)
         pooled = self.pool(out, h, lengths)
+        if self.cfg.bag:  # padding embeds to zero, so the sum over all positions is over real tokens
+            lens = lengths.to(x.device).clamp(min=1).unsqueeze(1).to(x.dtype)
+            pooled = torch.cat([pooled, x.sum(1) / lens], -1)
         return self.out(self.dropout(pooled))
 
     def pool(self, out: torch.Tensor, h: torch.Tensor | None, lengths: torch.Tensor) -> torch.Tensor:
