@@ -286,11 +286,15 @@ def _padding_check(net, texts, encoder):
     net.eval()
     for grad in (False, True):  # packed (inference) and unpacked (training) RNN paths
         with torch.set_grad_enabled(grad):
-            together = net.logits(batch["ids"], batch["lengths"])
+            together = _logits(net, batch)
             for i, item in enumerate(items):
-                one = collate([item])
-                alone = net.logits(one["ids"], one["lengths"])
+                alone = _logits(net, collate([item]))
                 torch.testing.assert_close(alone[0], together[i], atol=1e-5, rtol=1e-5)
+
+
+def _logits(net, batch):
+    feats = batch.get("features") or {}
+    return net.logits(batch["ids"], batch["lengths"], feats.get("bigram"), feats.get("ngrams"))
 
 
 @pytest.mark.parametrize("pooling", ["last", "max", "mean", "attention"])
@@ -386,3 +390,26 @@ def test_same_seed_same_model(data, tmp_path):
         train_classifier(data[0], None, tmp_path / name, config=ClassifierConfig(**TINY), train_config=_fast(epochs=1))
     a, b = (load_file(str(tmp_path / n / "model.safetensors")) for n in ("a", "b"))
     assert all(torch.equal(a[k], b[k]) for k in a)
+
+
+def test_wide_ngrams_bag_and_bigrams_learn_and_ignore_padding(data, tmp_path):
+    cfg = ClassifierConfig(bigram=True, bigram_min_freq=1, bag=True, ngrams=3, ngram_min_freq=1, **TINY)
+    res = train_classifier(data[0], data[1], tmp_path / "m", config=cfg, train_config=_fast(epochs=3), test=data[2])
+    assert (tmp_path / "m" / "vocab-ngrams.json").is_file()
+    clf = load_classifier(tmp_path / "m")
+    assert clf.evaluate(data[2])["accuracy"] == res.metrics["test"]["accuracy"] >= 0.8
+    assert clf.module.net.wide.weight.abs().sum() > 0  # the wide part learned
+    texts = ["米", "足球比赛", "今天我们觉得电脑软件非常好用还是有点贵", "面条" * 12, "芯片"]
+    _padding_check(clf.module.net, texts, clf.encoder)
+
+
+def test_ngram_features_are_the_known_ngram_set():
+    from zhnlp.classifier import _ngrams
+
+    assert _ngrams(list("abc"), 2) == ["a", "b", "c", "a\x1fb", "b\x1fc"]
+    cfg = ClassifierConfig(ngrams=2, ngram_min_freq=1, **TINY)
+    enc = TextEncoder.build(cfg, ["足球", "足球比赛"], ["a", "b"])
+    v = enc.vocabs["ngrams"]
+    ids = enc.encode("足球足球")["features"]["ngrams"]
+    assert ids == sorted({v["足"], v["球"], v["足\x1f球"], v["球\x1f足"]} - {v.unk_id})
+    assert enc.encode("？？")["features"]["ngrams"] == [0]  # nothing known: the empty bag

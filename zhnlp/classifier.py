@@ -38,6 +38,8 @@ class ClassifierConfig:
     bigram: bool = False             # character-bigram embeddings added to the token embeddings
     bigram_min_freq: int = 2
     bag: bool = False                # the mean embedding beside the pooled GRU output (fastText-like)
+    ngrams: int = 0                  # wide part: a linear model over the text's 1..N-grams of tokens (0: off)
+    ngram_min_freq: int = 2
     emb_dim: int = 128
     hidden: int = 128                # GRU units per direction
     layers: int = 1
@@ -55,11 +57,13 @@ class ClassifierConfig:
             raise ZhnlpError(f"--level must be char or word, not {self.level!r}")
         if self.pooling not in POOLINGS:
             raise ZhnlpError(f"--pooling must be one of {', '.join(POOLINGS)}, not {self.pooling!r}")
-        for name in ("emb_dim", "hidden", "min_freq", "bigram_min_freq"):
+        for name in ("emb_dim", "hidden", "min_freq", "bigram_min_freq", "ngram_min_freq"):
             if getattr(self, name) < 1:
                 raise ZhnlpError(f"--{name.replace('_', '-')} must be at least 1")
         if not 1 <= self.layers <= 4:
             raise ZhnlpError("--layers must lie between 1 and 4")
+        if not 0 <= self.ngrams <= 5:
+            raise ZhnlpError("--ngrams must lie between 0 and 5")
         if self.max_len < 0:
             raise ZhnlpError("--max-len must be at least 0")
         if not 0 <= self.dropout < 1:
@@ -116,6 +120,9 @@ class TextEncoder:
         if config.bigram:
             enc.vocabs["bigram"] = Vocab.build((_bigrams(t) for t in token_lists), min_freq=config.bigram_min_freq,
                                                specials=("<pad>", "<unk>"), unk="<unk>")
+        if config.ngrams:
+            enc.vocabs["ngrams"] = Vocab.build((set(_ngrams(t, config.ngrams)) for t in token_lists),
+                                               min_freq=config.ngram_min_freq, specials=("<pad>", "<unk>"), unk="<unk>")
         enc._cache = token_lists
         return enc
 
@@ -126,8 +133,14 @@ class TextEncoder:
     def encode(self, text: str | list[str], label: str | None = None) -> dict:
         toks = self.tokens(text) if isinstance(text, str) else text
         item: dict[str, Any] = {"ids": self.vocabs["tokens"].encode(toks) or [self.vocabs["tokens"].unk_id]}
+        feats = {}
         if self.config.bigram:
-            item["features"] = {"bigram": self.vocabs["bigram"].encode(_bigrams(toks)) or [1]}
+            feats["bigram"] = self.vocabs["bigram"].encode(_bigrams(toks)) or [1]
+        if self.config.ngrams:  # the set of known n-grams (unknown ones carry no weight)
+            v = self.vocabs["ngrams"]
+            feats["ngrams"] = sorted({i for i in v.encode(_ngrams(toks, self.config.ngrams)) if i > 1}) or [0]
+        if feats:
+            item["features"] = feats
         if label is not None:
             item["label"] = self.vocabs["labels"].stoi[label]
         return item
@@ -135,6 +148,11 @@ class TextEncoder:
 
 def _bigrams(toks: Sequence[str]) -> list[str]:
     return [a + b for a, b in zip(toks, list(toks[1:]) + [BOUNDARY])]
+
+
+def _ngrams(toks: Sequence[str], n: int) -> list[str]:
+    """Token 1..n-grams (joined with a space at word level would be ambiguous; \x1f cannot occur)."""
+    return ["\x1f".join(toks[i:i + k]) for k in range(1, n + 1) for i in range(len(toks) - k + 1)]
 
 
 # -- the trainable module ----------------------------------------------------------------------
@@ -161,7 +179,8 @@ def _torch_module():
             self.register_buffer("class_weight", w, persistent=False)
 
         def logits(self, batch: dict) -> torch.Tensor:
-            return self.net.logits(batch["ids"], batch["lengths"], (batch.get("features") or {}).get("bigram"))
+            feats = batch.get("features") or {}
+            return self.net.logits(batch["ids"], batch["lengths"], feats.get("bigram"), feats.get("ngrams"))
 
         def forward_loss(self, batch: dict) -> tuple[torch.Tensor, int]:
             logits = self.logits(batch).float()
@@ -201,7 +220,7 @@ def build_module(config: ClassifierConfig, encoder: TextEncoder, class_weights: 
                                   bidirectional=config.bidirectional, pooling=config.pooling,
                                   dropout=config.dropout, pad_id=encoder.vocabs["tokens"].pad_id,
                                   n_bigrams=len(encoder.vocabs["bigram"]) if config.bigram else 0,
-                                  bag=config.bag)
+                                  bag=config.bag, n_ngrams=len(encoder.vocabs["ngrams"]) if config.ngrams else 0)
     return _torch_module()(config, encoder, net_cfg, class_weights)
 
 
@@ -452,7 +471,7 @@ def load_classifier(name_or_path: str | Path, device: str | None = None, gpu: bo
         net_cfg = ClassifierNetConfig(**files.config["net"])
     except (KeyError, TypeError) as exc:
         raise InputError(str(path / "config.json"), f"malformed classifier config ({exc})") from None
-    for name in ("tokens", "labels") + (("bigram",) if cfg.bigram else ()):
+    for name in ("tokens", "labels") + (("bigram",) if cfg.bigram else ()) + (("ngrams",) if cfg.ngrams else ()):
         if name not in files.vocabs:
             raise InputError(str(path / "config.json"), f"missing vocabulary {name!r}")
     encoder = TextEncoder(cfg, files.vocabs)

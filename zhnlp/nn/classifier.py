@@ -30,6 +30,7 @@ class ClassifierNetConfig:
     pad_id: int = 0
     n_bigrams: int = 0              # character-bigram embeddings added to the token embeddings (0: none)
     bag: bool = False               # also feed the mean input embedding to the output layer (fastText-like)
+    n_ngrams: int = 0               # a linear "wide" part over the text's n-gram set (0: none)
 
 
 class GRUClassifier(nn.Module):
@@ -48,8 +49,14 @@ class GRUClassifier(nn.Module):
         out_dim = cfg.hidden * (2 if cfg.bidirectional else 1)
         self.attn = nn.Linear(out_dim, 1, bias=False) if cfg.pooling == "attention" else None
         self.out = nn.Linear(out_dim + (cfg.emb_dim if cfg.bag else 0), cfg.n_classes)
+        self.wide = nn.Embedding(cfg.n_ngrams, cfg.n_classes, padding_idx=0) if cfg.n_ngrams else None
+        if self.wide is not None:
+            nn.init.zeros_(self.wide.weight)
 
-    def logits(self, ids: torch.Tensor, lengths: torch.Tensor, bigrams: torch.Tensor | None = None) -> torch.Tensor:
+    def logits(self, ids: torch.Tensor, lengths: torch.Tensor, bigrams: torch.Tensor | None = None,
+               ngrams: torch.Tensor | None = None) -> torch.Tensor:
+        """Class scores: the deep part (GRU, pooled) plus, when configured, the wide part
+        (a linear model over the text's n-gram set, L2-normalised like a binary TF vector)."""
         x = self.embed(ids)
         if self.bigram_embed is not None and bigrams is not None:
             x = x + self.bigram_embed(bigrams)
@@ -60,7 +67,11 @@ class GRUClassifier(nn.Module):
         if self.cfg.bag:  # padding embeds to zero, so the sum over all positions is over real tokens
             lens = lengths.to(x.device).clamp(min=1).unsqueeze(1).to(x.dtype)
             pooled = torch.cat([pooled, x.sum(1) / lens], -1)
-        return self.out(self.dropout(pooled))
+        scores = self.out(self.dropout(pooled))
+        if self.wide is not None and ngrams is not None:
+            count = (ngrams != 0).sum(1, keepdim=True).clamp(min=1).to(scores.dtype)
+            scores = scores + self.wide(ngrams).sum(1) / count.sqrt()
+        return scores
 
     def pool(self, out: torch.Tensor, h: torch.Tensor | None, lengths: torch.Tensor) -> torch.Tensor:
         """One vector per sequence from the GRU outputs (padding excluded)."""
