@@ -489,10 +489,6 @@ def probability_text(p: float) -> str:
     return f"{p:.4f}" if not math.isnan(p) else "nan"
 
 
-__all__ = ["ClassifierConfig", "Classifier", "TextEncoder", "TableOptions", "train_classifier",
-           "load_classifier", "check_labels", "MODEL_TYPE"]
-
-
 def write_confusion(result: dict, prefix: str | Path) -> list[Path]:
     """Write the confusion matrix of :meth:`Classifier.score` as ``PREFIX.csv`` (rows gold,
     columns predicted) and ``PREFIX.png`` (a heat map); returns the paths written."""
@@ -520,3 +516,7 @@ def write_confusion(result: dict, prefix: str | Path) -> list[Path]:
             f.write(png)
         written.append(png_path)
     return written
+
+
+__all__ = ["ClassifierConfig", "Classifier", "TextEncoder", "TableOptions", "train_classifier",
+           "load_classifier", "check_labels", "write_confusion", "MODEL_TYPE"]
