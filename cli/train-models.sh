@@ -74,15 +74,18 @@ build() {
     shopping-category)
         char_vectors
         train shopping-category train-classifier "$S/train.csv" --dev "$S/dev.csv" --test "$S/test.csv" \
-            --text-col review --label-col cat @CAT@ ;;
+            --text-col review --label-col cat \
+            --embeddings "$WORK/char128.txt" --dropout 0.5 --ngrams 3 --half --seed 1 --ngram-min-freq 3 --max-len 200 --lr 2e-3 --epochs 10 --patience 2 ;;
     shopping-sentiment)
         char_vectors
         train shopping-sentiment train-classifier "$S/train.csv" --dev "$S/dev.csv" --test "$S/test.csv" \
-            --text-col review --label-col label --class-names "$here/cli/sentiment-classes.txt" @SENT@ ;;
+            --text-col review --label-col label --class-names "$here/cli/sentiment-classes.txt" \
+            --embeddings "$WORK/char128.txt" --dropout 0.5 --ngrams 3 --half --seed 1 --ngram-min-freq 3 --max-len 200 --lr 2e-3 --epochs 6 --patience 2 ;;
     hotel-sentiment)
         char_vectors
         train hotel-sentiment train-classifier "$H/train.csv" --dev "$H/dev.csv" --test "$H/test.csv" \
-            --text-col review --label-col label --class-names "$here/cli/sentiment-classes.txt" @HOTEL@ ;;
+            --text-col review --label-col label --class-names "$here/cli/sentiment-classes.txt" \
+            --embeddings "$WORK/char128.txt" --dropout 0.5 --ngrams 3 --half --seed 1 --ngram-min-freq 2 --lr 1e-3 --epochs 15 --patience 4 ;;
     *)
         echo "train-models.sh: unknown model $1 (resume-ner, msra-ner, resume-ner-hmm, ud-cws, ud-pos," \
              "shopping-category, shopping-sentiment, hotel-sentiment)" >&2
