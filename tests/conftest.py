@@ -24,3 +24,22 @@ def private_cache(tmp_path_factory, monkeypatch) -> Path:
     d = tmp_path_factory.mktemp("zhnlp-cache")
     monkeypatch.setenv("ZHNLP_CACHE_DIR", str(d))
     return d
+
+
+def assert_one_line_error(stderr: str, *needles: str) -> str:
+    """A clean CLI failure's stderr: exactly one line ``zhnlp: error: ...`` mentioning every
+    needle, no traceback. Returns the line."""
+    assert "Traceback" not in stderr, stderr
+    lines = stderr.splitlines()
+    assert len(lines) == 1, stderr
+    assert lines[0].startswith("zhnlp: error:"), stderr
+    for needle in needles:
+        assert needle in lines[0], (needle, lines[0])
+    return lines[0]
+
+
+def fast_train_config(**kw):
+    """A TrainConfig for tiny test trainings: quiet, one thread, no early stopping."""
+    from zhnlp.train import TrainConfig
+
+    return TrainConfig(**{"lr": 0.01, "progress": False, "patience": 0, "threads": 1, **kw})

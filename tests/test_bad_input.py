@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from conftest import assert_one_line_error
+
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 PKU_TEST = DATA / "sighan2005" / "testing" / "pku_test.utf8"
 
@@ -72,13 +74,7 @@ def one_line_error(proc: subprocess.CompletedProcess, *needles: str) -> str:
     """Assert a clean one-line failure mentioning every needle; return the line."""
     err = proc.stderr.decode("utf-8", "replace")
     assert proc.returncode != 0, err
-    assert "Traceback" not in err, err
-    lines = err.splitlines()
-    assert len(lines) == 1, err
-    assert lines[0].startswith("zhnlp: error:"), err
-    for needle in needles:
-        assert needle in lines[0], (needle, lines[0])
-    return lines[0]
+    return assert_one_line_error(err, *needles)
 
 
 @pytest.fixture

@@ -4,6 +4,7 @@ every pooling (padding must not change a text's logits), class weights, bigrams 
 precision, and resume after an interruption."""
 from __future__ import annotations
 
+import functools
 import json
 import random
 import time
@@ -14,21 +15,18 @@ import pytest
 import torch
 
 from classifier_fixtures import CLASS_WORDS, FILLER, LABELS, labeled_rows, write_csv, write_jsonl, write_txt
+from conftest import fast_train_config
 from zhnlp.classifier import (Classifier, ClassifierConfig, TableOptions, TextEncoder, load_classifier,
                               train_classifier)
 from zhnlp.errors import InputError, ZhnlpError
 from zhnlp.metrics import score_classes
 from zhnlp.tables import read_labeled
-from zhnlp.train import TrainConfig
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 TINY = dict(emb_dim=16, hidden=16, dropout=0.1)
 
 
-def _fast(**kw) -> TrainConfig:
-    base = dict(epochs=4, batch_size=16, lr=0.01, progress=False, seed=1, patience=0, threads=1)
-    base.update(kw)
-    return TrainConfig(**base)
+_fast = functools.partial(fast_train_config, epochs=4, batch_size=16, seed=1)
 
 
 @pytest.fixture(scope="module")
@@ -318,7 +316,6 @@ def test_padding_with_other_shapes(bidirectional, layers):
     for pooling in ("last", "max", "mean", "attention"):
         cfg = ClassifierConfig(pooling=pooling, bidirectional=bidirectional, layers=layers, **TINY)
         enc = TextEncoder.build(cfg, texts, ["a", "b", "a", "b"])
-        enc.__dict__.pop("_cache")
         module = build_module(cfg, enc)
         _padding_check(module.net, texts, enc)
 

@@ -13,6 +13,7 @@ import pytest
 from typer.testing import CliRunner
 
 from classifier_fixtures import LABELS, labeled_rows, write_csv, write_jsonl
+from conftest import assert_one_line_error
 from zhnlp.classifier import load_classifier
 from zhnlp.cli import app
 from zhnlp.metrics import score_classes
@@ -35,14 +36,8 @@ def one_line_error(r, *needles: str) -> str:
     """A clean failure: non-zero exit, stderr one line ``zhnlp: error: ...``, no traceback."""
     assert r.exit_code not in (0, None), r.stdout
     assert r.exception is None or isinstance(r.exception, SystemExit), repr(r.exception)
-    err = r.stderr
-    assert "Traceback" not in err and "Traceback" not in r.stdout, err
-    lines = err.splitlines()
-    assert len(lines) == 1, err
-    assert lines[0].startswith("zhnlp: error:"), err
-    for needle in needles:
-        assert needle in lines[0], (needle, lines[0])
-    return lines[0]
+    assert "Traceback" not in r.stdout, r.stdout
+    return assert_one_line_error(r.stderr, *needles)
 
 
 @pytest.fixture(scope="module")

@@ -2,21 +2,22 @@
 resume after an interruption, model-directory safety, and the CLI (train-*, tag, evaluate)."""
 from __future__ import annotations
 
+import functools
 import itertools
 import json
-from pathlib import Path
 
 import pytest
 import torch
 from typer.testing import CliRunner
 
 from tagging_fixtures import ner_sentences, write_conllu, write_ner, write_segmented
+from conftest import fast_train_config
 from zhnlp.cli import app
 from zhnlp.errors import ZhnlpError
 from zhnlp.nn.crf import CRF
 from zhnlp.serialization import ModelFormatError
 from zhnlp.tagger import TaggerConfig, load_tagger, train_tagger
-from zhnlp.train import TrainConfig, resolve_device
+from zhnlp.train import resolve_device
 
 
 # -- CRF -------------------------------------------------------------------------------------
@@ -66,10 +67,7 @@ def test_crf_decode_handles_padding_like_single_sentences():
 
 # -- training and applying ---------------------------------------------------------------------
 
-def _fast(**kw) -> TrainConfig:
-    base = dict(epochs=6, batch_size=8, lr=0.01, progress=False, seed=3, patience=0, threads=1)
-    base.update(kw)
-    return TrainConfig(**base)
+_fast = functools.partial(fast_train_config, epochs=6, batch_size=8, seed=3)
 
 
 @pytest.fixture(scope="module")

@@ -113,18 +113,22 @@ class TextEncoder:
 
     @classmethod
     def build(cls, config: ClassifierConfig, texts: Sequence[str], labels: Sequence[str]) -> "TextEncoder":
+        """An encoder with vocabularies from training texts and labels."""
         enc = cls(config, {})
-        token_lists = [enc.tokens(t) for t in texts]
-        enc.vocabs["tokens"] = Vocab.build(token_lists, min_freq=config.min_freq)
-        enc.vocabs["labels"] = Vocab.build([sorted(set(labels))], specials=(), unk=None)
+        return enc.fit([enc.tokens(t) for t in texts], labels)
+
+    def fit(self, token_lists: Sequence[list[str]], labels: Sequence[str]) -> "TextEncoder":
+        """Build the vocabularies from tokenized training texts (see :meth:`tokens`)."""
+        config = self.config
+        self.vocabs["tokens"] = Vocab.build(token_lists, min_freq=config.min_freq)
+        self.vocabs["labels"] = Vocab.build([sorted(set(labels))], specials=(), unk=None)
         if config.bigram:
-            enc.vocabs["bigram"] = Vocab.build((_bigrams(t) for t in token_lists), min_freq=config.bigram_min_freq,
+            self.vocabs["bigram"] = Vocab.build((_bigrams(t) for t in token_lists), min_freq=config.bigram_min_freq,
                                                specials=("<pad>", "<unk>"), unk="<unk>")
         if config.ngrams:
-            enc.vocabs["ngrams"] = Vocab.build((set(_ngrams(t, config.ngrams)) for t in token_lists),
+            self.vocabs["ngrams"] = Vocab.build((set(_ngrams(t, config.ngrams)) for t in token_lists),
                                                min_freq=config.ngram_min_freq, specials=("<pad>", "<unk>"), unk="<unk>")
-        enc._cache = token_lists
-        return enc
+        return self
 
     @property
     def labels(self) -> list[str]:
@@ -308,7 +312,9 @@ def train_classifier(train: str | Path, dev: str | Path | None, output: str | Pa
             if d is not None and d.skipped:
                 skipped[name] = d.skipped
     set_seed(train_config.seed)
-    encoder = TextEncoder.build(config, train_d.texts, train_d.labels)
+    encoder = TextEncoder(config, {})
+    token_lists = [encoder.tokens(t) for t in train_d.texts]  # tokenized once: vocabularies and items
+    encoder.fit(token_lists, train_d.labels)
     labels = encoder.labels
     if len(labels) < 2:
         raise InputError(data.path, f"only one label ({labels[0]!r}) in the training data; a classifier needs two")
@@ -324,10 +330,12 @@ def train_classifier(train: str | Path, dev: str | Path | None, output: str | Pa
     module = build_module(config, encoder, weights)
     coverage = None
     if config.embeddings:
-        coverage = _load_pretrained(module, config)
+        from .embeddings import load_pretrained
+
+        coverage = load_pretrained(module.net.embed, module.encoder.vocabs["tokens"], config.embeddings,
+                                   freeze=config.freeze_embeddings)
         config.embeddings = Path(config.embeddings).name
-    cached = encoder.__dict__.pop("_cache")
-    items = [encoder.encode(toks, lab) for toks, lab in zip(cached, train_d.labels)]
+    items = [encoder.encode(toks, lab) for toks, lab in zip(token_lists, train_d.labels)]
     dev_items = [encoder.encode(t, lab) for t, lab in zip(dev_d.texts, dev_d.labels)] if dev_d is not None else []
     from .batching import ClassificationCollate
 
@@ -365,20 +373,6 @@ def train_classifier(train: str | Path, dev: str | Path | None, output: str | Pa
     path = trainer.finish(metrics, extra_files=extra)
     metrics.pop("history")
     return TrainClassifierResult(path, metrics, skipped)
-
-
-def _load_pretrained(module, config: ClassifierConfig) -> dict:
-    """Copy pretrained vectors into the token embeddings; returns the coverage report."""
-    from .embeddings import embedding_matrix, load_vectors
-
-    vectors = load_vectors(config.embeddings)
-    matrix, cov = embedding_matrix(module.encoder.vocabs["tokens"], vectors)
-    if matrix.shape[1] != config.emb_dim:
-        raise ZhnlpError(f"--embeddings {config.embeddings}: vectors have {matrix.shape[1]} dimensions, "
-                         f"--emb-dim is {config.emb_dim} (set --emb-dim {matrix.shape[1]})")
-    module.net.embed.weight.data.copy_(matrix)
-    module.net.embed.weight.requires_grad = not config.freeze_embeddings
-    return cov.as_dict()
 
 
 # -- applying ----------------------------------------------------------------------------------

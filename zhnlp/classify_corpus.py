@@ -12,12 +12,11 @@ from __future__ import annotations
 import sys
 import time
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Iterable, Iterator, Sequence
 
-from .corpus import SegmentStats, output_path_for, process_files
-from .errors import InputError, ZhnlpError
-from .io import MAX_LINE_CHARS, atomic_output, check_output_path
+from .corpus import SegmentStats, plan_outputs, process_files
+from .errors import ZhnlpError
+from .io import MAX_LINE_CHARS, atomic_output
 from .segment import chunk_lines
 
 INPUT_FORMATS = ("auto", "text", "csv", "tsv", "jsonl")
@@ -176,26 +175,14 @@ def classify_files(inputs: Sequence[str], model: str, *, output: str | None = No
 
 
 def _classify_tables(inputs, formats, clf, opts, *, output, output_dir, text_col, encoding, stdout) -> SegmentStats:
-    if output and output_dir:
-        raise ZhnlpError("give either -o/--output or --output-dir, not both")
     if len(set(formats)) > 1 or "text" in formats:
         raise ZhnlpError("classify tables and plain-text files in separate runs (their outputs differ)")
     if len(inputs) > 1 and not output_dir:
         raise ZhnlpError("several tables: use --output-dir (one output table per input)")
-    for i in inputs:
-        if i != "-" and not Path(i).exists():
-            raise InputError(i, "no such file")
     stats = SegmentStats()
     t0 = time.perf_counter()
-    if output_dir:
-        d = Path(output_dir)
-        if d.exists() and not d.is_dir():
-            raise ZhnlpError(f"{d}: --output-dir is not a directory")
-        d.mkdir(parents=True, exist_ok=True)
-        targets = [check_output_path(output_path_for(i, d), inputs) for i in inputs]
-    else:
-        targets = [check_output_path(output, inputs)] if output else [None]
-    for inp, fmt, target in zip(inputs, formats, targets):
+    targets, _ = plan_outputs(inputs, output, output_dir)
+    for inp, fmt, target in zip(inputs, formats, targets or [None]):
         if target is None:
             f = stdout or sys.stdout
             _write_table(inp, fmt, clf, opts, text_col, encoding, f, stats)

@@ -109,6 +109,35 @@ def segment_files(inputs: Sequence[str], seg: Segmenter, *, output: str | None =
                          max_line_chars=max_line_chars, progress=progress, stdout=stdout, label="segment")
 
 
+def plan_outputs(inputs: list[str], output: str | None, output_dir: str | None) -> tuple[list[Path], Path | None]:
+    """Check inputs and outputs before any work: the output files (none: stdout; one for
+    ``output``; one per input under ``output_dir``, created if needed) and the folder this
+    created, if any (to remove again when the run fails)."""
+    if output and output_dir:
+        raise ZhnlpError("give either -o/--output or --output-dir, not both")
+    for i in inputs:  # fail before any work on a missing input
+        if i != "-" and not Path(i).exists():
+            raise InputError(i, "no such file")
+    if not output_dir:
+        return ([check_output_path(output, inputs)] if output else []), None
+    if "-" in inputs:
+        raise ZhnlpError("--output-dir needs input files, not stdin")
+    d = Path(output_dir)
+    if d.exists() and not d.is_dir():
+        raise ZhnlpError(f"{d}: --output-dir is not a directory")
+    names = [Path(i).name for i in inputs]
+    if len(set(names)) != len(names):
+        raise ZhnlpError("--output-dir: two inputs have the same file name")
+    created_dir = None
+    if not d.exists():
+        try:
+            d.mkdir(parents=True)
+        except OSError as exc:
+            raise OutputError(f"{d}: cannot create --output-dir: {exc.strerror}") from None
+        created_dir = d
+    return [check_output_path(output_path_for(i, d), inputs) for i in inputs], created_dir
+
+
 def process_files(inputs: Sequence[str], stream: Callable[[Iterator[str]], Iterable[str]], *,
                   output: str | None = None, output_dir: str | None = None, encoding: str = "utf-8",
                   allow_empty: bool = False, max_line_chars: int = MAX_LINE_CHARS,
@@ -118,32 +147,7 @@ def process_files(inputs: Sequence[str], stream: Callable[[Iterator[str]], Itera
     (``output_dir``), each written atomically; what every corpus command shares.
     """
     inputs = list(inputs) or ["-"]
-    if output and output_dir:
-        raise ZhnlpError("give either -o/--output or --output-dir, not both")
-    for i in inputs:  # fail before any work on a missing input
-        if i != "-" and not Path(i).exists():
-            raise InputError(i, "no such file")
-    created_dir = None
-    if output_dir:
-        if "-" in inputs:
-            raise ZhnlpError("--output-dir needs input files, not stdin")
-        d = Path(output_dir)
-        if d.exists() and not d.is_dir():
-            raise ZhnlpError(f"{d}: --output-dir is not a directory")
-        names = [Path(i).name for i in inputs]
-        if len(set(names)) != len(names):
-            raise ZhnlpError("--output-dir: two inputs have the same file name")
-        if not d.exists():
-            try:
-                d.mkdir(parents=True)
-            except OSError as exc:
-                raise OutputError(f"{d}: cannot create --output-dir: {exc.strerror}") from None
-            created_dir = d
-        targets = [check_output_path(output_path_for(i, d), inputs) for i in inputs]
-    elif output:
-        targets = [check_output_path(output, inputs)]
-    else:
-        targets = []
+    targets, created_dir = plan_outputs(inputs, output, output_dir)
     try:
         return _process_to_targets(inputs, targets, stream, output_dir=output_dir, encoding=encoding,
                                    allow_empty=allow_empty, max_line_chars=max_line_chars,

@@ -1034,6 +1034,19 @@ class Coverage:
                 f"({self.share_of_vocab:.1%}), {self.share_of_occurrences:.1%} of occurrences")
 
 
+def load_pretrained(embedding, vocab: "Vocab", path: str | Path, *, freeze: bool = False) -> dict:
+    """Copy vectors from ``path`` (any format :func:`load_vectors` reads) into an ``nn.Embedding``
+    over ``vocab``; ``freeze`` keeps them fixed in training. Returns the coverage report."""
+    matrix, cov = embedding_matrix(vocab, load_vectors(path))
+    dim = embedding.weight.shape[1]
+    if matrix.shape[1] != dim:
+        raise ZhnlpError(f"--embeddings {path}: vectors have {matrix.shape[1]} dimensions, "
+                         f"--emb-dim is {dim} (set --emb-dim {matrix.shape[1]})")
+    embedding.weight.data.copy_(matrix)
+    embedding.weight.requires_grad = not freeze
+    return cov.as_dict()
+
+
 def embedding_matrix(vocab: "Vocab", vectors: Any, *, init: str = "normal", scale: float | None = None,
                      seed: int = 0, pad_zero: bool = True) -> tuple["torch.Tensor", Coverage]:
     """A ``[len(vocab), dim]`` float tensor for ``torch.nn.Embedding.from_pretrained(matrix,
@@ -1112,5 +1125,5 @@ __all__ = ["EmbeddingConfig", "TokenStream", "WordVectors", "TrainResult", "trai
            "Coverage", "train_vectors", "segment_to_file", "save_vectors", "load_vectors",
            "as_vectors", "convert_vectors", "vector_format_for", "sniff_vector_format", "most_similar", "analogy",
            "similarity", "read_similarity_pairs", "read_analogies", "evaluate_similarity",
-           "evaluate_analogy", "evaluate", "is_analogy_file", "embedding_matrix",
+           "evaluate_analogy", "evaluate", "is_analogy_file", "embedding_matrix", "load_pretrained",
            "ALGOS", "VECTOR_FORMATS", "INITS"]

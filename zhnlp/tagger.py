@@ -386,7 +386,10 @@ def _train_neural(train_s, dev_s, test_s, output, config: TaggerConfig, train_co
     module = build_module(config, feats)
     coverage = None
     if config.embeddings:
-        coverage = _load_pretrained(module, config)
+        from .embeddings import load_pretrained
+
+        coverage = load_pretrained(module.net.embed, module.featurizer.vocabs["tokens"], config.embeddings,
+                                   freeze=config.freeze_embeddings)
         config.embeddings = Path(config.embeddings).name  # provenance, not a path of this machine
     items = [feats.encode(s.tokens, s.tags) for s in train_s]
     dev_items = [feats.encode(s.tokens, s.tags) for s in dev_s]
@@ -417,20 +420,6 @@ def _train_neural(train_s, dev_s, test_s, output, config: TaggerConfig, train_co
     path = trainer.finish(metrics)
     metrics.pop("history")
     return TrainTaggerResult(path, metrics)
-
-
-def _load_pretrained(module, config: TaggerConfig) -> dict:
-    """Copy pretrained vectors into the token embeddings; returns the coverage report."""
-    from .embeddings import embedding_matrix, load_vectors
-
-    vectors = load_vectors(config.embeddings)
-    matrix, cov = embedding_matrix(module.featurizer.vocabs["tokens"], vectors)
-    if matrix.shape[1] != config.emb_dim:
-        raise ZhnlpError(f"--embeddings {config.embeddings}: vectors have {matrix.shape[1]} dimensions, "
-                         f"--emb-dim is {config.emb_dim} (set --emb-dim {matrix.shape[1]})")
-    module.net.embed.weight.data.copy_(matrix)
-    module.net.embed.weight.requires_grad = not config.freeze_embeddings
-    return cov.as_dict()
 
 
 def _train_hmm(train_s, dev_s, test_s, output, config: TaggerConfig, t0: float,

@@ -18,6 +18,10 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_
 
 _STATE = {"debug": False}
 
+# Options of every corpus command (segment, tag, classify), declared once.
+OUTPUT = typer.Option(None, "-o", "--output", help="Write all output to this file.")
+OUTPUT_DIR = typer.Option(None, "--output-dir", help="One output per input, same name.")
+
 
 def _fail(message: str, code: int = 1) -> None:
     typer.echo(f"zhnlp: error: {message}", err=True)

@@ -7,7 +7,7 @@ from typing import List, Optional
 import typer
 
 from . import _train_options as T
-from ._app import _run, _summary, app
+from ._app import OUTPUT, OUTPUT_DIR, _run, _summary, app
 
 TEXT_COL = typer.Option(None, "--text-col", help="Text column: a name or a 0-based index [default: text, review...].")
 LABEL_COL = typer.Option(None, "--label-col", help="Label column: a name or a 0-based index [default: label...].")
@@ -89,8 +89,8 @@ def train_classifier_cli(
 def classify_cli(
     model: str = typer.Argument(..., help="Model directory or bundled name (shopping-category, hotel-sentiment...)."),
     files: Optional[List[str]] = typer.Argument(None, help="Input files: plain lines or CSV/TSV/JSONL; none or '-' reads stdin."),
-    output: Optional[str] = typer.Option(None, "-o", "--output", help="Write all output to this file."),
-    output_dir: Optional[str] = typer.Option(None, "--output-dir", help="One output per input, same name."),
+    output: Optional[str] = OUTPUT,
+    output_dir: Optional[str] = OUTPUT_DIR,
     input_format: str = typer.Option("auto", "--input-format", help="auto (by suffix) | text | csv | tsv | jsonl"),
     text_col: Optional[str] = TEXT_COL,
     probs: bool = typer.Option(False, "--probs", help="Also write every class's probability."),

@@ -7,14 +7,14 @@ from typing import List, Optional
 
 import typer
 
-from ._app import _run, _summary, app
+from ._app import OUTPUT, OUTPUT_DIR, _run, _summary, app
 
 
 @app.command("segment")
 def segment_cli(
     files: Optional[List[str]] = typer.Argument(None, help="Input files; none or '-' reads stdin."),
-    output: Optional[str] = typer.Option(None, "-o", "--output", help="Write all output to this file."),
-    output_dir: Optional[str] = typer.Option(None, "--output-dir", help="One output per input, same name."),
+    output: Optional[str] = OUTPUT,
+    output_dir: Optional[str] = OUTPUT_DIR,
     mode: str = typer.Option("precise", "--mode", help="precise | full | search"),
     hmm: Optional[bool] = typer.Option(None, "--hmm/--no-hmm",
                                        help="jieba's HMM for unknown words [default: on, off with --main-dict]"),

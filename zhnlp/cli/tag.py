@@ -8,7 +8,7 @@ from typing import List, Optional
 import typer
 
 from . import _train_options as T
-from ._app import _run, _summary, app
+from ._app import OUTPUT, OUTPUT_DIR, _run, _summary, app
 
 TASK_NAMES = {"ner": "named-entity", "cws": "word-segmentation", "pos": "part-of-speech"}
 
@@ -83,8 +83,8 @@ for _task in TASK_NAMES:
 def tag_cli(
     model: str = typer.Argument(..., help="Model directory or bundled name (msra-ner, resume-ner, ud-cws, ud-pos...)."),
     files: Optional[List[str]] = typer.Argument(None, help="Input files; none or '-' reads stdin."),
-    output: Optional[str] = typer.Option(None, "-o", "--output", help="Write all output to this file."),
-    output_dir: Optional[str] = typer.Option(None, "--output-dir", help="One output per input, same name."),
+    output: Optional[str] = OUTPUT,
+    output_dir: Optional[str] = OUTPUT_DIR,
     fmt: str = typer.Option("text", "--format", help="text | jsonl | conll"),
     input_format: str = typer.Option("text", "--input-format", help="text (raw lines) | conll (token per line)"),
     batch_size: int = typer.Option(64, "--batch-size", help="Sentences per batch (64 suits CPUs; raise it on a GPU)."),
