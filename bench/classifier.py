@@ -62,6 +62,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 DEFAULT_DATA = ROOT.parent / "shared" / "data"
+sys.path.insert(0, str(ROOT / "bench"))
+from _common import cpu_name, device_label, devices_of, med, sync  # noqa: E402
+
 SECTIONS = ("anchor", "train", "infer")
 DEFAULT_MODEL = "shopping-sentiment"
 REPRO_TOLERANCE = 0.5     # points of accuracy / macro-F1 within which the anchor counts as reproduced
@@ -88,51 +91,6 @@ def read_table(path: Path, label_col: str | None, text_col: str | None = "review
         raise Missing(f"missing {path} (needs ../shared/data beside the repo, or --data)")
     data = TableOptions(text_col=text_col, label_col=label_col).read(path, need_labels=label_col is not None)
     return data.texts, data.labels
-
-
-def cpu_name() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return f"{line.split(':', 1)[1].strip()} ({os.cpu_count()} cores visible)"
-    except OSError:
-        pass
-    return f"{platform.processor() or platform.machine()} ({os.cpu_count()} cores visible)"
-
-
-def devices_of(spec: str) -> list[str]:
-    """The devices of ``--device`` that can run here (a note for each that cannot)."""
-    from zhnlp.errors import ZhnlpError
-    from zhnlp.train import resolve_device
-
-    out = []
-    for name in [d.strip() for d in spec.split(",") if d.strip()]:
-        try:
-            dev = resolve_device(name)
-        except ZhnlpError as exc:
-            print(f"note: skipping device {name}: {exc}")
-            continue
-        out.append(str(dev) if dev.type == "cuda" else "cpu")
-    return out
-
-
-def device_label(dev: str) -> str:
-    if dev == "cpu":
-        return f"cpu: {cpu_name()}"
-    import torch
-
-    return f"{dev}: {torch.cuda.get_device_name(torch.device(dev))}"
-
-
-def sync(dev: str) -> None:
-    if dev != "cpu":
-        import torch
-
-        torch.cuda.synchronize(torch.device(dev))
-
-
-def med(values: list[float]) -> float:
-    return statistics.median(values) if values else float("nan")
 
 
 # -- 1. the TF-IDF anchor ----------------------------------------------------------------------

@@ -31,6 +31,12 @@ _LAZY = {
     "train_classifier": ("zhnlp.classifier", "train_classifier"),
     "ClassifierConfig": ("zhnlp.classifier", "ClassifierConfig"),
     "read_labeled": ("zhnlp.tables", "read_labeled"),
+    "load_translator": ("zhnlp.translate", "load_translator"),
+    "train_seq2seq": ("zhnlp.translate", "train_seq2seq"),
+    "Seq2SeqConfig": ("zhnlp.translate", "Seq2SeqConfig"),
+    "read_pairs": ("zhnlp.pairs", "read_pairs"),
+    "tokenize_en": ("zhnlp.pairs", "tokenize_en"),
+    "detokenize_en": ("zhnlp.pairs", "detokenize_en"),
 }
 
 __all__ = ["__version__", *_LAZY]

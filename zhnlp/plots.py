@@ -78,14 +78,68 @@ def confusion_png(matrix: Sequence[Sequence[int]], labels: Sequence[str], title:
     return _png(fig, plt)
 
 
-def _cjk_font() -> list[str]:
-    """Font families to try for Chinese labels (matplotlib falls back to the next one)."""
+def attention_png(alignments: Sequence, font: str | None = None) -> bytes | None:
+    """Attention heat maps, one panel per translation: rows the output tokens (and EOS),
+    columns the source tokens (and EOS), darker = more attention. ``alignments`` hold
+    ``source``, ``target``, ``weights`` and ``text`` (:class:`zhnlp.translate.Alignment`);
+    ``font`` is a font file for the Chinese labels when no CJK font is installed."""
+    plt = _pyplot()
+    if plt is None or not alignments:
+        return None
+    families = _cjk_font(font)
+    n = len(alignments)
+    width = max(4.0, 0.35 * max(len(a.source) + 1 for a in alignments) + 2)
+    heights = [max(2.0, 0.3 * (len(a.target) + 1) + 1.2) for a in alignments]
+    fig, axes = plt.subplots(n, 1, figsize=(width, sum(heights)), gridspec_kw={"height_ratios": heights},
+                             squeeze=False)
+    for ax, a in zip(axes[:, 0], alignments):
+        ax.imshow(a.weights, cmap="Greys", vmin=0.0, vmax=1.0, aspect="auto")
+        ax.set_xticks(range(len(a.source) + 1))
+        ax.set_xticklabels(list(a.source) + ["</s>"], fontfamily=families)
+        ax.set_yticks(range(len(a.target) + 1))
+        ax.set_yticklabels(list(a.target) + ["</s>"], fontfamily=families)
+        ax.xaxis.tick_top()
+        ax.set_xlabel(a.text, fontsize=9)
+    import warnings
+
+    with warnings.catch_warnings():  # without a CJK font, glyphs are boxes (see has_cjk_font), one warning each
+        warnings.simplefilter("ignore", UserWarning)
+        return _png(fig, plt)
+
+
+def has_cjk_font(font: str | None = None) -> bool:
+    """Whether Chinese labels will render (a font file given, or a CJK font found)."""
+    return _pyplot() is not None and _cjk_font(font) != ["DejaVu Sans"]
+
+
+def _cjk_font(font: str | None = None) -> list[str]:
+    """Font families to try for Chinese labels (matplotlib falls back to the next one):
+    ``font`` (a font file) first, installed CJK fonts, then mplfonts' Noto Sans CJK if present."""
     from matplotlib import font_manager
 
+    extra = [font] if font else []
+    if not font:
+        try:
+            import mplfonts  # optional: pip install mplfonts (bundles Noto Sans CJK)
+            from pathlib import Path
+
+            extra += [str(p) for p in (Path(mplfonts.__file__).parent / "fonts").glob("NotoSansCJKsc-Regular.*")]
+        except ImportError:
+            pass
+    added = []
+    for path in extra:
+        try:
+            font_manager.fontManager.addfont(path)
+            added.append(font_manager.FontProperties(fname=path).get_name())
+        except (OSError, RuntimeError, ValueError) as exc:
+            if font:
+                from .errors import ZhnlpError
+
+                raise ZhnlpError(f"--font {font}: not a usable font file ({exc})") from None
     names = {f.name for f in font_manager.fontManager.ttflist}
     cjk = [n for n in ("Noto Sans CJK SC", "Noto Sans SC", "WenQuanYi Zen Hei", "SimHei", "Microsoft YaHei",
                        "PingFang SC", "Source Han Sans SC", "AR PL UMing CN") if n in names]
-    return cjk + ["DejaVu Sans"]
+    return list(dict.fromkeys(added + cjk + ["DejaVu Sans"]))
 
 
-__all__ = ["learning_curve_png", "confusion_png"]
+__all__ = ["learning_curve_png", "confusion_png", "attention_png", "has_cjk_font"]

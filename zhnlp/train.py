@@ -2,8 +2,9 @@
 
 A model takes part by implementing :class:`Trainable`: ``forward_loss(batch)`` returns the
 summed loss and the number of items it covers, ``evaluate(batches)`` returns a dict of
-dev metrics, ``save(directory, metrics)`` writes its model directory. The trainer knows
-nothing else about it. It owns: Adam with weight decay, gradient clipping, learning-rate
+dev metrics, ``save(directory, metrics)`` writes its model directory; an optional
+``on_train_step(step)`` hears of every update (for schedules such as scheduled sampling).
+The trainer knows nothing else about it. It owns: Adam with weight decay, gradient clipping, learning-rate
 warm-up and decay, early stopping on the dev metric, the best model, resumable
 checkpoints (safetensors + JSON, no pickle), seeding, device choice, mixed precision on
 GPU, a progress bar, a per-epoch log and a learning-curve plot.
@@ -265,6 +266,8 @@ class Trainer:
                     lr = self._lr(state["step"], epoch)
                     for g in opt.param_groups:
                         g["lr"] = lr
+                    if hasattr(_unwrap(model), "on_train_step"):  # an event for step-based schedules
+                        _unwrap(model).on_train_step(state["step"])
                     try:
                         with torch.autocast(self.device.type, dtype=amp_dtype, enabled=use_amp):
                             loss, count = model.forward_loss(batch)

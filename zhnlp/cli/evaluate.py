@@ -1,4 +1,4 @@
-"""``zhnlp evaluate MODEL TEST``: one command for every model type (taggers, classifiers);
+"""``zhnlp evaluate MODEL TEST``: one command for every model type (taggers, classifiers, seq2seq);
 the model directory's config.json says which scorer runs."""
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import typer
 
 from ._app import _run, app
 from .classify import LABEL_COL, TEXT_COL
+from .translate import ALPHA, BEAM, SRC_COL, TGT_COL
 
 
 @app.command("evaluate")
@@ -23,13 +24,18 @@ def evaluate_cli(
     class_names: Optional[str] = typer.Option(None, "--class-names", help="Classifiers: file naming label ids."),
     confusion: Optional[str] = typer.Option(None, "--confusion",
                                             help="Classifiers: write the confusion matrix as PREFIX.csv and PREFIX.png."),
+    src_col: int = SRC_COL,
+    tgt_col: int = TGT_COL,
+    beam: Optional[int] = BEAM,
+    alpha: Optional[float] = ALPHA,
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
     gpu: bool = typer.Option(False, "--gpu"),
     device: Optional[str] = typer.Option(None, "--device"),
     encoding: str = typer.Option("utf-8", "--encoding"),
 ) -> None:
     """Score a model on gold data: entity P/R/F1 per type (NER), word P/R/F1 (CWS), accuracy (POS);
-    accuracy, macro-F1, per-class P/R/F1 and a confusion matrix (classifiers)."""
+    accuracy, macro-F1, per-class P/R/F1 and a confusion matrix (classifiers); sacreBLEU
+    (beam and greedy), chrF and perplexity (seq2seq; all targets of a source are references)."""
     from ..serialization import read_config, resolve_model
 
     def work():
@@ -42,6 +48,12 @@ def evaluate_cli(
                                                      encoding=encoding, class_names=class_names))
             written = write_confusion(result, confusion) if confusion else []
             return "classifier", result, written
+        if kind == "gru-seq2seq":
+            from ..translate import PairOptions, load_translator
+
+            tr = load_translator(model, device=device, gpu=gpu)
+            pairs = PairOptions(src_col=src_col, tgt_col=tgt_col, encoding=encoding)
+            return "seq2seq", tr.evaluate(test, pairs, beam=beam, alpha=alpha), []
         from ..tagger import load_tagger
 
         tagger = load_tagger(model, device=device, gpu=gpu)
@@ -51,7 +63,8 @@ def evaluate_cli(
     if as_json:
         typer.echo(json.dumps(result, ensure_ascii=False))
     else:
-        typer.echo(classifier_report(result) if task == "classifier" else tagger_report(task, result))
+        report = {"classifier": classifier_report, "seq2seq": translation_report}.get(task)
+        typer.echo(report(result) if report else tagger_report(task, result))
     for path in written:
         typer.echo(f"wrote {path}", err=True)
 
@@ -81,6 +94,21 @@ def classifier_report(result: dict) -> str:
               " " * width + "".join(f"{lab:>{width}}" for lab in labels)]
     matrix += [f"{lab:>{width}}" + "".join(f"{n:>{width}}" for n in row) for lab, row in zip(labels, result["confusion"])]
     return "\n".join([head, _prf_table(rows), *matrix])
+
+
+def translation_report(result: dict) -> str:
+    """BLEU (with its sacreBLEU signature), greedy BLEU, chrF and perplexity."""
+    lines = [f"BLEU {result['bleu']:.2f} (beam {result['beam']}, alpha {result['alpha']})  "
+             f"chrF {result['chrf']:.2f}  perplexity {result['perplexity']:.2f}  "
+             f"on {result['sentences']} sources ({result['pairs']} pairs)"]
+    if "greedy_bleu" in result:
+        lines.append(f"greedy: BLEU {result['greedy_bleu']:.2f}  chrF {result['greedy_chrf']:.2f}")
+    lines += [result["bleu_detail"], f"BLEU signature: {result['bleu_signature']}",
+              f"chrF signature: {result['chrf_signature']}"]
+    skipped = sum((result.get("skipped_lines") or {}).values())
+    if skipped:
+        lines.append(f"({skipped} line(s) with missing columns or an empty side skipped)")
+    return "\n".join(lines)
 
 
 def _prf_table(rows) -> str:

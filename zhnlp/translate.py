@@ -1,0 +1,585 @@
+"""GRU seq2seq translation: train on sentence pairs, translate with greedy or beam search, score.
+
+:func:`train_seq2seq` reads pair files (:mod:`zhnlp.pairs`), builds source and target
+vocabularies (Chinese as characters or ``zhnlp.Segmenter`` words, English by the reversible
+rule of :func:`zhnlp.pairs.tokenize_en`), trains a :class:`~zhnlp.nn.seq2seq.Seq2SeqNet`
+with the shared :class:`~zhnlp.train.Trainer` (best epoch on dev BLEU or perplexity) and
+writes a model directory. :func:`load_translator` gives a :class:`Translator`.
+BLEU and chrF are sacreBLEU's, on detokenized output, with every target of a source
+sentence as a reference.
+"""
+from __future__ import annotations
+
+import math
+import unicodedata
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+from typing import Any, Iterable, Sequence
+
+from .errors import ZhnlpError
+from .pairs import Pairs, detokenize_en, tokenize_en
+from .vocab import Vocab
+
+MODEL_TYPE = "gru-seq2seq"
+LANGS = ("zh", "en")
+LEVELS = ("char", "word")
+SCHEDULES = ("constant", "linear", "inverse-sigmoid")
+ATTENTIONS = ("dot", "additive")
+SPACE = "▁"   # whitespace inside a Chinese character-level sentence
+
+
+@dataclass
+class Seq2SeqConfig:
+    """Text, network, training and decoding options of a translation model (config.json)."""
+
+    src_lang: str = "zh"             # zh | en: how each side is tokenized
+    tgt_lang: str = "en"
+    src_level: str = "char"          # Chinese sides: char | word (zhnlp.Segmenter)
+    tgt_level: str = "char"
+    user_dicts: list[str] = field(default_factory=list)  # segmenter options for level=word
+    lower: bool = False              # lower-case English (outputs are then truecased: first letter, "I")
+    src_min_freq: int = 1            # rarer tokens share <unk>
+    tgt_min_freq: int = 1
+    max_src_len: int = 60            # longer training sentences are truncated or skipped (long_sentences)
+    max_tgt_len: int = 60
+    long_sentences: str = "truncate"  # truncate | skip
+    emb_dim: int = 256
+    hidden: int = 256                # encoder units per direction (decoder: 2 × hidden)
+    layers: int = 1
+    attention: str = "dot"           # dot (Luong, multiplicative) | additive (Bahdanau)
+    input_feed: bool = True
+    dropout: float = 0.3
+    tie_embeddings: bool = False
+    init_range: float = 0.0          # uniform initialisation in [-r, r] (Sutskever et al.: 0.08); 0: torch's default
+    label_smoothing: float = 0.0
+    teacher_forcing: float = 1.0     # probability of reading the gold previous token (at the schedule's start)
+    tf_schedule: str = "constant"    # constant | linear | inverse-sigmoid (scheduled sampling)
+    tf_min: float = 0.0              # floor of the decaying schedules
+    tf_k: float = 5000.0             # linear: updates to reach tf_min; inverse-sigmoid: k in k/(k+exp(i/k))
+    select: str = "bleu"             # dev metric that picks the best epoch: bleu | perplexity
+    beam: int = 5                    # default beam size of translate/evaluate (1: greedy)
+    alpha: float = 0.75              # length normalisation: log P / L^alpha
+    max_len_ratio: float = 2.0       # decode at most ratio × source length + 10 tokens ...
+    max_decode_len: int = 150        # ... and never more than this
+    half_precision: bool = False     # store weights as float16
+
+    def __post_init__(self) -> None:
+        checks = [(self.src_lang in LANGS and self.tgt_lang in LANGS, "--src-lang/--tgt-lang must be zh or en"),
+                  (self.src_level in LEVELS and self.tgt_level in LEVELS, "--src-level/--tgt-level must be char or word"),
+                  (self.long_sentences in ("truncate", "skip"), "--long must be truncate or skip"),
+                  (self.tf_schedule in SCHEDULES, f"--tf-schedule must be one of {', '.join(SCHEDULES)}"),
+                  (self.select in ("bleu", "perplexity"), "--select must be bleu or perplexity"),
+                  (0.0 <= self.teacher_forcing <= 1.0 and 0.0 <= self.tf_min <= 1.0,
+                   "--teacher-forcing and --tf-min must lie in [0, 1]"),
+                  (self.tf_k > 0, "--tf-k must be positive"),
+                  (0.0 <= self.dropout < 1.0, "--dropout must lie in [0, 1)"),
+                  (0.0 <= self.label_smoothing < 1.0, "--label-smoothing must lie in [0, 1)"),
+                  (self.init_range >= 0, "--init-range must be at least 0"),
+                  (1 <= self.layers <= 4, "--layers must lie between 1 and 4"),
+                  (min(self.emb_dim, self.hidden, self.src_min_freq, self.tgt_min_freq) >= 1,
+                   "--emb-dim, --hidden and --min-freq must be at least 1"),
+                  (min(self.max_src_len, self.max_tgt_len) >= 1, "--max-len must be at least 1"),
+                  (self.beam >= 1, f"--beam must be at least 1, not {self.beam}"),
+                  (self.alpha >= 0, "--alpha must be at least 0")]
+        for ok, msg in checks:
+            if not ok:
+                raise ZhnlpError(msg)
+        if self.attention not in ATTENTIONS:
+            raise ZhnlpError(f"--attention must be one of {', '.join(ATTENTIONS)}, not {self.attention!r}")
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "Seq2SeqConfig":
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in d.items() if k in known})
+
+    def teacher_forcing_at(self, step: int) -> float:
+        """The teacher-forcing ratio at update ``step`` under the schedule (curriculum:
+        start from gold inputs, move towards the model's own predictions)."""
+        start, floor = self.teacher_forcing, self.tf_min
+        if self.tf_schedule == "constant":
+            return start
+        if self.tf_schedule == "linear":
+            return max(floor, start - (start - floor) * step / self.tf_k)
+        k = self.tf_k
+        return max(floor, start * k / (k + math.exp(min(step / k, 700.0))))
+
+
+# -- text ↔ tokens ↔ ids ---------------------------------------------------------------------------
+
+class PairEncoder:
+    """Tokens and ids of both sides; what training and translation share."""
+
+    def __init__(self, config: Seq2SeqConfig, vocabs: dict[str, Vocab]) -> None:
+        self.config, self.vocabs = config, vocabs
+        self._segmenter = None
+
+    @property
+    def segmenter(self):
+        if self._segmenter is None:
+            from .segment import Segmenter
+
+            self._segmenter = Segmenter(user_dicts=self.config.user_dicts).load()
+        return self._segmenter
+
+    def _tokens(self, text: str, lang: str, level: str, source: bool) -> list[str]:
+        if lang == "en":
+            return tokenize_en(text, lower=self.config.lower)
+        if source:
+            text = unicodedata.normalize("NFKC", text)
+        if level == "word":
+            return [w for w in self.segmenter.cut(text) if w.strip()]
+        return [SPACE if ch.isspace() else ch for ch in " ".join(text.split())]
+
+    def src_tokens(self, text: str) -> list[str]:
+        c = self.config
+        return self._tokens(text, c.src_lang, c.src_level, True)
+
+    def tgt_tokens(self, text: str) -> list[str]:
+        c = self.config
+        return self._tokens(text, c.tgt_lang, c.tgt_level, False)
+
+    def detokenize(self, tokens: Sequence[str]) -> str:
+        """Target tokens → text (English by the reversible rule; Chinese joined)."""
+        if self.config.tgt_lang == "en":
+            return detokenize_en(tokens, truecase=self.config.lower)
+        return "".join(" " if t == SPACE else t for t in tokens).strip()
+
+    def fit(self, src_lists: Sequence[list[str]], tgt_lists: Sequence[list[str]]) -> "PairEncoder":
+        c = self.config
+        self.vocabs["src"] = Vocab.build(src_lists, min_freq=c.src_min_freq)
+        self.vocabs["tgt"] = Vocab.build(tgt_lists, min_freq=c.tgt_min_freq)
+        return self
+
+    def encode_src(self, tokens: Sequence[str]) -> list[int]:
+        return self.vocabs["src"].encode(tokens)
+
+    def decode_tgt(self, ids: Sequence[int]) -> list[str]:
+        return self.vocabs["tgt"].decode(ids, strip_specials=True)
+
+
+@dataclass
+class EncodedPairs:
+    """Items for the trainer plus what was done to over-long sentences."""
+
+    items: list[dict]
+    truncated: int = 0
+    skipped: int = 0
+
+
+def encode_pairs(encoder: PairEncoder, src_lists: Sequence[list[str]], tgt_lists: Sequence[list[str]]) -> EncodedPairs:
+    """``{"src": ids, "tgt": ids}`` items, over-long sides truncated or the pair skipped."""
+    c = encoder.config
+    out = EncodedPairs([])
+    for s, t in zip(src_lists, tgt_lists):
+        if len(s) > c.max_src_len or len(t) > c.max_tgt_len:
+            if c.long_sentences == "skip":
+                out.skipped += 1
+                continue
+            out.truncated += 1
+            s, t = s[:c.max_src_len], t[:c.max_tgt_len]
+        out.items.append({"src": encoder.encode_src(s), "tgt": encoder.vocabs["tgt"].encode(t)})
+    return out
+
+
+# -- scores ----------------------------------------------------------------------------------------
+
+def bleu_chrf(hypotheses: Sequence[str], references: Sequence[Sequence[str]], tgt_lang: str = "en") -> dict:
+    """sacreBLEU corpus BLEU and chrF of detokenized ``hypotheses``; ``references[i]`` holds
+    every reference of sentence i (any number). Returns scores (0-100) and signatures."""
+    from sacrebleu.metrics import BLEU, CHRF
+
+    n = max((len(r) for r in references), default=1)
+    streams = [[r[j] if j < len(r) else None for r in references] for j in range(n)]
+    bleu = BLEU(tokenize="zh" if tgt_lang == "zh" else "13a")
+    chrf = CHRF()
+    b = bleu.corpus_score(list(hypotheses), streams)
+    c = chrf.corpus_score(list(hypotheses), streams)
+    return {"bleu": b.score, "chrf": c.score, "bleu_detail": str(b), "bleu_signature": str(bleu.get_signature()),
+            "chrf_signature": str(chrf.get_signature()), "sentences": len(hypotheses),
+            "references": sum(len(r) for r in references)}
+
+
+# -- the trainable module --------------------------------------------------------------------------
+
+def _torch_module():
+    import torch
+    from torch import nn
+
+    from .nn.seq2seq import Seq2SeqNet, perplexity
+
+    class Seq2SeqModule(nn.Module):
+        """Seq2seq network with its encoder: what the shared trainer trains."""
+
+        def __init__(self, config: Seq2SeqConfig, encoder: PairEncoder, net_cfg) -> None:
+            super().__init__()
+            self.config, self.encoder, self.net_cfg = config, encoder, net_cfg
+            self.net = Seq2SeqNet(net_cfg)
+            self.metric = config.select
+            self.higher_is_better = config.select == "bleu"
+            self.tf_ratio = config.teacher_forcing
+            self.dev_references: tuple[list[list[int]], list[list[str]]] | None = None
+
+        def on_train_step(self, step: int) -> None:
+            self.tf_ratio = self.config.teacher_forcing_at(step)
+
+        def nll(self, batch: dict, label_smoothing: float = 0.0, teacher_forcing: float = 1.0):
+            logits = self.net(batch["src"], batch["src_lengths"], batch["tgt_in"], teacher_forcing)
+            gold = batch["tgt_out"]
+            loss = nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]).float(), gold.reshape(-1),
+                                               ignore_index=self.net_cfg.tgt_pad, reduction="sum",
+                                               label_smoothing=label_smoothing)
+            return loss, int((gold != self.net_cfg.tgt_pad).sum())
+
+        def forward_loss(self, batch: dict) -> tuple[torch.Tensor, int]:
+            return self.nll(batch, self.config.label_smoothing, self.tf_ratio if self.training else 1.0)
+
+        def evaluate(self, batches: Iterable[dict]) -> dict[str, float]:
+            """Dev perplexity (teacher-forced) and, when dev references are set, greedy BLEU."""
+            total, tokens = 0.0, 0
+            for batch in batches:
+                loss, n = self.nll(batch)
+                total += float(loss)
+                tokens += n
+            scores = {"perplexity": perplexity(total, tokens)}
+            if self.dev_references is not None:
+                src_ids, refs = self.dev_references
+                device = next(self.parameters()).device
+                hyps = translate_ids(self, src_ids, beam=1, alpha=self.config.alpha, device=device)[0]
+                scores["bleu"] = bleu_chrf([self.encoder.detokenize(self.encoder.decode_tgt(h)) for h in hyps],
+                                           refs, self.config.tgt_lang)["bleu"]
+            return scores
+
+        def save(self, directory: str | Path, metrics: dict | None = None, extra_files=None) -> Path:
+            from .serialization import save_model
+
+            tensors = self.net.state_dict()
+            if self.config.half_precision:
+                tensors = {k: v.half() if v.is_floating_point() else v for k, v in tensors.items()}
+            return save_model(directory, model_type=MODEL_TYPE,
+                              config={"seq2seq": asdict(self.config), "net": asdict(self.net_cfg)},
+                              tensors=tensors, vocabs=self.encoder.vocabs, metrics=metrics, extra_files=extra_files)
+
+    return Seq2SeqModule
+
+
+def build_module(config: Seq2SeqConfig, encoder: PairEncoder):
+    """A fresh seq2seq module for the encoder's vocabularies."""
+    from .nn.seq2seq import Seq2SeqNetConfig
+
+    src, tgt = encoder.vocabs["src"], encoder.vocabs["tgt"]
+    net_cfg = Seq2SeqNetConfig(n_src=len(src), n_tgt=len(tgt), src_pad=src.pad_id, tgt_pad=tgt.pad_id,
+                               bos=tgt.bos_id, eos=tgt.eos_id, emb_dim=config.emb_dim, hidden=config.hidden,
+                               layers=config.layers, attention=config.attention, input_feed=config.input_feed,
+                               dropout=config.dropout, tie_embeddings=config.tie_embeddings)
+    module = _torch_module()(config, encoder, net_cfg)
+    if config.init_range:
+        module.net.init_uniform(config.init_range)
+    return module
+
+
+def translate_ids(module, src_ids: Sequence[list[int]], *, beam: int, alpha: float, device, batch_size: int = 64,
+                  attention: bool = False) -> tuple[list[list[int]], list | None]:
+    """Decode source id lists (length-sorted batches, results in input order): target ids
+    (EOS excluded) and, with ``attention``, a (target + 1, source + 1) weight matrix each."""
+    import torch
+
+    from .batching import pad_sequences
+
+    cfg, net = module.config, module.net
+    eos, pad = module.encoder.vocabs["src"].eos_id, module.encoder.vocabs["src"].pad_id
+    out: list[Any] = [None] * len(src_ids)
+    atts: list[Any] = [None] * len(src_ids)
+    order = sorted(range(len(src_ids)), key=lambda i: -len(src_ids[i]))
+    was_training = module.training
+    module.eval()
+    with torch.inference_mode():
+        for k in range(0, len(order), batch_size):
+            idx = order[k:k + batch_size]
+            seqs = [list(src_ids[i]) + [eos] for i in idx]
+            src = pad_sequences(seqs, pad).to(device)
+            lengths = torch.tensor([len(s) for s in seqs], dtype=torch.long)
+            limit = torch.clamp((lengths.float() * cfg.max_len_ratio).long() + 10, max=cfg.max_decode_len)
+            hyps, att = net.beam_search(src, lengths, limit, k=beam, alpha=alpha, attention=attention)
+            for j, i in enumerate(idx):
+                out[i] = hyps[j]
+                if attention:
+                    atts[i] = att[j]
+    module.train(was_training)
+    return out, (atts if attention else None)
+
+
+# -- training ----------------------------------------------------------------------------------------
+
+@dataclass
+class TrainSeq2SeqResult:
+    """Where the model went, its scores, and what was skipped or truncated."""
+
+    output: Path
+    metrics: dict
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class PairOptions:
+    """How pair files are read: columns (0-based), encoding, strictness."""
+
+    src_col: int = 1
+    tgt_col: int = 0
+    encoding: str = "utf-8"
+    strict: bool = False
+
+    def read(self, path: str | Path) -> Pairs:
+        from .pairs import read_pairs
+
+        return read_pairs(path, src_col=self.src_col, tgt_col=self.tgt_col, encoding=self.encoding,
+                          strict=self.strict)
+
+
+def train_seq2seq(train: str | Path, dev: str | Path | None, output: str | Path, *, config: Seq2SeqConfig,
+                  train_config, test: str | Path | None = None, split: str | None = None,
+                  pairs: PairOptions | None = None, resume: bool = False) -> TrainSeq2SeqResult:
+    """Train a GRU seq2seq model on a pair file and write its model directory.
+
+    ``split="0.8,0.1,0.1"`` cuts ``train`` into train/dev/test grouped by source sentence
+    (seeded by ``train_config.seed``; the line numbers go to ``split.json``). The best epoch
+    is chosen on dev (greedy BLEU or perplexity); dev and test are then scored with beam
+    search (``config.beam``) and greedily, once, into metrics.json.
+    """
+    import json
+
+    import torch
+
+    from .batching import Seq2SeqCollate
+    from .pairs import describe_skipped, split_pairs
+    from .tables import parse_split
+    from .train import Trainer, set_seed
+
+    pairs = pairs or PairOptions()
+    data = pairs.read(train)
+    notes = [f"{train}: skipped {d}" for d in describe_skipped(data.skipped)]
+    split_info = None
+    if split:
+        if dev or test:
+            raise ZhnlpError("--split cuts TRAIN into train/dev/test; do not also give --dev or --test")
+        parts = split_pairs(data, parse_split(split), train_config.seed)
+        split_info = {"source": Path(str(train)).name, "seed": train_config.seed,
+                      **{k: [data.lines[i] for i in v] for k, v in parts.items()}}
+        train_d, dev_d, test_d = (data.subset(parts[k]) for k in ("train", "dev", "test"))
+    else:
+        train_d = data
+        dev_d = pairs.read(dev) if dev else None
+        test_d = pairs.read(test) if test else None
+        for path, d in ((dev, dev_d), (test, test_d)):
+            if d is not None:
+                notes += [f"{path}: skipped {x}" for x in describe_skipped(d.skipped)]
+    set_seed(train_config.seed)
+    encoder = PairEncoder(config, {})
+    src_lists = [encoder.src_tokens(s) for s in train_d.src]
+    tgt_lists = [encoder.tgt_tokens(t) for t in train_d.tgt]
+    encoder.fit([s[:config.max_src_len] for s in src_lists], [t[:config.max_tgt_len] for t in tgt_lists])
+    enc_train = encode_pairs(encoder, src_lists, tgt_lists)
+    if enc_train.truncated or enc_train.skipped:
+        what = "truncated" if enc_train.truncated else "skipped"
+        notes.append(f"{train}: {what} {enc_train.truncated or enc_train.skipped} pair(s) longer than "
+                     f"--max-src-len {config.max_src_len} / --max-tgt-len {config.max_tgt_len}")
+    if not enc_train.items:
+        raise ZhnlpError(f"{train}: no training pairs left (all longer than --max-src-len/--max-tgt-len)")
+    module = build_module(config, encoder)
+    dev_items: list[dict] = []
+    if dev_d is not None and len(dev_d):
+        dev_items = encode_pairs(encoder, [encoder.src_tokens(s) for s in dev_d.src],
+                                 [encoder.tgt_tokens(t) for t in dev_d.tgt]).items
+        sources, refs = dev_d.references()
+        module.dev_references = ([encoder.encode_src(encoder.src_tokens(s)) for s in sources], refs)
+    src_v, tgt_v = encoder.vocabs["src"], encoder.vocabs["tgt"]
+    collate = Seq2SeqCollate(src_pad=src_v.pad_id, tgt_pad=tgt_v.pad_id, bos=tgt_v.bos_id, eos=tgt_v.eos_id,
+                             batch_first=True)
+    items = enc_train.items
+    trainer = Trainer(module, items, dev_items, collate=collate, lengths=[len(i["src"]) for i in items],
+                      config=train_config, output=output, resume=resume)
+    result = trainer.train()
+    module.dev_references = None
+    if config.half_precision:  # score what ships
+        with torch.no_grad():
+            for p in module.net.parameters():
+                p.copy_(p.half().float())
+    metrics: dict[str, Any] = {"model": MODEL_TYPE, "src_lang": config.src_lang, "tgt_lang": config.tgt_lang,
+                               "best_epoch": result.best_epoch, "epochs_run": result.epochs_run,
+                               "stopped_early": result.stopped_early, "train_seconds": round(result.seconds, 2),
+                               "device": str(trainer.device), "train_pairs": len(items),
+                               "truncated_pairs": enc_train.truncated, "skipped_long_pairs": enc_train.skipped,
+                               "skipped_lines": {k: len(v) for k, v in data.skipped.items()},
+                               "vocab": {"src": len(src_v), "tgt": len(tgt_v)},
+                               "seed": train_config.seed, "train_config": asdict(train_config)}
+    if split_info:
+        metrics["split"] = {k: len(v) if isinstance(v, list) else v for k, v in split_info.items()}
+    translator = Translator(config, encoder, module, trainer.device)
+    for name, d in (("dev", dev_d), ("test", test_d)):
+        if d is not None and len(d):
+            metrics[name] = translator.score(d)
+    metrics["history"] = result.history
+    extra = {"split.json": json.dumps(split_info) + "\n"} if split_info else {}
+    path = trainer.finish(metrics, extra_files=extra)
+    metrics.pop("history")
+    return TrainSeq2SeqResult(path, metrics, notes)
+
+
+# -- applying ------------------------------------------------------------------------------------------
+
+@dataclass
+class Alignment:
+    """One translation with its attention: ``weights[i][j]`` is how much output token i
+    (the last row: EOS) attended to source token j (the last column: EOS)."""
+
+    source: list[str]
+    target: list[str]
+    weights: Any  # numpy array (len(target) + 1, len(source) + 1)
+    text: str
+
+
+class Translator:
+    """A trained translation model: :meth:`translate` sentences (greedy or beam search),
+    :meth:`align` one with its attention, :meth:`score` BLEU/chrF/perplexity on pairs.
+
+    Load with :func:`load_translator`. Counts the source tokens it did not know in
+    ``unknown_tokens`` / ``source_tokens``.
+    """
+
+    def __init__(self, config: Seq2SeqConfig, encoder: PairEncoder, module, device, path: Path | None = None,
+                 metrics: dict | None = None) -> None:
+        self.config, self.encoder, self.module, self.device = config, encoder, module, device
+        self.path, self.metrics = path, metrics or {}
+        self.source_tokens = self.unknown_tokens = 0
+
+    def __repr__(self) -> str:
+        c = self.config
+        return f"Translator({c.src_lang}->{c.tgt_lang}, attention={c.attention!r}, path={str(self.path)!r})"
+
+    def _check(self, beam: int | None, alpha: float | None) -> tuple[int, float]:
+        beam = self.config.beam if beam is None else beam
+        alpha = self.config.alpha if alpha is None else alpha
+        if isinstance(beam, bool) or not isinstance(beam, int) or beam < 1:
+            raise ZhnlpError(f"--beam must be a whole number of at least 1 (1: greedy), not {beam!r}")
+        if alpha < 0:
+            raise ZhnlpError(f"--alpha must be at least 0, not {alpha}")
+        return beam, alpha
+
+    def _source_ids(self, sentences: Sequence[str]) -> list[list[int]]:
+        if isinstance(sentences, str):
+            raise TypeError("translate takes a list of sentences, not one string")
+        unk = self.encoder.vocabs["src"].unk_id
+        ids = []
+        for s in sentences:
+            row = self.encoder.encode_src(self.encoder.src_tokens(s))
+            self.source_tokens += len(row)
+            self.unknown_tokens += sum(1 for i in row if i == unk)
+            ids.append(row)
+        return ids
+
+    def translate(self, sentences: Sequence[str], beam: int | None = None, alpha: float | None = None,
+                  batch_size: int = 64) -> list[str]:
+        """Detokenized translations, one per sentence (an empty sentence gives ``""``).
+        ``beam=1`` is greedy decoding; the default is the model's (5)."""
+        beam, alpha = self._check(beam, alpha)
+        ids = self._source_ids(sentences)
+        todo = [i for i, row in enumerate(ids) if row]
+        out = [""] * len(ids)
+        hyps = translate_ids(self.module, [ids[i] for i in todo], beam=beam, alpha=alpha, device=self.device,
+                             batch_size=batch_size)[0]
+        for i, h in zip(todo, hyps):
+            out[i] = self.encoder.detokenize(self.encoder.decode_tgt(h))
+        return out
+
+    def align(self, sentence: str, beam: int | None = None, alpha: float | None = None) -> Alignment:
+        """Translate one sentence and return its attention weights (for a heat map)."""
+        beam, alpha = self._check(beam, alpha)
+        ids = self._source_ids([sentence])[0]
+        if not ids:
+            raise ZhnlpError("cannot align an empty sentence")
+        hyps, atts = translate_ids(self.module, [ids], beam=beam, alpha=alpha, device=self.device, attention=True)
+        target = self.encoder.decode_tgt(hyps[0])
+        source = [self.encoder.vocabs["src"].token(i) for i in ids]
+        shown = [t if self.encoder.vocabs["src"].token(i) != "<unk>" else f"{t}?"
+                 for t, i in zip(self.encoder.src_tokens(sentence), ids)]
+        return Alignment(shown if len(shown) == len(source) else source, target,
+                         atts[0].float().numpy(), self.encoder.detokenize(target))
+
+    def perplexity(self, pairs: Pairs, batch_size: int = 128) -> float:
+        """Teacher-forced perplexity of the targets given the sources."""
+        import torch
+
+        from .batching import Seq2SeqCollate, to_device
+        from .nn.seq2seq import perplexity
+
+        src_v, tgt_v = self.encoder.vocabs["src"], self.encoder.vocabs["tgt"]
+        collate = Seq2SeqCollate(src_pad=src_v.pad_id, tgt_pad=tgt_v.pad_id, bos=tgt_v.bos_id, eos=tgt_v.eos_id,
+                                 batch_first=True)
+        items = [{"src": self.encoder.encode_src(self.encoder.src_tokens(s)) or [src_v.unk_id],
+                  "tgt": tgt_v.encode(self.encoder.tgt_tokens(t))} for s, t in zip(pairs.src, pairs.tgt)]
+        items.sort(key=lambda it: -len(it["src"]))
+        total, tokens = 0.0, 0
+        self.module.eval()
+        with torch.inference_mode():
+            for k in range(0, len(items), batch_size):
+                loss, n = self.module.nll(to_device(collate(items[k:k + batch_size]), self.device))
+                total += float(loss)
+                tokens += n
+        return perplexity(total, tokens)
+
+    def score(self, pairs: Pairs, beam: int | None = None, alpha: float | None = None,
+              greedy: bool = True) -> dict:
+        """BLEU and chrF (sacreBLEU, detokenized output, all targets of a source as
+        references) with beam search and, when ``greedy``, greedy decoding; perplexity."""
+        beam, alpha = self._check(beam, alpha)
+        sources, refs = pairs.references()
+        result: dict[str, Any] = {"beam": beam, "alpha": alpha}
+        hyps = self.translate(sources, beam=beam, alpha=alpha)
+        result.update(bleu_chrf(hyps, refs, self.config.tgt_lang))
+        if greedy and beam > 1:
+            g = bleu_chrf(self.translate(sources, beam=1), refs, self.config.tgt_lang)
+            result.update(greedy_bleu=g["bleu"], greedy_chrf=g["chrf"])
+        result["perplexity"] = self.perplexity(pairs)
+        result["pairs"] = len(pairs)
+        return result
+
+    def evaluate(self, path: str | Path, pairs: PairOptions | None = None, beam: int | None = None,
+                 alpha: float | None = None) -> dict:
+        """:meth:`score` on a pair file (columns as the model was trained, unless given)."""
+        data = (pairs or PairOptions()).read(path)
+        result = self.score(data, beam, alpha)
+        result["skipped_lines"] = {k: len(v) for k, v in data.skipped.items()}
+        return result
+
+
+def load_translator(name_or_path: str | Path, device: str | None = None, gpu: bool = False) -> Translator:
+    """A trained translator from a model directory or a bundled name (``cmn-eng``).
+
+    The same directory loads on CPU and GPU; nothing is unpickled.
+    """
+    from .errors import InputError
+    from .nn.seq2seq import Seq2SeqNetConfig
+    from .serialization import check_state, load_model
+    from .train import resolve_device
+
+    files = load_model(name_or_path, expect=(MODEL_TYPE,))
+    path = files.path
+    try:
+        cfg = Seq2SeqConfig.from_dict(files.config["seq2seq"])
+        net_cfg = Seq2SeqNetConfig(**files.config["net"])
+    except (KeyError, TypeError) as exc:
+        raise InputError(str(path / "config.json"), f"malformed seq2seq config ({exc})") from None
+    for name in ("src", "tgt"):
+        if name not in files.vocabs:
+            raise InputError(str(path / "config.json"), f"missing vocabulary {name!r}")
+    encoder = PairEncoder(cfg, files.vocabs)
+    module = _torch_module()(cfg, encoder, net_cfg)
+    expected = {k: tuple(v.shape) for k, v in module.net.state_dict().items()}
+    check_state(files.tensors, expected, path)
+    module.net.load_state_dict({k: v.float() if v.is_floating_point() else v for k, v in files.tensors.items()})
+    dev = resolve_device(device, gpu)
+    module.to(dev).eval()
+    return Translator(cfg, encoder, module, dev, path, files.metrics)
+
+
+__all__ = ["Seq2SeqConfig", "PairEncoder", "PairOptions", "Translator", "Alignment", "train_seq2seq",
+           "load_translator", "bleu_chrf", "translate_ids", "MODEL_TYPE"]
