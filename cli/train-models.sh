@@ -40,6 +40,7 @@ M=$DATA/msra_ner
 U=$DATA/ud_chinese_gsd
 S=$DATA/online_shopping_10_cats
 H=$DATA/chnsenticorp
+C=$DATA/cmn_eng
 WORK=${WORK:-$here/build/pretrain}   # character vectors for the classifiers (not shipped)
 
 char_vectors() {  # skip-gram character vectors from training text only (see cli/pretrain_text.py)
@@ -86,15 +87,21 @@ build() {
         train hotel-sentiment train-classifier "$H/train.csv" --dev "$H/dev.csv" --test "$H/test.csv" \
             --text-col review --label-col label --class-names "$here/cli/sentiment-classes.txt" \
             --embeddings "$WORK/char128.txt" --dropout 0.5 --ngrams 3 --half --seed 1 --ngram-min-freq 2 --lr 1e-3 --epochs 15 --patience 4 ;;
+    cmn-eng)
+        # Chinese characters -> English words (GRU seq2seq, Luong attention, input feeding); dev greedy BLEU
+        # picks the epoch; dev and test are scored once at the end with beam 5 and greedily.
+        train cmn-eng train-seq2seq "$C/train.tsv" --dev "$C/dev.tsv" --test "$C/test.tsv" \
+            SEQ2SEQ_SETTINGS --seed 1 ;;
     *)
         echo "train-models.sh: unknown model $1 (resume-ner, msra-ner, resume-ner-hmm, ud-cws, ud-pos," \
-             "shopping-category, shopping-sentiment, hotel-sentiment)" >&2
+             "shopping-category, shopping-sentiment, hotel-sentiment, cmn-eng)" >&2
         return 2 ;;
     esac
 }
 
 names=("$@")
-[[ ${#names[@]} -eq 0 ]] && names=(resume-ner-hmm resume-ner ud-cws ud-pos msra-ner shopping-category shopping-sentiment hotel-sentiment)
+[[ ${#names[@]} -eq 0 ]] && names=(resume-ner-hmm resume-ner ud-cws ud-pos msra-ner shopping-category shopping-sentiment hotel-sentiment
+                                  cmn-eng)
 for n in "${names[@]}"; do
     build "$n"
 done

@@ -394,3 +394,13 @@ def test_train_seq2seq_cli_split_strict_and_errors(tmp_path):
                    "--attention")
     one_line_error(invoke("train-seq2seq", good, "-o", tmp_path / "m7", "--src-col", "5", *tiny, ok=False),
                    "all.tsv", "no sentence pairs")
+
+
+def test_config_errors_name_the_option():
+    from zhnlp.translate import Seq2SeqConfig
+
+    for kw, needle in (({"tie_embeddings": True, "emb_dim": 100, "hidden": 128}, "--tie-embeddings"),
+                       ({"src_token_dropout": 1.0}, "--src-token-dropout"), ({"select": "loss"}, "--select"),
+                       ({"src_lang": "fr"}, "--src-lang"), ({"long_sentences": "drop"}, "--long")):
+        with pytest.raises(ZhnlpError, match=needle):
+            Seq2SeqConfig(**kw)

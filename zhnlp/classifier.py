@@ -455,27 +455,21 @@ def load_classifier(name_or_path: str | Path, device: str | None = None, gpu: bo
     The same directory loads on CPU and GPU; nothing is unpickled.
     """
     from .nn.classifier import ClassifierNetConfig
-    from .serialization import check_state, load_model
+    from .serialization import load_weights, read_model
     from .train import resolve_device
 
-    files = load_model(name_or_path, expect=(MODEL_TYPE,))
-    path = files.path
-    try:
-        cfg = ClassifierConfig.from_dict(files.config["classifier"])
-        net_cfg = ClassifierNetConfig(**files.config["net"])
-    except (KeyError, TypeError) as exc:
-        raise InputError(str(path / "config.json"), f"malformed classifier config ({exc})") from None
-    for name in ("tokens", "labels") + (("bigram",) if cfg.bigram else ()) + (("ngrams",) if cfg.ngrams else ()):
+    files, (cfg, net_cfg) = read_model(name_or_path, MODEL_TYPE, {"classifier": ClassifierConfig.from_dict,
+                                                                  "net": lambda d: ClassifierNetConfig(**d)})
+    needed = ("tokens", "labels") + (("bigram",) if cfg.bigram else ()) + (("ngrams",) if cfg.ngrams else ())
+    for name in needed:
         if name not in files.vocabs:
-            raise InputError(str(path / "config.json"), f"missing vocabulary {name!r}")
+            raise InputError(str(files.path / "config.json"), f"missing vocabulary {name!r}")
     encoder = TextEncoder(cfg, files.vocabs)
     module = _torch_module()(cfg, encoder, net_cfg)
-    expected = {k: tuple(v.shape) for k, v in module.net.state_dict().items()}
-    check_state(files.tensors, expected, path)
-    module.net.load_state_dict({k: v.float() if v.is_floating_point() else v for k, v in files.tensors.items()})
     dev = resolve_device(device, gpu)
-    module.to(dev).eval()
-    return Classifier(cfg, encoder, module, dev, path, files.metrics)
+    load_weights(module.net, files, dev)
+    module.to(dev)
+    return Classifier(cfg, encoder, module, dev, files.path, files.metrics)
 
 
 def probability_text(p: float) -> str:

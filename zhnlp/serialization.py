@@ -251,6 +251,33 @@ def check_state(tensors: Mapping[str, Any], expected: Mapping[str, tuple], path:
         raise ModelFormatError(str(path / WEIGHTS_FILE), f"unexpected tensor {extra[0]!r}")
 
 
+def read_model(name_or_path: str | Path, model_type: str, sections: Mapping[str, Any],
+               vocabs: tuple[str, ...] = ()) -> tuple[ModelFiles, list]:
+    """Load a model directory of ``model_type``; build each config section with its factory
+    (``{"net": NetConfig, ...}``) and check the vocabularies named are there: clear errors
+    naming config.json instead of a KeyError or TypeError."""
+    files = load_model(name_or_path, expect=(model_type,))
+    where = str(files.path / CONFIG_FILE)
+    try:
+        built = [make(files.config[key]) for key, make in sections.items()]
+    except (KeyError, TypeError) as exc:
+        raise ModelFormatError(where, f"malformed {model_type} config ({exc})") from None
+    for name in vocabs:
+        if name not in files.vocabs:
+            raise ModelFormatError(where, f"missing vocabulary {name!r}")
+    return files, built
+
+
+def load_weights(net, files: ModelFiles, device) -> None:
+    """Check and load ``files``' weights (float16 stored ones as float32) into ``net``, then put
+    it on ``device`` in eval mode."""
+    expected = {k: tuple(v.shape) for k, v in net.state_dict().items()}
+    check_state(files.tensors, expected, files.path)
+    net.load_state_dict({k: v.float() if v.is_floating_point() else v for k, v in files.tensors.items()})
+    net.to(device).eval()
+
+
 __all__ = ["ModelFiles", "ModelFormatError", "save_model", "load_model", "resolve_model", "bundled_models",
-           "atomic_directory", "write_model_files", "write_metrics", "read_config", "check_state",
+           "atomic_directory", "write_model_files", "write_metrics", "read_config", "check_state", "read_model",
+           "load_weights",
            "MODEL_VERSION"]

@@ -585,7 +585,7 @@ def load_tagger(name_or_path: str | Path, device: str | None = None, gpu: bool =
 
     The same directory loads on CPU and GPU; nothing is unpickled.
     """
-    from .serialization import METRICS_FILE, check_state, load_model, read_config, read_json, resolve_model
+    from .serialization import METRICS_FILE, load_weights, read_config, read_json, read_model, resolve_model
 
     path = resolve_model(name_or_path)
     if read_config(path)["model_type"] == "hmm":
@@ -594,20 +594,15 @@ def load_tagger(name_or_path: str | Path, device: str | None = None, gpu: bool =
         hmm = HMM.load(path)
         metrics = read_json(path / METRICS_FILE) if (path / METRICS_FILE).is_file() else {}
         return Tagger(TaggerConfig.from_dict(hmm.task_config or {}), _HMMBackend(hmm), path, metrics)
-    files = load_model(path, expect=(MODEL_TYPES["bilstm-crf"],))
     from .nn.tagger import TaggerNetConfig
     from .train import resolve_device
 
-    cfg = TaggerConfig.from_dict(files.config["tagger"])
-    net_cfg = TaggerNetConfig(**files.config["net"])
-    for name in ("tokens", "tags"):
-        if name not in files.vocabs:
-            raise InputError(str(path / "config.json"), f"missing vocabulary {name!r}")
+    files, (cfg, net_cfg) = read_model(path, MODEL_TYPES["bilstm-crf"], {"tagger": TaggerConfig.from_dict,
+                                                                         "net": lambda d: TaggerNetConfig(**d)},
+                                       vocabs=("tokens", "tags"))
     module = _torch_module()(cfg, Featurizer(cfg, files.vocabs), net_cfg)
-    expected = {k: tuple(v.shape) for k, v in module.net.state_dict().items()}
-    check_state(files.tensors, expected, path)
-    module.net.load_state_dict({k: v.float() if v.is_floating_point() else v for k, v in files.tensors.items()})
     dev = resolve_device(device, gpu)
+    load_weights(module.net, files, dev)
     module.to(dev).eval()
     return Tagger(cfg, _NeuralBackend(module, dev), path, files.metrics, str(dev))
 

@@ -49,7 +49,8 @@ class Seq2SeqConfig:
     attention: str = "dot"           # dot (Luong, multiplicative) | additive (Bahdanau)
     input_feed: bool = True
     dropout: float = 0.3
-    tie_embeddings: bool = False
+    src_token_dropout: float = 0.0   # training: source tokens read as <unk> with this probability (trains <unk>)
+    tie_embeddings: bool = False     # the output layer reuses the target embeddings (needs emb_dim == 2 × hidden)
     init_range: float = 0.0          # uniform initialisation in [-r, r] (Sutskever et al.: 0.08); 0: torch's default
     label_smoothing: float = 0.0
     teacher_forcing: float = 1.0     # probability of reading the gold previous token (at the schedule's start)
@@ -73,12 +74,15 @@ class Seq2SeqConfig:
                    "--teacher-forcing and --tf-min must lie in [0, 1]"),
                   (self.tf_k > 0, "--tf-k must be positive"),
                   (0.0 <= self.dropout < 1.0, "--dropout must lie in [0, 1)"),
+                  (0.0 <= self.src_token_dropout < 1.0, "--src-token-dropout must lie in [0, 1)"),
                   (0.0 <= self.label_smoothing < 1.0, "--label-smoothing must lie in [0, 1)"),
                   (self.init_range >= 0, "--init-range must be at least 0"),
                   (1 <= self.layers <= 4, "--layers must lie between 1 and 4"),
                   (min(self.emb_dim, self.hidden, self.src_min_freq, self.tgt_min_freq) >= 1,
                    "--emb-dim, --hidden and --min-freq must be at least 1"),
                   (min(self.max_src_len, self.max_tgt_len) >= 1, "--max-len must be at least 1"),
+                  (not self.tie_embeddings or self.emb_dim == 2 * self.hidden,
+                   f"--tie-embeddings needs --emb-dim = 2 x --hidden ({2 * self.hidden}), not {self.emb_dim}"),
                   (self.beam >= 1, f"--beam must be at least 1, not {self.beam}"),
                   (self.alpha >= 0, "--alpha must be at least 0")]
         for ok, msg in checks:
@@ -231,6 +235,11 @@ def _torch_module():
             return loss, int((gold != self.net_cfg.tgt_pad).sum())
 
         def forward_loss(self, batch: dict) -> tuple[torch.Tensor, int]:
+            p = self.config.src_token_dropout
+            if self.training and p > 0:  # word dropout: some real source tokens become <unk>
+                src, v = batch["src"], self.encoder.vocabs["src"]
+                drop = (torch.rand(src.shape, device=src.device) < p) & (src != v.pad_id) & (src != v.eos_id)
+                batch = {**batch, "src": src.masked_fill(drop, v.unk_id)}
             return self.nll(batch, self.config.label_smoothing, self.tf_ratio if self.training else 1.0)
 
         def evaluate(self, batches: Iterable[dict]) -> dict[str, float]:
@@ -556,29 +565,18 @@ def load_translator(name_or_path: str | Path, device: str | None = None, gpu: bo
 
     The same directory loads on CPU and GPU; nothing is unpickled.
     """
-    from .errors import InputError
     from .nn.seq2seq import Seq2SeqNetConfig
-    from .serialization import check_state, load_model
+    from .serialization import load_weights, read_model
     from .train import resolve_device
 
-    files = load_model(name_or_path, expect=(MODEL_TYPE,))
-    path = files.path
-    try:
-        cfg = Seq2SeqConfig.from_dict(files.config["seq2seq"])
-        net_cfg = Seq2SeqNetConfig(**files.config["net"])
-    except (KeyError, TypeError) as exc:
-        raise InputError(str(path / "config.json"), f"malformed seq2seq config ({exc})") from None
-    for name in ("src", "tgt"):
-        if name not in files.vocabs:
-            raise InputError(str(path / "config.json"), f"missing vocabulary {name!r}")
-    encoder = PairEncoder(cfg, files.vocabs)
-    module = _torch_module()(cfg, encoder, net_cfg)
-    expected = {k: tuple(v.shape) for k, v in module.net.state_dict().items()}
-    check_state(files.tensors, expected, path)
-    module.net.load_state_dict({k: v.float() if v.is_floating_point() else v for k, v in files.tensors.items()})
+    files, (cfg, net_cfg) = read_model(name_or_path, MODEL_TYPE, {"seq2seq": Seq2SeqConfig.from_dict,
+                                                                  "net": lambda d: Seq2SeqNetConfig(**d)},
+                                       vocabs=("src", "tgt"))
+    module = _torch_module()(cfg, PairEncoder(cfg, files.vocabs), net_cfg)
     dev = resolve_device(device, gpu)
+    load_weights(module.net, files, dev)
     module.to(dev).eval()
-    return Translator(cfg, encoder, module, dev, path, files.metrics)
+    return Translator(cfg, module.encoder, module, dev, files.path, files.metrics)
 
 
 __all__ = ["Seq2SeqConfig", "PairEncoder", "PairOptions", "Translator", "Alignment", "train_seq2seq",
