@@ -38,6 +38,27 @@ def assert_one_line_error(stderr: str, *needles: str) -> str:
     return lines[0]
 
 
+def invoke(*args, input: str | bytes | None = None, ok: bool = True):
+    """Run ``zhnlp ARGS`` in-process (typer's CliRunner); with ``ok``, assert it succeeded."""
+    from typer.testing import CliRunner
+
+    from zhnlp.cli import app
+
+    r = CliRunner().invoke(app, [str(a) for a in args], input=input)
+    if ok:
+        assert r.exit_code == 0, (r.stdout, r.stderr, r.exception)
+    return r
+
+
+def one_line_error(r, *needles: str) -> str:
+    """A clean failure of :func:`invoke`: non-zero exit, stderr one line ``zhnlp: error: ...``,
+    no traceback."""
+    assert r.exit_code not in (0, None), r.stdout
+    assert r.exception is None or isinstance(r.exception, SystemExit), repr(r.exception)
+    assert "Traceback" not in r.stdout, r.stdout
+    return assert_one_line_error(r.stderr, *needles)
+
+
 def fast_train_config(**kw):
     """A TrainConfig for tiny test trainings: quiet, one thread, no early stopping."""
     from zhnlp.train import TrainConfig

@@ -10,12 +10,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from typer.testing import CliRunner
 
 from classifier_fixtures import LABELS, labeled_rows, write_csv, write_jsonl
-from conftest import assert_one_line_error
+from conftest import invoke, one_line_error
 from zhnlp.classifier import load_classifier
-from zhnlp.cli import app
 from zhnlp.metrics import score_classes
 from zhnlp.tables import read_labeled
 
@@ -23,21 +21,6 @@ PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 TINY = ["--emb-dim", "16", "--hidden", "16", "--dropout", "0.1", "--lr", "0.01", "--batch-size", "16",
         "--threads", "1", "--patience", "0"]
 LINES = ["今天足球比赛冠军", "", "米饭面条好吃", "   ", "电脑软件芯片", "我们觉得火锅非常美味", "鑫"]
-
-
-def invoke(*args, input: str | bytes | None = None, ok: bool = True):
-    r = CliRunner().invoke(app, [str(a) for a in args], input=input)
-    if ok:
-        assert r.exit_code == 0, (r.stdout, r.stderr, r.exception)
-    return r
-
-
-def one_line_error(r, *needles: str) -> str:
-    """A clean failure: non-zero exit, stderr one line ``zhnlp: error: ...``, no traceback."""
-    assert r.exit_code not in (0, None), r.stdout
-    assert r.exception is None or isinstance(r.exception, SystemExit), repr(r.exception)
-    assert "Traceback" not in r.stdout, r.stdout
-    return assert_one_line_error(r.stderr, *needles)
 
 
 @pytest.fixture(scope="module")

@@ -10,28 +10,13 @@ import math
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from typer.testing import CliRunner
 
-from conftest import assert_one_line_error, data_path, fast_train_config
+from conftest import data_path, fast_train_config, invoke, one_line_error
 from translation_fixtures import all_pairs, split_pairs, write_pairs
-from zhnlp.cli import app
 from zhnlp.errors import InputError, ZhnlpError
 from zhnlp.pairs import detokenize_en, read_pairs, split_pairs as split_pair_file, tokenize_en
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
-
-
-def invoke(*args, input: str | None = None, ok: bool = True):
-    r = CliRunner().invoke(app, [str(a) for a in args], input=input)
-    if ok:
-        assert r.exit_code == 0, (r.stdout, r.stderr, r.exception)
-    return r
-
-
-def one_line_error(r, *needles: str) -> str:
-    assert r.exit_code not in (0, None), r.stdout
-    assert r.exception is None or isinstance(r.exception, SystemExit), repr(r.exception)
-    return assert_one_line_error(r.stderr, *needles)
 
 
 # -- English tokens ------------------------------------------------------------------------------
