@@ -1,6 +1,7 @@
 """Shared fixtures: where the real corpora are, and a private dictionary cache per test."""
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 
 import pytest
@@ -57,6 +58,26 @@ def one_line_error(r, *needles: str) -> str:
     assert r.exception is None or isinstance(r.exception, SystemExit), repr(r.exception)
     assert "Traceback" not in r.stdout, r.stdout
     return assert_one_line_error(r.stderr, *needles)
+
+
+@contextlib.contextmanager
+def interrupted_after(epochs: int):
+    """Within the block, the shared trainer raises KeyboardInterrupt (as Ctrl-C would) right
+    after writing the checkpoint of its ``epochs``-th epoch."""
+    import zhnlp.train as train_mod
+
+    calls = {"n": 0}
+    original = train_mod.Trainer._save_checkpoint
+
+    def save_then_interrupt(self, *a, **kw):
+        original(self, *a, **kw)
+        calls["n"] += 1
+        if calls["n"] == epochs:
+            raise KeyboardInterrupt
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(train_mod.Trainer, "_save_checkpoint", save_then_interrupt)
+        yield
 
 
 def fast_train_config(**kw):

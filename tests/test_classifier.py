@@ -15,7 +15,7 @@ import pytest
 import torch
 
 from classifier_fixtures import CLASS_WORDS, FILLER, LABELS, labeled_rows, write_csv, write_jsonl, write_txt
-from conftest import fast_train_config
+from conftest import fast_train_config, interrupted_after
 from zhnlp.classifier import (Classifier, ClassifierConfig, TableOptions, TextEncoder, load_classifier,
                               train_classifier)
 from zhnlp.errors import InputError, ZhnlpError
@@ -349,24 +349,12 @@ def test_bigrams_and_half_precision(data, tmp_path):
 def test_resume_after_interruption_gives_the_same_weights(data, tmp_path):
     from safetensors.torch import load_file
 
-    import zhnlp.train as train_mod
-
     def run(name, **kw):
         return train_classifier(data[0], data[1], tmp_path / name, config=ClassifierConfig(**TINY),
                                 train_config=_fast(epochs=3), **kw)
 
     run("full")
-    calls = {"n": 0}
-    original = train_mod.Trainer._save_checkpoint
-
-    def interrupt_after_two(self, *a, **kw):
-        original(self, *a, **kw)
-        calls["n"] += 1
-        if calls["n"] == 2:
-            raise KeyboardInterrupt
-
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(train_mod.Trainer, "_save_checkpoint", interrupt_after_two)
+    with interrupted_after(2):
         with pytest.raises(KeyboardInterrupt, match="--resume"):
             run("cut")
     assert not (tmp_path / "cut").exists() and (tmp_path / "cut.checkpoint" / "trainer.json").is_file()

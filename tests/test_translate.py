@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conftest import data_path, fast_train_config, invoke, one_line_error
+from conftest import data_path, fast_train_config, interrupted_after, invoke, one_line_error
 from translation_fixtures import all_pairs, split_pairs, write_pairs
 from zhnlp.errors import InputError, ZhnlpError
 from zhnlp.pairs import detokenize_en, read_pairs, split_pairs as split_pair_file, tokenize_en
@@ -285,6 +285,31 @@ def test_seed_makes_training_reproducible(tmp_path):
         train_seq2seq(tr, dv, tmp_path / name, config=Seq2SeqConfig(**cfg),
                       train_config=fast_train_config(epochs=2, batch_size=8, seed=11))
     a, b = (load_file(str(tmp_path / n / "model.safetensors")) for n in ("a", "b"))
+    assert a.keys() == b.keys() and all((a[k] == b[k]).all() for k in a)
+
+
+def test_resume_after_interruption_gives_the_same_weights(tmp_path):
+    """Scheduled sampling and token dropout included: the schedule follows the update count,
+    which the checkpoint keeps, and every epoch reseeds."""
+    from safetensors.numpy import load_file
+
+    from zhnlp.translate import Seq2SeqConfig, train_seq2seq
+
+    train, held = split_pairs()
+    tr, dv = write_pairs(tmp_path / "t.tsv", train[:48]), write_pairs(tmp_path / "d.tsv", held[:8])
+    cfg = dict(TINY, teacher_forcing=0.9, tf_schedule="inverse-sigmoid", tf_k=3, src_token_dropout=0.1)
+
+    def run(name, **kw):
+        return train_seq2seq(tr, dv, tmp_path / name, config=Seq2SeqConfig(**cfg),
+                             train_config=fast_train_config(epochs=3, batch_size=8), **kw)
+
+    run("full")
+    with interrupted_after(2):
+        with pytest.raises(KeyboardInterrupt, match="--resume"):
+            run("cut")
+    assert not (tmp_path / "cut").exists()
+    run("cut", resume=True)
+    a, b = (load_file(str(tmp_path / n / "model.safetensors")) for n in ("full", "cut"))
     assert a.keys() == b.keys() and all((a[k] == b[k]).all() for k in a)
 
 
