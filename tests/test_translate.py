@@ -218,7 +218,8 @@ def test_bleu_matches_sacrebleu_and_takes_uneven_references():
 
 # -- train → save → load → translate ----------------------------------------------------------------
 
-TINY = dict(emb_dim=32, hidden=32, dropout=0.0, beam=3)
+TINY = dict(emb_dim=32, hidden=32, dropout=0.0, beam=3, tie_embeddings=False, src_token_dropout=0.0,
+            label_smoothing=0.0, tgt_min_freq=1)
 
 
 @pytest.fixture(scope="module")

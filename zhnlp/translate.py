@@ -39,20 +39,20 @@ class Seq2SeqConfig:
     user_dicts: list[str] = field(default_factory=list)  # segmenter options for level=word
     lower: bool = False              # lower-case English (outputs are then truecased: first letter, "I")
     src_min_freq: int = 1            # rarer tokens share <unk>
-    tgt_min_freq: int = 1
+    tgt_min_freq: int = 2
     max_src_len: int = 60            # longer training sentences are truncated or skipped (long_sentences)
     max_tgt_len: int = 60
     long_sentences: str = "truncate"  # truncate | skip
     emb_dim: int = 256
-    hidden: int = 256                # encoder units per direction (decoder: 2 × hidden)
+    hidden: int = 128                # encoder units per direction (decoder: 2 × hidden)
     layers: int = 1
     attention: str = "dot"           # dot (Luong, multiplicative) | additive (Bahdanau)
     input_feed: bool = True
     dropout: float = 0.3
-    src_token_dropout: float = 0.0   # training: source tokens read as <unk> with this probability (trains <unk>)
-    tie_embeddings: bool = False     # the output layer reuses the target embeddings (needs emb_dim == 2 × hidden)
+    src_token_dropout: float = 0.1   # training: source tokens read as <unk> with this probability (trains <unk>)
+    tie_embeddings: bool = True      # the output layer reuses the target embeddings (needs emb_dim == 2 × hidden)
     init_range: float = 0.0          # uniform initialisation in [-r, r] (Sutskever et al.: 0.08); 0: torch's default
-    label_smoothing: float = 0.0
+    label_smoothing: float = 0.1
     teacher_forcing: float = 1.0     # probability of reading the gold previous token (at the schedule's start)
     tf_schedule: str = "constant"    # constant | linear | inverse-sigmoid (scheduled sampling)
     tf_min: float = 0.0              # floor of the decaying schedules
