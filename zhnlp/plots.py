@@ -42,8 +42,9 @@ def learning_curve_png(history: list[dict], metric: str) -> bytes | None:
     dev_keys = [k for k in history[0] if k.startswith("dev_") and isinstance(history[0][k], (int, float))]
     if dev_keys:
         ax2 = ax.twinx()
-        for k in dev_keys:
-            ax2.plot(epochs, [r.get(k, math.nan) for r in history], "s--", label=k.replace("_", " "))
+        for i, k in enumerate(dev_keys):  # colours after the loss's C0, so no two lines share one
+            ax2.plot(epochs, [r.get(k, math.nan) for r in history], "s--", color=f"C{i + 1}",
+                     label=k.replace("_", " "))
         ax2.set_ylabel(f"dev ({metric})")
         lines = ax.get_legend_handles_labels()
         lines2 = ax2.get_legend_handles_labels()
