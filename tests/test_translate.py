@@ -412,6 +412,16 @@ def test_config_errors_name_the_option():
 
     for kw, needle in (({"tie_embeddings": True, "emb_dim": 100, "hidden": 128}, "--tie-embeddings"),
                        ({"src_token_dropout": 1.0}, "--src-token-dropout"), ({"select": "loss"}, "--select"),
-                       ({"src_lang": "fr"}, "--src-lang"), ({"long_sentences": "drop"}, "--long")):
+                       ({"src_lang": "fr"}, "--src-lang"), ({"long_sentences": "drop"}, "--long"),
+                       ({"bucket_by": "random"}, "--bucket-by")):
         with pytest.raises(ZhnlpError, match=needle):
             Seq2SeqConfig(**kw)
+
+
+def test_bucket_keys_sort_by_target_then_source():
+    from zhnlp.translate import bucket_keys
+
+    items = [{"src": [1] * 5, "tgt": [1] * 2}, {"src": [1] * 3, "tgt": [1] * 4}, {"src": [1] * 9, "tgt": [1] * 2}]
+    by_target = bucket_keys(items)
+    assert sorted(range(3), key=by_target.__getitem__) == [0, 2, 1]
+    assert bucket_keys(items, "source") == [5, 3, 9]
