@@ -43,7 +43,7 @@ class Segmenter:
                  dict_encoding: str = "utf-8", number_shapes: bool | None = None,
                  use_cache: bool = True) -> None:
         if mode not in MODES:
-            raise ValueError(f"mode must be one of {', '.join(MODES)}, not {mode!r}")
+            raise ValueError(f"mode (--mode) must be one of {', '.join(MODES)}, not {mode!r}")
         if pos and mode != "precise":
             raise ValueError("POS tagging works in precise mode only")
         from .dictionary import resolve_dict_path, resolve_freq

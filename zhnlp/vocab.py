@@ -60,7 +60,7 @@ class Vocab:
         """Keep tokens seen at least ``min_freq`` times, at most the ``max_size`` most
         frequent; ties are ordered by the token itself, so builds are deterministic."""
         if min_freq < 1:
-            raise ValueError("min_freq must be at least 1")
+            raise ValueError("min_freq (--min-freq) must be at least 1")
         if max_size is not None and max_size < 0:
             raise ValueError("max_size must be at least 0")
         kept = sorted(((t, c) for t, c in counts.items() if c >= min_freq and t not in specials),

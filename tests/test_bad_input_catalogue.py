@@ -1,0 +1,193 @@
+"""A catalogue of bad inputs through every kind of command (segment, eval-seg, vocab, embed,
+tag, train-*, classify, translate, evaluate): encodings, BOM-less GBK, binary and empty files,
+1 MB lines, malformed dictionaries, CoNLL, tables and pair files, unknown labels, missing
+and unwritable paths, a directory in place of a file, unsafe model directories and options
+out of range.
+
+For every case: a non-zero exit, stderr exactly one line ``zhnlp: error: ...`` naming what
+the case names (the file, and ``:LINE`` where there is one), no traceback, and nothing
+written or changed in the working folder (an existing ``out/out.txt`` stays byte-for-byte).
+"""
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from typing import Callable
+
+import pytest
+
+from conftest import invoke, one_line_error
+from zhnlp.resources import models_dir
+
+OLD = b"OLD\n"
+GOOD = "我爱北京天安门\n今天天气很好\n"
+
+
+def write(path: Path, data: str | bytes) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data.encode("utf-8") if isinstance(data, str) else data)
+    return path
+
+
+def model_copy(name: str, work: Path, edit: Callable[[Path], None]) -> Path:
+    """A copy of a bundled model under work/, changed by ``edit``."""
+    d = work / f"bad-{name}"
+    shutil.copytree(models_dir() / name, d)
+    edit(d)
+    return d
+
+
+def newer_version(d: Path) -> None:
+    head = json.loads((d / "config.json").read_text(encoding="utf-8"))
+    head["version"] = 99
+    (d / "config.json").write_text(json.dumps(head), encoding="utf-8")
+
+
+def tamper_header(d: Path) -> None:
+    raw = bytearray((d / "model.safetensors").read_bytes())
+    raw[8:20] = b"\x00" * 12  # breaks the JSON header
+    (d / "model.safetensors").write_bytes(bytes(raw))
+
+
+def add_pickle(d: Path) -> None:
+    (d / "extra.pkl").write_bytes(b"\x80\x04K\x01.")
+
+
+# id -> (files to write {name: content}, args, needles); "{w}" in args is the work folder
+CASES: dict[str, tuple[dict, list, tuple]] = {
+    # --- segment: inputs
+    "segment-missing-file": ({}, ["segment", "nope.txt", "-o", "out/out.txt"], ("nope.txt", "no such file")),
+    "segment-directory-input": ({"adir/x.txt": GOOD}, ["segment", "adir", "-o", "out/out.txt"], ("adir",)),
+    "segment-empty-file": ({"empty.txt": b""}, ["segment", "empty.txt", "-o", "out/out.txt"], ("empty.txt",)),
+    "segment-binary-file": ({"bin.txt": b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\xff\xfe"},
+                            ["segment", "bin.txt", "-o", "out/out.txt"], ("bin.txt",)),
+    "segment-gbk-line-2": ({"gbk.txt": "第一行\n".encode("utf-8") + "第二行".encode("gbk") + b"\n"},
+                           ["segment", "gbk.txt", "-o", "out/out.txt"], ("gbk.txt:2", "--encoding")),
+    "segment-utf16-bom": ({"u16.txt": "我爱北京\n".encode("utf-16")}, ["segment", "u16.txt", "-o", "out/out.txt"],
+                          ("u16.txt",)),
+    "segment-unknown-encoding": ({"good.txt": GOOD},
+                                 ["segment", "good.txt", "--encoding", "klingon", "-o", "out/out.txt"], ("klingon",)),
+    "segment-1mb-line": ({"long.txt": "短行\n" + "字" * 1_048_576 + "\n"}, ["segment", "long.txt", "-o", "out/out.txt"],
+                         ("long.txt:2",)),
+    "segment-cr-gbk-line-3": ({"cr.txt": "一\r二\r".encode("utf-8") + "三".encode("gbk") + b"\r"},
+                              ["segment", "cr.txt", "-o", "out/out.txt"], ("cr.txt",)),
+    # --- segment: dictionaries and options
+    "segment-malformed-user-dict": ({"good.txt": GOOD, "d.txt": "北京大学 3 nt\n医院\tabc\n"},
+                                    ["segment", "good.txt", "--user-dict", "d.txt", "-o", "out/out.txt"], ("d.txt:2",)),
+    "segment-missing-user-dict": ({"good.txt": GOOD}, ["segment", "good.txt", "--user-dict", "nodict.txt",
+                                                       "-o", "out/out.txt"], ("nodict.txt",)),
+    "segment-binary-user-dict": ({"good.txt": GOOD, "d.bin": b"\x00\x01\x02\xff\xfe"},
+                                 ["segment", "good.txt", "--user-dict", "d.bin", "-o", "out/out.txt"], ("d.bin",)),
+    "segment-unknown-bundled-dict": ({"good.txt": GOOD}, ["segment", "good.txt", "--dict", "klingon",
+                                                          "-o", "out/out.txt"], ("klingon",)),
+    "segment-missing-stopwords": ({"good.txt": GOOD}, ["segment", "good.txt", "--stopwords", "stop.txt",
+                                                       "-o", "out/out.txt"], ("stop.txt",)),
+    "segment-jobs-zero": ({"good.txt": GOOD}, ["segment", "good.txt", "-j", "0", "-o", "out/out.txt"], ("--jobs",)),
+    "segment-bad-format": ({"good.txt": GOOD}, ["segment", "good.txt", "--format", "xml", "-o", "out/out.txt"],
+                           ("--format",)),
+    "segment-bad-mode": ({"good.txt": GOOD}, ["segment", "good.txt", "--mode", "fast", "-o", "out/out.txt"],
+                         ("--mode",)),
+    # --- segment: outputs
+    "segment-output-missing-folder": ({"good.txt": GOOD}, ["segment", "good.txt", "-o", "nodir/x.txt"], ("nodir",)),
+    "segment-output-is-directory": ({"good.txt": GOOD}, ["segment", "good.txt", "-o", "out"], ("out",)),
+    "segment-output-is-input": ({"good.txt": GOOD}, ["segment", "good.txt", "-o", "good.txt"], ("good.txt",)),
+    "segment-output-and-output-dir": ({"good.txt": GOOD}, ["segment", "good.txt", "-o", "out/out.txt",
+                                                           "--output-dir", "out"], ("--output-dir",)),
+    "segment-output-dir-is-file": ({"good.txt": GOOD}, ["segment", "good.txt", "--output-dir", "out/out.txt"],
+                                   ("out.txt",)),
+    # --- eval-seg, vocab, embed
+    "eval-seg-missing-gold": ({"good.txt": GOOD}, ["eval-seg", "gold.txt", "good.txt"], ("gold.txt",)),
+    "eval-seg-gbk-pred": ({"gold.txt": "我 爱 北京\n", "pred.txt": "我 爱 北京\n".encode("gbk")},
+                          ["eval-seg", "gold.txt", "pred.txt"], ("pred.txt:1",)),
+    "vocab-build-missing-corpus": ({}, ["vocab", "build", "nope.txt", "-o", "out/out.txt"], ("nope.txt",)),
+    "vocab-build-min-freq-zero": ({"good.txt": GOOD}, ["vocab", "build", "good.txt", "--min-freq", "0",
+                                                       "-o", "out/out.txt"], ("--min-freq",)),
+    "vocab-info-not-a-vocab": ({"v.json": "{not json"}, ["vocab", "info", "v.json"], ("v.json",)),
+    "embed-train-empty-corpus": ({"empty.txt": b""}, ["embed", "train", "empty.txt", "-q", "-o", "out/out.txt"],
+                                 ("empty.txt",)),
+    "embed-train-bad-algo": ({"good.txt": GOOD}, ["embed", "train", "good.txt", "--algo", "glove",
+                                                  "-o", "out/out.txt"], ("--algo",)),
+    # --- tagging
+    "tag-missing-model": ({"good.txt": GOOD}, ["tag", "no-such-model", "good.txt", "-o", "out/out.txt"],
+                          ("no-such-model",)),
+    "tag-batch-size-zero": ({"good.txt": GOOD}, ["tag", "resume-ner-hmm", "good.txt", "--batch-size", "0",
+                                                 "-o", "out/out.txt"], ("--batch-size",)),
+    "tag-gbk-input": ({"gbk.txt": "张三在北京".encode("gbk") + b"\n"},
+                      ["tag", "resume-ner-hmm", "gbk.txt", "-o", "out/out.txt"], ("gbk.txt:1",)),
+    "tag-bad-input-format": ({"good.txt": GOOD}, ["tag", "resume-ner-hmm", "good.txt", "--input-format", "xml",
+                                                  "-o", "out/out.txt"], ("--input-format",)),
+    "train-ner-malformed-conll": ({"train.bio": "张 B-PER\n三 I-PER extra\n\n"},
+                                  ["train-ner", "train.bio", "-o", "out/model", "--epochs", "1"], ("train.bio:2",)),
+    "train-ner-missing-dev": ({"train.bio": "张 B-PER\n三 I-PER\n\n"},
+                              ["train-ner", "train.bio", "--dev", "dev.bio", "-o", "out/model"], ("dev.bio",)),
+    "train-ner-illegal-tags-strict": ({"train.bio": "张 B-PER\n三 I-LOC\n\n"},
+                                      ["train-ner", "train.bio", "--strict", "-o", "out/model"], ("train.bio:2",)),
+    "train-ner-epochs-zero": ({"train.bio": "张 B-PER\n三 I-PER\n\n"},
+                              ["train-ner", "train.bio", "--epochs", "0", "-o", "out/model"], ("--epochs",)),
+    # --- unsafe or broken model directories
+    "model-with-pickle": ({"good.txt": GOOD}, ["tag", "{w}/bad-resume-ner-hmm", "good.txt", "-o", "out/out.txt"],
+                          ("extra.pkl", "pickle")),
+    "model-tampered-weights": ({"good.txt": GOOD}, ["classify", "{w}/bad-hotel-sentiment", "good.txt",
+                                                    "-o", "out/out.txt"], ("model.safetensors",)),
+    "model-newer-format": ({"good.txt": GOOD}, ["translate", "{w}/bad-cmn-eng", "good.txt", "-o", "out/out.txt"],
+                           ("config.json", "version")),
+    # --- classification tables
+    "classify-ragged-csv": ({"r.csv": "text,label\n好,positive\n坏,negative,extra,more\n"},
+                            ["classify", "hotel-sentiment", "r.csv", "-o", "out/out.csv"], ("r.csv:3",)),
+    "classify-missing-text-column": ({"r.csv": "content_x,label\n好,positive\n"},
+                                     ["classify", "hotel-sentiment", "r.csv", "--text-col", "review",
+                                      "-o", "out/out.csv"], ("r.csv", "review")),
+    "classify-top-k-zero": ({"good.txt": GOOD}, ["classify", "hotel-sentiment", "good.txt", "--top-k", "0",
+                                                 "-o", "out/out.txt"], ("--top-k",)),
+    "classify-bad-jsonl": ({"r.jsonl": '{"text": "好"}\n{"text": \n'},
+                           ["classify", "hotel-sentiment", "r.jsonl", "-o", "out/out.jsonl"], ("r.jsonl:2",)),
+    "train-classifier-header-only": ({"t.csv": "text,label\n"}, ["train-classifier", "t.csv", "-o", "out/model"],
+                                     ("t.csv",)),
+    "train-classifier-one-label": ({"t.csv": "text,label\n好,a\n很好,a\n"},
+                                   ["train-classifier", "t.csv", "-o", "out/model"], ("t.csv", "one label")),
+    "evaluate-unknown-label": ({"t.csv": "review,label\n房间很好,positive\n房间很差,neutral\n"},
+                               ["evaluate", "hotel-sentiment", "t.csv"], ("t.csv:3", "neutral")),
+    # --- translation
+    "translate-beam-zero": ({"good.txt": GOOD}, ["translate", "cmn-eng", "good.txt", "--beam", "0",
+                                                 "-o", "out/out.txt"], ("--beam",)),
+    "translate-negative-alpha": ({"good.txt": GOOD}, ["translate", "cmn-eng", "good.txt", "--alpha", "-1",
+                                                      "-o", "out/out.txt"], ("--alpha",)),
+    "translate-wrong-model-type": ({"good.txt": GOOD}, ["translate", "hotel-sentiment", "good.txt",
+                                                        "-o", "out/out.txt"], ("gru-classifier",)),
+    "train-seq2seq-strict-missing-column": ({"p.tsv": "Hi.\t你好。\nno tab\n"},
+                                            ["train-seq2seq", "p.tsv", "--strict", "-o", "out/model"], ("p.tsv:2",)),
+    "train-seq2seq-no-pairs": ({"p.tsv": "only\none\ncolumn\n"}, ["train-seq2seq", "p.tsv", "-o", "out/model"],
+                               ("p.tsv", "no sentence pairs")),
+    "evaluate-seq2seq-bad-columns": ({"p.tsv": "Hi.\t你好。\n"}, ["evaluate", "cmn-eng", "p.tsv", "--src-col", "4"],
+                                     ("p.tsv",)),
+}
+
+MODEL_EDITS = {"model-with-pickle": ("resume-ner-hmm", add_pickle),
+               "model-tampered-weights": ("hotel-sentiment", tamper_header),
+               "model-newer-format": ("cmn-eng", newer_version)}
+
+
+def snapshot(root: Path) -> dict[str, bytes | None]:
+    return {str(p.relative_to(root)): (None if p.is_dir() else p.read_bytes()) for p in sorted(root.rglob("*"))}
+
+
+def test_the_catalogue_has_at_least_40_cases():
+    assert len(CASES) >= 40
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_bad_input(case, tmp_path, monkeypatch):
+    files, args, needles = CASES[case]
+    work = tmp_path / "work"
+    write(work / "out" / "out.txt", OLD)
+    for name, content in files.items():
+        write(work / name, content)
+    if case in MODEL_EDITS:
+        model_copy(*MODEL_EDITS[case][:1], work, MODEL_EDITS[case][1])
+    monkeypatch.chdir(work)
+    before = snapshot(work)
+    r = invoke(*[a.replace("{w}", str(work)) if isinstance(a, str) else a for a in args], ok=False)
+    one_line_error(r, *needles)
+    assert snapshot(work) == before, sorted(set(snapshot(work)) ^ set(before))
+    assert (work / "out" / "out.txt").read_bytes() == OLD
