@@ -1,4 +1,5 @@
-"""Bad input through ``zhnlp segment`` run as a subprocess.
+"""Bad input through ``zhnlp segment`` run as a subprocess (and interruptions of segment,
+tag, classify and translate).
 
 For every case: a non-zero exit, stderr exactly one line ``zhnlp: error: ...`` naming the
 file (and ``:LINE`` where there is one), no traceback, no output or partial file left
@@ -299,14 +300,20 @@ def _default_sigint() -> None:
     signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
-@pytest.mark.parametrize("sig, jobs", [(signal.SIGINT, 1), (signal.SIGTERM, 1), (signal.SIGTERM, 2)],
-                         ids=["SIGINT", "SIGTERM", "SIGTERM-j2"])
-def test_interrupted_run_keeps_old_output(cache_dir, tmp_path, big_input, sig, jobs):
+INTERRUPTED = [("segment", (), signal.SIGINT, 1), ("segment", (), signal.SIGTERM, 1),
+               ("segment", (), signal.SIGTERM, 2), ("tag", ("resume-ner-hmm",), signal.SIGTERM, 1),
+               ("classify", ("hotel-sentiment",), signal.SIGINT, 1), ("translate", ("cmn-eng",), signal.SIGTERM, 1)]
+
+
+@pytest.mark.parametrize("command, model, sig, jobs", INTERRUPTED,
+                         ids=["SIGINT", "SIGTERM", "SIGTERM-j2", "tag-SIGTERM", "classify-SIGINT", "translate-SIGTERM"])
+def test_interrupted_run_keeps_old_output(cache_dir, tmp_path, big_input, command, model, sig, jobs):
     out = tmp_path / "outdir"
     write(out / "out.txt", OLD)
     start = time.monotonic()
-    proc = subprocess.Popen([sys.executable, "-m", "zhnlp", "segment", str(big_input), "-o", "out.txt",
-                             "-j", str(jobs)], cwd=out, env=_env(cache_dir), stdout=subprocess.PIPE,
+    jobs_opt = ["-j", str(jobs)] if command == "segment" else []
+    proc = subprocess.Popen([sys.executable, "-m", "zhnlp", command, *model, str(big_input), "-o", "out.txt",
+                             *jobs_opt], cwd=out, env=_env(cache_dir), stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, preexec_fn=_default_sigint)
     try:
         # wait until the run is under way (its temporary output exists) and >= 1.5 s have passed
@@ -315,7 +322,7 @@ def test_interrupted_run_keeps_old_output(cache_dir, tmp_path, big_input, sig, j
             started = any(p.name != "out.txt" for p in out.iterdir())
             if started and time.monotonic() - start >= 1.5:
                 break
-            assert time.monotonic() - start < 60, "segmentation never started"
+            assert time.monotonic() - start < 60, f"{command} never started"
             time.sleep(0.05)
         proc.send_signal(sig)
         stdout, stderr = proc.communicate(timeout=60)
