@@ -104,7 +104,7 @@ CASES: dict[str, tuple[dict, list, tuple]] = {
     "vocab-build-min-freq-zero": ({"good.txt": GOOD}, ["vocab", "build", "good.txt", "--min-freq", "0",
                                                        "-o", "out/out.txt"], ("--min-freq",)),
     "vocab-info-not-a-vocab": ({"v.json": "{not json"}, ["vocab", "info", "v.json"], ("v.json",)),
-    "embed-train-empty-corpus": ({"empty.txt": b""}, ["embed", "train", "empty.txt", "-q", "-o", "out/out.txt"],
+    "embed-train-empty-corpus": ({"empty.txt": b""}, ["embed", "train", "empty.txt", "-o", "out/out.txt"],
                                  ("empty.txt",)),
     "embed-train-bad-algo": ({"good.txt": GOOD}, ["embed", "train", "good.txt", "--algo", "glove",
                                                   "-o", "out/out.txt"], ("--algo",)),

@@ -232,6 +232,8 @@ def train_vectors(inputs: Sequence[str | Path], config: EmbeddingConfig | None =
             raise InputError(name, "no such file")
     if "-" in names:
         raise ZhnlpError("training reads its corpus several times: give files, not stdin ('-')")
+    if all(Path(name).is_file() and Path(name).stat().st_size == 0 for name in names):
+        raise InputError(names[0], "empty file (empty corpus)")  # before any progress line
     log = _log(progress)
     if level == "word" and not pre_segmented:
         with tempfile.TemporaryDirectory(prefix="zhnlp-embed-", dir=tmp_dir) as d:
