@@ -425,3 +425,22 @@ def test_bucket_keys_sort_by_target_then_source():
     by_target = bucket_keys(items)
     assert sorted(range(3), key=by_target.__getitem__) == [0, 2, 1]
     assert bucket_keys(items, "source") == [5, 3, 9]
+
+
+def test_word_level_source_and_the_other_direction(tmp_path):
+    from zhnlp import load_translator
+    from zhnlp.translate import PairOptions, Seq2SeqConfig, train_seq2seq
+
+    train, held = split_pairs()
+    tr = write_pairs(tmp_path / "t.tsv", train)
+    tiny = dict(emb_dim=16, hidden=8)
+    train_seq2seq(tr, None, tmp_path / "word", config=Seq2SeqConfig(src_level="word", **tiny),
+                  train_config=fast_train_config(epochs=1, batch_size=16))
+    src = load_translator(tmp_path / "word").encoder.vocabs["src"]
+    assert "喜欢" in src and "咖啡" in src  # segmenter words, not characters
+    train_seq2seq(tr, None, tmp_path / "en-zh", config=Seq2SeqConfig(src_lang="en", tgt_lang="zh", **tiny),
+                  train_config=fast_train_config(epochs=1, batch_size=16), pairs=PairOptions(src_col=0, tgt_col=1))
+    mt = load_translator(tmp_path / "en-zh")
+    assert "coffee" in mt.encoder.vocabs["src"] and "咖" in mt.encoder.vocabs["tgt"]
+    out = mt.translate([held[0][1]], beam=2)[0]
+    assert " " not in out  # Chinese output is joined without spaces
