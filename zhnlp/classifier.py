@@ -205,12 +205,10 @@ def _torch_module():
         def save(self, directory: str | Path, metrics: dict | None = None, extra_files=None) -> Path:
             from .serialization import save_model
 
-            tensors = self.net.state_dict()
-            if self.config.half_precision:
-                tensors = {k: v.half() if v.is_floating_point() else v for k, v in tensors.items()}
             return save_model(directory, model_type=MODEL_TYPE,
                               config={"classifier": asdict(self.config), "net": asdict(self.net_cfg)},
-                              tensors=tensors, vocabs=self.encoder.vocabs, metrics=metrics, extra_files=extra_files)
+                              tensors=self.net.state_dict(), vocabs=self.encoder.vocabs, metrics=metrics,
+                              extra_files=extra_files, half=self.config.half_precision)
 
     return ClassifierModule
 
@@ -280,8 +278,6 @@ def train_classifier(train: str | Path, dev: str | Path | None, output: str | Pa
     ``train_config.seed``) and saves the row numbers in ``split.json`` in the model
     directory. The best epoch is chosen on dev accuracy; ``test`` is scored once at the end.
     """
-    import torch
-
     from .train import Trainer, set_seed
 
     table = table or TableOptions()
@@ -344,9 +340,9 @@ def train_classifier(train: str | Path, dev: str | Path | None, output: str | Pa
                       config=train_config, output=output, resume=resume)
     result = trainer.train()
     if config.half_precision:  # score what ships
-        with torch.no_grad():
-            for p in module.net.parameters():
-                p.copy_(p.half().float())
+        from .serialization import round_to_half
+
+        round_to_half(module.net)
     metrics: dict[str, Any] = {"model": "gru-classifier", "level": config.level, "labels": labels,
                                "best_epoch": result.best_epoch, "epochs_run": result.epochs_run,
                                "stopped_early": result.stopped_early, "train_seconds": round(result.seconds, 2),
@@ -455,20 +451,17 @@ def load_classifier(name_or_path: str | Path, device: str | None = None, gpu: bo
     The same directory loads on CPU and GPU; nothing is unpickled.
     """
     from .nn.classifier import ClassifierNetConfig
-    from .serialization import load_weights, read_model
+    from .serialization import load_weights, read_model, require_vocabs
     from .train import resolve_device
 
     files, (cfg, net_cfg) = read_model(name_or_path, MODEL_TYPE, {"classifier": ClassifierConfig.from_dict,
                                                                   "net": lambda d: ClassifierNetConfig(**d)})
-    needed = ("tokens", "labels") + (("bigram",) if cfg.bigram else ()) + (("ngrams",) if cfg.ngrams else ())
-    for name in needed:
-        if name not in files.vocabs:
-            raise InputError(str(files.path / "config.json"), f"missing vocabulary {name!r}")
+    require_vocabs(files, ("tokens", "labels") + (("bigram",) if cfg.bigram else ()) + (("ngrams",) if cfg.ngrams else ()))
     encoder = TextEncoder(cfg, files.vocabs)
     module = _torch_module()(cfg, encoder, net_cfg)
     dev = resolve_device(device, gpu)
-    load_weights(module.net, files, dev)
-    module.to(dev)
+    load_weights(module.net, files)
+    module.to(dev).eval()
     return Classifier(cfg, encoder, module, dev, files.path, files.metrics)
 
 

@@ -138,12 +138,15 @@ def write_metrics(directory: Path, metrics: Mapping) -> None:
 
 def save_model(path: str | Path, *, model_type: str, config: Mapping, tensors: Mapping[str, Any],
                vocabs: Mapping[str, Vocab], metrics: Mapping | None = None,
-               extra_files: Mapping[str, str | bytes] | None = None) -> Path:
+               extra_files: Mapping[str, str | bytes] | None = None, half: bool = False) -> Path:
     """Write a complete model directory atomically; returns its path.
 
     ``tensors``: torch tensors (moved to the CPU, made contiguous) or numpy arrays.
     ``extra_files``: more small files (PNG plots, metrics logs) by name.
+    ``half``: store floating-point torch tensors as float16 (half the size; see :func:`round_to_half`).
     """
+    if half:
+        tensors = {k: v.half() if v.is_floating_point() else v for k, v in tensors.items()}
     with atomic_directory(path) as tmp:
         write_model_files(tmp, model_type=model_type, config=config, tensors=tensors, vocabs=vocabs,
                           metrics=metrics)
@@ -257,27 +260,39 @@ def read_model(name_or_path: str | Path, model_type: str, sections: Mapping[str,
     (``{"net": NetConfig, ...}``) and check the vocabularies named are there: clear errors
     naming config.json instead of a KeyError or TypeError."""
     files = load_model(name_or_path, expect=(model_type,))
-    where = str(files.path / CONFIG_FILE)
     try:
         built = [make(files.config[key]) for key, make in sections.items()]
     except (KeyError, TypeError) as exc:
-        raise ModelFormatError(where, f"malformed {model_type} config ({exc})") from None
-    for name in vocabs:
-        if name not in files.vocabs:
-            raise ModelFormatError(where, f"missing vocabulary {name!r}")
+        raise ModelFormatError(str(files.path / CONFIG_FILE), f"malformed {model_type} config ({exc})") from None
+    require_vocabs(files, vocabs)
     return files, built
 
 
-def load_weights(net, files: ModelFiles, device) -> None:
-    """Check and load ``files``' weights (float16 stored ones as float32) into ``net``, then put
-    it on ``device`` in eval mode."""
+def require_vocabs(files: ModelFiles, names: tuple[str, ...]) -> None:
+    """Every vocabulary named is in the model directory (else an error naming config.json)."""
+    for name in names:
+        if name not in files.vocabs:
+            raise ModelFormatError(str(files.path / CONFIG_FILE), f"missing vocabulary {name!r}")
+
+
+def load_weights(net, files: ModelFiles) -> None:
+    """Check ``files``' weights against ``net``'s shapes and load them (float16 stored ones as float32)."""
     expected = {k: tuple(v.shape) for k, v in net.state_dict().items()}
     check_state(files.tensors, expected, files.path)
     net.load_state_dict({k: v.float() if v.is_floating_point() else v for k, v in files.tensors.items()})
-    net.to(device).eval()
+
+
+def round_to_half(net) -> None:
+    """Round a network's weights to float16 precision in place, so that scores computed
+    after training are those of the model ``save_model(..., half=True)`` ships."""
+    import torch
+
+    with torch.no_grad():
+        for p in net.parameters():
+            p.copy_(p.half().float())
 
 
 __all__ = ["ModelFiles", "ModelFormatError", "save_model", "load_model", "resolve_model", "bundled_models",
            "atomic_directory", "write_model_files", "write_metrics", "read_config", "check_state", "read_model",
-           "load_weights",
+           "require_vocabs", "load_weights", "round_to_half",
            "MODEL_VERSION"]

@@ -296,13 +296,10 @@ def _torch_module():
         def save(self, directory: str | Path, metrics: dict | None = None, extra_files=None) -> Path:
             from .serialization import save_model
 
-            tensors = self.net.state_dict()
-            if self.config.half_precision:
-                tensors = {k: v.half() if v.is_floating_point() else v for k, v in tensors.items()}
             return save_model(directory, model_type=MODEL_TYPES["bilstm-crf"],
                               config={"tagger": asdict(self.config), "net": asdict(self.net_cfg)},
-                              tensors=tensors, vocabs=self.featurizer.vocabs, metrics=metrics,
-                              extra_files=extra_files)
+                              tensors=self.net.state_dict(), vocabs=self.featurizer.vocabs, metrics=metrics,
+                              extra_files=extra_files, half=self.config.half_precision)
 
     return TaggerModule
 
@@ -400,9 +397,9 @@ def _train_neural(train_s, dev_s, test_s, output, config: TaggerConfig, train_co
                       config=train_config, output=output, resume=resume)
     result = trainer.train()
     if config.half_precision:  # score what ships: weights rounded to float16
-        with torch.no_grad():
-            for p in module.net.parameters():
-                p.copy_(p.half().float())
+        from .serialization import round_to_half
+
+        round_to_half(module.net)
     metrics: dict[str, Any] = {"task": config.task, "model": "bilstm-crf", "best_epoch": result.best_epoch,
                                "epochs_run": result.epochs_run, "stopped_early": result.stopped_early,
                                "train_seconds": round(result.seconds, 2), "device": str(trainer.device),
@@ -602,7 +599,7 @@ def load_tagger(name_or_path: str | Path, device: str | None = None, gpu: bool =
                                        vocabs=("tokens", "tags"))
     module = _torch_module()(cfg, Featurizer(cfg, files.vocabs), net_cfg)
     dev = resolve_device(device, gpu)
-    load_weights(module.net, files, dev)
+    load_weights(module.net, files)
     module.to(dev).eval()
     return Tagger(cfg, _NeuralBackend(module, dev), path, files.metrics, str(dev))
 

@@ -159,8 +159,26 @@ class PairEncoder:
     def encode_src(self, tokens: Sequence[str]) -> list[int]:
         return self.vocabs["src"].encode(tokens)
 
+    def source_ids(self, text: str) -> list[int]:
+        return self.encode_src(self.src_tokens(text))
+
+    def target_ids(self, text: str) -> list[int]:
+        return self.vocabs["tgt"].encode(self.tgt_tokens(text))
+
     def decode_tgt(self, ids: Sequence[int]) -> list[str]:
         return self.vocabs["tgt"].decode(ids, strip_specials=True)
+
+    def target_text(self, ids: Sequence[int]) -> str:
+        """Detokenized text of target ids (what translations and BLEU read)."""
+        return self.detokenize(self.decode_tgt(ids))
+
+    def collate(self):
+        """The batch maker of these vocabularies (source + EOS; BOS + target, target + EOS)."""
+        from .batching import Seq2SeqCollate
+
+        src_v, tgt_v = self.vocabs["src"], self.vocabs["tgt"]
+        return Seq2SeqCollate(src_pad=src_v.pad_id, tgt_pad=tgt_v.pad_id, bos=tgt_v.bos_id, eos=tgt_v.eos_id,
+                              batch_first=True)
 
 
 @dataclass
@@ -256,19 +274,17 @@ def _torch_module():
                 src_ids, refs = self.dev_references
                 device = next(self.parameters()).device
                 hyps = translate_ids(self, src_ids, beam=1, alpha=self.config.alpha, device=device)[0]
-                scores["bleu"] = bleu_chrf([self.encoder.detokenize(self.encoder.decode_tgt(h)) for h in hyps],
-                                           refs, self.config.tgt_lang)["bleu"]
+                scores["bleu"] = bleu_chrf([self.encoder.target_text(h) for h in hyps], refs,
+                                           self.config.tgt_lang)["bleu"]
             return scores
 
         def save(self, directory: str | Path, metrics: dict | None = None, extra_files=None) -> Path:
             from .serialization import save_model
 
-            tensors = self.net.state_dict()
-            if self.config.half_precision:
-                tensors = {k: v.half() if v.is_floating_point() else v for k, v in tensors.items()}
             return save_model(directory, model_type=MODEL_TYPE,
                               config={"seq2seq": asdict(self.config), "net": asdict(self.net_cfg)},
-                              tensors=tensors, vocabs=self.encoder.vocabs, metrics=metrics, extra_files=extra_files)
+                              tensors=self.net.state_dict(), vocabs=self.encoder.vocabs, metrics=metrics,
+                              extra_files=extra_files, half=self.config.half_precision)
 
     return Seq2SeqModule
 
@@ -294,10 +310,7 @@ def translate_ids(module, src_ids: Sequence[list[int]], *, beam: int, alpha: flo
     (EOS excluded) and, with ``attention``, a (target + 1, source + 1) weight matrix each."""
     import torch
 
-    from .batching import pad_sequences
-
-    cfg, net = module.config, module.net
-    eos, pad = module.encoder.vocabs["src"].eos_id, module.encoder.vocabs["src"].pad_id
+    cfg, net, collate = module.config, module.net, module.encoder.collate()
     out: list[Any] = [None] * len(src_ids)
     atts: list[Any] = [None] * len(src_ids)
     order = sorted(range(len(src_ids)), key=lambda i: -len(src_ids[i]))
@@ -306,11 +319,11 @@ def translate_ids(module, src_ids: Sequence[list[int]], *, beam: int, alpha: flo
     with torch.inference_mode():
         for k in range(0, len(order), batch_size):
             idx = order[k:k + batch_size]
-            seqs = [list(src_ids[i]) + [eos] for i in idx]
-            src = pad_sequences(seqs, pad).to(device)
-            lengths = torch.tensor([len(s) for s in seqs], dtype=torch.long)
+            batch = collate([{"src": src_ids[i]} for i in idx])
+            lengths = batch["src_lengths"]
             limit = torch.clamp((lengths.float() * cfg.max_len_ratio).long() + 10, max=cfg.max_decode_len)
-            hyps, att = net.beam_search(src, lengths, limit, k=beam, alpha=alpha, attention=attention)
+            hyps, att = net.beam_search(batch["src"].to(device), lengths, limit, k=beam, alpha=alpha,
+                                        attention=attention)
             for j, i in enumerate(idx):
                 out[i] = hyps[j]
                 if attention:
@@ -366,9 +379,6 @@ def train_seq2seq(train: str | Path, dev: str | Path | None, output: str | Path,
     """
     import json
 
-    import torch
-
-    from .batching import Seq2SeqCollate
     from .pairs import describe_skipped, split_pairs
     from .tables import parse_split
     from .train import Trainer, set_seed
@@ -409,19 +419,17 @@ def train_seq2seq(train: str | Path, dev: str | Path | None, output: str | Path,
         dev_items = encode_pairs(encoder, [encoder.src_tokens(s) for s in dev_d.src],
                                  [encoder.tgt_tokens(t) for t in dev_d.tgt]).items
         sources, refs = dev_d.references()
-        module.dev_references = ([encoder.encode_src(encoder.src_tokens(s)) for s in sources], refs)
+        module.dev_references = ([encoder.source_ids(s) for s in sources], refs)
     src_v, tgt_v = encoder.vocabs["src"], encoder.vocabs["tgt"]
-    collate = Seq2SeqCollate(src_pad=src_v.pad_id, tgt_pad=tgt_v.pad_id, bos=tgt_v.bos_id, eos=tgt_v.eos_id,
-                             batch_first=True)
     items = enc_train.items
-    trainer = Trainer(module, items, dev_items, collate=collate, lengths=bucket_keys(items, config.bucket_by),
+    trainer = Trainer(module, items, dev_items, collate=encoder.collate(), lengths=bucket_keys(items, config.bucket_by),
                       config=train_config, output=output, resume=resume)
     result = trainer.train()
     module.dev_references = None
     if config.half_precision:  # score what ships
-        with torch.no_grad():
-            for p in module.net.parameters():
-                p.copy_(p.half().float())
+        from .serialization import round_to_half
+
+        round_to_half(module.net)
     metrics: dict[str, Any] = {"model": MODEL_TYPE, "src_lang": config.src_lang, "tgt_lang": config.tgt_lang,
                                "best_epoch": result.best_epoch, "epochs_run": result.epochs_run,
                                "stopped_early": result.stopped_early, "train_seconds": round(result.seconds, 2),
@@ -474,7 +482,8 @@ class Translator:
         c = self.config
         return f"Translator({c.src_lang}->{c.tgt_lang}, attention={c.attention!r}, path={str(self.path)!r})"
 
-    def _check(self, beam: int | None, alpha: float | None) -> tuple[int, float]:
+    def decoding_options(self, beam: int | None, alpha: float | None) -> tuple[int, float]:
+        """``beam`` and ``alpha``, the model's defaults where None, checked (a clear error otherwise)."""
         beam = self.config.beam if beam is None else beam
         alpha = self.config.alpha if alpha is None else alpha
         if isinstance(beam, bool) or not isinstance(beam, int) or beam < 1:
@@ -483,58 +492,54 @@ class Translator:
             raise ZhnlpError(f"--alpha must be at least 0, not {alpha}")
         return beam, alpha
 
+    def _counted(self, ids: list[int]) -> list[int]:
+        """``ids``, with its tokens and unknown tokens added to the counts."""
+        self.source_tokens += len(ids)
+        self.unknown_tokens += ids.count(self.encoder.vocabs["src"].unk_id)
+        return ids
+
     def _source_ids(self, sentences: Sequence[str]) -> list[list[int]]:
         if isinstance(sentences, str):
             raise TypeError("translate takes a list of sentences, not one string")
-        unk = self.encoder.vocabs["src"].unk_id
-        ids = []
-        for s in sentences:
-            row = self.encoder.encode_src(self.encoder.src_tokens(s))
-            self.source_tokens += len(row)
-            self.unknown_tokens += sum(1 for i in row if i == unk)
-            ids.append(row)
-        return ids
+        return [self._counted(self.encoder.source_ids(s)) for s in sentences]
 
     def translate(self, sentences: Sequence[str], beam: int | None = None, alpha: float | None = None,
                   batch_size: int = 64) -> list[str]:
         """Detokenized translations, one per sentence (an empty sentence gives ``""``).
         ``beam=1`` is greedy decoding; the default is the model's (5)."""
-        beam, alpha = self._check(beam, alpha)
+        beam, alpha = self.decoding_options(beam, alpha)
         ids = self._source_ids(sentences)
         todo = [i for i, row in enumerate(ids) if row]
         out = [""] * len(ids)
         hyps = translate_ids(self.module, [ids[i] for i in todo], beam=beam, alpha=alpha, device=self.device,
                              batch_size=batch_size)[0]
         for i, h in zip(todo, hyps):
-            out[i] = self.encoder.detokenize(self.encoder.decode_tgt(h))
+            out[i] = self.encoder.target_text(h)
         return out
 
     def align(self, sentence: str, beam: int | None = None, alpha: float | None = None) -> Alignment:
         """Translate one sentence and return its attention weights (for a heat map)."""
-        beam, alpha = self._check(beam, alpha)
-        ids = self._source_ids([sentence])[0]
+        beam, alpha = self.decoding_options(beam, alpha)
+        tokens = self.encoder.src_tokens(sentence)
+        ids = self._counted(self.encoder.encode_src(tokens))
         if not ids:
             raise ZhnlpError("cannot align an empty sentence")
         hyps, atts = translate_ids(self.module, [ids], beam=beam, alpha=alpha, device=self.device, attention=True)
         target = self.encoder.decode_tgt(hyps[0])
-        source = [self.encoder.vocabs["src"].token(i) for i in ids]
-        shown = [t if self.encoder.vocabs["src"].token(i) != "<unk>" else f"{t}?"
-                 for t, i in zip(self.encoder.src_tokens(sentence), ids)]
-        return Alignment(shown if len(shown) == len(source) else source, target,
-                         atts[0].float().numpy(), self.encoder.detokenize(target))
+        unk = self.encoder.vocabs["src"].unk_id
+        shown = [f"{t}?" if i == unk else t for t, i in zip(tokens, ids)]  # unknown tokens marked
+        return Alignment(shown, target, atts[0].float().numpy(), self.encoder.detokenize(target))
 
     def perplexity(self, pairs: Pairs, batch_size: int = 128) -> float:
         """Teacher-forced perplexity of the targets given the sources."""
         import torch
 
-        from .batching import Seq2SeqCollate, to_device
+        from .batching import to_device
         from .nn.seq2seq import perplexity
 
-        src_v, tgt_v = self.encoder.vocabs["src"], self.encoder.vocabs["tgt"]
-        collate = Seq2SeqCollate(src_pad=src_v.pad_id, tgt_pad=tgt_v.pad_id, bos=tgt_v.bos_id, eos=tgt_v.eos_id,
-                                 batch_first=True)
-        items = [{"src": self.encoder.encode_src(self.encoder.src_tokens(s)) or [src_v.unk_id],
-                  "tgt": tgt_v.encode(self.encoder.tgt_tokens(t))} for s, t in zip(pairs.src, pairs.tgt)]
+        collate = self.encoder.collate()
+        items = [{"src": self.encoder.source_ids(s), "tgt": self.encoder.target_ids(t)}
+                 for s, t in zip(pairs.src, pairs.tgt)]
         items.sort(key=lambda it: -len(it["src"]))
         total, tokens = 0.0, 0
         self.module.eval()
@@ -549,7 +554,7 @@ class Translator:
               greedy: bool = True) -> dict:
         """BLEU and chrF (sacreBLEU, detokenized output, all targets of a source as
         references) with beam search and, when ``greedy``, greedy decoding; perplexity."""
-        beam, alpha = self._check(beam, alpha)
+        beam, alpha = self.decoding_options(beam, alpha)
         sources, refs = pairs.references()
         result: dict[str, Any] = {"beam": beam, "alpha": alpha}
         hyps = self.translate(sources, beam=beam, alpha=alpha)
@@ -584,7 +589,7 @@ def load_translator(name_or_path: str | Path, device: str | None = None, gpu: bo
                                        vocabs=("src", "tgt"))
     module = _torch_module()(cfg, PairEncoder(cfg, files.vocabs), net_cfg)
     dev = resolve_device(device, gpu)
-    load_weights(module.net, files, dev)
+    load_weights(module.net, files)
     module.to(dev).eval()
     return Translator(cfg, module.encoder, module, dev, files.path, files.metrics)
 

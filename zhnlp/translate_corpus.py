@@ -51,7 +51,7 @@ def translate_files(inputs: Sequence[str], model: str, *, output: str | None = N
     if plot_lines < 1:
         raise ZhnlpError("--plot-lines must be at least 1")
     translator = translator or load_translator(model, device=device)  # a bad model fails before any output
-    translator._check(beam, alpha)
+    translator.decoding_options(beam, alpha)
     plot_path = check_output_path(attention_plot, list(inputs)) if attention_plot else None
     first: list[str] = []
 

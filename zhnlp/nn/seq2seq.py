@@ -182,7 +182,7 @@ class Seq2SeqNet(nn.Module):
         attention weights of each emitted token (list of (T, S) tensors)."""
         enc = self.encode(src, src_lengths)
         B = src.shape[0]
-        limit = _limits(max_len, B, src.device)
+        limit = _limits(max_len, B)
         hidden, feed = enc.hidden, enc.out.new_zeros(B, self.decoder.hidden_size)
         prev = torch.full((B,), self.cfg.bos, dtype=torch.long, device=src.device)
         done = torch.zeros(B, dtype=torch.bool, device=src.device)
@@ -218,7 +218,7 @@ class Seq2SeqNet(nn.Module):
         if k == 1:
             return self.greedy(src, src_lengths, max_len, attention)
         B, dev = src.shape[0], src.device
-        limit = _limits(max_len, B, dev)
+        limit = _limits(max_len, B)
         enc = self.encode(src, src_lengths).repeat(k)
         V = self.cfg.n_tgt
         hidden, feed = enc.hidden, enc.out.new_zeros(B * k, self.decoder.hidden_size)
@@ -279,7 +279,8 @@ class Seq2SeqNet(nn.Module):
         return out, (atts if attention else None)
 
 
-def _limits(max_len, B: int, device) -> torch.Tensor:
+def _limits(max_len, B: int) -> torch.Tensor:
+    """Per-sentence decoding limits as a CPU LongTensor (B,), from one int or a tensor."""
     if isinstance(max_len, int):
         return torch.full((B,), max_len, dtype=torch.long)
     return torch.as_tensor(max_len, dtype=torch.long).cpu()
