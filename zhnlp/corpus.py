@@ -5,6 +5,7 @@
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
 import time
@@ -17,6 +18,9 @@ from .io import MAX_LINE_CHARS, atomic_output, check_output_path, read_lines
 from .segment import Segmenter, chunk_lines
 
 FORMATS = ("text", "jsonl", "conll")
+
+#: ``file_runner(path, progress)`` of :func:`process_files`: a file's output text, in order.
+FileRunner = Callable[[str, Callable[[int, int], None]], Iterable[str]]
 
 
 @dataclass(frozen=True)
@@ -97,16 +101,46 @@ def segment_files(inputs: Sequence[str], seg: Segmenter, *, output: str | None =
                   output_dir: str | None = None, out: OutputFormat = OutputFormat(),
                   encoding: str = "utf-8", jobs: int = 1, allow_empty: bool = False,
                   max_line_chars: int = MAX_LINE_CHARS, progress: bool = False,
-                  stdout=None) -> SegmentStats:
+                  stdout=None, scheduler: str | None = None, block_size: int | str = "16MB") -> SegmentStats:
     """Segment files ('-' = stdin) to stdout, one file (``output``) or one file per input.
 
-    Every output is written atomically. Raises :class:`InputError`/:class:`OutputError`.
+    Every output is written atomically. ``scheduler`` (``tcp://HOST:PORT`` or ``local:N``)
+    runs the work on a Dask cluster in blocks of ``block_size`` bytes, with the same output
+    (see :mod:`zhnlp.dask`). Raises :class:`InputError`/:class:`OutputError`.
     """
     if jobs < 1:
         raise ZhnlpError(f"--jobs must be at least 1, not {jobs}")
-    return process_files(inputs, lambda lines: segment_stream(lines, seg, out, jobs), output=output,
-                         output_dir=output_dir, encoding=encoding, allow_empty=allow_empty,
-                         max_line_chars=max_line_chars, progress=progress, stdout=stdout, label="segment")
+    options = dict(output=output, output_dir=output_dir, encoding=encoding, allow_empty=allow_empty,
+                   max_line_chars=max_line_chars, progress=progress, stdout=stdout, label="segment")
+    if scheduler:
+        from .dask import SegmentJob
+
+        return run_on_cluster(inputs, SegmentJob(seg.check(), out), scheduler, block_size, jobs, **options)
+    return process_files(inputs, lambda lines: segment_stream(lines, seg, out, jobs), **options)
+
+
+def run_on_cluster(inputs: Sequence[str], job, scheduler: str, block_size: int | str, jobs: int,
+                   **options) -> SegmentStats:
+    """:func:`process_files` with every file's blocks run by ``job`` on a Dask cluster."""
+    from .dask import connect, parse_block_size, require_dask, run_file
+
+    require_dask()
+    if jobs != 1:
+        raise ZhnlpError("give either -j/--jobs or --scheduler, not both")
+    size = parse_block_size(block_size)
+    if "-" in (list(inputs) or ["-"]):
+        raise ZhnlpError("--scheduler needs input files, not stdin (workers read the files themselves)")
+    with contextlib.ExitStack() as stack:
+        clients: list = []
+
+        def runner(path: str, progress) -> Iterable[str]:
+            if not clients:  # connect once the inputs and outputs have been checked
+                clients.append(stack.enter_context(connect(scheduler)))
+            return run_file(clients[0], job, path, encoding=options["encoding"], block_size=size,
+                            max_line_chars=options["max_line_chars"], allow_empty=options["allow_empty"],
+                            progress=progress)
+
+        return process_files(inputs, None, file_runner=runner, **options)
 
 
 def plan_outputs(inputs: list[str], output: str | None, output_dir: str | None) -> tuple[list[Path], Path | None]:
@@ -141,17 +175,22 @@ def plan_outputs(inputs: list[str], output: str | None, output_dir: str | None) 
 def process_files(inputs: Sequence[str], stream: Callable[[Iterator[str]], Iterable[str]], *,
                   output: str | None = None, output_dir: str | None = None, encoding: str = "utf-8",
                   allow_empty: bool = False, max_line_chars: int = MAX_LINE_CHARS,
-                  progress: bool = False, stdout=None, label: str = "process") -> SegmentStats:
+                  progress: bool = False, stdout=None, label: str = "process",
+                  file_runner: FileRunner | None = None) -> SegmentStats:
     """Run a line processor over files ('-' = stdin): ``stream(lines)`` yields output text
     in input order. Output goes to stdout, one file (``output``) or one file per input
     (``output_dir``), each written atomically; what every corpus command shares.
+
+    ``file_runner(path, progress)`` replaces reading and ``stream`` where the files are
+    processed elsewhere (a Dask cluster): it yields a file's output text in order and calls
+    ``progress(bytes, lines)`` as it goes.
     """
     inputs = list(inputs) or ["-"]
     targets, created_dir = plan_outputs(inputs, output, output_dir)
     try:
         return _process_to_targets(inputs, targets, stream, output_dir=output_dir, encoding=encoding,
                                    allow_empty=allow_empty, max_line_chars=max_line_chars,
-                                   progress=progress, stdout=stdout, label=label)
+                                   progress=progress, stdout=stdout, label=label, file_runner=file_runner)
     except BaseException:
         if created_dir is not None and not any(created_dir.iterdir()):
             created_dir.rmdir()  # a failed run leaves no new empty folder behind
@@ -160,7 +199,7 @@ def process_files(inputs: Sequence[str], stream: Callable[[Iterator[str]], Itera
 
 def _process_to_targets(inputs: list[str], targets: list[Path], stream, *, output_dir, encoding: str,
                         allow_empty: bool, max_line_chars: int, progress: bool, stdout,
-                        label: str) -> SegmentStats:
+                        label: str, file_runner: FileRunner | None = None) -> SegmentStats:
     stats = SegmentStats()
     t0 = time.perf_counter()
     sizes = [Path(i).stat().st_size if i != "-" else 0 for i in inputs]
@@ -179,29 +218,41 @@ def _process_to_targets(inputs: list[str], targets: list[Path], stream, *, outpu
                 stats.lines += 1
                 yield line
 
-        if output_dir:
-            for inp, target in zip(inputs, targets):
-                with atomic_output(target) as f:
-                    for text in stream(counted(inp)):
-                        f.write(text)
-                stats.files += 1
-                stats.outputs.append(str(target))
-        else:
+        def advance_blocks(nbytes: int, nlines: int) -> None:
+            advance(nbytes)
+            stats.lines += nlines
+
+        def texts(files: list[str]) -> Iterator[str]:
+            """Output text of the files in order (lines stream across files to ``stream``)."""
+            if file_runner is not None:
+                for inp in files:
+                    yield from file_runner(inp, advance_blocks)
+                    stats.files += 1
+                return
+
             def all_lines() -> Iterator[str]:
-                for inp in inputs:
+                for inp in files:
                     yield from counted(inp)
                     stats.files += 1
 
-            if targets:
-                with atomic_output(targets[0]) as f:
-                    for text in stream(all_lines()):
+            yield from stream(all_lines())
+
+        if output_dir:
+            for inp, target in zip(inputs, targets):
+                with atomic_output(target) as f:
+                    for text in texts([inp]):
                         f.write(text)
-                stats.outputs.append(str(targets[0]))
-            else:
-                f = stdout or sys.stdout
-                for text in stream(all_lines()):
+                stats.outputs.append(str(target))
+        elif targets:
+            with atomic_output(targets[0]) as f:
+                for text in texts(inputs):
                     f.write(text)
-                f.flush()
+            stats.outputs.append(str(targets[0]))
+        else:
+            f = stdout or sys.stdout
+            for text in texts(inputs):
+                f.write(text)
+            f.flush()
     stats.seconds = time.perf_counter() - t0
     return stats
 

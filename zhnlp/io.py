@@ -55,11 +55,14 @@ def open_binary(path: str | Path) -> IO[bytes]:
 
 
 def read_lines(path: str | Path, encoding: str = "utf-8", *, max_line_chars: int = MAX_LINE_CHARS,
-               allow_empty: bool = False, progress=None) -> Iterator[str]:
+               allow_empty: bool = False, progress=None,
+               byte_range: tuple[int, int] | None = None) -> Iterator[str]:
     """Yield the decoded lines of a file (or stdin for '-') without their line endings.
 
     Streams in 1 MiB chunks: memory stays flat whatever the file size. ``progress`` is
-    called with the number of bytes consumed after each chunk.
+    called with the number of bytes consumed after each chunk. ``byte_range=(start, end)``
+    reads only those bytes (a block from :func:`line_blocks`; line numbers in errors then
+    count from the block's start).
     """
     name = input_name(path)
     enc = check_encoding(encoding, path)
@@ -67,11 +70,18 @@ def read_lines(path: str | Path, encoding: str = "utf-8", *, max_line_chars: int
     max_bytes = max_line_chars * 4 + 4
     f = open_binary(path)
     lineno = 0
-    seen_any = False
+    seen_any = byte_range is not None and byte_range[0] > 0  # a later block: no BOM, never "empty"
     pending = b""
+    left = None
+    if byte_range is not None:
+        f.seek(byte_range[0])
+        left = byte_range[1] - byte_range[0]
+        allow_empty = True
     try:
         while True:
-            chunk = f.read(_CHUNK)
+            chunk = f.read(_CHUNK if left is None else min(_CHUNK, left))
+            if left is not None:
+                left -= len(chunk)
             if progress is not None and chunk:
                 progress(len(chunk))
             if not chunk:
@@ -102,6 +112,37 @@ def read_lines(path: str | Path, encoding: str = "utf-8", *, max_line_chars: int
     finally:
         if f is not sys.stdin.buffer:
             f.close()
+
+
+def line_blocks(path: str | Path, block_size: int) -> list[tuple[int, int]]:
+    """Byte ranges of about ``block_size`` bytes that cover the file and start at line starts.
+
+    Each boundary sits just after a LF byte, which ends a line under LF and CRLF endings
+    and in every encoding :func:`read_lines` accepts (in GBK/GB18030 too, 0x0A is never
+    part of a character). A file with no LF (CR endings) is one block.
+    """
+    if block_size < 1:
+        raise ValueError(f"block size must be at least 1 byte, not {block_size}")
+    size = Path(path).stat().st_size
+    bounds = [0]
+    with open(path, "rb") as f:
+        while bounds[-1] + block_size < size:
+            f.seek(bounds[-1] + block_size - 1)
+            pos = f.tell()
+            while True:
+                piece = f.read(1 << 16)
+                if not piece:
+                    pos = size
+                    break
+                i = piece.find(b"\n")
+                if i >= 0:
+                    pos += i + 1
+                    break
+                pos += len(piece)
+            bounds.append(pos)
+    if bounds[-1] < size:
+        bounds.append(size)
+    return list(zip(bounds[:-1], bounds[1:]))
 
 
 def _decode_line(raw: bytes, decode, enc: str, name: str, lineno: int, max_chars: int) -> str:

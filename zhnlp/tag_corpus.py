@@ -144,18 +144,30 @@ class ModelSegmenter:
     def __init__(self, model: str, device: str = "cpu", batch_size: int = 64) -> None:
         from .tagger import load_tagger
 
-        self.model, self.device, self.batch_size = str(model), device, batch_size
-        self.tagger = load_tagger(model, device=device)
-        if self.tagger.task != "cws":
-            raise ZhnlpError(f"--model {model}: a {self.tagger.task} model cannot segment (train one with train-cws)")
+        self.device, self.batch_size = device, batch_size
+        self._tagger = load_tagger(model, device=device)
+        self.model = str(self._tagger.path)
+        if self._tagger.task != "cws":
+            raise ZhnlpError(f"--model {model}: a {self._tagger.task} model cannot segment (train one with train-cws)")
 
+    # Travels to worker processes as its options; each worker loads the model on first use.
     def __getstate__(self) -> dict:
-        return {"model": str(self.tagger.path), "device": self.device, "batch_size": self.batch_size}
+        return {"model": self.model, "device": self.device, "batch_size": self.batch_size}
 
     def __setstate__(self, state: dict) -> None:
-        self.__init__(state["model"], state["device"], state["batch_size"])
+        self.__dict__.update(state, _tagger=None)
+
+    @property
+    def tagger(self):
+        """The CWS tagger (loaded on first use)."""
+        if self._tagger is None:
+            from .tagger import load_tagger
+
+            self._tagger = load_tagger(self.model, device=self.device)
+        return self._tagger
 
     def load(self) -> "ModelSegmenter":
+        self.tagger
         return self
 
     check = load
@@ -197,17 +209,35 @@ def _segment_in_worker(lines: list[str]):
 def tag_files(inputs: Sequence[str], model: str, *, output: str | None = None, output_dir: str | None = None,
               fmt: str = "text", input_format: str = "text", batch_size: int = 64, device: str = "cpu",
               jobs: int = 1, encoding: str = "utf-8", max_line_chars: int = MAX_LINE_CHARS,
-              allow_empty: bool = False, progress: bool = False, stdout=None) -> SegmentStats:
-    """Tag files ('-' = stdin) to stdout, one file or one file per input; outputs atomic."""
+              allow_empty: bool = False, progress: bool = False, stdout=None, scheduler: str | None = None,
+              block_size: int | str = "4MB") -> SegmentStats:
+    """Tag files ('-' = stdin) to stdout, one file or one file per input; outputs atomic.
+
+    ``scheduler`` (``tcp://HOST:PORT`` or ``local:N``) tags raw-text input on a Dask cluster
+    in blocks of ``block_size`` bytes, each worker loading the model once (see :mod:`zhnlp.dask`).
+    """
     from .tagger import load_tagger
 
     tagger = load_tagger(model, device=device)  # fail on a bad model before touching outputs
-    TagFormat(fmt, tagger.task, tagger.config.scheme)
+    tf = TagFormat(fmt, tagger.task, tagger.config.scheme)
+    options = dict(output=output, output_dir=output_dir, encoding=encoding, allow_empty=allow_empty,
+                   max_line_chars=max_line_chars, progress=progress, stdout=stdout, label="tag")
+    if scheduler:
+        from .corpus import run_on_cluster
+        from .dask import TagJob
+
+        if input_format != "text":
+            raise ZhnlpError("--scheduler tags raw text lines: drop --input-format conll")
+        if batch_size < 1:
+            raise ZhnlpError("--batch-size must be at least 1")
+        from pathlib import Path
+
+        where = str(Path(model).resolve()) if Path(model).is_dir() else model  # bundled: each worker's copy
+        job = TagJob(where, device, tf, batch_size)
+        return run_on_cluster(inputs, job, scheduler, block_size, jobs, **options)
     return process_files(inputs, lambda lines: tag_stream(lines, model, fmt=fmt, input_format=input_format,
                                                           batch_size=batch_size, device=device, jobs=jobs,
-                                                          tagger=tagger),
-                         output=output, output_dir=output_dir, encoding=encoding, allow_empty=allow_empty,
-                         max_line_chars=max_line_chars, progress=progress, stdout=stdout, label="tag")
+                                                          tagger=tagger), **options)
 
 
 __all__ = ["tag_files", "tag_stream", "tag_chunk", "TagFormat", "conll_sentences", "ModelSegmenter"]

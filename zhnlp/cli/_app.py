@@ -21,6 +21,9 @@ _STATE = {"debug": False}
 # Options of every corpus command (segment, tag, classify), declared once.
 OUTPUT = typer.Option(None, "-o", "--output", help="Write all output to this file.")
 OUTPUT_DIR = typer.Option(None, "--output-dir", help="One output per input, same name.")
+SCHEDULER = typer.Option(None, "--scheduler",
+                         help="Run on a Dask cluster: tcp://HOST:PORT, or local:N for N local workers "
+                              "(pip install \"zhnlp[dask]\"; input files must be readable by the workers).")
 
 
 def _fail(message: str, code: int = 1) -> None:
@@ -29,13 +32,20 @@ def _fail(message: str, code: int = 1) -> None:
 
 
 def _run(fn, *args, **kwargs):
-    """Call a library function; turn known failures into one line and an exit code."""
+    """Call a library function; turn known failures into one line and an exit code.
+
+    Under torchrun only rank 0 reports: the other ranks end quietly when the work is done
+    (their failures are still printed)."""
     from ..errors import ZhnlpError
 
     if _STATE["debug"]:
-        return fn(*args, **kwargs)
+        result = fn(*args, **kwargs)
+        _other_ranks_exit()
+        return result
     try:
-        return fn(*args, **kwargs)
+        result = fn(*args, **kwargs)
+        _other_ranks_exit()
+        return result
     except ZhnlpError as exc:
         _fail(str(exc))
     except KeyboardInterrupt as exc:
@@ -51,6 +61,12 @@ def _run(fn, *args, **kwargs):
         _fail(f"{where}{exc.strerror or exc}")
     except ValueError as exc:
         _fail(str(exc))
+
+
+def _other_ranks_exit() -> None:
+    """End a torchrun process other than rank 0 (exit 0) so that only rank 0 prints a summary."""
+    if os.environ.get("RANK", "0") != "0" and os.environ.get("WORLD_SIZE", "1") not in ("", "1"):
+        raise typer.Exit(0)
 
 
 def _summary(verb: str, stats, quiet: bool, output: str | None, output_dir: str | None) -> None:

@@ -7,7 +7,7 @@ from typing import List, Optional
 
 import typer
 
-from ._app import OUTPUT, OUTPUT_DIR, _run, _summary, app
+from ._app import OUTPUT, OUTPUT_DIR, SCHEDULER, _run, _summary, app
 
 
 @app.command("segment")
@@ -35,6 +35,8 @@ def segment_cli(
     quiet: bool = typer.Option(False, "-q", "--quiet", help="No progress bar or summary."),
     model: Optional[str] = typer.Option(None, "--model", help="Segment with a trained CWS model (directory or bundled name) instead of jieba."),
     device: str = typer.Option("cpu", "--device", help="With --model: cpu | cuda | cuda:N."),
+    scheduler: Optional[str] = SCHEDULER,
+    block_size: str = typer.Option("16MB", "--block-size", help="With --scheduler: bytes per block (16MB, 512KiB...)."),
 ) -> None:
     """Segment text into words, line by line (output line i = input line i)."""
     from ..corpus import OutputFormat, segment_files
@@ -56,7 +58,7 @@ def segment_cli(
         out = OutputFormat(fmt, sep, pos)
         return segment_files(files or ["-"], seg, output=output, output_dir=output_dir, out=out,
                              encoding=encoding, jobs=jobs, allow_empty=allow_empty,
-                             max_line_chars=max_line_length,
+                             max_line_chars=max_line_length, scheduler=scheduler, block_size=block_size,
                              progress=not quiet and sys.stderr.isatty())
 
     _summary("segmented", _run(work), quiet, output, output_dir)

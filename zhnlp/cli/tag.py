@@ -8,7 +8,7 @@ from typing import List, Optional
 import typer
 
 from . import _train_options as T
-from ._app import OUTPUT, OUTPUT_DIR, _run, _summary, app
+from ._app import OUTPUT, OUTPUT_DIR, SCHEDULER, _run, _summary, app
 
 TASK_NAMES = {"ner": "named-entity", "cws": "word-segmentation", "pos": "part-of-speech"}
 
@@ -95,6 +95,8 @@ def tag_cli(
     max_line_length: int = typer.Option(100_000, "--max-line-length"),
     allow_empty: bool = typer.Option(False, "--allow-empty", help="Accept empty input files."),
     quiet: bool = typer.Option(False, "-q", "--quiet"),
+    scheduler: Optional[str] = SCHEDULER,
+    block_size: str = typer.Option("4MB", "--block-size", help="With --scheduler: bytes per block (4MB, 512KiB...)."),
 ) -> None:
     """Tag text with a trained model, line by line (output line i = input line i).
 
@@ -106,5 +108,5 @@ def tag_cli(
     stats = _run(tag_files, files or ["-"], model, output=output, output_dir=output_dir, fmt=fmt,
                  input_format=input_format, batch_size=batch_size, device=device or ("cuda" if gpu else "cpu"),
                  jobs=jobs, encoding=encoding, max_line_chars=max_line_length, allow_empty=allow_empty,
-                 progress=not quiet and sys.stderr.isatty())
+                 scheduler=scheduler, block_size=block_size, progress=not quiet and sys.stderr.isatty())
     _summary("tagged", stats, quiet, output, output_dir)
