@@ -101,7 +101,7 @@ def segment_files(inputs: Sequence[str], seg: Segmenter, *, output: str | None =
                   output_dir: str | None = None, out: OutputFormat = OutputFormat(),
                   encoding: str = "utf-8", jobs: int = 1, allow_empty: bool = False,
                   max_line_chars: int = MAX_LINE_CHARS, progress: bool = False,
-                  stdout=None, scheduler: str | None = None, block_size: int | str = "16MB") -> SegmentStats:
+                  stdout=None, scheduler: str | None = None, block_size: int | str = "8MB") -> SegmentStats:
     """Segment files ('-' = stdin) to stdout, one file (``output``) or one file per input.
 
     Every output is written atomically. ``scheduler`` (``tcp://HOST:PORT`` or ``local:N``)

@@ -26,7 +26,7 @@ from .io import MAX_LINE_CHARS, check_encoding, input_name, line_blocks, read_li
 from .segment import Segmenter, chunk_lines
 
 #: Default block size: big enough that scheduling costs nothing, small enough to spread a file.
-BLOCK_SIZE = 16 << 20
+BLOCK_SIZE = 8 << 20
 
 
 def require_dask():

@@ -36,7 +36,7 @@ def segment_cli(
     model: Optional[str] = typer.Option(None, "--model", help="Segment with a trained CWS model (directory or bundled name) instead of jieba."),
     device: str = typer.Option("cpu", "--device", help="With --model: cpu | cuda | cuda:N."),
     scheduler: Optional[str] = SCHEDULER,
-    block_size: str = typer.Option("16MB", "--block-size", help="With --scheduler: bytes per block (16MB, 512KiB...)."),
+    block_size: str = typer.Option("8MB", "--block-size", help="With --scheduler: bytes per block (8MB, 512KiB...)."),
 ) -> None:
     """Segment text into words, line by line (output line i = input line i)."""
     from ..corpus import OutputFormat, segment_files
