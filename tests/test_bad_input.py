@@ -302,37 +302,58 @@ def _default_sigint() -> None:
 
 INTERRUPTED = [("segment", (), signal.SIGINT, 1), ("segment", (), signal.SIGTERM, 1),
                ("segment", (), signal.SIGTERM, 2), ("tag", ("resume-ner-hmm",), signal.SIGTERM, 1),
-               ("classify", ("hotel-sentiment",), signal.SIGINT, 1), ("translate", ("cmn-eng",), signal.SIGTERM, 1)]
+               ("classify", ("hotel-sentiment",), signal.SIGINT, 1), ("translate", ("cmn-eng",), signal.SIGTERM, 1),
+               ("segment", (), signal.SIGKILL, 2), ("tag", ("resume-ner-hmm",), signal.SIGKILL, 1),
+               ("classify", ("hotel-sentiment",), signal.SIGKILL, 1)]
+
+
+def _writing_into(pid: int, folder: Path) -> bool:
+    """Whether process ``pid`` has a file open in ``folder`` other than the old output (on
+    Linux an unnamed O_TMPFILE shows as ``folder/#N (deleted)``)."""
+    try:
+        links = [os.readlink(f"/proc/{pid}/fd/{fd}") for fd in os.listdir(f"/proc/{pid}/fd")]
+    except OSError:
+        return False
+    return any(link.startswith(f"{folder}/") and not link.endswith("/out.txt") for link in links)
 
 
 @pytest.mark.parametrize("command, model, sig, jobs", INTERRUPTED,
-                         ids=["SIGINT", "SIGTERM", "SIGTERM-j2", "tag-SIGTERM", "classify-SIGINT", "translate-SIGTERM"])
+                         ids=["SIGINT", "SIGTERM", "SIGTERM-j2", "tag-SIGTERM", "classify-SIGINT", "translate-SIGTERM",
+                              "SIGKILL-j2", "tag-SIGKILL", "classify-SIGKILL"])
 def test_interrupted_run_keeps_old_output(cache_dir, tmp_path, big_input, command, model, sig, jobs):
+    """Ctrl-C and kill: a one-line message and nothing written; even SIGKILL of the whole process
+    group (no clean-up code runs) leaves the old output as it was and no temporary file."""
     out = tmp_path / "outdir"
     write(out / "out.txt", OLD)
     start = time.monotonic()
     jobs_opt = ["-j", str(jobs)] if command == "segment" else []
     proc = subprocess.Popen([sys.executable, "-m", "zhnlp", command, *model, str(big_input), "-o", "out.txt",
                              *jobs_opt], cwd=out, env=_env(cache_dir), stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, preexec_fn=_default_sigint)
+                            stderr=subprocess.PIPE, preexec_fn=_default_sigint, start_new_session=True)
     try:
-        # wait until the run is under way (its temporary output exists) and >= 1.5 s have passed
+        # wait until the run is under way (writing its temporary output) and >= 1.5 s have passed
         while True:
             assert proc.poll() is None, proc.communicate()
-            started = any(p.name != "out.txt" for p in out.iterdir())
+            started = any(p.name != "out.txt" for p in out.iterdir()) or _writing_into(proc.pid, out)
             if started and time.monotonic() - start >= 1.5:
                 break
             assert time.monotonic() - start < 60, f"{command} never started"
             time.sleep(0.05)
-        proc.send_signal(sig)
+        if sig == signal.SIGKILL:
+            os.killpg(proc.pid, signal.SIGKILL)
+        else:
+            proc.send_signal(sig)
         stdout, stderr = proc.communicate(timeout=60)
     finally:
         if proc.poll() is None:
             proc.kill()
             proc.wait()
-    done = subprocess.CompletedProcess(proc.args, proc.returncode, stdout, stderr)
-    one_line_error(done, "interrupted")
-    assert proc.returncode == 130
+    if sig == signal.SIGKILL:
+        assert proc.returncode == -signal.SIGKILL
+    else:
+        done = subprocess.CompletedProcess(proc.args, proc.returncode, stdout, stderr)
+        one_line_error(done, "interrupted")
+        assert proc.returncode == 130
     assert stdout == b""
     assert sorted(p.name for p in out.iterdir()) == ["out.txt"]
     assert (out / "out.txt").read_bytes() == OLD

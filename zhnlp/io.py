@@ -177,28 +177,79 @@ def check_output_path(path: str | Path, inputs: list[str] | tuple[str, ...] = ()
     return p
 
 
-@contextlib.contextmanager
-def atomic_output(path: str | Path, encoding: str = "utf-8", binary: bool = False) -> Iterator[IO]:
-    """A text (or ``binary``) file that appears at ``path`` only if the block completes without error."""
-    p = Path(path)
+def _anonymous_file(folder: Path) -> int | None:
+    """An unnamed file in ``folder`` (Linux ``O_TMPFILE``), or None where that is unsupported.
+
+    It has no name until :func:`_publish` links it in, so even a run killed with SIGKILL (which
+    no clean-up code survives) leaves nothing behind in the output folder.
+    """
+    flag = getattr(os, "O_TMPFILE", None)
+    if flag is None or not os.path.isdir("/proc/self/fd"):
+        return None
     try:
-        fd, tmp = tempfile.mkstemp(dir=p.parent if str(p.parent) else ".", prefix=f".{p.name}.",
-                                   suffix=".part")
-    except OSError as exc:
-        raise OutputError(f"{p}: cannot write: {exc.strerror}") from None
+        return os.open(folder, flag | os.O_RDWR, 0o666)
+    except OSError:  # a file system without O_TMPFILE (EOPNOTSUPP), or an old kernel (EISDIR)
+        return None
+
+
+def _publish(fd: int, target: Path) -> None:
+    """Give the unnamed file ``fd`` the name ``target`` (replacing any file there)."""
+    name = target.parent / f".{target.name}.{os.getpid()}.{id(target):x}.part"
+    # linkat(AT_SYMLINK_FOLLOW) on /proc/self/fd/N: CPython calls linkat (not link, which would
+    # link the /proc symlink itself) only when a dir fd is given.
+    folder = os.open(target.parent if str(target.parent) else ".", os.O_RDONLY | os.O_DIRECTORY)
     try:
-        with (os.fdopen(fd, "wb") if binary else os.fdopen(fd, "w", encoding=encoding, newline="\n")) as f:
-            yield f
-        if p.exists():
-            with contextlib.suppress(OSError):
-                os.chmod(tmp, p.stat().st_mode & 0o777)
-        else:
-            with contextlib.suppress(OSError):
-                umask = os.umask(0)
-                os.umask(umask)
-                os.chmod(tmp, 0o666 & ~umask)
-        os.replace(tmp, p)
+        os.link(f"/proc/self/fd/{fd}", name.name, dst_dir_fd=folder, follow_symlinks=True)
+    finally:
+        os.close(folder)
+    try:
+        os.replace(name, target)
     except BaseException:
         with contextlib.suppress(OSError):
-            os.unlink(tmp)
+            os.unlink(name)
+        raise
+
+
+def _set_mode(fd: int, target: Path) -> None:
+    """An existing target's permissions, or the usual ones for a new file (0666 less umask)."""
+    with contextlib.suppress(OSError):
+        if target.exists():
+            os.fchmod(fd, target.stat().st_mode & 0o777)
+        else:
+            umask = os.umask(0)
+            os.umask(umask)
+            os.fchmod(fd, 0o666 & ~umask)
+
+
+@contextlib.contextmanager
+def atomic_output(path: str | Path, encoding: str = "utf-8", binary: bool = False) -> Iterator[IO]:
+    """A text (or ``binary``) file that appears at ``path`` only if the block completes without error.
+
+    On Linux the data goes to an unnamed file in the target folder (``O_TMPFILE``), linked in
+    and renamed over the target when complete: an interrupted or killed run leaves no trace.
+    Elsewhere a hidden ``.NAME.*.part`` file is used, removed again on any error.
+    """
+    p = Path(path)
+    folder = p.parent if str(p.parent) else Path(".")
+    fd = _anonymous_file(folder)
+    tmp = None
+    if fd is None:
+        try:
+            fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{p.name}.", suffix=".part")
+        except OSError as exc:
+            raise OutputError(f"{p}: cannot write: {exc.strerror}") from None
+    f = os.fdopen(fd, "wb") if binary else os.fdopen(fd, "w", encoding=encoding, newline="\n")
+    try:
+        with f:
+            yield f
+            f.flush()
+            _set_mode(fd, p)
+            if tmp is None:
+                _publish(fd, p)
+        if tmp is not None:
+            os.replace(tmp, p)
+    except BaseException:
+        if tmp is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
         raise
