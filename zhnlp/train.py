@@ -12,6 +12,16 @@ GPU, a progress bar, a per-epoch log and a learning-curve plot.
 Files: the finished model directory ``OUT`` appears only when training ends (an existing
 one is replaced then, never before); while training, ``OUT.checkpoint/`` holds the last
 completed epoch (for ``--resume``) and the best weights so far.
+
+Several processes (``torchrun --nproc-per-node N -m zhnlp train-ner ...``): when torchrun's
+environment says ``WORLD_SIZE`` > 1, :meth:`Trainer.train` joins the process group (nccl on
+CUDA, gloo on CPU; ``ZHNLP_DIST_BACKEND`` overrides), wraps the model in
+DistributedDataParallel and gives each rank a disjoint shard of the same seeded bucketed
+batches, so ``batch_size`` is per process and an update covers N × batch_size items. Rank 0
+alone evaluates on dev, writes checkpoints, the log and the model directory, and prints;
+it broadcasts its bookkeeping (best epoch, early stop) every epoch, so every rank stops
+after the same epoch, and the best weights at the end. :meth:`Trainer.finish` waits for
+every rank and leaves the group.
 """
 from __future__ import annotations
 
@@ -32,6 +42,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 log = logging.getLogger(__name__)
 CHECKPOINT_VERSION = 1
+DIST_TIMEOUT_S = 3600  # torchrun: how long ranks wait for each other (rank 0 evaluates on dev alone)
 LOG_FILE, CURVE_FILE = "training_log.jsonl", "learning_curve.png"
 
 
@@ -95,6 +106,7 @@ class TrainResult:
     history: list[dict] = field(default_factory=list)
     output: Path | None = None
     stopped_early: bool = False
+    world_size: int = 1            # processes that trained together (torchrun); 1 without
 
 
 # -- devices and seeds -----------------------------------------------------------------------
@@ -117,8 +129,13 @@ def resolve_device(device: str | None = None, gpu: bool = False) -> "torch.devic
     if not torch.cuda.is_available():
         why = "this torch build has no CUDA support" if torch.version.cuda is None else "no GPU is visible"
         raise ZhnlpError(f"--gpu/--device {name}: CUDA is not available ({why}); use --device cpu")
+    local_rank = int(os.environ.get("LOCAL_RANK", 0))
     if name == "cuda":
-        name = f"cuda:{int(os.environ.get('LOCAL_RANK', 0))}"
+        name = f"cuda:{local_rank}"
+    elif _launched_world_size() > 1 and int(os.environ.get("LOCAL_WORLD_SIZE", 1)) > 1 \
+            and int(name[5:]) != local_rank:
+        raise ZhnlpError(f"--device {name}: under torchrun every process takes the GPU of its local rank; "
+                         "use --gpu or --device cuda")
     index = int(name[5:])
     if index >= torch.cuda.device_count():
         raise ZhnlpError(f"--device {name}: only {torch.cuda.device_count()} GPU(s) visible")
@@ -143,7 +160,8 @@ class Trainer:
     """Train ``model`` on ``train_items`` and select on ``dev_items``.
 
     ``collate`` turns a list of items into a batch dict (tensors on the CPU; the trainer
-    moves them); ``lengths`` gives each training item's length for bucketing.
+    moves them); ``lengths`` gives each training item's length for bucketing. Under
+    torchrun every process builds the same Trainer; ``on_epoch_end`` is called on rank 0.
     """
 
     def __init__(self, model, train_items: Sequence[Any], dev_items: Sequence[Any], *,
@@ -159,7 +177,14 @@ class Trainer:
         self.resume = resume
         self.on_epoch_end = on_epoch_end
         self.device = resolve_device(config.device)
+        self.world_size, self.rank = _world()  # torchrun's; the group is joined in train()
+        self._owns_group = False
         self._check_paths()
+
+    @property
+    def is_main(self) -> bool:
+        """Whether this process writes files and prints (rank 0; always, without torchrun)."""
+        return self.rank == 0
 
     def _check_paths(self) -> None:
         parent = self.output.parent if str(self.output.parent) else Path(".")
@@ -169,11 +194,68 @@ class Trainer:
             raise ZhnlpError(f"{self.output}: exists and is not a directory")
         if not os.access(parent, os.W_OK):
             raise ZhnlpError(f"{self.output}: permission denied")
+        old, tmp = (self.checkpoint.with_name(self.checkpoint.name + s) for s in (".old", ".tmp"))
+        if not self.checkpoint.exists() and tmp.is_dir() and (old / "trainer.json").is_file():
+            try:  # killed between the two renames of _save_checkpoint: the previous epoch's is whole
+                os.replace(old, self.checkpoint)
+            except OSError:  # another rank got there first
+                pass
         if self.resume and not (self.checkpoint / "trainer.json").is_file():
             raise ZhnlpError(f"--resume: no checkpoint at {self.checkpoint} (nothing to resume)")
         if not self.resume and (self.checkpoint / "trainer.json").is_file():
             raise ZhnlpError(f"{self.checkpoint}: a checkpoint of an interrupted run exists; "
                              "pass --resume to continue it, or delete it to start over")
+
+    # several processes -----------------------------------------------------------------------
+    def _join_group(self) -> None:
+        """Join torchrun's process group (a group the caller made is used as it is)."""
+        import torch
+        import torch.distributed as dist
+
+        if self.world_size <= 1 or dist.is_initialized():
+            return
+        if not dist.is_available():
+            raise ZhnlpError("started by torchrun, but this torch build has no torch.distributed")
+        backend = os.environ.get("ZHNLP_DIST_BACKEND") or ("nccl" if self.device.type == "cuda" else "gloo")
+        if self.device.type == "cuda":
+            torch.cuda.set_device(self.device)
+        from datetime import timedelta
+
+        # rank 0 evaluates on dev while the others wait in a broadcast: allow it time
+        dist.init_process_group(backend=backend, timeout=timedelta(seconds=DIST_TIMEOUT_S))
+        self._owns_group = True
+        self.world_size, self.rank = dist.get_world_size(), dist.get_rank()
+        log.info("rank %d of %d (%s) on %s", self.rank, self.world_size, backend, self.device)
+
+    @property
+    def distributed(self) -> bool:
+        """Whether this trainer trains in a process group of more than one process."""
+        try:
+            import torch.distributed as dist
+
+            return self.world_size > 1 and dist.is_available() and dist.is_initialized()
+        except ImportError:  # pragma: no cover
+            return False
+
+    def close(self) -> None:
+        """Wait for every rank, then leave the process group :meth:`train` joined (nothing
+        without torchrun). :meth:`finish` calls it; call it yourself when you skip finish."""
+        if not self._owns_group:
+            return
+        import torch.distributed as dist
+
+        if dist.is_initialized():
+            dist.barrier(**({"device_ids": [self.device.index]} if dist.get_backend() == "nccl" else {}))
+            dist.destroy_process_group()
+        self._owns_group = False
+
+    def _sum_over_ranks(self, *values: float) -> list[float]:
+        import torch
+        import torch.distributed as dist
+
+        t = torch.tensor(values, dtype=torch.float64, device=self.device)
+        dist.all_reduce(t)
+        return t.tolist()
 
     # batches ---------------------------------------------------------------------------------
     def _loader(self, items, lengths, batch_size: int, shuffle: bool, epoch: int = 0):
@@ -195,7 +277,8 @@ class Trainer:
         return to_device(batch, self.device)
 
     def dev_batches(self, items=None):
-        """Dev (or any) items as device batches, length-sorted, for ``model.evaluate``."""
+        """Dev (or any) items as device batches, length-sorted, for ``model.evaluate`` (all of
+        them on every rank: evaluation is not sharded)."""
         items = self.dev_items if items is None else items
         lengths = [self.lengths_of(it) for it in items]
         for batch in self._loader(items, lengths, self.config.eval_batch_size, shuffle=False):
@@ -221,8 +304,9 @@ class Trainer:
         """Run the epochs; returns a summary. The model ends up with the best weights.
 
         An interruption (Ctrl-C, SIGTERM) keeps the checkpoint of the last completed epoch
-        and says how to resume.
+        and says how to resume. Under torchrun this joins the process group first.
         """
+        self._join_group()
         try:
             return self._train()
         except KeyboardInterrupt:
@@ -246,33 +330,36 @@ class Trainer:
         scaler = torch.amp.GradScaler("cuda", enabled=use_amp and amp_dtype == torch.float16)
         state = {"epoch": 0, "step": 0, "best_score": None, "best_epoch": 0, "bad_epochs": 0,
                  "history": [], "seconds": 0.0}
-        if self.resume:
+        if self.resume:  # every rank loads the checkpoint (weights and optimizer state)
             state = self._load_checkpoint(opt)
             log.info("resuming after epoch %d", state["epoch"])
-        else:
+        elif self.is_main:
             shutil.rmtree(self.checkpoint, ignore_errors=True)
-        rank0 = _rank() == 0
+        distributed = self.distributed
+        net = _ddp(model) if distributed else model  # DDP runs forward_loss and averages gradients
+        forward_loss = net if distributed else model.forward_loss
         stopped_early = False
         t_start = time.perf_counter() - state["seconds"]
         for epoch in range(state["epoch"], c.epochs):
-            set_seed(c.seed * 1000 + epoch)  # per epoch, so a resumed run repeats the same randomness
-            model.train()
+            # per epoch, so a resumed run repeats the same randomness; per rank, so dropout differs
+            set_seed(c.seed * 1000 + epoch + 100_003 * self.rank)
+            net.train()
             loader = self._loader(self.train_items, self.lengths, c.batch_size, shuffle=True, epoch=epoch)
             t0 = time.perf_counter()
             loss_sum, n_items = 0.0, 0
-            with _progress(len(loader), f"epoch {epoch + 1}/{c.epochs}", c.progress and rank0) as bar:
+            with _progress(len(loader), f"epoch {epoch + 1}/{c.epochs}", c.progress and self.is_main) as bar:
                 for batch in loader:
                     batch = self._to_device(batch)
                     lr = self._lr(state["step"], epoch)
                     for g in opt.param_groups:
                         g["lr"] = lr
-                    if hasattr(_unwrap(model), "on_train_step"):  # an event for step-based schedules
-                        _unwrap(model).on_train_step(state["step"])
+                    if hasattr(model, "on_train_step"):  # an event for step-based schedules
+                        model.on_train_step(state["step"])
                     try:
                         with torch.autocast(self.device.type, dtype=amp_dtype, enabled=use_amp):
-                            loss, count = model.forward_loss(batch)
+                            loss, count = forward_loss(batch)
                         opt.zero_grad(set_to_none=True)
-                        scaler.scale(loss / max(count, 1)).backward()
+                        scaler.scale(loss / max(count, 1)).backward()  # DDP: gradients averaged over ranks
                         if c.clip_norm:
                             scaler.unscale_(opt)
                             torch.nn.utils.clip_grad_norm_(params, c.clip_norm)
@@ -286,53 +373,77 @@ class Trainer:
                     n_items += count
                     bar(loss_sum / max(n_items, 1), n_items / max(time.perf_counter() - t0, 1e-9))
                     if c.max_steps and state["step"] >= c.max_steps:
-                        break
+                        break  # every rank has as many batches, so every rank breaks here
             train_secs = time.perf_counter() - t0
-            model.eval()
-            with torch.no_grad():
-                dev = model.evaluate(self.dev_batches()) if self.dev_items else {}
-            score = dev.get(model.metric, -loss_sum / max(n_items, 1))
-            better = state["best_score"] is None or (score > state["best_score"] if model.higher_is_better
-                                                     else score < state["best_score"])
-            row = {"epoch": epoch + 1, "train_loss": loss_sum / max(n_items, 1),
-                   "train_items_per_s": n_items / max(train_secs, 1e-9), "seconds": train_secs,
-                   "lr": self._lr(state["step"], epoch), **{f"dev_{k}": v for k, v in dev.items()}}
-            state["history"].append(row)
-            if better:
-                state.update(best_score=score, best_epoch=epoch + 1, bad_epochs=0)
-            else:
-                state["bad_epochs"] += 1
-            state["epoch"] = epoch + 1
-            state["seconds"] = time.perf_counter() - t_start
-            if rank0:
-                self._save_checkpoint(opt, state, best=better)
-                log.info("epoch %d: %s", epoch + 1, row)
-            if self.on_epoch_end:
-                self.on_epoch_end(row)
-            if c.max_steps and state["step"] >= c.max_steps:
-                break
-            if c.patience and state["bad_epochs"] >= c.patience and epoch + 1 >= c.min_epochs:
-                stopped_early = True
+            if distributed:  # the log's loss and speed are of all ranks together
+                loss_sum, n_items = self._sum_over_ranks(loss_sum, n_items)
+                n_items = int(n_items)
+            stop = None
+            if self.is_main:
+                stop = self._end_epoch(model, opt, state, epoch, loss_sum, n_items, train_secs, t_start)
+            if distributed:  # rank 0's bookkeeping and decision, so every rank stops after the same epoch
+                state, stop = _broadcast_object((state, stop))
+            if stop:
+                stopped_early = stop == "early"
                 break
         self._load_best()
-        result = TrainResult(state["best_epoch"], state["best_score"], state["epoch"],
-                             time.perf_counter() - t_start, state["history"], self.output, stopped_early)
-        return result
+        return TrainResult(state["best_epoch"], state["best_score"], state["epoch"],
+                           time.perf_counter() - t_start, state["history"], self.output, stopped_early,
+                           self.world_size)
+
+    def _end_epoch(self, model, opt, state: dict, epoch: int, loss_sum: float, n_items: int,
+                   train_secs: float, t_start: float) -> str | None:
+        """Rank 0's end of an epoch: dev evaluation, bookkeeping, checkpoint, log. Returns
+        why training stops now (``early``, ``max_steps``) or None."""
+        import torch
+
+        c = self.config
+        model.eval()
+        with torch.no_grad():
+            dev = model.evaluate(self.dev_batches()) if self.dev_items else {}
+        score = dev.get(model.metric, -loss_sum / max(n_items, 1))
+        better = state["best_score"] is None or (score > state["best_score"] if model.higher_is_better
+                                                 else score < state["best_score"])
+        row = {"epoch": epoch + 1, "train_loss": loss_sum / max(n_items, 1), "train_items": n_items,
+               "train_items_per_s": n_items / max(train_secs, 1e-9), "seconds": train_secs,
+               "lr": self._lr(state["step"], epoch), **{f"dev_{k}": v for k, v in dev.items()}}
+        state["history"].append(row)
+        if better:
+            state.update(best_score=score, best_epoch=epoch + 1, bad_epochs=0)
+        else:
+            state["bad_epochs"] += 1
+        state["epoch"] = epoch + 1
+        state["seconds"] = time.perf_counter() - t_start
+        self._save_checkpoint(opt, state, best=better)
+        log.info("epoch %d: %s", epoch + 1, row)
+        if self.on_epoch_end:
+            self.on_epoch_end(row)
+        if c.max_steps and state["step"] >= c.max_steps:
+            return "max_steps"
+        if c.patience and state["bad_epochs"] >= c.patience and epoch + 1 >= c.min_epochs:
+            return "early"
+        return None
 
     def finish(self, metrics: dict, extra_files: dict[str, str | bytes] | None = None) -> Path:
         """Write the model directory (best weights, metrics, log, learning curve and any
-        ``extra_files``) and drop the checkpoint. Call after :meth:`train` and any test evaluation."""
-        if _rank() != 0:
+        ``extra_files``) and drop the checkpoint. Call after :meth:`train` and any test evaluation.
+        Under torchrun rank 0 writes, every rank waits for it, and the process group is left.
+        ``metrics`` gains ``world_size`` (the number of processes that trained)."""
+        metrics["world_size"] = self.world_size
+        try:
+            if self.is_main:
+                history = metrics.get("history") or []
+                extra = {**(extra_files or {}), LOG_FILE: "".join(json.dumps(r) + "\n" for r in history)}
+                png = learning_curve_png(history, self.model.metric)
+                if png:
+                    extra[CURVE_FILE] = png
+                path = self.model.save(self.output, metrics={k: v for k, v in metrics.items() if k != "history"},
+                                       extra_files=extra)
+                shutil.rmtree(self.checkpoint, ignore_errors=True)
+                return path
             return self.output
-        history = metrics.get("history") or []
-        extra = {**(extra_files or {}), LOG_FILE: "".join(json.dumps(r) + "\n" for r in history)}
-        png = learning_curve_png(history, self.model.metric)
-        if png:
-            extra[CURVE_FILE] = png
-        path = self.model.save(self.output, metrics={k: v for k, v in metrics.items() if k != "history"},
-                               extra_files=extra)
-        shutil.rmtree(self.checkpoint, ignore_errors=True)
-        return path
+        finally:
+            self.close()
 
     # checkpoints (safetensors + JSON; never pickle) ------------------------------------------
     def _save_checkpoint(self, opt, state: dict, best: bool) -> None:
@@ -352,7 +463,7 @@ class Trainer:
         opt_tensors, opt_meta = _flatten_optimizer(opt.state_dict())
         save_file(opt_tensors, str(tmp / "optimizer.safetensors"))
         meta = {"version": CHECKPOINT_VERSION, **state, "optimizer": opt_meta,
-                "config": asdict(self.config),
+                "config": asdict(self.config), "world_size": self.world_size,
                 "torch_rng": torch.get_rng_state().tolist()}
         (tmp / "trainer.json").write_text(json.dumps(meta), encoding="utf-8")
         old = self.checkpoint.with_name(self.checkpoint.name + ".old")
@@ -375,16 +486,26 @@ class Trainer:
                              f"(were the options changed?): {str(exc).splitlines()[0]}") from None
         opt.load_state_dict(_unflatten_optimizer(load_file(str(self.checkpoint / "optimizer.safetensors")),
                                                  meta["optimizer"]))
+        was = meta.get("world_size", 1)
+        if was != self.world_size and self.is_main:
+            log.warning("resuming a run of %d process(es) with %d: later epochs batch differently",
+                        was, self.world_size)
         return {k: meta[k] for k in ("epoch", "step", "best_score", "best_epoch", "bad_epochs",
                                      "history", "seconds")}
 
     def _load_best(self) -> None:
+        """The best weights: rank 0 reads them from the checkpoint and sends them to the others."""
         from safetensors.torch import load_file
 
+        model = _unwrap(self.model)
         best = self.checkpoint / "best.safetensors"
-        if best.is_file():
-            weights = load_file(str(best), device=str(self.device))
-            _unwrap(self.model).load_state_dict(weights)
+        if self.is_main and best.is_file():
+            model.load_state_dict(load_file(str(best), device=str(self.device)))
+        if self.distributed:
+            import torch.distributed as dist
+
+            for tensor in model.state_dict().values():  # views of the parameters: filled in place
+                dist.broadcast(tensor, 0)
 
 
 class _ListDataset:
@@ -404,13 +525,62 @@ def _unwrap(model):
     return getattr(model, "module", model)  # DistributedDataParallel keeps the model in .module
 
 
-def _rank() -> int:
+def _launched_world_size() -> int:
+    """How many processes torchrun started (``WORLD_SIZE``); 1 outside torchrun."""
+    try:
+        return max(1, int(os.environ.get("WORLD_SIZE", "1")))
+    except ValueError:
+        return 1
+
+
+def _world() -> tuple[int, int]:
+    """(world size, rank): of a process group already joined, else of torchrun's environment."""
     try:
         import torch.distributed as dist
 
-        return dist.get_rank() if dist.is_available() and dist.is_initialized() else 0
+        if dist.is_available() and dist.is_initialized():
+            return dist.get_world_size(), dist.get_rank()
     except ImportError:  # pragma: no cover
-        return 0
+        pass
+    size = _launched_world_size()
+    return size, (int(os.environ.get("RANK", "0")) if size > 1 else 0)
+
+
+def _ddp(model):
+    """``model`` in DistributedDataParallel, with ``forward`` = ``model.forward_loss``.
+
+    DDP averages the gradients of what its own ``forward`` computed, and a Trainable's
+    training step is ``forward_loss``, so a thin module calls that. ``device_ids`` stays
+    unset: batches are already on the device, and ``lengths`` must stay on the CPU (DDP
+    would move them). Buffers (CRF constraints, class weights) are constants, so they are
+    not re-broadcast every step. Every parameter of zhnlp's models takes part in every
+    loss (frozen embeddings have no gradient at all), so no search for unused ones.
+    """
+    import inspect
+
+    import torch
+    from torch.nn.parallel import DistributedDataParallel
+
+    class ForwardLoss(torch.nn.Module):
+        def __init__(self, module) -> None:
+            super().__init__()
+            self.module = module
+
+        def forward(self, batch: dict):
+            return self.module.forward_loss(batch)
+
+    newer = "forward_sync_buffers" in inspect.signature(DistributedDataParallel).parameters  # torch >= 2.13
+    no_sync = {"forward_sync_buffers": False} if newer else {"broadcast_buffers": False}
+    return DistributedDataParallel(ForwardLoss(model), **no_sync)
+
+
+def _broadcast_object(obj):
+    """Rank 0's ``obj`` on every rank (JSON-able bookkeeping, in memory: nothing is written)."""
+    import torch.distributed as dist
+
+    box = [obj]
+    dist.broadcast_object_list(box, src=0)
+    return box[0]
 
 
 def _distributed_kwargs(shuffle: bool) -> dict:

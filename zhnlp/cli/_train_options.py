@@ -9,7 +9,8 @@ import typer
 GPU = typer.Option(False, "--gpu", help="Train on the GPU (cuda; the local rank's under torchrun).")
 DEVICE = typer.Option(None, "--device", help="cpu | cuda | cuda:N (overrides --gpu).")
 AMP = typer.Option(False, "--amp", help="Mixed precision (GPU only).")
-BATCH_SIZE = typer.Option(64, "--batch-size")
+BATCH_SIZE = typer.Option(64, "--batch-size", help="Items per update; per process under torchrun "
+                                                    "(N processes: N x this per update).")
 WEIGHT_DECAY = typer.Option(0.0, "--weight-decay")
 LR_DECAY = typer.Option(1.0, "--lr-decay", help="Multiply the learning rate by this every epoch.")
 WARMUP = typer.Option(0, "--warmup", help="Linear warm-up over this many updates.")
