@@ -255,11 +255,12 @@ def check_state(tensors: Mapping[str, Any], expected: Mapping[str, tuple], path:
 
 
 def read_model(name_or_path: str | Path, model_type: str, sections: Mapping[str, Any],
-               vocabs: tuple[str, ...] = ()) -> tuple[ModelFiles, list]:
+               vocabs: tuple[str, ...] = (), framework: str = "pt") -> tuple[ModelFiles, list]:
     """Load a model directory of ``model_type``; build each config section with its factory
     (``{"net": NetConfig, ...}``) and check the vocabularies named are there: clear errors
-    naming config.json instead of a KeyError or TypeError."""
-    files = load_model(name_or_path, expect=(model_type,))
+    naming config.json instead of a KeyError or TypeError. ``framework="np"``: weights as
+    numpy arrays (no torch import)."""
+    files = load_model(name_or_path, framework=framework, expect=(model_type,))
     try:
         built = [make(files.config[key]) for key, make in sections.items()]
     except (KeyError, TypeError) as exc:

@@ -120,18 +120,22 @@ def tag_stream(lines: Iterable[str], model: str, *, fmt: str = "text", input_for
         raise ZhnlpError("--batch-size must be at least 1")
     if jobs < 1:
         raise ZhnlpError(f"--jobs must be at least 1, not {jobs}")
-    tagger = tagger or load_tagger(model, device=device)
-    tf = TagFormat(fmt, tagger.task, tagger.config.scheme)
     units = conll_sentences(lines) if input_format == "conll" else lines
     chunks = chunk_lines(units, chunk)  # lines, or token lists for CoNLL input
     if jobs == 1:
+        tagger = tagger or load_tagger(model, device=device)
+        tf = TagFormat(fmt, tagger.task, tagger.config.scheme)
         for c in chunks:
             yield tag_chunk(tagger, tf, c, input_format, batch_size)
         return
     from .parallel import ordered_map
+    from .tagger import tagger_config
 
+    # The parent only hands out lines: it reads the config, and each worker loads the model.
+    path, cfg = tagger_config(model)
+    tf = TagFormat(fmt, cfg.task, cfg.scheme)
     yield from ordered_map(_run_in_worker, chunks, jobs, initializer=_init_worker,
-                           initargs=(str(tagger.path), device, tf, input_format, batch_size))
+                           initargs=(str(path), device, tf, input_format, batch_size))
 
 
 class ModelSegmenter:
@@ -216,10 +220,16 @@ def tag_files(inputs: Sequence[str], model: str, *, output: str | None = None, o
     ``scheduler`` (``tcp://HOST:PORT`` or ``local:N``) tags raw-text input on a Dask cluster
     in blocks of ``block_size`` bytes, each worker loading the model once (see :mod:`zhnlp.dask`).
     """
-    from .tagger import load_tagger
+    from .tagger import load_tagger, tagger_config
 
-    tagger = load_tagger(model, device=device)  # fail on a bad model before touching outputs
-    tf = TagFormat(fmt, tagger.task, tagger.config.scheme)
+    # Fail on a bad model before touching outputs; with workers, the parent needs no weights.
+    tagger = load_tagger(model, device=device) if jobs == 1 and not scheduler else None
+    path, cfg = (tagger.path, tagger.config) if tagger else tagger_config(model)
+    if tagger is None and device != "cpu":
+        from .train import resolve_device
+
+        resolve_device(device)  # a clear error here rather than in every worker
+    tf = TagFormat(fmt, cfg.task, cfg.scheme)
     options = dict(output=output, output_dir=output_dir, encoding=encoding, allow_empty=allow_empty,
                    max_line_chars=max_line_chars, progress=progress, stdout=stdout, label="tag")
     if scheduler:
@@ -232,7 +242,7 @@ def tag_files(inputs: Sequence[str], model: str, *, output: str | None = None, o
             raise ZhnlpError("--batch-size must be at least 1")
         from pathlib import Path
 
-        where = str(Path(model).resolve()) if Path(model).is_dir() else model  # bundled: each worker's copy
+        where = str(Path(path).resolve()) if Path(model).is_dir() else model  # bundled: each worker's copy
         job = TagJob(where, device, tf, batch_size)
         return run_on_cluster(inputs, job, scheduler, block_size, jobs, **options)
     return process_files(inputs, lambda lines: tag_stream(lines, model, fmt=fmt, input_format=input_format,

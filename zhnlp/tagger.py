@@ -607,5 +607,19 @@ def load_tagger(name_or_path: str | Path, device: str | None = None, gpu: bool =
     return Tagger(cfg, _NeuralBackend(module, dev), path, files.metrics, str(dev))
 
 
-__all__ = ["TaggerConfig", "Tagger", "Featurizer", "train_tagger", "load_tagger", "read_examples",
+def tagger_config(name_or_path: str | Path) -> tuple[Path, TaggerConfig]:
+    """A trained tagger's directory and config, checked as :func:`load_tagger` checks them
+    (unsafe files, format version, vocabularies, weights) but without importing torch: for a
+    process that only hands lines to workers (``zhnlp tag -j N``, ``--scheduler``)."""
+    from .serialization import read_config, read_model, resolve_model
+
+    path = resolve_model(name_or_path)
+    if read_config(path)["model_type"] == "hmm":
+        return path, load_tagger(path).config  # numpy only
+    _, (cfg,) = read_model(path, MODEL_TYPES["bilstm-crf"], {"tagger": TaggerConfig.from_dict},
+                           vocabs=("tokens", "tags"), framework="np")
+    return path, cfg
+
+
+__all__ = ["TaggerConfig", "Tagger", "Featurizer", "train_tagger", "load_tagger", "tagger_config", "read_examples",
            "detect_format", "score", "TASKS"]
