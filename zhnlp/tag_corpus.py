@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Iterable, Iterator, Sequence
 
 from .corpus import SegmentStats, process_files
@@ -108,18 +109,24 @@ def _run_in_worker(units: list) -> str:
     return tag_chunk(w["tagger"], w["fmt"], units, w["input_format"], w["batch_size"])
 
 
-def tag_stream(lines: Iterable[str], model: str, *, fmt: str = "text", input_format: str = "text",
-               batch_size: int = 64, device: str = "cpu", jobs: int = 1, chunk: int = 1024,
-               tagger=None) -> Iterator[str]:
-    """Output text for the input lines, chunk by chunk, in input order."""
-    from .tagger import load_tagger
-
+def _check_options(input_format: str, batch_size: int, jobs: int) -> None:
     if input_format not in INPUT_FORMATS:
         raise ZhnlpError(f"--input-format must be one of {', '.join(INPUT_FORMATS)}, not {input_format!r}")
     if batch_size < 1:
         raise ZhnlpError("--batch-size must be at least 1")
     if jobs < 1:
         raise ZhnlpError(f"--jobs must be at least 1, not {jobs}")
+
+
+def tag_stream(lines: Iterable[str], model: str, *, fmt: str = "text", input_format: str = "text",
+               batch_size: int = 64, device: str = "cpu", jobs: int = 1, chunk: int = 1024,
+               tagger=None, config=None) -> Iterator[str]:
+    """Output text for the input lines, chunk by chunk, in input order. ``tagger`` (one
+    process) or ``config`` (``(path, TaggerConfig)`` of :func:`~zhnlp.tagger.tagger_config`,
+    for ``jobs`` > 1) saves reading the model again."""
+    from .tagger import load_tagger
+
+    _check_options(input_format, batch_size, jobs)
     units = conll_sentences(lines) if input_format == "conll" else lines
     chunks = chunk_lines(units, chunk)  # lines, or token lists for CoNLL input
     if jobs == 1:
@@ -132,7 +139,7 @@ def tag_stream(lines: Iterable[str], model: str, *, fmt: str = "text", input_for
     from .tagger import tagger_config
 
     # The parent only hands out lines: it reads the config, and each worker loads the model.
-    path, cfg = tagger_config(model)
+    path, cfg = config or tagger_config(model)
     tf = TagFormat(fmt, cfg.task, cfg.scheme)
     yield from ordered_map(_run_in_worker, chunks, jobs, initializer=_init_worker,
                            initargs=(str(path), device, tf, input_format, batch_size))
@@ -222,6 +229,7 @@ def tag_files(inputs: Sequence[str], model: str, *, output: str | None = None, o
     """
     from .tagger import load_tagger, tagger_config
 
+    _check_options(input_format, batch_size, jobs)
     # Fail on a bad model before touching outputs; with workers, the parent needs no weights.
     tagger = load_tagger(model, device=device) if jobs == 1 and not scheduler else None
     path, cfg = (tagger.path, tagger.config) if tagger else tagger_config(model)
@@ -238,16 +246,12 @@ def tag_files(inputs: Sequence[str], model: str, *, output: str | None = None, o
 
         if input_format != "text":
             raise ZhnlpError("--scheduler tags raw text lines: drop --input-format conll")
-        if batch_size < 1:
-            raise ZhnlpError("--batch-size must be at least 1")
-        from pathlib import Path
-
         where = str(Path(path).resolve()) if Path(model).is_dir() else model  # bundled: each worker's copy
         job = TagJob(where, device, tf, batch_size)
         return run_on_cluster(inputs, job, scheduler, block_size, jobs, **options)
     return process_files(inputs, lambda lines: tag_stream(lines, model, fmt=fmt, input_format=input_format,
                                                           batch_size=batch_size, device=device, jobs=jobs,
-                                                          tagger=tagger), **options)
+                                                          tagger=tagger, config=(path, cfg)), **options)
 
 
 __all__ = ["tag_files", "tag_stream", "tag_chunk", "TagFormat", "conll_sentences", "ModelSegmenter"]

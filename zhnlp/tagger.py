@@ -13,7 +13,6 @@ is read:
 """
 from __future__ import annotations
 
-import os
 import time
 import unicodedata
 from dataclasses import asdict, dataclass, field, fields
@@ -341,10 +340,11 @@ def train_tagger(train: str | Path, dev: str | Path | None, output: str | Path, 
     recorded in metrics.json beside dev's scores, the training time and the device.
     """
     from .schemes import check_sentences, detect_scheme
+    from .train import launched_world
 
     if model not in MODEL_TYPES:
         raise ZhnlpError(f"--model must be one of {', '.join(MODEL_TYPES)}, not {model!r}")
-    if model == "hmm" and int(os.environ.get("WORLD_SIZE", "1") or 1) > 1:
+    if model == "hmm" and launched_world()[0] > 1:
         raise ZhnlpError("--model hmm counts in one pass and one process; run it without torchrun")
     train_s = read_examples(train, config.task, data_format, encoding)
     dev_s = read_examples(dev, config.task, data_format, encoding) if dev else []

@@ -132,7 +132,7 @@ def resolve_device(device: str | None = None, gpu: bool = False) -> "torch.devic
     local_rank = int(os.environ.get("LOCAL_RANK", 0))
     if name == "cuda":
         name = f"cuda:{local_rank}"
-    elif _launched_world_size() > 1 and int(os.environ.get("LOCAL_WORLD_SIZE", 1)) > 1 \
+    elif launched_world()[0] > 1 and int(os.environ.get("LOCAL_WORLD_SIZE", 1)) > 1 \
             and int(name[5:]) != local_rank:
         raise ZhnlpError(f"--device {name}: under torchrun every process takes the GPU of its local rank; "
                          "use --gpu or --device cuda")
@@ -525,12 +525,14 @@ def _unwrap(model):
     return getattr(model, "module", model)  # DistributedDataParallel keeps the model in .module
 
 
-def _launched_world_size() -> int:
-    """How many processes torchrun started (``WORLD_SIZE``); 1 outside torchrun."""
+def launched_world() -> tuple[int, int]:
+    """(world size, rank) of torchrun's environment (``WORLD_SIZE``, ``RANK``); (1, 0) outside
+    torchrun. Reads the environment only: cheap, and no torch import."""
     try:
-        return max(1, int(os.environ.get("WORLD_SIZE", "1")))
+        size = max(1, int(os.environ.get("WORLD_SIZE") or 1))
+        return size, (int(os.environ.get("RANK") or 0) if size > 1 else 0)
     except ValueError:
-        return 1
+        return 1, 0
 
 
 def _world() -> tuple[int, int]:
@@ -542,8 +544,7 @@ def _world() -> tuple[int, int]:
             return dist.get_world_size(), dist.get_rank()
     except ImportError:  # pragma: no cover
         pass
-    size = _launched_world_size()
-    return size, (int(os.environ.get("RANK", "0")) if size > 1 else 0)
+    return launched_world()
 
 
 def _ddp(model):
