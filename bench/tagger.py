@@ -4,7 +4,8 @@
 On ResumeNER (../shared/data/resume_ner): training sentences/s over one epoch (forward,
 backward, Adam step, as the shared trainer runs it) with length-bucketed and with random
 ("padded") batches, and decoding sentences/s of the test set, as one batch (the anchor's
-way) and in length-sorted batches of 64 (what ``zhnlp tag`` does); medians over
+way) and in length-sorted batches of 64 (what ``zhnlp tag`` does), with the LSTM in float32
+and in bfloat16 (``zhnlp tag --precision bf16``); medians over
 ``--repeats`` interleaved runs. The anchor (luopeixiang/named_entity_recognition's
 BiLSTM-CRF, emb 128 / hidden 128 / batch 64) is re-implemented in bench/anchor_tagger.py and
 timed in the same run on the same CPU: the ratios to it are the targets (training >= 3x,
@@ -22,6 +23,7 @@ Exit status 0 when measured (target met or not), 2 when the data is missing.
 from __future__ import annotations
 
 import argparse
+import copy
 import json
 import statistics
 import sys
@@ -46,6 +48,7 @@ def main() -> int:
     ap.add_argument("--device", default="cpu")
     ap.add_argument("--amp", action="store_true")
     ap.add_argument("--threads", type=int, default=0, help="torch CPU threads (0: torch's default)")
+    ap.add_argument("--no-bf16", action="store_true", help="skip the bf16 decoding rows (zhnlp tag --precision bf16)")
     ap.add_argument("--json", type=Path)
     args = ap.parse_args()
 
@@ -102,8 +105,10 @@ def main() -> int:
         return len(items) / (time.perf_counter() - t0)
 
     module = build_module(cfg, feats).to(device).eval()
+    bf16 = copy.deepcopy(module)
+    bf16.net.set_precision("bf16")
 
-    def decode(batch: int | None) -> float:
+    def decode(batch: int | None, module=module) -> float:
         order = sorted(range(len(test_items)), key=lambda i: -len(test_items[i]["ids"]))
         size = batch or len(order)
         t0 = time.perf_counter()
@@ -119,17 +124,25 @@ def main() -> int:
     pairs = [(s.tokens, s.tags) for s in train]
     res: dict[str, list[float]] = {"train_bucketed": [], "train_random": [], "decode_one_batch": [],
                                    "decode_batches_64": [], "anchor_train": [], "anchor_decode": []}
+    if not args.no_bf16:
+        res.update(decode_one_batch_bf16=[], decode_batches_64_bf16=[])
     print(f"ResumeNER: {len(items)} training, {len(test_items)} test sentences; emb {cfg.emb_dim}, hidden "
           f"{cfg.hidden}, bigram {cfg.bigram}, softword {cfg.softword}, batch {batch_size}, device {device}, "
           f"torch threads {torch.get_num_threads()}")
     decode(64)  # warm-up
+    if not args.no_bf16:
+        decode(64, bf16)
     for r in range(args.repeats):
         for name, fn in (("train_bucketed", lambda: train_epoch(BucketBatchSampler)),
                          ("train_random", lambda: train_epoch(RandomBatchSampler)),
                          ("decode_one_batch", lambda: decode(None)),
                          ("decode_batches_64", lambda: decode(64)),
+                         ("decode_one_batch_bf16", lambda: decode(None, bf16)),
+                         ("decode_batches_64_bf16", lambda: decode(64, bf16)),
                          ("anchor_train", lambda: anchor_tagger.train_epoch_rate(pairs, args.batch_size)),
                          ("anchor_decode", lambda: anchor_tagger.decode_rate(pairs, [s.tokens for s in test]))):
+            if name not in res:
+                continue
             res[name].append(fn())
             print(f"round {r + 1} {name:20s} {res[name][-1]:9.1f} sentences/s", flush=True)
     med = {k: statistics.median(v) for k, v in res.items()}

@@ -65,6 +65,23 @@ def test_crf_decode_handles_padding_like_single_sentences():
         assert batch[i] == crf.decode(em[i:i + 1, :n], mask[i:i + 1, :n])[0]
 
 
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_viterbi_matches_pytorch_crf_decode_on_ragged_batches(seed):
+    """The batched Viterbi (longest first, numpy back-pointers) against pytorch-crf's own
+    decode, on batches in no length order with padding of every amount."""
+    g = torch.Generator().manual_seed(seed)
+    K, B, T = 7, 13, 17
+    crf = CRF(K)
+    torch.nn.init.normal_(crf.crf.transitions, generator=g)
+    torch.nn.init.normal_(crf.crf.start_transitions, generator=g)
+    torch.nn.init.normal_(crf.crf.end_transitions, generator=g)
+    em = torch.randn(B, T, K, generator=g)
+    lengths = torch.randint(1, T + 1, (B,), generator=g)
+    lengths[0] = T
+    mask = torch.arange(T).unsqueeze(0) < lengths.unsqueeze(1)
+    assert crf.decode(em, mask, constrained=False) == crf.crf.decode(em, mask)
+
+
 # -- training and applying ---------------------------------------------------------------------
 
 _fast = functools.partial(fast_train_config, epochs=6, batch_size=8, seed=3)

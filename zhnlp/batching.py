@@ -111,8 +111,15 @@ def _run_reversed(rnn, inputs, lengths, need_hidden: bool):
     pos = torch.arange(T, device=x.device).unsqueeze(0).expand(B, T)
     rev = dev_lengths.unsqueeze(1) - 1 - pos
     rev = torch.where(rev >= 0, rev, pos)  # reverse within each length; padding stays put
+    # Rows of the (B*T, dim) view: index_select is many times faster than gather with an
+    # expanded index (and its backward a plain index_add), in float32 and bfloat16 alike.
+    row0 = torch.arange(B, device=x.device).unsqueeze(1) * T
+    rev_rows = (rev + row0).reshape(-1)
+    last_rows = (dev_lengths - 1).clamp(min=0) + row0.squeeze(1)
     valid = (pos < dev_lengths.unsqueeze(1)).unsqueeze(2)  # (B, T, 1)
-    last = (dev_lengths - 1).clamp(min=0).view(B, 1, 1)
+
+    def rows(t, index):  # t (B, T, dim) -> t.reshape(B*T, dim)[index]
+        return t.reshape(B * T, t.shape[2]).index_select(0, index)
     op = {torch.nn.LSTM: torch.lstm, torch.nn.GRU: torch.gru}.get(type(rnn))
     if op is None and isinstance(rnn, torch.nn.RNN):
         op = torch.rnn_tanh if rnn.nonlinearity == "tanh" else torch.rnn_relu
@@ -131,17 +138,16 @@ def _run_reversed(rnn, inputs, lengths, need_hidden: bool):
             params = [getattr(rnn, f"weight_ih{sfx}"), getattr(rnn, f"weight_hh{sfx}")]
             if rnn.bias:
                 params += [getattr(rnn, f"bias_ih{sfx}"), getattr(rnn, f"bias_hh{sfx}")]
-            idx = rev.unsqueeze(2).expand(B, T, layer_in.shape[2])
-            inp = layer_in if d == 0 else layer_in.gather(1, idx)
+            inp = layer_in if d == 0 else rows(layer_in, rev_rows).view(B, T, -1)
             h0 = inp.new_zeros(1, B, rnn.hidden_size)
             if is_lstm:
                 out, _, _ = op(inp, (h0, h0), params, rnn.bias, 1, 0.0, rnn.training, False, True)
             else:
                 out, _ = op(inp, h0, params, rnn.bias, 1, 0.0, rnn.training, False, True)
             if need_hidden:  # the state after each sequence's last real step
-                finals.append(out.gather(1, last.expand(B, 1, out.shape[2])).squeeze(1))
+                finals.append(rows(out, last_rows))
             if d:
-                out = out.gather(1, rev.unsqueeze(2).expand(B, T, out.shape[2]))
+                out = rows(out, rev_rows).view(B, T, -1)
             outs.append(out)
         layer_in = torch.cat(outs, 2) if dirs == 2 else outs[0]
     out = layer_in * valid  # zero beyond each length, as pad_packed_sequence gives

@@ -123,11 +123,12 @@ class TagJob:
     device: str
     fmt: Any  # TagFormat
     batch_size: int = 64
+    precision: str = "fp32"
 
     def load(self) -> "_LoadedTagJob":
         from .tagger import load_tagger
 
-        return _LoadedTagJob(self, load_tagger(self.model, device=self.device))
+        return _LoadedTagJob(self, load_tagger(self.model, device=self.device, precision=self.precision))
 
 
 @dataclass(frozen=True)

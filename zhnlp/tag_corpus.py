@@ -95,12 +95,13 @@ def conll_sentences(lines: Iterable[str]) -> Iterator[list[str]]:
 _WORKER: dict = {}
 
 
-def _init_worker(model: str, device: str, fmt: TagFormat, input_format: str, batch_size: int) -> None:
+def _init_worker(model: str, device: str, fmt: TagFormat, input_format: str, batch_size: int,
+                 precision: str = "fp32") -> None:
     from .parallel import ignore_sigint_in_worker
     from .tagger import load_tagger
 
     ignore_sigint_in_worker()
-    _WORKER.update(tagger=load_tagger(model, device=device), fmt=fmt, input_format=input_format,
+    _WORKER.update(tagger=load_tagger(model, device=device, precision=precision), fmt=fmt, input_format=input_format,
                    batch_size=batch_size)
 
 
@@ -120,17 +121,18 @@ def _check_options(input_format: str, batch_size: int, jobs: int) -> None:
 
 def tag_stream(lines: Iterable[str], model: str, *, fmt: str = "text", input_format: str = "text",
                batch_size: int = 64, device: str = "cpu", jobs: int = 1, chunk: int = 1024,
-               tagger=None, config=None) -> Iterator[str]:
+               tagger=None, config=None, precision: str = "fp32") -> Iterator[str]:
     """Output text for the input lines, chunk by chunk, in input order. ``tagger`` (one
     process) or ``config`` (``(path, TaggerConfig)`` of :func:`~zhnlp.tagger.tagger_config`,
-    for ``jobs`` > 1) saves reading the model again."""
+    for ``jobs`` > 1) saves reading the model again; ``precision`` as in
+    :func:`~zhnlp.tagger.load_tagger`."""
     from .tagger import load_tagger
 
     _check_options(input_format, batch_size, jobs)
     units = conll_sentences(lines) if input_format == "conll" else lines
     chunks = chunk_lines(units, chunk)  # lines, or token lists for CoNLL input
     if jobs == 1:
-        tagger = tagger or load_tagger(model, device=device)
+        tagger = tagger or load_tagger(model, device=device, precision=precision)
         tf = TagFormat(fmt, tagger.task, tagger.config.scheme)
         for c in chunks:
             yield tag_chunk(tagger, tf, c, input_format, batch_size)
@@ -142,7 +144,7 @@ def tag_stream(lines: Iterable[str], model: str, *, fmt: str = "text", input_for
     path, cfg = config or tagger_config(model)
     tf = TagFormat(fmt, cfg.task, cfg.scheme)
     yield from ordered_map(_run_in_worker, chunks, jobs, initializer=_init_worker,
-                           initargs=(str(path), device, tf, input_format, batch_size))
+                           initargs=(str(path), device, tf, input_format, batch_size, precision))
 
 
 class ModelSegmenter:
@@ -221,17 +223,19 @@ def tag_files(inputs: Sequence[str], model: str, *, output: str | None = None, o
               fmt: str = "text", input_format: str = "text", batch_size: int = 64, device: str = "cpu",
               jobs: int = 1, encoding: str = "utf-8", max_line_chars: int = MAX_LINE_CHARS,
               allow_empty: bool = False, progress: bool = False, stdout=None, scheduler: str | None = None,
-              block_size: int | str = "4MB") -> SegmentStats:
+              block_size: int | str = "4MB", precision: str = "fp32") -> SegmentStats:
     """Tag files ('-' = stdin) to stdout, one file or one file per input; outputs atomic.
 
     ``scheduler`` (``tcp://HOST:PORT`` or ``local:N``) tags raw-text input on a Dask cluster
     in blocks of ``block_size`` bytes, each worker loading the model once (see :mod:`zhnlp.dask`).
+    ``precision="bf16"`` runs the LSTM in bfloat16 (see :func:`~zhnlp.tagger.load_tagger`).
     """
-    from .tagger import load_tagger, tagger_config
+    from .tagger import check_precision, load_tagger, tagger_config
 
     _check_options(input_format, batch_size, jobs)
+    check_precision(precision)
     # Fail on a bad model before touching outputs; with workers, the parent needs no weights.
-    tagger = load_tagger(model, device=device) if jobs == 1 and not scheduler else None
+    tagger = load_tagger(model, device=device, precision=precision) if jobs == 1 and not scheduler else None
     path, cfg = (tagger.path, tagger.config) if tagger else tagger_config(model)
     if tagger is None and device != "cpu":
         from .train import resolve_device
@@ -247,11 +251,12 @@ def tag_files(inputs: Sequence[str], model: str, *, output: str | None = None, o
         if input_format != "text":
             raise ZhnlpError("--scheduler tags raw text lines: drop --input-format conll")
         where = str(Path(path).resolve()) if Path(model).is_dir() else model  # bundled: each worker's copy
-        job = TagJob(where, device, tf, batch_size)
+        job = TagJob(where, device, tf, batch_size, precision)
         return run_on_cluster(inputs, job, scheduler, block_size, jobs, **options)
     return process_files(inputs, lambda lines: tag_stream(lines, model, fmt=fmt, input_format=input_format,
                                                           batch_size=batch_size, device=device, jobs=jobs,
-                                                          tagger=tagger, config=(path, cfg)), **options)
+                                                          tagger=tagger, config=(path, cfg), precision=precision),
+                         **options)
 
 
 __all__ = ["tag_files", "tag_stream", "tag_chunk", "TagFormat", "conll_sentences", "ModelSegmenter"]

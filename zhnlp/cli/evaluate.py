@@ -7,7 +7,7 @@ from typing import Optional
 
 import typer
 
-from ._app import _run, app
+from ._app import PRECISION, _run, app
 from .classify import LABEL_COL, TEXT_COL
 from .translate import ALPHA, BEAM, SRC_COL, TGT_COL
 
@@ -31,6 +31,7 @@ def evaluate_cli(
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
     gpu: bool = typer.Option(False, "--gpu"),
     device: Optional[str] = typer.Option(None, "--device"),
+    precision: str = PRECISION,
     encoding: str = typer.Option("utf-8", "--encoding"),
 ) -> None:
     """Score a model on gold data: entity P/R/F1 per type (NER), word P/R/F1 (CWS), accuracy (POS);
@@ -56,7 +57,7 @@ def evaluate_cli(
             return "seq2seq", tr.evaluate(test, pairs, beam=beam, alpha=alpha), []
         from ..tagger import load_tagger
 
-        tagger = load_tagger(model, device=device, gpu=gpu)
+        tagger = load_tagger(model, device=device, gpu=gpu, precision=precision)
         return tagger.task, tagger.evaluate(test, data_format, encoding), []
 
     task, result, written = _run(work)

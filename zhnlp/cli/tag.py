@@ -8,7 +8,7 @@ from typing import List, Optional
 import typer
 
 from . import _train_options as T
-from ._app import OUTPUT, OUTPUT_DIR, SCHEDULER, _run, _summary, app
+from ._app import OUTPUT, OUTPUT_DIR, PRECISION, SCHEDULER, _run, _summary, app
 
 TASK_NAMES = {"ner": "named-entity", "cws": "word-segmentation", "pos": "part-of-speech"}
 
@@ -91,6 +91,7 @@ def tag_cli(
     gpu: bool = typer.Option(False, "--gpu"),
     device: Optional[str] = typer.Option(None, "--device", help="cpu | cuda | cuda:N"),
     jobs: int = typer.Option(1, "-j", "--jobs", help="Worker processes (same output as -j 1)."),
+    precision: str = PRECISION,
     encoding: str = typer.Option("utf-8", "--encoding"),
     max_line_length: int = typer.Option(100_000, "--max-line-length"),
     allow_empty: bool = typer.Option(False, "--allow-empty", help="Accept empty input files."),
@@ -108,5 +109,5 @@ def tag_cli(
     stats = _run(tag_files, files or ["-"], model, output=output, output_dir=output_dir, fmt=fmt,
                  input_format=input_format, batch_size=batch_size, device=device or ("cuda" if gpu else "cpu"),
                  jobs=jobs, encoding=encoding, max_line_chars=max_line_length, allow_empty=allow_empty,
-                 scheduler=scheduler, block_size=block_size, progress=not quiet and sys.stderr.isatty())
+                 scheduler=scheduler, block_size=block_size, precision=precision, progress=not quiet and sys.stderr.isatty())
     _summary("tagged", stats, quiet, output, output_dir)

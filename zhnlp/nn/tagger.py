@@ -11,6 +11,9 @@ from ..batching import run_rnn
 from .crf import CRF
 
 
+PRECISIONS = {"fp32": torch.float32, "bf16": torch.bfloat16}  # inference precisions of the LSTM
+
+
 @dataclass
 class TaggerNetConfig:
     """Shapes and regularisation of the network (the task-level options live in TaggerConfig)."""
@@ -44,12 +47,23 @@ class BiLSTMCRF(nn.Module):
         self.proj = nn.Linear(2 * cfg.hidden, cfg.n_tags)
         self.crf = CRF(cfg.n_tags, allowed) if cfg.use_crf else None
 
+    def set_precision(self, precision: str) -> "BiLSTMCRF":
+        """Run the LSTM in ``precision`` (``fp32`` or ``bf16``) for inference; embeddings,
+        emissions and the CRF stay float32. bf16 about halves CPU decoding time on CPUs with
+        AVX-512 BF16 or AMX (oneDNN kernels), at the cost of rare one-tag differences."""
+        if precision not in PRECISIONS:
+            raise ValueError(f"precision must be one of {', '.join(PRECISIONS)}, not {precision!r}")
+        self.rnn.to(PRECISIONS[precision])
+        return self
+
     def emissions(self, ids: torch.Tensor, features: dict[str, torch.Tensor], lengths: torch.Tensor) -> torch.Tensor:
         x = [self.embed(ids)]  # (B, T, emb)
         x += [self.feature_embed[name](features[name]) for name in sorted(self.feature_embed)]
         h = self.dropout(torch.cat(x, -1) if len(x) > 1 else x[0])
-        out, _ = run_rnn(self.rnn, h, lengths, need_hidden=False)  # (B, T, 2*hidden)
-        return self.proj(self.dropout(out))  # (B, T, K)
+        rnn_dtype = self.rnn.weight_ih_l0.dtype
+        packed = False if rnn_dtype == torch.bfloat16 else None  # bf16: oneDNN's fused kernel over the padded batch
+        out, _ = run_rnn(self.rnn, h.to(rnn_dtype), lengths, need_hidden=False, packed=packed)  # (B, T, 2*hidden)
+        return self.proj(self.dropout(out.to(h.dtype)))  # (B, T, K)
 
     def loss(self, batch: dict) -> torch.Tensor:
         """Summed loss over the batch: CRF NLL, or token cross-entropy without a CRF."""
@@ -67,4 +81,4 @@ class BiLSTMCRF(nn.Module):
         return [row[:n] for row, n in zip(best, batch["lengths"].tolist())]
 
 
-__all__ = ["BiLSTMCRF", "TaggerNetConfig"]
+__all__ = ["BiLSTMCRF", "TaggerNetConfig", "PRECISIONS"]
