@@ -52,6 +52,7 @@ class CRF(nn.Module):
         return viterbi(emissions.float(), mask, start, trans, end)
 
 
+@torch.no_grad()
 def viterbi(emissions: torch.Tensor, mask: torch.Tensor, start: torch.Tensor, trans: torch.Tensor,
             end: torch.Tensor) -> list[list[int]]:
     """Batched Viterbi: loops over positions only; max over tags is one tensor op a step.
@@ -67,18 +68,19 @@ def viterbi(emissions: torch.Tensor, mask: torch.Tensor, start: torch.Tensor, tr
     lengths = mask.long().sum(1).cpu()
     order = torch.argsort(lengths, descending=True, stable=True)
     lens = lengths[order].tolist()
-    em = emissions[order.to(emissions.device)]
+    em = emissions[order.to(emissions.device)].transpose(0, 1).contiguous()  # (T, B, K): em[t, :n] contiguous
     # active[t]: how many (longest-first) sentences are longer than t
     active = np.searchsorted(-np.asarray(lens), -np.arange(T), side="left").tolist()
-    score = start + em[:, 0]  # (B, K)
+    score = start + em[0]  # (B, K)
     trans_t = trans.t().contiguous().unsqueeze(0)  # (1, K_next, K_prev): reduce over the contiguous axis
     history = torch.empty(max(T - 1, 0), B, K, dtype=torch.long, device=emissions.device)
+    best = torch.empty_like(score)
     for t in range(1, T):
         n = active[t]
         if n == 0:
             break
-        best, history[t - 1, :n] = (score[:n].unsqueeze(1) + trans_t).max(2)
-        score[:n] = best + em[:n, t]
+        torch.max(score[:n].unsqueeze(1) + trans_t, 2, out=(best[:n], history[t - 1, :n]))
+        torch.add(best[:n], em[t, :n], out=score[:n])
     last = (score + end).argmax(1).cpu().numpy()  # (B,) best final tag of each sentence
     hist = history.cpu().numpy()
     rows = np.arange(B)
