@@ -84,3 +84,10 @@ def test_tag_precision_option():
     assert "北京大学" in fp32
     one_line_error(invoke("tag", "resume-ner", "-", "--precision", "fp16", input=text, ok=False),
                    "--precision", "fp16")
+
+
+def test_segment_with_a_cws_model_in_bf16_matches_fp32_in_worker_processes():
+    text = "".join(f"第{i}天，我们在北京大学学习自然语言处理。\n" for i in range(40))
+    fp32 = invoke("segment", "--model", "ud-cws", "-", input=text).stdout
+    bf16 = invoke("segment", "--model", "ud-cws", "--precision", "bf16", "-j", "2", "-", input=text).stdout
+    assert bf16 == fp32 and len(fp32.splitlines()) == 40 and "北京" in fp32.split()

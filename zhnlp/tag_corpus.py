@@ -154,18 +154,19 @@ class ModelSegmenter:
 
     pos = False
 
-    def __init__(self, model: str, device: str = "cpu", batch_size: int = 64) -> None:
+    def __init__(self, model: str, device: str = "cpu", batch_size: int = 64, precision: str = "fp32") -> None:
         from .tagger import load_tagger
 
-        self.device, self.batch_size = device, batch_size
-        self._tagger = load_tagger(model, device=device)
+        self.device, self.batch_size, self.precision = device, batch_size, precision
+        self._tagger = load_tagger(model, device=device, precision=precision)
         self.model = str(self._tagger.path)
         if self._tagger.task != "cws":
             raise ZhnlpError(f"--model {model}: a {self._tagger.task} model cannot segment (train one with train-cws)")
 
     # Travels to worker processes as its options; each worker loads the model on first use.
     def __getstate__(self) -> dict:
-        return {"model": self.model, "device": self.device, "batch_size": self.batch_size}
+        return {"model": self.model, "device": self.device, "batch_size": self.batch_size,
+                "precision": self.precision}
 
     def __setstate__(self, state: dict) -> None:
         self.__dict__.update(state, _tagger=None)
@@ -176,7 +177,7 @@ class ModelSegmenter:
         if self._tagger is None:
             from .tagger import load_tagger
 
-            self._tagger = load_tagger(self.model, device=self.device)
+            self._tagger = load_tagger(self.model, device=self.device, precision=self.precision)
         return self._tagger
 
     def load(self) -> "ModelSegmenter":

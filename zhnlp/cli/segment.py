@@ -35,6 +35,7 @@ def segment_cli(
     quiet: bool = typer.Option(False, "-q", "--quiet", help="No progress bar or summary."),
     model: Optional[str] = typer.Option(None, "--model", help="Segment with a trained CWS model (directory or bundled name) instead of jieba."),
     device: str = typer.Option("cpu", "--device", help="With --model: cpu | cuda | cuda:N."),
+    precision: str = typer.Option("fp32", "--precision", help="With --model: fp32 | bf16 (see zhnlp tag --help)."),
     scheduler: Optional[str] = SCHEDULER,
     block_size: str = typer.Option("8MB", "--block-size", help="With --scheduler: bytes per block (8MB, 512KiB...)."),
 ) -> None:
@@ -50,7 +51,7 @@ def segment_cli(
 
             if pos or user_dict or dict_name or main_dict or stopwords:
                 raise ValueError("--model segments with the trained model alone: drop --pos and the dictionary options")
-            seg = ModelSegmenter(model, device=device)
+            seg = ModelSegmenter(model, device=device, precision=precision)
         else:
             seg = Segmenter(user_dicts=user_dict or (), dicts=dict_name or (), main_dict=main_dict,
                             mode=mode, hmm=hmm, pos=pos, stopwords=stopwords, dict_freq=dict_freq,
