@@ -9,7 +9,7 @@ from torch.utils.data import DataLoader
 
 from zhnlp.batching import (BucketBatchSampler, ClassificationCollate, RandomBatchSampler,
                             Seq2SeqCollate, TaggingCollate, lengths_to_mask, pad_batch,
-                            padding_share, run_rnn)
+                            length_groups, padding_share, run_rnn)
 
 SEED_BATCH = [[3, 6, 5, 6, 7], [6, 4, 7, 9, 5], [4, 5, 8, 7]]
 
@@ -51,12 +51,14 @@ def test_pad_batch_equals_zip_longest_recipe():
 @pytest.mark.parametrize("batch_first", [False, True])
 @pytest.mark.parametrize("packed", [True, False])
 @pytest.mark.parametrize("layers", [1, 2])
-def test_run_rnn_matches_one_sentence_at_a_time(cell, batch_first, packed, layers):
+@pytest.mark.parametrize("grad", [True, False])  # without gradients the reversed path runs length groups
+def test_run_rnn_matches_one_sentence_at_a_time(cell, batch_first, packed, layers, grad):
     torch.manual_seed(0)
     rnn = cell(4, 5, batch_first=batch_first, bidirectional=True, num_layers=layers)
     seqs = [torch.randn(n, 4) for n in (2, 6, 3, 6)]  # unsorted lengths
     padded = torch.nn.utils.rnn.pad_sequence(seqs, batch_first=batch_first)
-    out, h = run_rnn(rnn, padded, [len(s) for s in seqs], packed=packed)
+    with torch.set_grad_enabled(grad):
+        out, h = run_rnn(rnn, padded, [len(s) for s in seqs], packed=packed)
     if cell is torch.nn.LSTM and not packed:  # the reversed path gives hidden states, not cells
         h = (h, None)
     hn = h[0] if cell is torch.nn.LSTM else h
@@ -69,6 +71,15 @@ def test_run_rnn_matches_one_sentence_at_a_time(cell, batch_first, packed, layer
         assert torch.allclose(hn[:, i], hs[:, 0], atol=1e-5)
         pad_part = out[i, len(s):] if batch_first else out[len(s):, i]
         assert pad_part.abs().sum() == 0
+
+
+def test_length_groups_bound_padding():
+    lengths = [2, 6, 3, 6, 40, 1, 39, 5]
+    groups = length_groups(lengths, slack=1.2)
+    assert sorted(i for g in groups for i in g) == list(range(len(lengths)))
+    assert [[lengths[i] for i in g] for g in groups] == [[40, 39], [6, 6, 5, 3], [2], [1]]
+    for g in groups:
+        assert len(g) * lengths[g[0]] <= 1.2 * sum(lengths[i] for i in g)
 
 
 def test_run_rnn_reversed_path_gradients_match_packed():

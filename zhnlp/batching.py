@@ -87,7 +87,52 @@ def run_rnn(rnn, inputs: "torch.Tensor", lengths, hidden=None, *, need_hidden: b
                   or (isinstance(rnn, torch.nn.LSTM) and need_hidden))
     if packed:
         return _run_packed(rnn, inputs, lengths, hidden)
+    if not torch.is_grad_enabled():
+        return _run_grouped(rnn, inputs, lengths, need_hidden)
     return _run_reversed(rnn, inputs, lengths, need_hidden)
+
+
+def length_groups(lengths: Sequence[int], slack: float = 1.2) -> list[list[int]]:
+    """Indices of ``lengths`` in groups of similar length, longest first: a group grows while
+    its padded size (count x longest) stays within ``slack`` x its real tokens."""
+    order = sorted(range(len(lengths)), key=lambda i: -lengths[i])
+    groups: list[list[int]] = []
+    tokens = 0
+    for i in order:
+        if groups and (len(groups[-1]) + 1) * lengths[groups[-1][0]] <= slack * (tokens + lengths[i]):
+            groups[-1].append(i)
+            tokens += lengths[i]
+        else:
+            groups.append([i])
+            tokens = lengths[i]
+    return groups
+
+
+def _run_grouped(rnn, inputs, lengths, need_hidden: bool, slack: float = 1.2):
+    """Inference over the padded batch (:func:`_run_reversed`), split into groups of similar
+    length so that padding costs at most ``slack`` - 1 of the work (the longest sentences of
+    a batch sorted by length otherwise pad the rest)."""
+    import torch
+
+    lens = lengths.tolist()
+    groups = length_groups(lens, slack)
+    if len(groups) == 1:
+        return _run_reversed(rnn, inputs, lengths, need_hidden)
+    x = inputs if rnn.batch_first else inputs.transpose(0, 1)  # (B, T, dim)
+    out = h = None
+    for group in groups:
+        idx = torch.tensor(group, device=x.device)
+        width = lens[group[0]]
+        sub = x.index_select(0, idx)[:, :width]
+        o, hg = _run_reversed(rnn, sub if rnn.batch_first else sub.transpose(0, 1), lengths[group], need_hidden)
+        o = o if rnn.batch_first else o.transpose(0, 1)
+        if out is None:
+            out = o.new_zeros(x.shape[0], x.shape[1], o.shape[2])
+            h = hg.new_zeros(hg.shape[0], x.shape[0], hg.shape[2]) if need_hidden else None
+        out[idx, :width] = o
+        if need_hidden:
+            h[:, idx] = hg
+    return (out if rnn.batch_first else out.transpose(0, 1)), h
 
 
 def _run_packed(rnn, inputs, lengths, hidden):
