@@ -64,7 +64,7 @@ build() {
             --bigram --softword --hidden 256 --batch-size 32 --lr 2e-3 --epochs 40 --patience 8 --seed 1 ;;
     msra-ner)
         train msra-ner train-ner "$M/train.bio" --dev "$M/dev.bio" --test "$M/test.bio" \
-            --bigram --bigram-min-freq 5 --softword --hidden 256 --batch-size 64 --lr 2e-3 --epochs 12 \
+            --bigram --bigram-min-freq 5 --softword --hidden 256 --batch-size 64 --lr 2e-3 --epochs 20 \
             --patience 3 --half --seed 1 ;;
     ud-cws)
         train ud-cws train-cws "$U/train.conll" --dev "$U/dev.conll" --test "$U/test.conll" \
