@@ -73,8 +73,9 @@ def run_rnn(rnn, inputs: "torch.Tensor", lengths, hidden=None, *, need_hidden: b
     CPU grows with length × tokens; it is the default when gradients are needed, except
     for an LSTM whose final state is wanted (its cell state cannot be read off the
     outputs; pass ``need_hidden=False`` when only the outputs matter). Without gradients
-    (inference) packing wins: padding costs compute, and there is no backward pass. A
-    batch with no padding runs the RNN directly.
+    (inference) packing wins in float32: padding costs compute, and there is no backward
+    pass; in bfloat16 the padded path, run in groups of similar length, wins (oneDNN's fused
+    bf16 kernels). A batch with no padding runs the RNN directly.
     """
     import torch
 
@@ -83,7 +84,8 @@ def run_rnn(rnn, inputs: "torch.Tensor", lengths, hidden=None, *, need_hidden: b
     if int(lengths.min()) == inputs.shape[time_dim]:
         return rnn(inputs, hidden)  # no padding (common in bucketed batches)
     if packed is None:
-        packed = (hidden is not None or getattr(rnn, "proj_size", 0) > 0 or not torch.is_grad_enabled()
+        inference_fp = not torch.is_grad_enabled() and inputs.dtype != torch.bfloat16
+        packed = (hidden is not None or getattr(rnn, "proj_size", 0) > 0 or inference_fp
                   or (isinstance(rnn, torch.nn.LSTM) and need_hidden))
     if packed:
         return _run_packed(rnn, inputs, lengths, hidden)
@@ -119,17 +121,16 @@ def _run_grouped(rnn, inputs, lengths, need_hidden: bool, slack: float = 1.2):
     if len(groups) == 1:
         return _run_reversed(rnn, inputs, lengths, need_hidden)
     x = inputs if rnn.batch_first else inputs.transpose(0, 1)  # (B, T, dim)
-    out = h = None
+    B, T, _ = x.shape
+    dirs = 2 if rnn.bidirectional else 1
+    out = x.new_zeros(B, T, dirs * rnn.hidden_size)
+    h = x.new_zeros(rnn.num_layers * dirs, B, rnn.hidden_size) if need_hidden else None
     for group in groups:
         idx = torch.tensor(group, device=x.device)
         width = lens[group[0]]
         sub = x.index_select(0, idx)[:, :width]
         o, hg = _run_reversed(rnn, sub if rnn.batch_first else sub.transpose(0, 1), lengths[group], need_hidden)
-        o = o if rnn.batch_first else o.transpose(0, 1)
-        if out is None:
-            out = o.new_zeros(x.shape[0], x.shape[1], o.shape[2])
-            h = hg.new_zeros(hg.shape[0], x.shape[0], hg.shape[2]) if need_hidden else None
-        out[idx, :width] = o
+        out[idx, :width] = o if rnn.batch_first else o.transpose(0, 1)
         if need_hidden:
             h[:, idx] = hg
     return (out if rnn.batch_first else out.transpose(0, 1)), h

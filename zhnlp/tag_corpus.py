@@ -110,7 +110,10 @@ def _run_in_worker(units: list) -> str:
     return tag_chunk(w["tagger"], w["fmt"], units, w["input_format"], w["batch_size"])
 
 
-def _check_options(input_format: str, batch_size: int, jobs: int) -> None:
+def _check_options(input_format: str, batch_size: int, jobs: int, precision: str) -> None:
+    from .tagger import check_precision
+
+    check_precision(precision)
     if input_format not in INPUT_FORMATS:
         raise ZhnlpError(f"--input-format must be one of {', '.join(INPUT_FORMATS)}, not {input_format!r}")
     if batch_size < 1:
@@ -128,7 +131,7 @@ def tag_stream(lines: Iterable[str], model: str, *, fmt: str = "text", input_for
     :func:`~zhnlp.tagger.load_tagger`."""
     from .tagger import load_tagger
 
-    _check_options(input_format, batch_size, jobs)
+    _check_options(input_format, batch_size, jobs, precision)
     units = conll_sentences(lines) if input_format == "conll" else lines
     chunks = chunk_lines(units, chunk)  # lines, or token lists for CoNLL input
     if jobs == 1:
@@ -229,12 +232,11 @@ def tag_files(inputs: Sequence[str], model: str, *, output: str | None = None, o
 
     ``scheduler`` (``tcp://HOST:PORT`` or ``local:N``) tags raw-text input on a Dask cluster
     in blocks of ``block_size`` bytes, each worker loading the model once (see :mod:`zhnlp.dask`).
-    ``precision="bf16"`` runs the LSTM in bfloat16 (see :func:`~zhnlp.tagger.load_tagger`).
+    ``precision="bf16"`` runs the LSTM and emission layer in bfloat16 (see :func:`~zhnlp.tagger.load_tagger`).
     """
-    from .tagger import check_precision, load_tagger, tagger_config
+    from .tagger import load_tagger, tagger_config
 
-    _check_options(input_format, batch_size, jobs)
-    check_precision(precision)
+    _check_options(input_format, batch_size, jobs, precision)
     # Fail on a bad model before touching outputs; with workers, the parent needs no weights.
     tagger = load_tagger(model, device=device, precision=precision) if jobs == 1 and not scheduler else None
     path, cfg = (tagger.path, tagger.config) if tagger else tagger_config(model)

@@ -585,7 +585,7 @@ def load_tagger(name_or_path: str | Path, device: str | None = None, gpu: bool =
     """A trained tagger from a model directory or a bundled name (``msra-ner``, ``ud-cws``...).
 
     The same directory loads on CPU and GPU; nothing is unpickled. ``precision="bf16"`` runs a
-    BiLSTM-CRF's LSTM in bfloat16 (faster CPU decoding, see ``BiLSTMCRF.set_precision``);
+    BiLSTM-CRF's LSTM and emission layer in bfloat16 (faster CPU decoding, see ``BiLSTMCRF.set_precision``);
     HMMs are unaffected.
     """
     from .serialization import METRICS_FILE, load_weights, read_config, read_json, read_model, resolve_model

@@ -22,8 +22,8 @@ _STATE = {"debug": False}
 OUTPUT = typer.Option(None, "-o", "--output", help="Write all output to this file.")
 OUTPUT_DIR = typer.Option(None, "--output-dir", help="One output per input, same name.")
 PRECISION = typer.Option("fp32", "--precision",
-                         help="BiLSTM-CRF taggers: fp32 | bf16 (the LSTM in bfloat16: about 2x faster on CPUs "
-                              "with AVX-512 BF16 or AMX; a tag can rarely differ).")
+                         help="BiLSTM-CRF taggers: fp32 | bf16 (the LSTM and emission layer in bfloat16: about "
+                              "2x faster on CPUs with AVX-512 BF16 or AMX; a tag can rarely differ).")
 SCHEDULER = typer.Option(None, "--scheduler",
                          help="Run on a Dask cluster: tcp://HOST:PORT, or local:N for N local workers "
                               "(pip install \"zhnlp[dask]\"; input files must be readable by the workers).")

@@ -7,7 +7,7 @@ from typing import List, Optional
 
 import typer
 
-from ._app import OUTPUT, OUTPUT_DIR, SCHEDULER, _run, _summary, app
+from ._app import OUTPUT, OUTPUT_DIR, PRECISION, SCHEDULER, _run, _summary, app
 
 
 @app.command("segment")
@@ -35,7 +35,7 @@ def segment_cli(
     quiet: bool = typer.Option(False, "-q", "--quiet", help="No progress bar or summary."),
     model: Optional[str] = typer.Option(None, "--model", help="Segment with a trained CWS model (directory or bundled name) instead of jieba."),
     device: str = typer.Option("cpu", "--device", help="With --model: cpu | cuda | cuda:N."),
-    precision: str = typer.Option("fp32", "--precision", help="With --model: fp32 | bf16 (see zhnlp tag --help)."),
+    precision: str = PRECISION,
     scheduler: Optional[str] = SCHEDULER,
     block_size: str = typer.Option("8MB", "--block-size", help="With --scheduler: bytes per block (8MB, 512KiB...)."),
 ) -> None:

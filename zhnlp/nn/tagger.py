@@ -61,9 +61,7 @@ class BiLSTMCRF(nn.Module):
         x = [self.embed(ids)]  # (B, T, emb)
         x += [self.feature_embed[name](features[name]) for name in sorted(self.feature_embed)]
         h = self.dropout(torch.cat(x, -1) if len(x) > 1 else x[0])
-        rnn_dtype = self.rnn.weight_ih_l0.dtype
-        packed = False if rnn_dtype == torch.bfloat16 else None  # bf16: oneDNN's fused kernel over the padded batch
-        out, _ = run_rnn(self.rnn, h.to(rnn_dtype), lengths, need_hidden=False, packed=packed)  # (B, T, 2*hidden)
+        out, _ = run_rnn(self.rnn, h.to(self.rnn.weight_ih_l0.dtype), lengths, need_hidden=False)  # (B, T, 2*hidden)
         return self.proj(self.dropout(out)).to(h.dtype)  # (B, T, K)
 
     def loss(self, batch: dict) -> torch.Tensor:
