@@ -82,6 +82,28 @@ def test_viterbi_matches_pytorch_crf_decode_on_ragged_batches(seed):
     assert crf.decode(em, mask, constrained=False) == crf.crf.decode(em, mask)
 
 
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_nll_matches_pytorch_crf_on_ragged_batches(seed):
+    """The fast likelihood (vectorised gold score, matrix-product forward algorithm, longest
+    first) gives pytorch-crf's value and gradients, whatever the padding."""
+    g = torch.Generator().manual_seed(seed)
+    K, B, T = 6, 11, 15
+    crf = CRF(K)
+    for p in (crf.crf.transitions, crf.crf.start_transitions, crf.crf.end_transitions):
+        torch.nn.init.normal_(p, generator=g)
+    em = (3 * torch.randn(B, T, K, generator=g)).requires_grad_()
+    lengths = torch.randint(1, T + 1, (B,), generator=g)
+    lengths[seed] = T
+    mask = torch.arange(T).unsqueeze(0) < lengths.unsqueeze(1)
+    tags = torch.randint(0, K, (B, T), generator=g)
+    ours = crf.nll(em, tags, mask)
+    theirs = -crf.crf(em, tags, mask=mask, reduction="sum")
+    assert torch.allclose(ours, theirs, rtol=1e-5)
+    params = [em, crf.crf.transitions, crf.crf.start_transitions, crf.crf.end_transitions]
+    for a, b in zip(torch.autograd.grad(ours, params), torch.autograd.grad(theirs, params)):
+        assert torch.allclose(a, b, atol=1e-4)
+
 # -- training and applying ---------------------------------------------------------------------
 
 _fast = functools.partial(fast_train_config, epochs=6, batch_size=8, seed=3)
