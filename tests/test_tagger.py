@@ -224,6 +224,36 @@ def test_pos_on_conllu_with_given_words(tmp_path):
                                                         ("北京", "PROPN"), ("工作", "VERB")]]
 
 
+
+def test_word_dropout_reads_rare_words_as_unk_in_training_only():
+    """alpha/(alpha+count): a word seen once becomes <unk> half the time at alpha=1, one seen
+    99 times 1% of the time; never padding, and never at evaluation."""
+    from zhnlp.conll import Sentence
+    from zhnlp.tagger import Featurizer, build_module
+    from zhnlp.batching import TaggingCollate
+
+    sents = [Sentence(tokens=["常见"] * 99 + ["罕见"], tags=["NOUN"] * 100, columns=[], line=1)]
+    cfg = TaggerConfig(task="pos", emb_dim=8, hidden=8, word_dropout=1.0)
+    feats = Featurizer.build(cfg, sents)
+    module = build_module(cfg, feats)
+    v = feats.vocabs["tokens"]
+    assert module.unk_prob[v["罕见"]] == pytest.approx(0.5) and module.unk_prob[v["常见"]] == pytest.approx(0.01)
+    assert module.unk_prob[v.pad_id] == 0 and module.unk_prob[v.unk_id] == 0
+    items = [feats.encode(["罕见"] * 4000 + ["常见"] * 4000, ["NOUN"] * 8000), feats.encode(["常见"], ["NOUN"])]
+    batch = TaggingCollate(pad=v.pad_id)(items)
+    seen = []
+    module.net.loss = lambda b: seen.append(b["ids"]) or torch.zeros(())
+    torch.manual_seed(0)
+    module.train()
+    module.forward_loss(batch)
+    module.eval()
+    module.forward_loss(batch)
+    trained, evaluated = seen
+    rare = (trained[0, :4000] == v.unk_id).float().mean()
+    common = (trained[0, 4000:] == v.unk_id).float().mean()
+    assert 0.45 < rare < 0.55 and common < 0.03
+    assert (trained[1, 1:] == v.pad_id).all() and torch.equal(evaluated, batch["ids"])
+
 def test_hmm_through_the_same_api(ner_data, tmp_path):
     res = train_tagger(ner_data[0], ner_data[1], tmp_path / "hmm", model="hmm",
                        config=TaggerConfig(task="ner"), train_config=None)

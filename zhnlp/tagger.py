@@ -40,6 +40,7 @@ class TaggerConfig:
     layers: int = 1
     dropout: float = 0.5
     min_freq: int = 1                # token vocabulary cut-off
+    word_dropout: float = 0.0        # alpha: in training a token seen c times becomes <unk> w.p. alpha/(alpha+c)
     bigram: bool = False             # character-bigram embeddings (c[i] c[i+1])
     bigram_dim: int = 64
     bigram_min_freq: int = 2         # rare bigrams share <unk>: keeps the model small
@@ -65,6 +66,8 @@ class TaggerConfig:
                 raise ZhnlpError(f"--{name.replace('_', '-')} must be at least 1")
         if not 0 <= self.dropout < 1:
             raise ZhnlpError("--dropout must lie in [0, 1)")
+        if self.word_dropout < 0:
+            raise ZhnlpError("--word-dropout must be at least 0")
 
     @classmethod
     def from_dict(cls, d: dict) -> "TaggerConfig":
@@ -273,8 +276,21 @@ def _torch_module():
             self.net = BiLSTMCRF(net_cfg, allowed)
             self.metric = main_metric(config.task)
             self.higher_is_better = True
+            # Word dropout (Kiperwasser & Goldberg 2016): rare tokens are sometimes read as <unk>
+            # in training, so that <unk> learns what unseen tokens look like (their features
+            # still say what they are). Derived from the vocabulary: a buffer, not a weight.
+            vocab = featurizer.vocabs["tokens"]
+            a = config.word_dropout
+            drop = [a / (a + vocab.freq(t)) if a and i != vocab.pad_id and vocab.freq(t) else 0.0
+                    for i, t in enumerate(vocab.itos)]
+            self.register_buffer("unk_prob", torch.tensor(drop), persistent=False)
 
         def forward_loss(self, batch: dict) -> tuple[torch.Tensor, int]:
+            unk = self.featurizer.vocabs["tokens"].unk_id
+            if self.training and self.config.word_dropout and unk is not None:
+                ids = batch["ids"]
+                hit = torch.rand(ids.shape, device=ids.device) < self.unk_prob[ids]
+                batch = {**batch, "ids": ids.masked_fill(hit, unk)}
             return self.net.loss(batch), int(batch["ids"].shape[0])
 
         def decode_batch(self, batch: dict) -> list[list[str]]:

@@ -40,6 +40,8 @@ def _make_train_command(task: str) -> None:
         bigram_min_freq: int = typer.Option(2, "--bigram-min-freq", help="Rarer bigrams share one embedding (model size)."),
         bigram_dim: int = typer.Option(64, "--bigram-dim"),
         min_freq: int = typer.Option(1, "--min-freq", help="Rarer tokens share the <unk> embedding."),
+        word_dropout: float = typer.Option(0.0, "--word-dropout", help="alpha: in training, a token seen c times "
+                                           "reads as <unk> with probability alpha/(alpha+c) (0: off)."),
         softword: bool = typer.Option(False, "--softword", help="Soft-word features from jieba's segmentation."),
         lexicon: Optional[List[str]] = typer.Option(None, "--lexicon", help="User lexicon for --softword (repeatable)."),
         no_constraints: bool = typer.Option(False, "--no-constraints", help="Allow decoding illegal transitions."),
@@ -53,7 +55,7 @@ def _make_train_command(task: str) -> None:
         def work():
             cfg = TaggerConfig(task=task, scheme=scheme.upper() if scheme else None, emb_dim=emb_dim,
                                hidden=hidden, layers=layers, dropout=dropout, bigram=bigram, softword=softword,
-                               bigram_min_freq=bigram_min_freq, bigram_dim=bigram_dim, min_freq=min_freq,
+                               bigram_min_freq=bigram_min_freq, bigram_dim=bigram_dim, min_freq=min_freq, word_dropout=word_dropout,
                                lexicons=list(lexicon or []), constrained=not no_constraints,
                                embeddings=embeddings, freeze_embeddings=freeze, half_precision=half)
             tcfg = T.train_config(epochs=epochs, batch_size=batch_size, lr=lr, weight_decay=weight_decay,
