@@ -381,3 +381,27 @@ def test_pretrained_vectors_initialise_the_embeddings(ner_data, tmp_path):
         train_tagger(ner_data[0], ner_data[1], tmp_path / "m2",
                      config=TaggerConfig(task="ner", emb_dim=16, hidden=8, embeddings=str(vec_path)),
                      train_config=_fast(epochs=1))
+
+
+def test_pos_affix_embeddings_from_character_vectors(tmp_path):
+    """--affix-embeddings: character vectors initialise the first/last-character tables."""
+    from zhnlp.embeddings import EmbeddingConfig, save_vectors, train_vectors
+
+    train = write_conllu(tmp_path / "train.conllu", 60, seed=1)
+    dev = write_conllu(tmp_path / "dev.conllu", 10, seed=2)
+    corpus = tmp_path / "chars.txt"
+    words = [w for line in train.read_text(encoding="utf-8").splitlines() if line and not line.startswith("#")
+             for w in [line.split("\t")[1]]]
+    corpus.write_text(" ".join(c for w in words for c in w) + "\n", encoding="utf-8")
+    vec_path = save_vectors(train_vectors([corpus], EmbeddingConfig(dim=8, min_count=1, epochs=1, workers=1),
+                                          pre_segmented=True), tmp_path / "chars.vec")
+    res = train_tagger(train, dev, tmp_path / "pos", train_config=_fast(epochs=1),
+                       config=TaggerConfig(task="pos", emb_dim=8, hidden=8, affix_dim=8,
+                                           affix_embeddings=str(vec_path)))
+    assert res.metrics["affix_embedding_coverage"]["share_of_vocab"] == 1.0
+    head = json.loads((tmp_path / "pos" / "config.json").read_text(encoding="utf-8"))
+    assert head["config"]["tagger"]["affix_embeddings"] == "chars.vec"
+    assert load_tagger(tmp_path / "pos").tag([["我们", "工作"]])[0][0][0] == "我们"
+    with pytest.raises(ZhnlpError, match="--affix-dim 8"):
+        train_tagger(train, dev, tmp_path / "pos2", train_config=_fast(epochs=1),
+                     config=TaggerConfig(task="pos", emb_dim=8, hidden=8, affix_embeddings=str(vec_path)))

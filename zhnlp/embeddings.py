@@ -1036,14 +1036,16 @@ class Coverage:
                 f"({self.share_of_vocab:.1%}), {self.share_of_occurrences:.1%} of occurrences")
 
 
-def load_pretrained(embedding, vocab: "Vocab", path: str | Path, *, freeze: bool = False) -> dict:
+def load_pretrained(embedding, vocab: "Vocab", path: str | Path, *, freeze: bool = False,
+                    dim_option: str = "--emb-dim") -> dict:
     """Copy vectors from ``path`` (any format :func:`load_vectors` reads) into an ``nn.Embedding``
-    over ``vocab``; ``freeze`` keeps them fixed in training. Returns the coverage report."""
+    over ``vocab``; ``freeze`` keeps them fixed in training. Returns the coverage report.
+    ``dim_option`` names the option that sets the embedding's size, for the error message."""
     matrix, cov = embedding_matrix(vocab, load_vectors(path))
     dim = embedding.weight.shape[1]
     if matrix.shape[1] != dim:
-        raise ZhnlpError(f"--embeddings {path}: vectors have {matrix.shape[1]} dimensions, "
-                         f"--emb-dim is {dim} (set --emb-dim {matrix.shape[1]})")
+        raise ZhnlpError(f"{path}: vectors have {matrix.shape[1]} dimensions, "
+                         f"{dim_option} is {dim} (set {dim_option} {matrix.shape[1]})")
     embedding.weight.data.copy_(matrix)
     embedding.weight.requires_grad = not freeze
     return cov.as_dict()

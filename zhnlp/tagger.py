@@ -49,6 +49,7 @@ class TaggerConfig:
     lexicons: list[str] = field(default_factory=list)  # user lexicons for the soft-word segmenter
     affix: bool | None = None        # POS: embeddings of a word's first and last character (default: on for pos)
     affix_dim: int = 32
+    affix_embeddings: str | None = None  # pretrained character vectors for the affix embeddings (dim = affix_dim)
     normalize: bool = True           # full-width forms looked up as their half-width twins (NFKC)
     constrained: bool = True         # decoding never takes a transition the scheme forbids
     use_crf: bool = True
@@ -400,13 +401,20 @@ def _train_neural(train_s, dev_s, test_s, output, config: TaggerConfig, train_co
     set_seed(train_config.seed)
     feats = Featurizer.build(config, train_s)
     module = build_module(config, feats)
-    coverage = None
+    coverage = affix_coverage = None
     if config.embeddings:
         from .embeddings import load_pretrained
 
         coverage = load_pretrained(module.net.embed, module.featurizer.vocabs["tokens"], config.embeddings,
                                    freeze=config.freeze_embeddings)
         config.embeddings = Path(config.embeddings).name  # provenance, not a path of this machine
+    if config.affix and config.affix_embeddings:
+        from .embeddings import load_pretrained
+
+        for name in ("prefix", "suffix"):  # one character vocabulary, two tables (first, last)
+            affix_coverage = load_pretrained(module.net.feature_embed[name], feats.vocabs["affix"],
+                                             config.affix_embeddings, dim_option="--affix-dim")
+        config.affix_embeddings = Path(config.affix_embeddings).name
     items = [feats.encode(s.tokens, s.tags) for s in train_s]
     dev_items = [feats.encode(s.tokens, s.tags) for s in dev_s]
     from .batching import TaggingCollate
@@ -426,6 +434,8 @@ def _train_neural(train_s, dev_s, test_s, output, config: TaggerConfig, train_co
                                "train_config": asdict(train_config), "repaired_sentences": repaired}
     if coverage is not None:
         metrics["embedding_coverage"] = coverage
+    if affix_coverage is not None:
+        metrics["affix_embedding_coverage"] = affix_coverage
     module.eval()
     with torch.no_grad():
         if dev_items:

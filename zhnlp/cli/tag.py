@@ -36,6 +36,10 @@ def _make_train_command(task: str) -> None:
         dropout: float = typer.Option(0.5, "--dropout"),
         embeddings: Optional[str] = typer.Option(None, "--embeddings", help="Pretrained vectors (zhnlp embed)."),
         freeze: bool = typer.Option(False, "--freeze-embeddings", help="Keep pretrained vectors fixed."),
+        affix_dim: int = typer.Option(32, "--affix-dim", help="POS: size of the first/last-character embeddings."),
+        affix_embeddings: Optional[str] = typer.Option(None, "--affix-embeddings",
+                                                       help="POS: character vectors (zhnlp embed --level char) "
+                                                            "for the first/last-character embeddings."),
         bigram: bool = typer.Option(False, "--bigram", help="Character-bigram embeddings."),
         bigram_min_freq: int = typer.Option(2, "--bigram-min-freq", help="Rarer bigrams share one embedding (model size)."),
         bigram_dim: int = typer.Option(64, "--bigram-dim"),
@@ -57,7 +61,8 @@ def _make_train_command(task: str) -> None:
                                hidden=hidden, layers=layers, dropout=dropout, bigram=bigram, softword=softword,
                                bigram_min_freq=bigram_min_freq, bigram_dim=bigram_dim, min_freq=min_freq, word_dropout=word_dropout,
                                lexicons=list(lexicon or []), constrained=not no_constraints,
-                               embeddings=embeddings, freeze_embeddings=freeze, half_precision=half)
+                               embeddings=embeddings, freeze_embeddings=freeze, half_precision=half,
+                               affix_dim=affix_dim, affix_embeddings=affix_embeddings)
             tcfg = T.train_config(epochs=epochs, batch_size=batch_size, lr=lr, weight_decay=weight_decay,
                                   lr_decay=lr_decay, warmup=warmup, clip=clip, patience=patience, seed=seed, gpu=gpu,
                                   device=device, amp=amp, bucket=bucket, threads=threads, quiet=quiet)
