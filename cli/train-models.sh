@@ -41,7 +41,7 @@ U=$DATA/ud_chinese_gsd
 S=$DATA/online_shopping_10_cats
 H=$DATA/chnsenticorp
 C=$DATA/cmn_eng
-WORK=${WORK:-$here/build/pretrain}   # character vectors for the classifiers (not shipped)
+WORK=${WORK:-$here/build/pretrain}   # character vectors for resume-ner, ud-pos and the classifiers (not shipped)
 
 char_vectors() {  # skip-gram character vectors from training text only (see cli/pretrain_text.py)
     if [[ ! -s "$WORK/char128.txt" ]]; then
@@ -60,8 +60,10 @@ build() {
             --model hmm -o "$OUT/resume-ner-hmm" -q
         echo "== resume-ner-hmm: $(du -sh "$OUT/resume-ner-hmm" | cut -f1)" >&2 ;;
     resume-ner)
+        char_vectors
         train resume-ner train-ner "$R/train.char.bmes" --dev "$R/dev.char.bmes" --test "$R/test.char.bmes" \
-            --bigram --softword --hidden 256 --batch-size 32 --lr 2e-3 --epochs 40 --patience 8 --seed 1 ;;
+            --embeddings "$WORK/char128.txt" --bigram --softword --hidden 256 --batch-size 32 --lr 2e-3 \
+            --epochs 40 --patience 8 --seed 1 ;;
     msra-ner)
         train msra-ner train-ner "$M/train.bio" --dev "$M/dev.bio" --test "$M/test.bio" \
             --bigram --bigram-min-freq 5 --softword --hidden 256 --batch-size 64 --lr 2e-3 --epochs 20 \
