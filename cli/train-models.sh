@@ -72,8 +72,12 @@ build() {
         train ud-cws train-cws "$U/train.conll" --dev "$U/dev.conll" --test "$U/test.conll" \
             --bigram --softword --hidden 256 --batch-size 32 --lr 2e-3 --epochs 40 --patience 8 --seed 1 ;;
     ud-pos)
+        # Chosen on dev: two layers, word dropout 0.25 and first/last-character embeddings from the
+        # character vectors (dev 93.53, against 92.62 for one layer without them).
+        char_vectors
         train ud-pos train-pos "$U/train.conll" --dev "$U/dev.conll" --test "$U/test.conll" \
-            --hidden 256 --batch-size 32 --lr 2e-3 --epochs 40 --patience 8 --seed 1 ;;
+            --layers 2 --word-dropout 0.25 --affix-dim 128 --affix-embeddings "$WORK/char128.txt" \
+            --hidden 256 --batch-size 32 --lr 2e-3 --epochs 50 --patience 8 --seed 1 ;;
     shopping-category)
         char_vectors
         train shopping-category train-classifier "$S/train.csv" --dev "$S/dev.csv" --test "$S/test.csv" \

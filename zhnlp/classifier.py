@@ -48,6 +48,7 @@ class ClassifierConfig:
     dropout: float = 0.3
     embeddings: str | None = None    # pretrained vectors (zhnlp embed) for the token embeddings
     freeze_embeddings: bool = False
+    encoder: str | None = None       # a pretrained encoder (zhnlp pretrain-encoder): embeddings and GRU start there
     class_weights: str | None = None  # None, or "auto": inverse class frequency (imbalanced data)
     class_names: list[str] | None = None  # label id i → name (from --class-names; test files may use ids)
     half_precision: bool = False     # store weights as float16
@@ -331,6 +332,12 @@ def train_classifier(train: str | Path, dev: str | Path | None, output: str | Pa
         coverage = load_pretrained(module.net.embed, module.encoder.vocabs["tokens"], config.embeddings,
                                    freeze=config.freeze_embeddings)
         config.embeddings = Path(config.embeddings).name
+    encoder_coverage = None
+    if config.encoder:
+        from .pretrain import load_encoder
+
+        encoder_coverage = load_encoder(module.net, encoder.vocabs["tokens"], config.encoder, config)
+        config.encoder = Path(config.encoder).name
     items = [encoder.encode(toks, lab) for toks, lab in zip(token_lists, train_d.labels)]
     dev_items = [encoder.encode(t, lab) for t, lab in zip(dev_d.texts, dev_d.labels)] if dev_d is not None else []
     from .batching import ClassificationCollate
@@ -351,6 +358,8 @@ def train_classifier(train: str | Path, dev: str | Path | None, output: str | Pa
                                "skipped_rows": {k: len(v) for k, v in skipped.items()}}
     if coverage is not None:
         metrics["embedding_coverage"] = coverage
+    if encoder_coverage is not None:
+        metrics["encoder_coverage"] = encoder_coverage
     if split_info:
         metrics["split"] = {k: (len(v) if isinstance(v, list) and k in ("train", "dev", "test") else v)
                             for k, v in split_info.items()}

@@ -13,6 +13,7 @@ TEXT_COL = typer.Option(None, "--text-col", help="Text column: a name or a 0-bas
 LABEL_COL = typer.Option(None, "--label-col", help="Label column: a name or a 0-based index [default: label...].")
 TABLE_FORMAT = typer.Option("auto", "--input-format",
                             help="auto (by suffix) | csv | tsv | jsonl | txt (text<TAB>label, no header).")
+MODEL_NAME = "gru-lm-encoder"
 ENCODING = typer.Option("utf-8", "--encoding", help="Input encoding (UTF-8 BOM tolerated; gbk, gb18030...).")
 
 
@@ -47,6 +48,8 @@ def train_classifier_cli(
     dropout: float = typer.Option(0.3, "--dropout"),
     embeddings: Optional[str] = typer.Option(None, "--embeddings", help="Pretrained vectors (zhnlp embed)."),
     freeze: bool = typer.Option(False, "--freeze-embeddings", help="Keep pretrained vectors fixed."),
+    encoder: Optional[str] = typer.Option(None, "--encoder", help="Start the embeddings and GRU from a pretrained "
+                                                                 "encoder (zhnlp pretrain-encoder)."),
     class_weights: Optional[str] = typer.Option(None, "--class-weights", help="auto: weigh classes by inverse frequency."),
     half: bool = typer.Option(False, "--half", help="Store weights as float16 (half the size)."),
     epochs: int = typer.Option(10, "--epochs"),
@@ -64,7 +67,7 @@ def train_classifier_cli(
         cfg = ClassifierConfig(level=level, user_dicts=list(user_dict or []), main_dict=main_dict, max_len=max_len,
                                min_freq=min_freq, bigram=bigram, bigram_min_freq=bigram_min_freq, bag=bag, ngrams=ngrams, ngram_min_freq=ngram_min_freq, emb_dim=emb_dim,
                                hidden=hidden, layers=layers, bidirectional=bidirectional, pooling=pooling,
-                               dropout=dropout, embeddings=embeddings, freeze_embeddings=freeze,
+                               dropout=dropout, embeddings=embeddings, freeze_embeddings=freeze, encoder=encoder,
                                class_weights=class_weights, half_precision=half)
         tcfg = T.train_config(epochs=epochs, batch_size=batch_size, lr=lr, weight_decay=weight_decay,
                               lr_decay=lr_decay, warmup=warmup, clip=clip, patience=patience, seed=seed, gpu=gpu,
@@ -83,6 +86,49 @@ def train_classifier_cli(
         m = result.metrics
         typer.echo(f"trained gru-classifier ({len(m['labels'])} classes) in {m['train_seconds']:.1f} s on "
                    f"{m['device']}: {T.scores_line(m, ('accuracy', 'macro_f1'))} -> {result.output}", err=True)
+
+
+@app.command("pretrain-encoder")
+def pretrain_encoder_cli(
+    text: str = typer.Argument(..., help="Plain text, one text per line (e.g. the training texts, unlabelled)."),
+    output: str = typer.Option(..., "-o", "--output", help="Encoder directory to write."),
+    dev: Optional[str] = typer.Option(None, "--dev", help="Dev text for perplexity (default: hold out 2% of TEXT)."),
+    level: str = typer.Option("char", "--level", help="char | word (as the classifier's --level)."),
+    user_dict: Optional[List[str]] = typer.Option(None, "--user-dict", help="With --level word: user lexicon (repeatable)."),
+    max_len: int = typer.Option(200, "--max-len", help="Tokens kept per line, first and last halves (0: all)."),
+    min_freq: int = typer.Option(2, "--min-freq", help="Rarer tokens share the <unk> embedding."),
+    emb_dim: int = typer.Option(128, "--emb-dim"),
+    hidden: int = typer.Option(128, "--hidden", help="GRU units per direction."),
+    layers: int = typer.Option(1, "--layers"),
+    dropout: float = typer.Option(0.1, "--dropout"),
+    epochs: int = typer.Option(2, "--epochs"),
+    lr: float = typer.Option(2e-3, "--lr"),
+    batch_size: int = T.BATCH_SIZE, weight_decay: float = T.WEIGHT_DECAY, lr_decay: float = T.LR_DECAY,
+    warmup: int = T.WARMUP, clip: float = T.CLIP, patience: int = typer.Option(1, "--patience"),
+    gpu: bool = T.GPU, device: Optional[str] = T.DEVICE, amp: bool = T.AMP, bucket: bool = T.BUCKET,
+    seed: int = T.SEED, threads: int = T.THREADS, resume: bool = T.RESUME, encoding: str = ENCODING,
+    quiet: bool = T.QUIET,
+) -> None:
+    """Pretrain a classifier's embeddings and BiGRU as forward and backward language models
+    on plain text; start `zhnlp train-classifier --encoder DIR` from it."""
+    from ..pretrain import EncoderConfig, pretrain_encoder
+
+    def work():
+        cfg = EncoderConfig(level=level, user_dicts=list(user_dict or []), max_len=max_len, min_freq=min_freq,
+                            emb_dim=emb_dim, hidden=hidden, layers=layers, dropout=dropout)
+        tcfg = T.train_config(epochs=epochs, batch_size=batch_size, lr=lr, weight_decay=weight_decay,
+                              lr_decay=lr_decay, warmup=warmup, clip=clip, patience=patience, seed=seed, gpu=gpu,
+                              device=device, amp=amp, bucket=bucket, threads=threads, quiet=quiet)
+        return pretrain_encoder(text, output, config=cfg, train_config=tcfg, dev=dev, encoding=encoding,
+                                resume=resume)
+
+    result = _run(work)
+    if not quiet:
+        m = result.metrics
+        ppl = m["dev"].get("perplexity")
+        typer.echo(f"pretrained {MODEL_NAME} on {m['train_lines']:,} lines ({m['vocab_size']:,} tokens) in "
+                   f"{m['train_seconds']:.1f} s on {m['device']}: dev perplexity "
+                   f"{ppl:.2f} -> {result.output}" if ppl is not None else f"-> {result.output}", err=True)
 
 
 @app.command("classify")
