@@ -14,6 +14,8 @@ LABEL_COL = typer.Option(None, "--label-col", help="Label column: a name or a 0-
 TABLE_FORMAT = typer.Option("auto", "--input-format",
                             help="auto (by suffix) | csv | tsv | jsonl | txt (text<TAB>label, no header).")
 MODEL_NAME = "gru-lm-encoder"
+EMB_DIM = typer.Option(128, "--emb-dim")
+HIDDEN = typer.Option(128, "--hidden", help="GRU units per direction.")
 ENCODING = typer.Option("utf-8", "--encoding", help="Input encoding (UTF-8 BOM tolerated; gbk, gb18030...).")
 
 
@@ -40,8 +42,7 @@ def train_classifier_cli(
     bag: bool = typer.Option(False, "--bag", help="Also give the output layer the mean embedding (fastText-like)."),
     ngrams: int = typer.Option(0, "--ngrams", help="Add a wide part: a linear model over the text's 1..N-grams (0: off)."),
     ngram_min_freq: int = typer.Option(2, "--ngram-min-freq", help="N-grams seen fewer times in training are dropped."),
-    emb_dim: int = typer.Option(128, "--emb-dim"),
-    hidden: int = typer.Option(128, "--hidden", help="GRU units per direction."),
+    emb_dim: int = EMB_DIM, hidden: int = HIDDEN,
     layers: int = typer.Option(1, "--layers", help="GRU layers (1-2 usual)."),
     bidirectional: bool = typer.Option(True, "--bidirectional/--unidirectional"),
     pooling: str = typer.Option("max", "--pooling", help="last | max | mean | attention"),
@@ -97,8 +98,7 @@ def pretrain_encoder_cli(
     user_dict: Optional[List[str]] = typer.Option(None, "--user-dict", help="With --level word: user lexicon (repeatable)."),
     max_len: int = typer.Option(200, "--max-len", help="Tokens kept per line, first and last halves (0: all)."),
     min_freq: int = typer.Option(2, "--min-freq", help="Rarer tokens share the <unk> embedding."),
-    emb_dim: int = typer.Option(128, "--emb-dim"),
-    hidden: int = typer.Option(128, "--hidden", help="GRU units per direction."),
+    emb_dim: int = EMB_DIM, hidden: int = HIDDEN,
     layers: int = typer.Option(1, "--layers"),
     dropout: float = typer.Option(0.1, "--dropout"),
     epochs: int = typer.Option(2, "--epochs"),
