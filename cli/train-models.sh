@@ -52,14 +52,6 @@ char_vectors() {  # skip-gram character vectors from training text only (see cli
     fi
 }
 
-encoder() {  # the classifiers' embeddings and BiGRU pretrained as language models on the same text
-    char_vectors
-    if [[ ! -s "$WORK/enc128/model.safetensors" ]]; then
-        $ZHNLP pretrain-encoder "$WORK/text.txt" -o "$WORK/enc128" --epochs 4 --patience 1 --seed 1 \
-            --device "$DEVICE" --threads "$THREADS" -q
-    fi
-}
-
 build() {
     case $1 in
     resume-ner-hmm)
@@ -92,15 +84,15 @@ build() {
             --text-col review --label-col cat \
             --embeddings "$WORK/char128.txt" --dropout 0.5 --ngrams 3 --half --seed 1 --ngram-min-freq 3 --max-len 200 --lr 2e-3 --epochs 10 --patience 2 ;;
     shopping-sentiment)
-        encoder
+        char_vectors
         train shopping-sentiment train-classifier "$S/train.csv" --dev "$S/dev.csv" --test "$S/test.csv" \
             --text-col review --label-col label --class-names "$here/cli/sentiment-classes.txt" \
-            --encoder "$WORK/enc128" --embeddings "$WORK/char128.txt" --dropout 0.5 --ngrams 3 --half --seed 1 --ngram-min-freq 3 --max-len 200 --lr 2e-3 --epochs 6 --patience 2 ;;
+            --embeddings "$WORK/char128.txt" --dropout 0.5 --ngrams 3 --half --seed 1 --ngram-min-freq 3 --max-len 200 --lr 2e-3 --epochs 6 --patience 2 ;;
     hotel-sentiment)
-        encoder
+        char_vectors
         train hotel-sentiment train-classifier "$H/train.csv" --dev "$H/dev.csv" --test "$H/test.csv" \
             --text-col review --label-col label --class-names "$here/cli/sentiment-classes.txt" \
-            --encoder "$WORK/enc128" --embeddings "$WORK/char128.txt" --dropout 0.5 --ngrams 3 --half --seed 1 --ngram-min-freq 2 --lr 1e-3 --epochs 15 --patience 4 ;;
+            --embeddings "$WORK/char128.txt" --dropout 0.5 --ngrams 3 --half --seed 1 --ngram-min-freq 2 --lr 1e-3 --epochs 15 --patience 4 ;;
     cmn-eng)
         # Chinese characters -> English words (GRU seq2seq, Luong dot attention, input feeding, tied output
         # embeddings); dev greedy BLEU picks the epoch; dev and test are scored once at the end with beam 5
