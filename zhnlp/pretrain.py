@@ -17,13 +17,13 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable
 
+from .classifier import LEVELS
 from .errors import ZhnlpError
 
 if TYPE_CHECKING:  # pragma: no cover
     from .vocab import Vocab
 
 MODEL_TYPE = "gru-lm-encoder"
-LEVELS = ("char", "word")
 
 
 @dataclass
@@ -196,7 +196,7 @@ def load_encoder(net, vocab: "Vocab", directory: str | Path, config) -> float:
     """
     import torch
 
-    from .serialization import CONFIG_FILE, load_model
+    from .serialization import CONFIG_FILE, check_state, load_model
 
     files = load_model(directory, expect=(MODEL_TYPE,))
     enc = EncoderConfig.from_dict(files.config.get("encoder") or {})
@@ -212,9 +212,7 @@ def load_encoder(net, vocab: "Vocab", directory: str | Path, config) -> float:
     if "tokens" not in files.vocabs or "embed.weight" not in files.tensors:
         raise ZhnlpError(f"{where}: incomplete encoder (no token vocabulary or embeddings)")
     rnn = {k[len("rnn."):]: v.float() for k, v in files.tensors.items() if k.startswith("rnn.")}
-    expected = {k: tuple(v.shape) for k, v in net.rnn.state_dict().items()}
-    if {k: tuple(v.shape) for k, v in rnn.items()} != expected:
-        raise ZhnlpError(f"{files.path}: the encoder's GRU weights do not match its config.json")
+    check_state(rnn, {k: tuple(v.shape) for k, v in net.rnn.state_dict().items()}, files.path)
     src_vocab, src = files.vocabs["tokens"], files.tensors["embed.weight"].float()
     if tuple(src.shape) != (len(src_vocab), config.emb_dim):
         raise ZhnlpError(f"{files.path}: the encoder's embeddings do not match its vocabulary")

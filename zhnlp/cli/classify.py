@@ -13,7 +13,6 @@ TEXT_COL = typer.Option(None, "--text-col", help="Text column: a name or a 0-bas
 LABEL_COL = typer.Option(None, "--label-col", help="Label column: a name or a 0-based index [default: label...].")
 TABLE_FORMAT = typer.Option("auto", "--input-format",
                             help="auto (by suffix) | csv | tsv | jsonl | txt (text<TAB>label, no header).")
-MODEL_NAME = "gru-lm-encoder"
 EMB_DIM = typer.Option(128, "--emb-dim")
 HIDDEN = typer.Option(128, "--hidden", help="GRU units per direction.")
 ENCODING = typer.Option("utf-8", "--encoding", help="Input encoding (UTF-8 BOM tolerated; gbk, gb18030...).")
@@ -125,10 +124,9 @@ def pretrain_encoder_cli(
     result = _run(work)
     if not quiet:
         m = result.metrics
-        ppl = m["dev"].get("perplexity")
-        typer.echo(f"pretrained {MODEL_NAME} on {m['train_lines']:,} lines ({m['vocab_size']:,} tokens) in "
-                   f"{m['train_seconds']:.1f} s on {m['device']}: dev perplexity "
-                   f"{ppl:.2f} -> {result.output}" if ppl is not None else f"-> {result.output}", err=True)
+        ppl = f"dev perplexity {m['dev']['perplexity']:.2f}" if m["dev"] else "no dev lines"
+        typer.echo(f"pretrained {m['model']} on {m['train_lines']:,} lines ({m['vocab_size']:,} tokens) in "
+                   f"{m['train_seconds']:.1f} s on {m['device']}: {ppl} -> {result.output}", err=True)
 
 
 @app.command("classify")
