@@ -405,3 +405,41 @@ def test_pos_affix_embeddings_from_character_vectors(tmp_path):
     with pytest.raises(ZhnlpError, match="--affix-dim 8"):
         train_tagger(train, dev, tmp_path / "pos2", train_config=_fast(epochs=1),
                      config=TaggerConfig(task="pos", emb_dim=8, hidden=8, affix_embeddings=str(vec_path)))
+
+
+def test_pos_static_embeddings_give_unseen_words_their_vectors(tmp_path):
+    """--static-embeddings: a fixed table over the vector file's words, so a word never seen in
+    training is read through its own vector (not <unk>), and training leaves the table as it was."""
+    from safetensors.torch import load_file
+
+    from zhnlp.embeddings import load_vectors
+
+    train = write_conllu(tmp_path / "train.conllu", 60, seed=1)
+    dev = write_conllu(tmp_path / "dev.conllu", 10, seed=2)
+    vec_path = tmp_path / "words.vec"
+    rows = {w: [round(0.1 * (i + 1) + 0.01 * d, 3) for d in range(4)]
+            for i, w in enumerate(["我们", "工作", "学生", "上海", "ＡＢ", "北京"])}
+    vec_path.write_text(f"{len(rows)} 4\n" + "".join(f"{w} {' '.join(map(str, v))}\n" for w, v in rows.items()),
+                        encoding="utf-8")
+    res = train_tagger(train, dev, tmp_path / "pos", train_config=_fast(epochs=2),
+                       config=TaggerConfig(task="pos", emb_dim=8, hidden=8, static_embeddings=str(vec_path),
+                                           static_max_words=5))
+    cov = res.metrics["static_embedding_coverage"]
+    assert cov["words"] == 5 and cov["dim"] == 4          # the first five words; 北京 is cut off
+    assert 0 < cov["train_token_coverage"] < 1
+    head = json.loads((tmp_path / "pos" / "config.json").read_text(encoding="utf-8"))
+    assert head["config"]["tagger"]["static_embeddings"] == "words.vec"
+    tagger = load_tagger(tmp_path / "pos")
+    feats = tagger.backend.module.featurizer
+    item = feats.encode(["上海", "AB", "北京"])
+    static = feats.vocabs["static"]
+    assert "上海" not in feats.vocabs["tokens"]            # never seen in training ...
+    assert item["features"]["static"][0] == static["上海"] != static.unk_id   # ... yet has its own vector
+    assert item["features"]["static"][1] == static["AB"]  # full-width forms normalised like the tokens
+    assert item["features"]["static"][2] == static.unk_id
+    weights = load_file(str(tmp_path / "pos" / "model.safetensors"))
+    table = weights["feature_embed.static.weight"]
+    vectors = load_vectors(vec_path)
+    for w in ("我们", "上海"):
+        assert torch.allclose(table[static[w]], torch.tensor(vectors.vector(w)), atol=1e-6)
+    assert [w for w, _ in tagger.tag([["上海", "工作"]])[0]] == ["上海", "工作"]

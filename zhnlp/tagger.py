@@ -14,6 +14,7 @@ is read:
 from __future__ import annotations
 
 import time
+from itertools import islice
 import unicodedata
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
@@ -55,6 +56,12 @@ class TaggerConfig:
     use_crf: bool = True
     embeddings: str | None = None    # pretrained vectors (zhnlp embed) for the token embeddings
     freeze_embeddings: bool = False
+    # Pretrained word vectors read as a second, fixed embedding of every token: words never seen
+    # in training keep their own vector (the trained table gives them <unk>). The table holds
+    # the file's first static_max_words words (gensim writes the most frequent first).
+    static_embeddings: str | None = None
+    static_max_words: int = 40000
+    static_dim: int = 0              # set from the vectors when training
     half_precision: bool = False     # store weights as float16 (half the size; loads as float32)
 
     def __post_init__(self) -> None:
@@ -62,7 +69,8 @@ class TaggerConfig:
             raise ZhnlpError(f"task must be one of {', '.join(TASKS)}, not {self.task!r}")
         if self.affix is None:
             self.affix = self.task == "pos"
-        for name in ("emb_dim", "hidden", "layers", "min_freq", "bigram_dim", "softword_dim", "affix_dim"):
+        for name in ("emb_dim", "hidden", "layers", "min_freq", "bigram_dim", "softword_dim", "affix_dim",
+                     "static_max_words"):
             if getattr(self, name) < 1:
                 raise ZhnlpError(f"--{name.replace('_', '-')} must be at least 1")
         if not 0 <= self.dropout < 1:
@@ -163,8 +171,9 @@ class Featurizer:
         self._segmenter = None
 
     @classmethod
-    def build(cls, config: TaggerConfig, sentences: Sequence) -> "Featurizer":
-        """Vocabularies from the training sentences."""
+    def build(cls, config: TaggerConfig, sentences: Sequence, static_vectors: Any = None) -> "Featurizer":
+        """Vocabularies from the training sentences (and, for ``config.static_embeddings``, the
+        first words of ``static_vectors``, a :class:`~zhnlp.embeddings.WordVectors`)."""
         norm = _norm if config.normalize else (lambda t: t)
         vocabs = {"tokens": Vocab.build(([norm(t) for t in s.tokens] for s in sentences),
                                         min_freq=config.min_freq),
@@ -175,6 +184,13 @@ class Featurizer:
         if config.affix:
             vocabs["affix"] = Vocab.build(([norm(t)[0] for t in s.tokens] + [norm(t)[-1] for t in s.tokens]
                                            for s in sentences), specials=("<pad>", "<unk>"), unk="<unk>")
+        if config.static_embeddings:
+            if static_vectors is None:
+                raise ZhnlpError("static embeddings need their vectors (zhnlp.embeddings.load_vectors)")
+            words = (norm(w) for w in static_vectors.words)
+            vocabs["static"] = Vocab(islice(dict.fromkeys(w for w in words if w), config.static_max_words),
+                                     specials=("<pad>", "<unk>"), unk="<unk>")
+            config.static_dim = static_vectors.dim
         return cls(config, vocabs)
 
     def feature_sizes(self) -> tuple[dict[str, int], dict[str, int]]:
@@ -188,6 +204,8 @@ class Featurizer:
         if c.affix:
             for name in ("prefix", "suffix"):
                 sizes[name], dims[name] = len(self.vocabs["affix"]), c.affix_dim
+        if c.static_embeddings:
+            sizes["static"], dims["static"] = len(self.vocabs["static"]), c.static_dim
         return sizes, dims
 
     @property
@@ -220,6 +238,8 @@ class Featurizer:
         if c.affix:
             item["features"]["prefix"] = v["affix"].encode([t[0] for t in norm])
             item["features"]["suffix"] = v["affix"].encode([t[-1] for t in norm])
+        if c.static_embeddings:
+            item["features"]["static"] = v["static"].encode(norm)
         if tags is not None:
             unknown = [t for t in tags if t not in v["tags"]]
             if unknown:
@@ -399,9 +419,14 @@ def _train_neural(train_s, dev_s, test_s, output, config: TaggerConfig, train_co
     from .train import Trainer, set_seed
 
     set_seed(train_config.seed)
-    feats = Featurizer.build(config, train_s)
+    static = None
+    if config.static_embeddings:
+        from .embeddings import load_vectors
+
+        static = load_vectors(config.static_embeddings)
+    feats = Featurizer.build(config, train_s, static)
     module = build_module(config, feats)
-    coverage = affix_coverage = None
+    coverage = affix_coverage = static_coverage = None
     if config.embeddings:
         from .embeddings import load_pretrained
 
@@ -415,6 +440,9 @@ def _train_neural(train_s, dev_s, test_s, output, config: TaggerConfig, train_co
             affix_coverage = load_pretrained(module.net.feature_embed[name], feats.vocabs["affix"],
                                              config.affix_embeddings, dim_option="--affix-dim")
         config.affix_embeddings = Path(config.affix_embeddings).name
+    if static is not None:
+        static_coverage = _load_static(module.net.feature_embed["static"], feats, static, train_s)
+        config.static_embeddings = Path(config.static_embeddings).name
     items = [feats.encode(s.tokens, s.tags) for s in train_s]
     dev_items = [feats.encode(s.tokens, s.tags) for s in dev_s]
     from .batching import TaggingCollate
@@ -436,6 +464,8 @@ def _train_neural(train_s, dev_s, test_s, output, config: TaggerConfig, train_co
         metrics["embedding_coverage"] = coverage
     if affix_coverage is not None:
         metrics["affix_embedding_coverage"] = affix_coverage
+    if static_coverage is not None:
+        metrics["static_embedding_coverage"] = static_coverage
     module.eval()
     with torch.no_grad():
         if dev_items:
@@ -446,6 +476,21 @@ def _train_neural(train_s, dev_s, test_s, output, config: TaggerConfig, train_co
     path = trainer.finish(metrics)
     metrics.pop("history")
     return TrainTaggerResult(path, metrics)
+
+
+def _load_static(embedding, feats: Featurizer, vectors, train_s) -> dict:
+    """Fill the fixed word-vector table and report how many training tokens it covers."""
+    from .embeddings import embedding_matrix
+
+    matrix, _ = embedding_matrix(feats.vocabs["static"], vectors)
+    embedding.weight.data.copy_(matrix)
+    embedding.weight.requires_grad = False
+    vocab = feats.vocabs["static"]
+    norm = _norm if feats.config.normalize else (lambda t: t)
+    tokens = [norm(t) for s in train_s for t in s.tokens]
+    hits = sum(t in vocab.stoi for t in tokens)
+    return {"words": len(vocab) - len(vocab.specials), "dim": int(matrix.shape[1]),
+            "train_token_coverage": round(hits / max(1, len(tokens)), 4)}
 
 
 def _train_hmm(train_s, dev_s, test_s, output, config: TaggerConfig, t0: float,

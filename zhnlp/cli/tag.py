@@ -40,6 +40,11 @@ def _make_train_command(task: str) -> None:
         affix_embeddings: Optional[str] = typer.Option(None, "--affix-embeddings",
                                                        help="POS: character vectors (zhnlp embed --level char) "
                                                             "for the first/last-character embeddings."),
+        static_embeddings: Optional[str] = typer.Option(
+            None, "--static-embeddings", help="Word vectors read as a fixed second embedding: tokens unseen in "
+                                              "training keep their vector."),
+        static_max_words: int = typer.Option(40000, "--static-max-words",
+                                             help="Words kept from --static-embeddings (model size)."),
         bigram: bool = typer.Option(False, "--bigram", help="Character-bigram embeddings."),
         bigram_min_freq: int = typer.Option(2, "--bigram-min-freq", help="Rarer bigrams share one embedding (model size)."),
         bigram_dim: int = typer.Option(64, "--bigram-dim"),
@@ -62,7 +67,8 @@ def _make_train_command(task: str) -> None:
                                bigram_min_freq=bigram_min_freq, bigram_dim=bigram_dim, min_freq=min_freq, word_dropout=word_dropout,
                                lexicons=list(lexicon or []), constrained=not no_constraints,
                                embeddings=embeddings, freeze_embeddings=freeze, half_precision=half,
-                               affix_dim=affix_dim, affix_embeddings=affix_embeddings)
+                               affix_dim=affix_dim, affix_embeddings=affix_embeddings,
+                               static_embeddings=static_embeddings, static_max_words=static_max_words)
             tcfg = T.train_config(epochs=epochs, batch_size=batch_size, lr=lr, weight_decay=weight_decay,
                                   lr_decay=lr_decay, warmup=warmup, clip=clip, patience=patience, seed=seed, gpu=gpu,
                                   device=device, amp=amp, bucket=bucket, threads=threads, quiet=quiet)
