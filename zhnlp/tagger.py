@@ -26,6 +26,10 @@ from .vocab import Vocab
 TASKS = ("ner", "cws", "pos")
 DATA_FORMATS = ("auto", "conll", "conllu", "segmented", "word-pos")
 MODEL_TYPES = {"bilstm-crf": "bilstm-crf-tagger", "hmm": "hmm"}
+ENSEMBLE_TYPE = "bilstm-crf-ensemble"   # several BiLSTM-CRFs decoding as one (build_ensemble)
+# Options that decide the features a network reads: the members of an ensemble must agree on them.
+FEATURE_OPTIONS = ("task", "scheme", "min_freq", "bigram", "bigram_min_freq", "softword", "lexicons", "affix",
+                   "normalize", "static_embeddings", "static_max_words", "use_crf")
 SOFTWORD_TAGS = ("<pad>", "B", "M", "E", "S")
 EOS_BIGRAM = "</s>"
 
@@ -287,14 +291,17 @@ def _torch_module():
     class TaggerModule(nn.Module):
         """BiLSTM-CRF with its task: what the shared trainer trains (see zhnlp.train.Trainable)."""
 
-        def __init__(self, config: TaggerConfig, featurizer: Featurizer, net_cfg: TaggerNetConfig) -> None:
+        def __init__(self, config: TaggerConfig, featurizer: Featurizer,
+                     net_cfg: TaggerNetConfig | list[TaggerNetConfig]) -> None:
             super().__init__()
+            from .nn.tagger import TaggerEnsemble
             from .schemes import allowed_transitions
 
             self.config, self.featurizer, self.net_cfg = config, featurizer, net_cfg
             tags = featurizer.vocabs["tags"].itos
             allowed = allowed_transitions(tags, config.scheme) if config.constrained and config.scheme else None
-            self.net = BiLSTMCRF(net_cfg, allowed)
+            # A list of network configs: an ensemble of trained members (decoding only).
+            self.net = TaggerEnsemble(net_cfg, allowed) if isinstance(net_cfg, list) else BiLSTMCRF(net_cfg, allowed)
             self.metric = main_metric(config.task)
             self.higher_is_better = True
             # Word dropout (Kiperwasser & Goldberg 2016): rare tokens are sometimes read as <unk>
@@ -333,8 +340,11 @@ def _torch_module():
         def save(self, directory: str | Path, metrics: dict | None = None, extra_files=None) -> Path:
             from .serialization import save_model
 
-            return save_model(directory, model_type=MODEL_TYPES["bilstm-crf"],
-                              config={"tagger": asdict(self.config), "net": asdict(self.net_cfg)},
+            if isinstance(self.net_cfg, list):
+                model_type, nets = ENSEMBLE_TYPE, {"nets": [asdict(c) for c in self.net_cfg]}
+            else:
+                model_type, nets = MODEL_TYPES["bilstm-crf"], {"net": asdict(self.net_cfg)}
+            return save_model(directory, model_type=model_type, config={"tagger": asdict(self.config), **nets},
                               tensors=self.net.state_dict(), vocabs=self.featurizer.vocabs, metrics=metrics,
                               extra_files=extra_files, half=self.config.half_precision)
 
@@ -512,6 +522,61 @@ def _train_hmm(train_s, dev_s, test_s, output, config: TaggerConfig, t0: float,
     return TrainTaggerResult(Path(path), metrics)
 
 
+# -- ensembles -------------------------------------------------------------------------------
+
+def build_ensemble(members: Sequence[str | Path], output: str | Path, *, dev: str | Path | None = None,
+                   test: str | Path | None = None, half: bool | None = None, data_format: str = "auto",
+                   encoding: str = "utf-8") -> TrainTaggerResult:
+    """Combine trained BiLSTM-CRF taggers into one model directory that decodes with their
+    averaged emission and transition scores (members trained with different ``--seed``s
+    usually score higher together than any one of them).
+
+    Members must read the same features (task, scheme, vocabularies, bigram/soft-word/affix
+    options); their network sizes may differ. ``dev``/``test``, when given, are scored and
+    recorded in metrics.json. ``half``: store float16 weights (default: as the members do).
+    """
+    from .serialization import load_weights, resolve_model, round_to_half
+
+    if len(members) < 2:
+        raise ZhnlpError("an ensemble needs at least two member models")
+    t0 = time.perf_counter()
+    paths = [resolve_model(m) for m in members]
+    loaded = [_read_neural(p, single=True) for p in paths]
+    files0, cfg0, _ = loaded[0]
+    for p, (files, cfg, _) in zip(paths[1:], loaded[1:]):
+        for name in FEATURE_OPTIONS:
+            a, b = getattr(cfg0, name), getattr(cfg, name)
+            if a != b:
+                raise InputError(str(p), f"{name} is {b!r} here but {a!r} in {paths[0]}: ensemble members must "
+                                         "read the same features")
+        for name in sorted(set(files0.vocabs) | set(files.vocabs)):
+            if name not in files.vocabs or name not in files0.vocabs or \
+                    files.vocabs[name].to_dict() != files0.vocabs[name].to_dict():
+                raise InputError(str(p), f"vocabulary {name!r} differs from {paths[0]}'s: ensemble members must "
+                                         "be trained on the same data with the same vocabulary options")
+    cfg = TaggerConfig.from_dict(asdict(cfg0))
+    cfg.half_precision = all(c.half_precision for _, c, _ in loaded) if half is None else half
+    module = _torch_module()(cfg, Featurizer(cfg, files0.vocabs), [n for _, _, n in loaded])
+    for member, (files, _, _) in zip(module.net.members, loaded):
+        load_weights(member, files)
+    if cfg.half_precision:  # score what ships
+        round_to_half(module.net)
+    module.eval()
+    metrics: dict[str, Any] = {
+        "task": cfg.task, "model": "bilstm-crf-ensemble",
+        "members": [{"name": p.name, "seed": f.metrics.get("seed"), "dev": f.metrics.get("dev")}
+                    for p, (f, _, _) in zip(paths, loaded)],
+        "train_seconds": round(sum(f.metrics.get("train_seconds", 0) for f, _, _ in loaded), 2),
+        "device": "cpu"}
+    tagger = Tagger(cfg, _NeuralBackend(module, "cpu"))
+    for split, path in (("dev", dev), ("test", test)):
+        if path:
+            metrics[split] = {k: v for k, v in tagger.evaluate(path, data_format, encoding).items()
+                              if isinstance(v, (int, float))}
+    metrics["build_seconds"] = round(time.perf_counter() - t0, 2)
+    return TrainTaggerResult(Path(module.save(output, metrics=metrics)), metrics)
+
+
 # -- applying ---------------------------------------------------------------------------------
 
 def entity_offsets(text: str, tags: Sequence[str], scheme: str | None) -> list[tuple[str, int, int, str]]:
@@ -659,7 +724,7 @@ def load_tagger(name_or_path: str | Path, device: str | None = None, gpu: bool =
     BiLSTM-CRF's LSTM and emission layer in bfloat16 (faster CPU decoding, see ``BiLSTMCRF.set_precision``);
     HMMs are unaffected.
     """
-    from .serialization import METRICS_FILE, load_weights, read_config, read_json, read_model, resolve_model
+    from .serialization import METRICS_FILE, load_weights, read_config, read_json, resolve_model
 
     check_precision(precision)
     path = resolve_model(name_or_path)
@@ -669,12 +734,9 @@ def load_tagger(name_or_path: str | Path, device: str | None = None, gpu: bool =
         hmm = HMM.load(path)
         metrics = read_json(path / METRICS_FILE) if (path / METRICS_FILE).is_file() else {}
         return Tagger(TaggerConfig.from_dict(hmm.task_config or {}), _HMMBackend(hmm), path, metrics)
-    from .nn.tagger import TaggerNetConfig
     from .train import resolve_device
 
-    files, (cfg, net_cfg) = read_model(path, MODEL_TYPES["bilstm-crf"], {"tagger": TaggerConfig.from_dict,
-                                                                         "net": lambda d: TaggerNetConfig(**d)},
-                                       vocabs=("tokens", "tags"))
+    files, cfg, net_cfg = _read_neural(path)
     module = _torch_module()(cfg, Featurizer(cfg, files.vocabs), net_cfg)
     dev = resolve_device(device, gpu)
     load_weights(module.net, files)
@@ -701,10 +763,32 @@ def tagger_config(name_or_path: str | Path) -> tuple[Path, TaggerConfig]:
     path = resolve_model(name_or_path)
     if read_config(path)["model_type"] == "hmm":
         return path, load_tagger(path).config  # numpy only
-    _, (cfg,) = read_model(path, MODEL_TYPES["bilstm-crf"], {"tagger": TaggerConfig.from_dict},
+    _, (cfg,) = read_model(path, _neural_type(path), {"tagger": TaggerConfig.from_dict},
                            vocabs=("tokens", "tags"), framework="np")
     return path, cfg
 
 
-__all__ = ["TaggerConfig", "Tagger", "Featurizer", "train_tagger", "load_tagger", "tagger_config", "read_examples",
+def _neural_type(path: Path) -> str:
+    """The model type to expect of a directory that is not an HMM (so that a classifier or
+    seq2seq directory gets an error saying a tagger was expected)."""
+    from .serialization import read_config
+
+    return ENSEMBLE_TYPE if read_config(path)["model_type"] == ENSEMBLE_TYPE else MODEL_TYPES["bilstm-crf"]
+
+
+def _read_neural(path: Path, single: bool = False):
+    """(files, TaggerConfig, net config or list of them) of a BiLSTM-CRF or ensemble directory;
+    ``single``: refuse an ensemble (as an ensemble member)."""
+    from .nn.tagger import TaggerNetConfig
+    from .serialization import read_model
+
+    kind = MODEL_TYPES["bilstm-crf"] if single else _neural_type(path)
+    nets = ("nets", lambda ds: [TaggerNetConfig(**d) for d in ds]) if kind == ENSEMBLE_TYPE else \
+        ("net", lambda d: TaggerNetConfig(**d))
+    files, (cfg, net_cfg) = read_model(path, kind, {"tagger": TaggerConfig.from_dict, nets[0]: nets[1]},
+                                       vocabs=("tokens", "tags"))
+    return files, cfg, net_cfg
+
+
+__all__ = ["TaggerConfig", "Tagger", "Featurizer", "train_tagger", "build_ensemble", "load_tagger", "tagger_config", "read_examples",
            "detect_format", "score", "TASKS"]

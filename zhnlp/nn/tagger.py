@@ -8,7 +8,7 @@ import torch
 from torch import nn
 
 from ..batching import run_rnn
-from .crf import CRF
+from .crf import CRF, viterbi
 
 
 PRECISIONS = {"fp32": torch.float32, "bf16": torch.bfloat16}  # inference precisions of the LSTM
@@ -80,4 +80,42 @@ class BiLSTMCRF(nn.Module):
         return [row[:n] for row, n in zip(best, batch["lengths"].tolist())]
 
 
-__all__ = ["BiLSTMCRF", "TaggerNetConfig", "PRECISIONS"]
+class TaggerEnsemble(nn.Module):
+    """Several BiLSTM-CRFs over the same features decoding as one: their emission and
+    transition scores are averaged and one Viterbi finds the best path (the product of the
+    members' CRF distributions), so the output always obeys the tag scheme."""
+
+    def __init__(self, cfgs: list[TaggerNetConfig], allowed=None) -> None:
+        super().__init__()
+        if not cfgs:
+            raise ValueError("an ensemble needs at least one member")
+        self.members = nn.ModuleList(BiLSTMCRF(c, allowed) for c in cfgs)
+
+    @property
+    def crf(self) -> CRF | None:
+        """The first member's CRF (its constraints are every member's)."""
+        return self.members[0].crf
+
+    def set_precision(self, precision: str) -> "TaggerEnsemble":
+        for m in self.members:
+            m.set_precision(precision)
+        return self
+
+    def emissions(self, ids: torch.Tensor, features: dict[str, torch.Tensor], lengths: torch.Tensor) -> torch.Tensor:
+        return torch.stack([m.emissions(ids, features, lengths).float() for m in self.members]).mean(0)
+
+    def loss(self, batch: dict) -> torch.Tensor:
+        raise TypeError("an ensemble is built from trained taggers (zhnlp ensemble), not trained as one")
+
+    @torch.no_grad()
+    def decode(self, batch: dict, constrained: bool = True) -> list[list[int]]:
+        em = self.emissions(batch["ids"], batch.get("features", {}), batch["lengths"])
+        if self.crf is None:
+            best = em.argmax(-1).tolist()
+            return [row[:n] for row, n in zip(best, batch["lengths"].tolist())]
+        parts = [m.crf.scores(constrained) for m in self.members]
+        start, trans, end = (torch.stack(p).mean(0) for p in zip(*parts))
+        return viterbi(em, batch["mask"], start, trans, end)
+
+
+__all__ = ["BiLSTMCRF", "TaggerEnsemble", "TaggerNetConfig", "PRECISIONS"]
