@@ -69,7 +69,9 @@ def main() -> int:
     if args.shipped:
         head = json.loads((args.shipped / "config.json").read_text(encoding="utf-8"))
         cfg = TaggerConfig.from_dict(head["config"]["tagger"])
-        batch_size = json.loads((args.shipped / "metrics.json").read_text())["train_config"]["batch_size"]
+        metrics = json.loads((args.shipped / "metrics.json").read_text())
+        # an ensemble (zhnlp ensemble): the settings of its first member, one network
+        batch_size = (metrics.get("train_config") or metrics["members"][0]["train_config"])["batch_size"]
     else:
         cfg = TaggerConfig(task="ner", emb_dim=args.emb, hidden=args.hidden)
         batch_size = args.batch_size

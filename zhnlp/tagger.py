@@ -564,7 +564,8 @@ def build_ensemble(members: Sequence[str | Path], output: str | Path, *, dev: st
     module.eval()
     metrics: dict[str, Any] = {
         "task": cfg.task, "model": "bilstm-crf-ensemble",
-        "members": [{"name": p.name, "seed": f.metrics.get("seed"), "dev": f.metrics.get("dev")}
+        "members": [{"name": p.name, **{k: f.metrics[k] for k in ("seed", "best_epoch", "train_config", "dev")
+                                         if k in f.metrics}}
                     for p, (f, _, _) in zip(paths, loaded)],
         "train_seconds": round(sum(f.metrics.get("train_seconds", 0) for f, _, _ in loaded), 2),
         "device": "cpu"}
