@@ -19,6 +19,10 @@ from .tables import LabeledTexts
 from .vocab import Vocab
 
 MODEL_TYPE = "gru-classifier"
+ENSEMBLE_TYPE = "gru-classifier-ensemble"   # several classifiers averaging their probabilities
+# Options that decide what a network reads: the members of an ensemble must agree on them.
+INPUT_OPTIONS = ("level", "user_dicts", "main_dict", "hmm", "normalize", "min_freq", "max_len", "bigram",
+                 "bigram_min_freq", "ngrams", "ngram_min_freq")
 LEVELS = ("char", "word")
 POOLINGS = ("last", "max", "mean", "attention")
 BOUNDARY = "</s>"
@@ -167,7 +171,7 @@ def _torch_module():
     from torch import nn
 
     from .metrics import score_classes
-    from .nn.classifier import GRUClassifier
+    from .nn.classifier import ClassifierEnsemble, GRUClassifier
 
     class ClassifierModule(nn.Module):
         """GRU classifier with its encoder: what the shared trainer trains."""
@@ -179,7 +183,8 @@ def _torch_module():
                      class_weights: list[float] | None = None) -> None:
             super().__init__()
             self.config, self.encoder, self.net_cfg = config, encoder, net_cfg
-            self.net = GRUClassifier(net_cfg)
+            # A list of network configs: an ensemble of trained members (prediction only).
+            self.net = ClassifierEnsemble(net_cfg) if isinstance(net_cfg, list) else GRUClassifier(net_cfg)
             w = torch.tensor(class_weights, dtype=torch.float) if class_weights else None
             self.register_buffer("class_weight", w, persistent=False)
 
@@ -206,8 +211,11 @@ def _torch_module():
         def save(self, directory: str | Path, metrics: dict | None = None, extra_files=None) -> Path:
             from .serialization import save_model
 
-            return save_model(directory, model_type=MODEL_TYPE,
-                              config={"classifier": asdict(self.config), "net": asdict(self.net_cfg)},
+            if isinstance(self.net_cfg, list):
+                model_type, nets = ENSEMBLE_TYPE, {"nets": [asdict(c) for c in self.net_cfg]}
+            else:
+                model_type, nets = MODEL_TYPE, {"net": asdict(self.net_cfg)}
+            return save_model(directory, model_type=model_type, config={"classifier": asdict(self.config), **nets},
                               tensors=self.net.state_dict(), vocabs=self.encoder.vocabs, metrics=metrics,
                               extra_files=extra_files, half=self.config.half_precision)
 
@@ -459,19 +467,88 @@ def load_classifier(name_or_path: str | Path, device: str | None = None, gpu: bo
 
     The same directory loads on CPU and GPU; nothing is unpickled.
     """
-    from .nn.classifier import ClassifierNetConfig
-    from .serialization import load_weights, read_model, require_vocabs
+    from .serialization import load_weights
     from .train import resolve_device
 
-    files, (cfg, net_cfg) = read_model(name_or_path, MODEL_TYPE, {"classifier": ClassifierConfig.from_dict,
-                                                                  "net": lambda d: ClassifierNetConfig(**d)})
-    require_vocabs(files, ("tokens", "labels") + (("bigram",) if cfg.bigram else ()) + (("ngrams",) if cfg.ngrams else ()))
+    files, cfg, net_cfg = _read_classifier(name_or_path)
     encoder = TextEncoder(cfg, files.vocabs)
     module = _torch_module()(cfg, encoder, net_cfg)
     dev = resolve_device(device, gpu)
     load_weights(module.net, files)
     module.to(dev).eval()
     return Classifier(cfg, encoder, module, dev, files.path, files.metrics)
+
+
+def _read_classifier(name_or_path: str | Path, single: bool = False):
+    """(files, ClassifierConfig, net config or list of them) of a classifier or ensemble
+    directory; ``single``: refuse an ensemble (as an ensemble member)."""
+    from .nn.classifier import ClassifierNetConfig
+    from .serialization import read_config, read_model, require_vocabs, resolve_model
+
+    path = resolve_model(name_or_path)
+    kind = ENSEMBLE_TYPE if not single and read_config(path)["model_type"] == ENSEMBLE_TYPE else MODEL_TYPE
+    nets = ("nets", lambda ds: [ClassifierNetConfig(**d) for d in ds]) if kind == ENSEMBLE_TYPE else \
+        ("net", lambda d: ClassifierNetConfig(**d))
+    files, (cfg, net_cfg) = read_model(path, kind, {"classifier": ClassifierConfig.from_dict, nets[0]: nets[1]})
+    require_vocabs(files, ("tokens", "labels") + (("bigram",) if cfg.bigram else ()) + (("ngrams",) if cfg.ngrams else ()))
+    return files, cfg, net_cfg
+
+
+def build_ensemble(members: Sequence[str | Path], output: str | Path, *, dev: str | Path | None = None,
+                   test: str | Path | None = None, table: TableOptions | None = None,
+                   half: bool | None = None) -> TrainClassifierResult:
+    """Combine trained classifiers into one model directory that predicts the mean of their
+    probabilities (say, one setting trained with different ``--seed``s).
+
+    Members must read the same inputs (level, vocabularies, n-gram and bigram options) and
+    predict the same classes; their network sizes may differ. ``dev``/``test`` (tables read
+    with ``table``) are scored into metrics.json. ``half``: float16 weights (default: as the
+    members store theirs).
+    """
+    import time
+
+    from .serialization import load_weights, resolve_model, round_to_half
+
+    if len(members) < 2:
+        raise ZhnlpError("an ensemble needs at least two member models")
+    t0 = time.perf_counter()
+    paths = [resolve_model(m) for m in members]
+    loaded = [_read_classifier(p, single=True) for p in paths]
+    files0, cfg0, _ = loaded[0]
+    for p, (files, cfg, _) in zip(paths[1:], loaded[1:]):
+        for name in INPUT_OPTIONS:
+            a, b = getattr(cfg0, name), getattr(cfg, name)
+            if a != b:
+                raise InputError(str(p), f"{name} is {b!r} here but {a!r} in {paths[0]}: ensemble members must "
+                                         "read the same inputs")
+        for name in sorted(set(files0.vocabs) | set(files.vocabs)):
+            if name not in files.vocabs or name not in files0.vocabs or \
+                    files.vocabs[name].to_dict() != files0.vocabs[name].to_dict():
+                raise InputError(str(p), f"vocabulary {name!r} differs from {paths[0]}'s: ensemble members must "
+                                         "be trained on the same data with the same options")
+    cfg = ClassifierConfig.from_dict(asdict(cfg0))
+    cfg.half_precision = all(c.half_precision for _, c, _ in loaded) if half is None else half
+    encoder = TextEncoder(cfg, files0.vocabs)
+    module = _torch_module()(cfg, encoder, [n for _, _, n in loaded])
+    for member, (files, _, _) in zip(module.net.members, loaded):
+        load_weights(member, files)
+    if cfg.half_precision:  # score what ships
+        round_to_half(module.net)
+    module.eval()
+    metrics: dict[str, Any] = {
+        "model": ENSEMBLE_TYPE, "labels": encoder.labels,
+        "members": [{"name": p.name, **{k: f.metrics[k] for k in ("seed", "best_epoch", "train_config", "dev")
+                                         if k in f.metrics}}
+                    for p, (f, _, _) in zip(paths, loaded)],
+        "train_seconds": round(sum(f.metrics.get("train_seconds", 0) for f, _, _ in loaded), 2),
+        "device": "cpu"}
+    clf = Classifier(cfg, encoder, module, "cpu")
+    for split, path in (("dev", dev), ("test", test)):
+        if path:
+            result = clf.evaluate(path, table)
+            metrics[split] = {k: v for k, v in result.items() if isinstance(v, (int, float))}
+    metrics["build_seconds"] = round(time.perf_counter() - t0, 2)
+    return TrainClassifierResult(Path(module.save(output, metrics=metrics)), metrics, [])
 
 
 def probability_text(p: float) -> str:
@@ -509,4 +586,4 @@ def write_confusion(result: dict, prefix: str | Path) -> list[Path]:
 
 
 __all__ = ["ClassifierConfig", "Classifier", "TextEncoder", "TableOptions", "train_classifier",
-           "load_classifier", "check_labels", "write_confusion", "MODEL_TYPE"]
+           "load_classifier", "build_ensemble", "check_labels", "write_confusion", "MODEL_TYPE", "ENSEMBLE_TYPE"]

@@ -41,7 +41,7 @@ def evaluate_cli(
 
     def work():
         kind = read_config(resolve_model(model))["model_type"]
-        if kind == "gru-classifier":
+        if kind in ("gru-classifier", "gru-classifier-ensemble"):
             from ..classifier import TableOptions, load_classifier, write_confusion
 
             clf = load_classifier(model, device=device, gpu=gpu)

@@ -1,4 +1,4 @@
-"""``zhnlp train-ner|train-cws|train-pos``, ``zhnlp ensemble`` and ``zhnlp tag``: thin wrappers over :mod:`zhnlp.tagger`
+"""``zhnlp train-ner|train-cws|train-pos`` and ``zhnlp tag``: thin wrappers over :mod:`zhnlp.tagger`
 and :mod:`zhnlp.tag_corpus`."""
 from __future__ import annotations
 
@@ -90,31 +90,6 @@ def _make_train_command(task: str) -> None:
 
 for _task in TASK_NAMES:
     _make_train_command(_task)
-
-
-@app.command("ensemble")
-def ensemble_cli(
-    members: List[str] = typer.Argument(..., help="Trained BiLSTM-CRF taggers (directories or bundled names), "
-                                                  "two or more, reading the same features."),
-    output: str = typer.Option(..., "-o", "--output", help="Model directory to write."),
-    dev: Optional[str] = typer.Option(None, "--dev", help="Dev data to score the ensemble on (metrics.json)."),
-    test: Optional[str] = typer.Option(None, "--test", help="Test data to score the ensemble on (metrics.json)."),
-    half: Optional[bool] = typer.Option(None, "--half/--float32",
-                                        help="Store float16 or float32 weights [default: as the members]."),
-    data_format: str = typer.Option("auto", "--data-format", help="auto | conll | conllu | segmented | word-pos"),
-    encoding: str = typer.Option("utf-8", "--encoding"),
-    quiet: bool = T.QUIET,
-) -> None:
-    """Combine trained taggers (say, the same settings with different --seed) into one model
-    that decodes with their averaged emission and transition scores."""
-    from ..tagger import build_ensemble
-
-    result = _run(build_ensemble, members, output, dev=dev, test=test, half=half, data_format=data_format,
-                  encoding=encoding)
-    if not quiet:
-        m = result.metrics
-        typer.echo(f"built an ensemble of {len(m['members'])} {m['task']} taggers: "
-                   f"{T.scores_line(m, ('f1', 'accuracy'))} -> {result.output}", err=True)
 
 
 @app.command("tag")

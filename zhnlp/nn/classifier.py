@@ -89,4 +89,21 @@ class GRUClassifier(nn.Module):
         return (weights * out).sum(1)
 
 
-__all__ = ["GRUClassifier", "ClassifierNetConfig", "POOLINGS"]
+class ClassifierEnsemble(nn.Module):
+    """Several trained classifiers over the same inputs as one: ``logits`` are the log of the
+    members' mean probabilities, so a softmax of them gives that mean."""
+
+    def __init__(self, cfgs: list[ClassifierNetConfig]) -> None:
+        super().__init__()
+        if not cfgs:
+            raise ValueError("an ensemble needs at least one member")
+        self.members = nn.ModuleList(GRUClassifier(c) for c in cfgs)
+
+    def logits(self, ids: torch.Tensor, lengths: torch.Tensor, bigrams: torch.Tensor | None = None,
+               ngrams: torch.Tensor | None = None) -> torch.Tensor:
+        probs = torch.stack([torch.softmax(m.logits(ids, lengths, bigrams, ngrams).float(), -1)
+                             for m in self.members]).mean(0)
+        return probs.clamp_min(torch.finfo(probs.dtype).tiny).log()
+
+
+__all__ = ["GRUClassifier", "ClassifierEnsemble", "ClassifierNetConfig", "POOLINGS"]

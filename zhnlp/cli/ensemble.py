@@ -1,0 +1,54 @@
+"""``zhnlp ensemble``: trained taggers or classifiers combined into one model directory (a thin
+wrapper over :func:`zhnlp.tagger.build_ensemble` and :func:`zhnlp.classifier.build_ensemble`)."""
+from __future__ import annotations
+
+from typing import List, Optional
+
+import typer
+
+from . import _train_options as T
+from ._app import _run, app
+from .classify import LABEL_COL, TEXT_COL
+
+
+@app.command("ensemble")
+def ensemble_cli(
+    members: List[str] = typer.Argument(..., help="Trained BiLSTM-CRF taggers or GRU classifiers (directories or "
+                                                  "bundled names), two or more, reading the same inputs."),
+    output: str = typer.Option(..., "-o", "--output", help="Model directory to write."),
+    dev: Optional[str] = typer.Option(None, "--dev", help="Dev data to score the ensemble on (metrics.json)."),
+    test: Optional[str] = typer.Option(None, "--test", help="Test data to score the ensemble on (metrics.json)."),
+    half: Optional[bool] = typer.Option(None, "--half/--float32",
+                                        help="Store float16 or float32 weights [default: as the members]."),
+    data_format: str = typer.Option("auto", "--data-format",
+                                    help="Taggers: auto | conll | conllu | segmented | word-pos. "
+                                         "Classifiers: auto | csv | tsv | jsonl | txt."),
+    text_col: Optional[str] = TEXT_COL,
+    label_col: Optional[str] = LABEL_COL,
+    class_names: Optional[str] = typer.Option(None, "--class-names", help="Classifiers: file naming label ids."),
+    encoding: str = typer.Option("utf-8", "--encoding"),
+    quiet: bool = T.QUIET,
+) -> None:
+    """Combine trained models (say, one setting trained with different --seed) into one model:
+    taggers decode with their averaged emission and transition scores, classifiers predict
+    their mean probabilities."""
+    from ..serialization import read_config, resolve_model
+
+    def work():
+        if read_config(resolve_model(members[0]))["model_type"].startswith("gru-classifier"):
+            from ..classifier import TableOptions, build_ensemble
+
+            table = TableOptions(text_col=text_col, label_col=label_col, fmt=data_format, encoding=encoding,
+                                 class_names=class_names)
+            return "classifiers", build_ensemble(members, output, dev=dev, test=test, table=table, half=half)
+        from ..tagger import build_ensemble
+
+        result = build_ensemble(members, output, dev=dev, test=test, half=half, data_format=data_format,
+                                encoding=encoding)
+        return f"{result.metrics['task']} taggers", result
+
+    kind, result = _run(work)
+    if not quiet:
+        m = result.metrics
+        typer.echo(f"built an ensemble of {len(m['members'])} {kind}: "
+                   f"{T.scores_line(m, ('f1', 'accuracy', 'macro_f1'))} -> {result.output}", err=True)
