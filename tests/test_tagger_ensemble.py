@@ -111,7 +111,7 @@ def test_members_that_cannot_be_combined_are_one_line_errors(members, tmp_path):
     other = tmp_path / "nobigram"
     train_tagger(train, dev, other, config=TaggerConfig(task="ner", emb_dim=8, hidden=8), train_config=_fast(epochs=1))
     r = invoke("ensemble", a, other, "-o", tmp_path / "x", ok=False)
-    one_line_error(r, "nobigram", "bigram is False here but True", "same features")
+    one_line_error(r, "nobigram", "bigram is False here but True", "same inputs")
     hmm = tmp_path / "hmm"
     train_tagger(train, dev, hmm, config=TaggerConfig(task="ner"), train_config=_fast(), model="hmm")
     one_line_error(invoke("ensemble", a, hmm, "-o", tmp_path / "x", ok=False), "model type 'hmm'")

@@ -535,46 +535,18 @@ def build_ensemble(members: Sequence[str | Path], output: str | Path, *, dev: st
     options); their network sizes may differ. ``dev``/``test``, when given, are scored and
     recorded in metrics.json. ``half``: store float16 weights (default: as the members do).
     """
-    from .serialization import load_weights, resolve_model, round_to_half
+    from .ensemble import assemble
 
-    if len(members) < 2:
-        raise ZhnlpError("an ensemble needs at least two member models")
-    t0 = time.perf_counter()
-    paths = [resolve_model(m) for m in members]
-    loaded = [_read_neural(p, single=True) for p in paths]
-    files0, cfg0, _ = loaded[0]
-    for p, (files, cfg, _) in zip(paths[1:], loaded[1:]):
-        for name in FEATURE_OPTIONS:
-            a, b = getattr(cfg0, name), getattr(cfg, name)
-            if a != b:
-                raise InputError(str(p), f"{name} is {b!r} here but {a!r} in {paths[0]}: ensemble members must "
-                                         "read the same features")
-        for name in sorted(set(files0.vocabs) | set(files.vocabs)):
-            if name not in files.vocabs or name not in files0.vocabs or \
-                    files.vocabs[name].to_dict() != files0.vocabs[name].to_dict():
-                raise InputError(str(p), f"vocabulary {name!r} differs from {paths[0]}'s: ensemble members must "
-                                         "be trained on the same data with the same vocabulary options")
-    cfg = TaggerConfig.from_dict(asdict(cfg0))
-    cfg.half_precision = all(c.half_precision for _, c, _ in loaded) if half is None else half
-    module = _torch_module()(cfg, Featurizer(cfg, files0.vocabs), [n for _, _, n in loaded])
-    for member, (files, _, _) in zip(module.net.members, loaded):
-        load_weights(member, files)
-    if cfg.half_precision:  # score what ships
-        round_to_half(module.net)
-    module.eval()
-    metrics: dict[str, Any] = {
-        "task": cfg.task, "model": "bilstm-crf-ensemble",
-        "members": [{"name": p.name, **{k: f.metrics[k] for k in ("seed", "best_epoch", "train_config", "dev")
-                                         if k in f.metrics}}
-                    for p, (f, _, _) in zip(paths, loaded)],
-        "train_seconds": round(sum(f.metrics.get("train_seconds", 0) for f, _, _ in loaded), 2),
-        "device": "cpu"}
+    cfg, module, base = assemble(
+        members, read=lambda p: _read_neural(p, single=True), options=FEATURE_OPTIONS,
+        config_from_dict=TaggerConfig.from_dict,
+        make_module=lambda cfg, vocabs, nets: _torch_module()(cfg, Featurizer(cfg, vocabs), nets), half=half)
+    metrics: dict[str, Any] = {"task": cfg.task, "model": ENSEMBLE_TYPE, **base}
     tagger = Tagger(cfg, _NeuralBackend(module, "cpu"))
     for split, path in (("dev", dev), ("test", test)):
         if path:
             metrics[split] = {k: v for k, v in tagger.evaluate(path, data_format, encoding).items()
                               if isinstance(v, (int, float))}
-    metrics["build_seconds"] = round(time.perf_counter() - t0, 2)
     return TrainTaggerResult(Path(module.save(output, metrics=metrics)), metrics)
 
 

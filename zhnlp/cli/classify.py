@@ -11,6 +11,9 @@ from ._app import OUTPUT, OUTPUT_DIR, _run, _summary, app
 
 TEXT_COL = typer.Option(None, "--text-col", help="Text column: a name or a 0-based index [default: text, review...].")
 LABEL_COL = typer.Option(None, "--label-col", help="Label column: a name or a 0-based index [default: label...].")
+CLASS_NAMES = typer.Option(None, "--class-names", help="Classifiers: file naming label ids.")
+MODEL_DATA_FORMAT = typer.Option("auto", "--data-format", help="Taggers: auto | conll | conllu | segmented | word-pos. "
+                                                              "Classifiers: auto | csv | tsv | jsonl | txt.")
 TABLE_FORMAT = typer.Option("auto", "--input-format",
                             help="auto (by suffix) | csv | tsv | jsonl | txt (text<TAB>label, no header).")
 EMB_DIM = typer.Option(128, "--emb-dim")

@@ -8,7 +8,7 @@ import typer
 
 from . import _train_options as T
 from ._app import _run, app
-from .classify import LABEL_COL, TEXT_COL
+from .classify import CLASS_NAMES, LABEL_COL, MODEL_DATA_FORMAT, TEXT_COL
 
 
 @app.command("ensemble")
@@ -20,12 +20,10 @@ def ensemble_cli(
     test: Optional[str] = typer.Option(None, "--test", help="Test data to score the ensemble on (metrics.json)."),
     half: Optional[bool] = typer.Option(None, "--half/--float32",
                                         help="Store float16 or float32 weights [default: as the members]."),
-    data_format: str = typer.Option("auto", "--data-format",
-                                    help="Taggers: auto | conll | conllu | segmented | word-pos. "
-                                         "Classifiers: auto | csv | tsv | jsonl | txt."),
+    data_format: str = MODEL_DATA_FORMAT,
     text_col: Optional[str] = TEXT_COL,
     label_col: Optional[str] = LABEL_COL,
-    class_names: Optional[str] = typer.Option(None, "--class-names", help="Classifiers: file naming label ids."),
+    class_names: Optional[str] = CLASS_NAMES,
     encoding: str = typer.Option("utf-8", "--encoding"),
     quiet: bool = T.QUIET,
 ) -> None:

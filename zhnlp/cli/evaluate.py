@@ -8,7 +8,7 @@ from typing import Optional
 import typer
 
 from ._app import PRECISION, _run, app
-from .classify import LABEL_COL, TEXT_COL
+from .classify import CLASS_NAMES, LABEL_COL, MODEL_DATA_FORMAT, TEXT_COL
 from .translate import ALPHA, BEAM, SRC_COL, TGT_COL
 
 
@@ -16,12 +16,10 @@ from .translate import ALPHA, BEAM, SRC_COL, TGT_COL
 def evaluate_cli(
     model: str = typer.Argument(..., help="Model directory or bundled name."),
     test: str = typer.Argument(..., help="Gold test file."),
-    data_format: str = typer.Option("auto", "--data-format",
-                                    help="Taggers: auto | conll | conllu | segmented | word-pos. "
-                                         "Classifiers: auto | csv | tsv | jsonl | txt."),
+    data_format: str = MODEL_DATA_FORMAT,
     text_col: Optional[str] = TEXT_COL,
     label_col: Optional[str] = LABEL_COL,
-    class_names: Optional[str] = typer.Option(None, "--class-names", help="Classifiers: file naming label ids."),
+    class_names: Optional[str] = CLASS_NAMES,
     confusion: Optional[str] = typer.Option(None, "--confusion",
                                             help="Classifiers: write the confusion matrix as PREFIX.csv and PREFIX.png."),
     src_col: int = SRC_COL,

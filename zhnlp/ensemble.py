@@ -1,0 +1,60 @@
+"""Ensembles of trained models: several directories of one kind combined into one (``zhnlp
+ensemble``). What tagger and classifier ensembles share: reading and checking the members,
+loading their weights into one module, and what metrics.json records of them."""
+from __future__ import annotations
+
+import time
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any, Callable, Sequence
+
+from .errors import InputError, ZhnlpError
+
+MEMBER_METRICS = ("seed", "best_epoch", "train_config", "dev")  # what metrics.json keeps of each member
+
+
+def assemble(members: Sequence[str | Path], *, read: Callable, options: Sequence[str], config_from_dict: Callable,
+             make_module: Callable, half: bool | None) -> tuple[Any, Any, dict]:
+    """(config, module, metrics) of an ensemble of ``members``.
+
+    ``read(path)`` gives a member's ``(files, config, net_config)`` and refuses what cannot be
+    a member; members must agree on the config ``options`` that decide what a network reads
+    and on every vocabulary. ``make_module(config, vocabs, net_configs)`` builds the module,
+    whose ``net.members`` receive the members' weights (rounded to float16 when ``half``,
+    default: when every member stores float16, so that scores are those of what ships).
+    """
+    from .serialization import load_weights, resolve_model, round_to_half
+
+    if len(members) < 2:
+        raise ZhnlpError("an ensemble needs at least two member models")
+    t0 = time.perf_counter()
+    paths = [resolve_model(m) for m in members]
+    loaded = [read(p) for p in paths]
+    files0, cfg0, _ = loaded[0]
+    for p, (files, cfg, _) in zip(paths[1:], loaded[1:]):
+        for name in options:
+            a, b = getattr(cfg0, name), getattr(cfg, name)
+            if a != b:
+                raise InputError(str(p), f"{name} is {b!r} here but {a!r} in {paths[0]}: ensemble members must "
+                                         "read the same inputs")
+        for name in sorted(set(files0.vocabs) | set(files.vocabs)):
+            if name not in files.vocabs or name not in files0.vocabs or \
+                    files.vocabs[name].to_dict() != files0.vocabs[name].to_dict():
+                raise InputError(str(p), f"vocabulary {name!r} differs from {paths[0]}'s: ensemble members must "
+                                         "be trained on the same data with the same options")
+    cfg = config_from_dict(asdict(cfg0))
+    cfg.half_precision = all(c.half_precision for _, c, _ in loaded) if half is None else half
+    module = make_module(cfg, files0.vocabs, [n for _, _, n in loaded])
+    for member, (files, _, _) in zip(module.net.members, loaded):
+        load_weights(member, files)
+    if cfg.half_precision:
+        round_to_half(module.net)
+    module.eval()
+    metrics = {"members": [{"name": p.name, **{k: f.metrics[k] for k in MEMBER_METRICS if k in f.metrics}}
+                           for p, (f, _, _) in zip(paths, loaded)],
+               "train_seconds": round(sum(f.metrics.get("train_seconds", 0) for f, _, _ in loaded), 2),
+               "device": "cpu", "build_seconds": round(time.perf_counter() - t0, 2)}
+    return cfg, module, metrics
+
+
+__all__ = ["assemble", "MEMBER_METRICS"]
