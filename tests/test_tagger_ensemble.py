@@ -84,7 +84,7 @@ def test_cli_builds_an_ensemble_that_tags_and_evaluates(members, tmp_path):
     assert {k.split(".")[1] for k in weights} == {"0", "1"}
 
     tagger = load_tagger(out)
-    assert "nets" not in repr(tagger) and tagger.task == "ner"
+    assert "bilstm-crf-ensemble of 2" in repr(tagger) and tagger.task == "ner"
     assert tagger.evaluate(dev)["f1"] == pytest.approx(metrics["dev"]["f1"])
     r = invoke("evaluate", out, dev, "--json")
     assert json.loads(r.stdout)["f1"] == pytest.approx(metrics["dev"]["f1"])

@@ -583,7 +583,10 @@ class Tagger:
         return self.config.task
 
     def __repr__(self) -> str:
-        kind = "hmm" if not hasattr(self.backend, "net") else "bilstm-crf"
+        net = getattr(self.backend, "net", None)
+        kind = "hmm" if net is None else "bilstm-crf"
+        if hasattr(net, "members"):
+            kind = f"bilstm-crf-ensemble of {len(net.members)}"
         return f"Tagger(task={self.task!r}, model={kind!r}, path={str(self.path)!r})"
 
     # tokens --------------------------------------------------------------------------------
