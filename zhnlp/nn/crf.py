@@ -138,23 +138,22 @@ def viterbi(emissions: torch.Tensor, mask: torch.Tensor, start: torch.Tensor, tr
         if n == 0:
             break
         if n < step.shape[1]:
-            step = step[:, :n].contiguous()  # laid out (K_prev, n, K_next): the max runs over whole slices
+            step = step.new_empty(K, n, K)  # laid out (K_prev, n, K_next): the max runs over whole slices
         torch.add(scores[t - 1, :n].t().unsqueeze(2), trans_prev_first, out=step)
         torch.add(torch.amax(step, 0), em[t, :n], out=scores[t, :n])
-    ends = np.asarray(lens) - 1
-    rows = np.arange(B)
     hist = scores.cpu().numpy()
-    last = (hist[ends, rows] + end.cpu().numpy()).argmax(1)  # (B,) best final tag of each sentence
-    tr = trans.cpu().numpy()
-    paths = np.zeros((B, T), dtype=np.int64)
+    last = (hist[np.asarray(lens) - 1, np.arange(B)] + end.cpu().numpy()).argmax(1)  # best final tag of each
+    into = np.ascontiguousarray(trans.cpu().numpy().T)  # into[j, p]: the score of moving from p to j
+    paths = np.zeros((T, B), dtype=np.int64)
     cur = last.copy()
     for t in range(T - 1, -1, -1):
         n = active[t]
-        # sentences ending at t start their path here; longer ones step back to their best previous tag
-        cur[:n] = np.where(ends[:n] == t, last[:n], cur[:n])
-        paths[:n, t] = cur[:n]
-        if t > 0:
-            cur[:n] = (hist[t - 1, :n] + tr[:, cur[:n]].T).argmax(1)
+        ending = active[t + 1] if t + 1 < T else 0
+        cur[ending:n] = last[ending:n]  # sentences ending at t (a run, lengths being sorted) start here
+        paths[t, :n] = cur[:n]
+        if t > 0:  # step back to the best previous tag
+            cur[:n] = (hist[t - 1, :n] + into[cur[:n]]).argmax(1)
+    paths = paths.T
     out: list[list[int]] = [[] for _ in range(B)]
     for i, (src, n) in enumerate(zip(order.tolist(), lens)):
         out[src] = paths[i, :n].tolist()
