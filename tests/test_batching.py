@@ -73,6 +73,49 @@ def test_run_rnn_matches_one_sentence_at_a_time(cell, batch_first, packed, layer
         assert pad_part.abs().sum() == 0
 
 
+@pytest.fixture
+def one_torch_thread():
+    """One intra-op thread while the test runs (what an executor for the backward direction
+    needs: two threads each starting multi-threaded ops oversubscribe the CPU)."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
+@pytest.mark.parametrize("cell", [torch.nn.GRU, torch.nn.LSTM])
+@pytest.mark.parametrize("layers", [1, 2])
+@pytest.mark.parametrize("dtype", [torch.float32, torch.bfloat16])
+def test_run_rnn_with_an_executor_runs_the_backward_direction_there(cell, layers, dtype, one_torch_thread):
+    from concurrent.futures import ThreadPoolExecutor
+
+    torch.manual_seed(0)
+    rnn = cell(4, 5, batch_first=True, bidirectional=True, num_layers=layers).to(dtype)
+    seqs = [torch.randn(n, 4, dtype=dtype) for n in (2, 9, 3, 9, 1, 30)]
+    padded = torch.nn.utils.rnn.pad_sequence(seqs, batch_first=True)
+    lengths = [len(s) for s in seqs]
+    threads = []
+
+    class Recording(ThreadPoolExecutor):
+        def submit(self, fn, *args, **kwargs):
+            threads.append(fn)
+            return super().submit(fn, *args, **kwargs)
+
+    with Recording(1) as pool, torch.inference_mode():
+        want, hw = run_rnn(rnn, padded, lengths, packed=False)
+        got, hg = run_rnn(rnn, padded, lengths, executor=pool)
+        same_length = torch.stack([seqs[1], seqs[3]])
+        plain, _ = run_rnn(rnn, same_length, [9, 9], need_hidden=False)
+        split, _ = run_rnn(rnn, same_length, [9, 9], need_hidden=False, executor=pool)
+    assert torch.equal(got, want) and torch.equal(hg, hw)  # the same operations, in two threads
+    assert torch.allclose(split.float(), plain.float(), atol=1e-2 if dtype == torch.bfloat16 else 1e-6)
+    assert len(threads) >= 2 * layers  # every layer's backward direction went to the executor
+    before = len(threads)
+    with torch.enable_grad(), Recording(1) as pool:  # training never splits (autograd needs one thread)
+        run_rnn(rnn, padded, lengths, executor=pool)
+    assert len(threads) == before
+
+
 def test_length_groups_bound_padding():
     lengths = [2, 6, 3, 6, 40, 1, 39, 5]
     groups = length_groups(lengths, slack=1.2)

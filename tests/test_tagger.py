@@ -145,6 +145,28 @@ def test_ner_learns_saves_and_reloads_identically(ner_model, ner_data):
     assert scores["f1"] == pytest.approx(metrics["test"]["f1"])
 
 
+def test_one_torch_thread_runs_the_lstm_directions_on_two_threads_with_the_same_tags(ner_model, ner_data):
+    from zhnlp.tagger import read_examples
+
+    sents = [s.tokens for s in read_examples(ner_data[1], "ner")]
+    before = torch.get_num_threads()
+    try:
+        for precision in ("fp32", "bf16"):
+            tagger = load_tagger(ner_model[0], precision=precision)
+            torch.set_num_threads(2)
+            assert tagger.backend.direction_executor() is None
+            default = tagger.predict(sents, batch_size=7)
+            torch.set_num_threads(1)
+            pool = tagger.backend.direction_executor()
+            assert pool is not None and tagger.backend.direction_executor() is pool
+            assert tagger.predict(sents, batch_size=7) == default
+            pid, _ = tagger.backend._executor
+            tagger.backend._executor = (pid + 1, pool)  # as seen from a forked child: a pool of its own
+            assert tagger.backend.direction_executor() is not pool
+    finally:
+        torch.set_num_threads(before)
+
+
 def test_tag_empty_and_unknown_characters(ner_model):
     tagger = load_tagger(ner_model[0])
     assert tagger.tag(["", "鑫鑫鑫"])[0] == []
@@ -317,6 +339,15 @@ def test_cli_train_tag_evaluate_and_errors(ner_data, ner_model, tmp_path):
     lines = r.stdout.splitlines()
     assert len(lines) == 2 and json.loads(lines[0])["entities"][0] == ["PER", 0, 2, "张三"]
     assert json.loads(lines[1])["tokens"] == []
+    before, outputs = torch.get_num_threads(), []
+    for n in ("1", "0"):  # one thread (the LSTM's directions on two threads), torch's default
+        torch.set_num_threads(before)
+        outputs.append(runner.invoke(app, ["tag", model, "-", "--threads", n],
+                                     input="张三在北京工作。\n陈静毕业于清华大学。\n").stdout)
+    torch.set_num_threads(before)
+    assert outputs[0] == outputs[1] and "张三/PER" in outputs[0]
+    r = runner.invoke(app, ["tag", model, "-", "--threads", "-1"], input="张三\n")
+    assert r.exit_code == 1 and "--threads must be at least 0" in r.output
     r = runner.invoke(app, ["evaluate", model, str(ner_data[1]), "--json"])
     assert json.loads(r.stdout)["f1"] > 0.9
     r = runner.invoke(app, ["train-ner", str(ner_data[0]), "-o", str(tmp_path / "g"), "--gpu"])

@@ -58,7 +58,7 @@ def pad_sequences(seqs: Sequence[Sequence[int]], pad: int, batch_first: bool = T
 
 
 def run_rnn(rnn, inputs: "torch.Tensor", lengths, hidden=None, *, need_hidden: bool = True,
-            packed: bool | None = None):
+            packed: bool | None = None, executor=None):
     """Run an ``nn.GRU``/``nn.LSTM``/``nn.RNN`` over a padded batch, padding excluded.
 
     ``inputs``: ``[seq_len, batch, dim]`` (``[batch, seq_len, dim]`` if ``rnn.batch_first``),
@@ -76,13 +76,21 @@ def run_rnn(rnn, inputs: "torch.Tensor", lengths, hidden=None, *, need_hidden: b
     (inference) packing wins in float32: padding costs compute, and there is no backward
     pass; in bfloat16 the padded path, run in groups of similar length, wins (oneDNN's fused
     bf16 kernels). A batch with no padding runs the RNN directly.
+
+    ``executor`` (a ``concurrent.futures`` executor), at inference: a bidirectional RNN runs
+    each layer's backward direction there while the calling thread runs the forward one (the
+    padded path), so that one batch uses two cores. Use it with ``torch.set_num_threads(1)``:
+    two threads that each start a multi-threaded op oversubscribe the CPU.
     """
     import torch
 
     lengths = torch.as_tensor(lengths, dtype=torch.long).cpu()
     time_dim = 1 if rnn.batch_first else 0
-    if int(lengths.min()) == inputs.shape[time_dim]:
+    split = executor is not None and rnn.bidirectional and hidden is None and not torch.is_grad_enabled()
+    if int(lengths.min()) == inputs.shape[time_dim] and not split:
         return rnn(inputs, hidden)  # no padding (common in bucketed batches)
+    if split:
+        return _run_grouped(rnn, inputs, lengths, need_hidden, executor=executor)
     if packed is None:
         inference_fp = not torch.is_grad_enabled() and inputs.dtype != torch.bfloat16
         packed = (hidden is not None or getattr(rnn, "proj_size", 0) > 0 or inference_fp
@@ -110,7 +118,7 @@ def length_groups(lengths: Sequence[int], slack: float = 1.2) -> list[list[int]]
     return groups
 
 
-def _run_grouped(rnn, inputs, lengths, need_hidden: bool, slack: float = 1.2):
+def _run_grouped(rnn, inputs, lengths, need_hidden: bool, slack: float = 1.2, executor=None):
     """Inference over the padded batch (:func:`_run_reversed`), split into groups of similar
     length so that padding costs at most ``slack`` - 1 of the work (the longest sentences of
     a batch sorted by length otherwise pad the rest)."""
@@ -119,7 +127,7 @@ def _run_grouped(rnn, inputs, lengths, need_hidden: bool, slack: float = 1.2):
     lens = lengths.tolist()
     groups = length_groups(lens, slack)
     if len(groups) == 1:
-        return _run_reversed(rnn, inputs, lengths, need_hidden)
+        return _run_reversed(rnn, inputs, lengths, need_hidden, executor)
     x = inputs if rnn.batch_first else inputs.transpose(0, 1)  # (B, T, dim)
     B, T, _ = x.shape
     dirs = 2 if rnn.bidirectional else 1
@@ -128,8 +136,9 @@ def _run_grouped(rnn, inputs, lengths, need_hidden: bool, slack: float = 1.2):
     for group in groups:
         idx = torch.tensor(group, device=x.device)
         width = lens[group[0]]
-        sub = x.index_select(0, idx)[:, :width]
-        o, hg = _run_reversed(rnn, sub if rnn.batch_first else sub.transpose(0, 1), lengths[group], need_hidden)
+        sub = x[:, :width].index_select(0, idx)  # contiguous: no copy when the rows are reversed
+        o, hg = _run_reversed(rnn, sub if rnn.batch_first else sub.transpose(0, 1), lengths[group], need_hidden,
+                              executor)
         out[idx, :width] = o if rnn.batch_first else o.transpose(0, 1)
         if need_hidden:
             h[:, idx] = hg
@@ -146,8 +155,9 @@ def _run_packed(rnn, inputs, lengths, hidden):
     return out, h  # final states are unsorted by the RNN itself (PackedSequence.unsorted_indices)
 
 
-def _run_reversed(rnn, inputs, lengths, need_hidden: bool):
-    """Layer by layer, direction by direction, over the padded batch (see :func:`run_rnn`)."""
+def _run_reversed(rnn, inputs, lengths, need_hidden: bool, executor=None):
+    """Layer by layer, direction by direction, over the padded batch (see :func:`run_rnn`);
+    with an ``executor``, a layer's backward direction runs there beside the forward one."""
     import torch
     import torch.nn.functional as F
 
@@ -178,8 +188,8 @@ def _run_reversed(rnn, inputs, lengths, need_hidden: bool):
     for layer in range(rnn.num_layers):
         if layer and rnn.dropout and rnn.training:
             layer_in = F.dropout(layer_in, rnn.dropout, True)
-        outs = []
-        for d in range(dirs):
+
+        def direction(d: int, layer: int = layer, layer_in=layer_in):
             sfx = f"_l{layer}" + ("_reverse" if d else "")
             params = [getattr(rnn, f"weight_ih{sfx}"), getattr(rnn, f"weight_hh{sfx}")]
             if rnn.bias:
@@ -190,17 +200,30 @@ def _run_reversed(rnn, inputs, lengths, need_hidden: bool):
                 out, _, _ = op(inp, (h0, h0), params, rnn.bias, 1, 0.0, rnn.training, False, True)
             else:
                 out, _ = op(inp, h0, params, rnn.bias, 1, 0.0, rnn.training, False, True)
-            if need_hidden:  # the state after each sequence's last real step
-                finals.append(rows(out, last_rows))
-            if d:
-                out = rows(out, rev_rows).view(B, T, -1)
-            outs.append(out)
-        layer_in = torch.cat(outs, 2) if dirs == 2 else outs[0]
+            final = rows(out, last_rows) if need_hidden else None  # the state after each sequence's last step
+            return (rows(out, rev_rows).view(B, T, -1) if d else out), final
+
+        if executor is not None and dirs == 2:
+            backward = executor.submit(_without_grad, direction, 1, torch.is_inference_mode_enabled())
+            done = [direction(0), backward.result()]
+        else:
+            done = [direction(d) for d in range(dirs)]
+        finals.extend(f for _, f in done if f is not None)
+        layer_in = torch.cat([o for o, _ in done], 2) if dirs == 2 else done[0][0]
     out = layer_in * valid  # zero beyond each length, as pad_packed_sequence gives
     if not rnn.batch_first:
         out = out.transpose(0, 1)
     h = torch.stack(finals) if need_hidden else None  # (layers * dirs, B, H), nn.GRU's order
     return out, h
+
+
+def _without_grad(fn, arg, inference_mode: bool):
+    """``fn(arg)`` on an executor's thread, in the caller's no-grad or inference mode (both
+    are thread-local)."""
+    import torch
+
+    with torch.inference_mode() if inference_mode else torch.no_grad():
+        return fn(arg)
 
 
 def to_device(batch: dict, device) -> dict:

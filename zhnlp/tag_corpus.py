@@ -96,11 +96,12 @@ _WORKER: dict = {}
 
 
 def _init_worker(model: str, device: str, fmt: TagFormat, input_format: str, batch_size: int,
-                 precision: str = "fp32") -> None:
+                 precision: str = "fp32", threads: int = 0) -> None:
     from .parallel import ignore_sigint_in_worker
-    from .tagger import load_tagger
+    from .tagger import load_tagger, use_threads
 
     ignore_sigint_in_worker()
+    use_threads(threads)
     _WORKER.update(tagger=load_tagger(model, device=device, precision=precision), fmt=fmt, input_format=input_format,
                    batch_size=batch_size)
 
@@ -124,11 +125,12 @@ def _check_options(input_format: str, batch_size: int, jobs: int, precision: str
 
 def tag_stream(lines: Iterable[str], model: str, *, fmt: str = "text", input_format: str = "text",
                batch_size: int = 64, device: str = "cpu", jobs: int = 1, chunk: int = 1024,
-               tagger=None, config=None, precision: str = "fp32") -> Iterator[str]:
+               tagger=None, config=None, precision: str = "fp32", threads: int = 0) -> Iterator[str]:
     """Output text for the input lines, chunk by chunk, in input order. ``tagger`` (one
     process) or ``config`` (``(path, TaggerConfig)`` of :func:`~zhnlp.tagger.tagger_config`,
     for ``jobs`` > 1) saves reading the model again; ``precision`` as in
-    :func:`~zhnlp.tagger.load_tagger`."""
+    :func:`~zhnlp.tagger.load_tagger`; ``threads``: torch CPU threads of each worker process
+    (see :func:`~zhnlp.tagger.use_threads`; 0: torch's default)."""
     from .tagger import load_tagger
 
     _check_options(input_format, batch_size, jobs, precision)
@@ -147,7 +149,7 @@ def tag_stream(lines: Iterable[str], model: str, *, fmt: str = "text", input_for
     path, cfg = config or tagger_config(model)
     tf = TagFormat(fmt, cfg.task, cfg.scheme)
     yield from ordered_map(_run_in_worker, chunks, jobs, initializer=_init_worker,
-                           initargs=(str(path), device, tf, input_format, batch_size, precision))
+                           initargs=(str(path), device, tf, input_format, batch_size, precision, threads))
 
 
 class ModelSegmenter:
@@ -227,18 +229,24 @@ def tag_files(inputs: Sequence[str], model: str, *, output: str | None = None, o
               fmt: str = "text", input_format: str = "text", batch_size: int = 64, device: str = "cpu",
               jobs: int = 1, encoding: str = "utf-8", max_line_chars: int = MAX_LINE_CHARS,
               allow_empty: bool = False, progress: bool = False, stdout=None, scheduler: str | None = None,
-              block_size: int | str = "4MB", precision: str = "fp32") -> SegmentStats:
+              block_size: int | str = "4MB", precision: str = "fp32", threads: int = 1) -> SegmentStats:
     """Tag files ('-' = stdin) to stdout, one file or one file per input; outputs atomic.
 
     ``scheduler`` (``tcp://HOST:PORT`` or ``local:N``) tags raw-text input on a Dask cluster
     in blocks of ``block_size`` bytes, each worker loading the model once (see :mod:`zhnlp.dask`).
     ``precision="bf16"`` runs the LSTM and emission layer in bfloat16 (see :func:`~zhnlp.tagger.load_tagger`).
+    ``threads``: torch CPU threads of the process that tags (each worker's with ``jobs`` > 1; 0: torch's
+    default); with 1, a BiLSTM runs its two directions on two threads (see :func:`~zhnlp.tagger.use_threads`).
     """
-    from .tagger import load_tagger, tagger_config
+    from .tagger import load_tagger, tagger_config, use_threads
 
     _check_options(input_format, batch_size, jobs, precision)
+    if threads < 0:
+        raise ZhnlpError(f"--threads must be at least 0, not {threads}")
     # Fail on a bad model before touching outputs; with workers, the parent needs no weights.
     tagger = load_tagger(model, device=device, precision=precision) if jobs == 1 and not scheduler else None
+    if tagger is not None:
+        use_threads(threads)
     path, cfg = (tagger.path, tagger.config) if tagger else tagger_config(model)
     if tagger is None and device != "cpu":
         from .train import resolve_device
@@ -258,7 +266,8 @@ def tag_files(inputs: Sequence[str], model: str, *, output: str | None = None, o
         return run_on_cluster(inputs, job, scheduler, block_size, jobs, **options)
     return process_files(inputs, lambda lines: tag_stream(lines, model, fmt=fmt, input_format=input_format,
                                                           batch_size=batch_size, device=device, jobs=jobs,
-                                                          tagger=tagger, config=(path, cfg), precision=precision),
+                                                          tagger=tagger, config=(path, cfg), precision=precision,
+                                                          threads=threads),
                          **options)
 
 

@@ -105,6 +105,8 @@ def tag_cli(
     device: Optional[str] = typer.Option(None, "--device", help="cpu | cuda | cuda:N"),
     jobs: int = typer.Option(1, "-j", "--jobs", help="Worker processes (same output as -j 1)."),
     precision: str = PRECISION,
+    threads: int = typer.Option(1, "--threads", help="torch CPU threads per process (0: torch's default). With 1, "
+                                                      "a BiLSTM runs its two directions on two threads."),
     encoding: str = typer.Option("utf-8", "--encoding"),
     max_line_length: int = typer.Option(100_000, "--max-line-length"),
     allow_empty: bool = typer.Option(False, "--allow-empty", help="Accept empty input files."),
@@ -122,5 +124,6 @@ def tag_cli(
     stats = _run(tag_files, files or ["-"], model, output=output, output_dir=output_dir, fmt=fmt,
                  input_format=input_format, batch_size=batch_size, device=device or ("cuda" if gpu else "cpu"),
                  jobs=jobs, encoding=encoding, max_line_chars=max_line_length, allow_empty=allow_empty,
-                 scheduler=scheduler, block_size=block_size, precision=precision, progress=not quiet and sys.stderr.isatty())
+                 scheduler=scheduler, block_size=block_size, precision=precision, threads=threads,
+                 progress=not quiet and sys.stderr.isatty())
     _summary("tagged", stats, quiet, output, output_dir)

@@ -57,11 +57,15 @@ class BiLSTMCRF(nn.Module):
         self.proj.to(PRECISIONS[precision])
         return self
 
-    def emissions(self, ids: torch.Tensor, features: dict[str, torch.Tensor], lengths: torch.Tensor) -> torch.Tensor:
+    def emissions(self, ids: torch.Tensor, features: dict[str, torch.Tensor], lengths: torch.Tensor,
+                  executor=None) -> torch.Tensor:
+        """(B, T, K) tag scores; ``executor``: run the LSTM's backward direction there at
+        inference (see :func:`~zhnlp.batching.run_rnn`)."""
         x = [self.embed(ids)]  # (B, T, emb)
         x += [self.feature_embed[name](features[name]) for name in sorted(self.feature_embed)]
         h = self.dropout(torch.cat(x, -1) if len(x) > 1 else x[0])
-        out, _ = run_rnn(self.rnn, h.to(self.rnn.weight_ih_l0.dtype), lengths, need_hidden=False)  # (B, T, 2*hidden)
+        out, _ = run_rnn(self.rnn, h.to(self.rnn.weight_ih_l0.dtype), lengths, need_hidden=False,
+                         executor=executor)  # (B, T, 2*hidden)
         return self.proj(self.dropout(out)).to(h.dtype)  # (B, T, K)
 
     def loss(self, batch: dict) -> torch.Tensor:
@@ -72,8 +76,8 @@ class BiLSTMCRF(nn.Module):
         return nn.functional.cross_entropy(em[batch["mask"]].float(), batch["tags"][batch["mask"]], reduction="sum")
 
     @torch.no_grad()
-    def decode(self, batch: dict, constrained: bool = True) -> list[list[int]]:
-        em = self.emissions(batch["ids"], batch.get("features", {}), batch["lengths"])
+    def decode(self, batch: dict, constrained: bool = True, executor=None) -> list[list[int]]:
+        em = self.emissions(batch["ids"], batch.get("features", {}), batch["lengths"], executor)
         if self.crf is not None:
             return self.crf.decode(em, batch["mask"], constrained)
         best = em.argmax(-1).tolist()
@@ -101,15 +105,16 @@ class TaggerEnsemble(nn.Module):
             m.set_precision(precision)
         return self
 
-    def emissions(self, ids: torch.Tensor, features: dict[str, torch.Tensor], lengths: torch.Tensor) -> torch.Tensor:
-        return torch.stack([m.emissions(ids, features, lengths).float() for m in self.members]).mean(0)
+    def emissions(self, ids: torch.Tensor, features: dict[str, torch.Tensor], lengths: torch.Tensor,
+                  executor=None) -> torch.Tensor:
+        return torch.stack([m.emissions(ids, features, lengths, executor).float() for m in self.members]).mean(0)
 
     def loss(self, batch: dict) -> torch.Tensor:
         raise TypeError("an ensemble is built from trained taggers (zhnlp ensemble), not trained as one")
 
     @torch.no_grad()
-    def decode(self, batch: dict, constrained: bool = True) -> list[list[int]]:
-        em = self.emissions(batch["ids"], batch.get("features", {}), batch["lengths"])
+    def decode(self, batch: dict, constrained: bool = True, executor=None) -> list[list[int]]:
+        em = self.emissions(batch["ids"], batch.get("features", {}), batch["lengths"], executor)
         if self.crf is None:
             best = em.argmax(-1).tolist()
             return [row[:n] for row, n in zip(best, batch["lengths"].tolist())]
