@@ -5,7 +5,9 @@ On ResumeNER (../shared/data/resume_ner): training sentences/s over one epoch (f
 backward, Adam step, as the shared trainer runs it) with length-bucketed and with random
 ("padded") batches, and decoding sentences/s of the test set, as one batch (the anchor's
 way) and in length-sorted batches of 64 (what ``zhnlp tag`` does), with the LSTM in float32
-and in bfloat16 (``zhnlp tag --precision bf16``); medians over
+and in bfloat16 (``zhnlp tag --precision bf16``), the batches of 64 as ``zhnlp tag`` runs them
+(``--threads 1``: one torch thread, each LSTM layer's backward direction on a second thread)
+and, for comparison, with each op on torch's default threads (``_1call`` rows); medians over
 ``--repeats`` interleaved runs. The anchor (luopeixiang/named_entity_recognition's
 BiLSTM-CRF, emb 128 / hidden 128 / batch 64) is re-implemented in bench/anchor_tagger.py and
 timed in the same run on the same CPU: the ratios to it are the targets (training >= 3x,
@@ -109,38 +111,54 @@ def main() -> int:
     module = build_module(cfg, feats).to(device).eval()
     bf16 = copy.deepcopy(module)
     bf16.net.set_precision("bf16")
+    from concurrent.futures import ThreadPoolExecutor
 
-    def decode(batch: int | None, module=module) -> float:
+    pool = ThreadPoolExecutor(1)
+
+    def decode(batch: int | None, module=module, as_tag: bool = False) -> float:
+        """Sentences/s; ``as_tag``: as ``zhnlp tag`` runs on a CPU (``--threads 1``: one torch
+        thread, each LSTM layer's backward direction on a second thread)."""
         order = sorted(range(len(test_items)), key=lambda i: -len(test_items[i]["ids"]))
         size = batch or len(order)
+        threads = torch.get_num_threads()
+        as_tag = as_tag and device.type == "cpu"
+        if as_tag:
+            torch.set_num_threads(1)
         t0 = time.perf_counter()
         with torch.inference_mode():
             for k in range(0, len(order), size):
                 b = to_device(collate([test_items[i] for i in order[k:k + size]]), device)
                 with torch.autocast(device.type, enabled=use_amp, dtype=torch.bfloat16):
-                    module.decode_batch(b)
-        return len(test_items) / (time.perf_counter() - t0)
+                    module.decode_batch(b, pool if as_tag else None)
+        rate = len(test_items) / (time.perf_counter() - t0)
+        torch.set_num_threads(threads)
+        return rate
 
     import anchor_tagger
 
     pairs = [(s.tokens, s.tags) for s in train]
     res: dict[str, list[float]] = {"train_bucketed": [], "train_random": [], "decode_one_batch": [],
-                                   "decode_batches_64": [], "anchor_train": [], "anchor_decode": []}
+                                   "decode_batches_64_1call": [], "decode_batches_64": [], "anchor_train": [],
+                                   "anchor_decode": []}
     if not args.no_bf16:
-        res.update(decode_one_batch_bf16=[], decode_batches_64_bf16=[])
+        res.update(decode_one_batch_bf16=[], decode_batches_64_bf16_1call=[], decode_batches_64_bf16=[])
     print(f"ResumeNER: {len(items)} training, {len(test_items)} test sentences; emb {cfg.emb_dim}, hidden "
           f"{cfg.hidden}, bigram {cfg.bigram}, softword {cfg.softword}, batch {batch_size}, device {device}, "
           f"torch threads {torch.get_num_threads()}")
     decode(64)  # warm-up
+    decode(64, as_tag=True)
     if not args.no_bf16:
         decode(64, bf16)
+        decode(64, bf16, as_tag=True)
     for r in range(args.repeats):
         for name, fn in (("train_bucketed", lambda: train_epoch(BucketBatchSampler)),
                          ("train_random", lambda: train_epoch(RandomBatchSampler)),
                          ("decode_one_batch", lambda: decode(None)),
-                         ("decode_batches_64", lambda: decode(64)),
+                         ("decode_batches_64_1call", lambda: decode(64)),
+                         ("decode_batches_64", lambda: decode(64, as_tag=True)),
                          ("decode_one_batch_bf16", lambda: decode(None, bf16)),
-                         ("decode_batches_64_bf16", lambda: decode(64, bf16)),
+                         ("decode_batches_64_bf16_1call", lambda: decode(64, bf16)),
+                         ("decode_batches_64_bf16", lambda: decode(64, bf16, as_tag=True)),
                          ("anchor_train", lambda: anchor_tagger.train_epoch_rate(pairs, args.batch_size)),
                          ("anchor_decode", lambda: anchor_tagger.decode_rate(pairs, [s.tokens for s in test]))):
             if name not in res:
