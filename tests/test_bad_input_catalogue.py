@@ -1,5 +1,5 @@
 """A catalogue of bad inputs through every kind of command (segment, eval-seg, vocab, embed,
-tag, train-*, classify, translate, evaluate): encodings, BOM-less GBK, binary and empty files,
+tag, train-*, classify, translate, evaluate, ensemble): encodings, BOM-less GBK, binary and empty files,
 1 MB lines, malformed dictionaries, CoNLL, tables and pair files, unknown labels, missing
 and unwritable paths, a directory in place of a file, unsafe model directories and options
 out of range.
@@ -148,6 +148,14 @@ CASES: dict[str, tuple[dict, list, tuple]] = {
                                    ["train-classifier", "t.csv", "-o", "out/model"], ("t.csv", "one label")),
     "evaluate-unknown-label": ({"t.csv": "review,label\n房间很好,positive\n房间很差,neutral\n"},
                                ["evaluate", "hotel-sentiment", "t.csv"], ("t.csv:3", "neutral")),
+    # --- ensembles
+    "ensemble-one-member": ({}, ["ensemble", "resume-ner-hmm", "-o", "out/model"], ("at least two",)),
+    "ensemble-different-features": ({}, ["ensemble", "msra-ner", "ud-cws", "-o", "out/model"],
+                                    ("ud-cws", "same inputs")),
+    "ensemble-hmm-member": ({}, ["ensemble", "resume-ner-hmm", "resume-ner-hmm", "-o", "out/model"],
+                            ("resume-ner-hmm", "model type 'hmm'")),
+    "ensemble-mixed-kinds": ({}, ["ensemble", "hotel-sentiment", "cmn-eng", "-o", "out/model"],
+                             ("cmn-eng", "model type 'gru-seq2seq'")),
     # --- translation
     "translate-beam-zero": ({"good.txt": GOOD}, ["translate", "cmn-eng", "good.txt", "--beam", "0",
                                                  "-o", "out/out.txt"], ("--beam",)),
