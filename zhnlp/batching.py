@@ -86,11 +86,10 @@ def run_rnn(rnn, inputs: "torch.Tensor", lengths, hidden=None, *, need_hidden: b
 
     lengths = torch.as_tensor(lengths, dtype=torch.long).cpu()
     time_dim = 1 if rnn.batch_first else 0
-    split = executor is not None and rnn.bidirectional and hidden is None and not torch.is_grad_enabled()
-    if int(lengths.min()) == inputs.shape[time_dim] and not split:
-        return rnn(inputs, hidden)  # no padding (common in bucketed batches)
-    if split:
+    if executor is not None and rnn.bidirectional and hidden is None and not torch.is_grad_enabled():
         return _run_grouped(rnn, inputs, lengths, need_hidden, executor=executor)
+    if int(lengths.min()) == inputs.shape[time_dim]:
+        return rnn(inputs, hidden)  # no padding (common in bucketed batches)
     if packed is None:
         inference_fp = not torch.is_grad_enabled() and inputs.dtype != torch.bfloat16
         packed = (hidden is not None or getattr(rnn, "proj_size", 0) > 0 or inference_fp

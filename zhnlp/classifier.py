@@ -209,12 +209,10 @@ def _torch_module():
             return {"accuracy": s["accuracy"], "macro_f1": s["macro_f1"]}
 
         def save(self, directory: str | Path, metrics: dict | None = None, extra_files=None) -> Path:
+            from .ensemble import saved_nets
             from .serialization import save_model
 
-            if isinstance(self.net_cfg, list):
-                model_type, nets = ENSEMBLE_TYPE, {"nets": [asdict(c) for c in self.net_cfg]}
-            else:
-                model_type, nets = MODEL_TYPE, {"net": asdict(self.net_cfg)}
+            model_type, nets = saved_nets(self.net_cfg, MODEL_TYPE, ENSEMBLE_TYPE)
             return save_model(directory, model_type=model_type, config={"classifier": asdict(self.config), **nets},
                               tensors=self.net.state_dict(), vocabs=self.encoder.vocabs, metrics=metrics,
                               extra_files=extra_files, half=self.config.half_precision)
@@ -482,14 +480,14 @@ def load_classifier(name_or_path: str | Path, device: str | None = None, gpu: bo
 def _read_classifier(name_or_path: str | Path, single: bool = False):
     """(files, ClassifierConfig, net config or list of them) of a classifier or ensemble
     directory; ``single``: refuse an ensemble (as an ensemble member)."""
+    from .ensemble import net_section
     from .nn.classifier import ClassifierNetConfig
     from .serialization import read_config, read_model, require_vocabs, resolve_model
 
     path = resolve_model(name_or_path)
     kind = ENSEMBLE_TYPE if not single and read_config(path)["model_type"] == ENSEMBLE_TYPE else MODEL_TYPE
-    nets = ("nets", lambda ds: [ClassifierNetConfig(**d) for d in ds]) if kind == ENSEMBLE_TYPE else \
-        ("net", lambda d: ClassifierNetConfig(**d))
-    files, (cfg, net_cfg) = read_model(path, kind, {"classifier": ClassifierConfig.from_dict, nets[0]: nets[1]})
+    section, make = net_section(kind == ENSEMBLE_TYPE, ClassifierNetConfig)
+    files, (cfg, net_cfg) = read_model(path, kind, {"classifier": ClassifierConfig.from_dict, section: make})
     require_vocabs(files, ("tokens", "labels") + (("bigram",) if cfg.bigram else ()) + (("ngrams",) if cfg.ngrams else ()))
     return files, cfg, net_cfg
 

@@ -57,4 +57,17 @@ def assemble(members: Sequence[str | Path], *, read: Callable, options: Sequence
     return cfg, module, metrics
 
 
-__all__ = ["assemble", "MEMBER_METRICS"]
+def net_section(ensemble: bool, make: Callable) -> tuple[str, Callable]:
+    """The config.json section of the network(s) and its factory: ``net`` (one config, built
+    by ``make``) or, for an ensemble, ``nets`` (a list of them)."""
+    return ("nets", lambda ds: [make(**d) for d in ds]) if ensemble else ("net", lambda d: make(**d))
+
+
+def saved_nets(net_cfg, single_type: str, ensemble_type: str) -> tuple[str, dict]:
+    """(model type, config section) to save for one network config or a list of them."""
+    if isinstance(net_cfg, list):
+        return ensemble_type, {"nets": [asdict(c) for c in net_cfg]}
+    return single_type, {"net": asdict(net_cfg)}
+
+
+__all__ = ["assemble", "net_section", "saved_nets", "MEMBER_METRICS"]

@@ -111,7 +111,7 @@ def _run_in_worker(units: list) -> str:
     return tag_chunk(w["tagger"], w["fmt"], units, w["input_format"], w["batch_size"])
 
 
-def _check_options(input_format: str, batch_size: int, jobs: int, precision: str) -> None:
+def _check_options(input_format: str, batch_size: int, jobs: int, precision: str, threads: int = 0) -> None:
     from .tagger import check_precision
 
     check_precision(precision)
@@ -121,6 +121,8 @@ def _check_options(input_format: str, batch_size: int, jobs: int, precision: str
         raise ZhnlpError("--batch-size must be at least 1")
     if jobs < 1:
         raise ZhnlpError(f"--jobs must be at least 1, not {jobs}")
+    if threads < 0:
+        raise ZhnlpError(f"--threads must be at least 0, not {threads}")
 
 
 def tag_stream(lines: Iterable[str], model: str, *, fmt: str = "text", input_format: str = "text",
@@ -133,7 +135,7 @@ def tag_stream(lines: Iterable[str], model: str, *, fmt: str = "text", input_for
     (see :func:`~zhnlp.tagger.use_threads`; 0: torch's default)."""
     from .tagger import load_tagger
 
-    _check_options(input_format, batch_size, jobs, precision)
+    _check_options(input_format, batch_size, jobs, precision, threads)
     units = conll_sentences(lines) if input_format == "conll" else lines
     chunks = chunk_lines(units, chunk)  # lines, or token lists for CoNLL input
     if jobs == 1:
@@ -240,9 +242,7 @@ def tag_files(inputs: Sequence[str], model: str, *, output: str | None = None, o
     """
     from .tagger import load_tagger, tagger_config, use_threads
 
-    _check_options(input_format, batch_size, jobs, precision)
-    if threads < 0:
-        raise ZhnlpError(f"--threads must be at least 0, not {threads}")
+    _check_options(input_format, batch_size, jobs, precision, threads)
     # Fail on a bad model before touching outputs; with workers, the parent needs no weights.
     tagger = load_tagger(model, device=device, precision=precision) if jobs == 1 and not scheduler else None
     if tagger is not None:

@@ -339,12 +339,10 @@ def _torch_module():
                                            pred_tags).items() if isinstance(v, (int, float))}
 
         def save(self, directory: str | Path, metrics: dict | None = None, extra_files=None) -> Path:
+            from .ensemble import saved_nets
             from .serialization import save_model
 
-            if isinstance(self.net_cfg, list):
-                model_type, nets = ENSEMBLE_TYPE, {"nets": [asdict(c) for c in self.net_cfg]}
-            else:
-                model_type, nets = MODEL_TYPES["bilstm-crf"], {"net": asdict(self.net_cfg)}
+            model_type, nets = saved_nets(self.net_cfg, MODEL_TYPES["bilstm-crf"], ENSEMBLE_TYPE)
             return save_model(directory, model_type=model_type, config={"tagger": asdict(self.config), **nets},
                               tensors=self.net.state_dict(), vocabs=self.featurizer.vocabs, metrics=metrics,
                               extra_files=extra_files, half=self.config.half_precision)
@@ -539,7 +537,7 @@ def build_ensemble(members: Sequence[str | Path], output: str | Path, *, dev: st
     from .ensemble import assemble
 
     cfg, module, base = assemble(
-        members, read=lambda p: _read_neural(p, single=True), options=FEATURE_OPTIONS,
+        members, read=lambda p: _read_neural(p, MODEL_TYPES["bilstm-crf"]), options=FEATURE_OPTIONS,
         config_from_dict=TaggerConfig.from_dict,
         make_module=lambda cfg, vocabs, nets: _torch_module()(cfg, Featurizer(cfg, vocabs), nets), half=half)
     metrics: dict[str, Any] = {"task": cfg.task, "model": ENSEMBLE_TYPE, **base}
@@ -723,7 +721,8 @@ def load_tagger(name_or_path: str | Path, device: str | None = None, gpu: bool =
 
     check_precision(precision)
     path = resolve_model(name_or_path)
-    if read_config(path)["model_type"] == "hmm":
+    kind = read_config(path)["model_type"]
+    if kind == "hmm":
         from .hmm import HMM
 
         hmm = HMM.load(path)
@@ -731,7 +730,7 @@ def load_tagger(name_or_path: str | Path, device: str | None = None, gpu: bool =
         return Tagger(TaggerConfig.from_dict(hmm.task_config or {}), _HMMBackend(hmm), path, metrics)
     from .train import resolve_device
 
-    files, cfg, net_cfg = _read_neural(path)
+    files, cfg, net_cfg = _read_neural(path, _neural_type(kind))
     module = _torch_module()(cfg, Featurizer(cfg, files.vocabs), net_cfg)
     dev = resolve_device(device, gpu)
     load_weights(module.net, files)
@@ -746,8 +745,8 @@ PRECISIONS = ("fp32", "bf16")
 def use_threads(threads: int) -> None:
     """Set torch's CPU threads for this process (0: leave torch's default). With one thread, a
     BiLSTM-CRF :class:`Tagger` on the CPU runs each layer's two LSTM directions on two threads
-    (one batch on two cores; about 1.1-1.35x the speed of one op on two threads, whose
-    small matrix products gain little from a second core)."""
+    (one batch on two cores; 1.2-1.4x the speed of each op on two threads, whose small
+    matrix products gain little from a second core)."""
     if threads:
         import torch
 
@@ -767,34 +766,32 @@ def tagger_config(name_or_path: str | Path) -> tuple[Path, TaggerConfig]:
     from .serialization import read_config, read_model, resolve_model
 
     path = resolve_model(name_or_path)
-    if read_config(path)["model_type"] == "hmm":
+    kind = read_config(path)["model_type"]
+    if kind == "hmm":
         return path, load_tagger(path).config  # numpy only
-    _, (cfg,) = read_model(path, _neural_type(path), {"tagger": TaggerConfig.from_dict},
+    _, (cfg,) = read_model(path, _neural_type(kind), {"tagger": TaggerConfig.from_dict},
                            vocabs=("tokens", "tags"), framework="np")
     return path, cfg
 
 
-def _neural_type(path: Path) -> str:
-    """The model type to expect of a directory that is not an HMM (so that a classifier or
-    seq2seq directory gets an error saying a tagger was expected)."""
-    from .serialization import read_config
-
-    return ENSEMBLE_TYPE if read_config(path)["model_type"] == ENSEMBLE_TYPE else MODEL_TYPES["bilstm-crf"]
+def _neural_type(model_type: str) -> str:
+    """The model type to expect of a directory of ``model_type`` that is not an HMM (so that a
+    classifier or seq2seq directory gets an error saying a tagger was expected)."""
+    return ENSEMBLE_TYPE if model_type == ENSEMBLE_TYPE else MODEL_TYPES["bilstm-crf"]
 
 
-def _read_neural(path: Path, single: bool = False):
-    """(files, TaggerConfig, net config or list of them) of a BiLSTM-CRF or ensemble directory;
-    ``single``: refuse an ensemble (as an ensemble member)."""
+def _read_neural(path: Path, kind: str):
+    """(files, TaggerConfig, net config or list of them) of a directory of ``kind``: a
+    BiLSTM-CRF, or an ensemble of them (anything else is refused, naming config.json)."""
+    from .ensemble import net_section
     from .nn.tagger import TaggerNetConfig
     from .serialization import read_model
 
-    kind = MODEL_TYPES["bilstm-crf"] if single else _neural_type(path)
-    nets = ("nets", lambda ds: [TaggerNetConfig(**d) for d in ds]) if kind == ENSEMBLE_TYPE else \
-        ("net", lambda d: TaggerNetConfig(**d))
-    files, (cfg, net_cfg) = read_model(path, kind, {"tagger": TaggerConfig.from_dict, nets[0]: nets[1]},
+    section, make = net_section(kind == ENSEMBLE_TYPE, TaggerNetConfig)
+    files, (cfg, net_cfg) = read_model(path, kind, {"tagger": TaggerConfig.from_dict, section: make},
                                        vocabs=("tokens", "tags"))
     return files, cfg, net_cfg
 
 
-__all__ = ["TaggerConfig", "Tagger", "Featurizer", "train_tagger", "build_ensemble", "load_tagger", "use_threads", "tagger_config", "read_examples",
-           "detect_format", "score", "TASKS"]
+__all__ = ["TaggerConfig", "Tagger", "Featurizer", "train_tagger", "build_ensemble", "load_tagger", "use_threads",
+           "tagger_config", "read_examples", "detect_format", "score", "TASKS"]

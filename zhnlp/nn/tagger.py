@@ -30,7 +30,21 @@ class TaggerNetConfig:
     use_crf: bool = True
 
 
-class BiLSTMCRF(nn.Module):
+class _Decoding:
+    """``decode`` for a network with ``emissions`` and ``transition_scores`` (a BiLSTM-CRF or an
+    ensemble of them): Viterbi over the CRF scores, or the best tag per token without a CRF."""
+
+    @torch.no_grad()
+    def decode(self, batch: dict, constrained: bool = True, executor=None) -> list[list[int]]:
+        em = self.emissions(batch["ids"], batch.get("features", {}), batch["lengths"], executor)
+        scores = self.transition_scores(constrained)
+        if scores is not None:
+            return viterbi(em.float(), batch["mask"], *scores)
+        best = em.argmax(-1).tolist()
+        return [row[:n] for row, n in zip(best, batch["lengths"].tolist())]
+
+
+class BiLSTMCRF(_Decoding, nn.Module):
     """``emissions(batch)`` → (B, T, K); ``loss`` (summed CRF NLL) and ``decode`` use the mask."""
 
     def __init__(self, cfg: TaggerNetConfig, allowed=None) -> None:
@@ -75,16 +89,12 @@ class BiLSTMCRF(nn.Module):
             return self.crf.nll(em, batch["tags"], batch["mask"])
         return nn.functional.cross_entropy(em[batch["mask"]].float(), batch["tags"][batch["mask"]], reduction="sum")
 
-    @torch.no_grad()
-    def decode(self, batch: dict, constrained: bool = True, executor=None) -> list[list[int]]:
-        em = self.emissions(batch["ids"], batch.get("features", {}), batch["lengths"], executor)
-        if self.crf is not None:
-            return self.crf.decode(em, batch["mask"], constrained)
-        best = em.argmax(-1).tolist()
-        return [row[:n] for row, n in zip(best, batch["lengths"].tolist())]
+    def transition_scores(self, constrained: bool = True):
+        """The CRF's (start, transitions, end) scores (see ``CRF.scores``); None without a CRF."""
+        return self.crf.scores(constrained) if self.crf is not None else None
 
 
-class TaggerEnsemble(nn.Module):
+class TaggerEnsemble(_Decoding, nn.Module):
     """Several BiLSTM-CRFs over the same features decoding as one: their emission and
     transition scores are averaged and one Viterbi finds the best path (the product of the
     members' CRF distributions), so the output always obeys the tag scheme."""
@@ -94,11 +104,6 @@ class TaggerEnsemble(nn.Module):
         if not cfgs:
             raise ValueError("an ensemble needs at least one member")
         self.members = nn.ModuleList(BiLSTMCRF(c, allowed) for c in cfgs)
-
-    @property
-    def crf(self) -> CRF | None:
-        """The first member's CRF (its constraints are every member's)."""
-        return self.members[0].crf
 
     def set_precision(self, precision: str) -> "TaggerEnsemble":
         for m in self.members:
@@ -112,15 +117,12 @@ class TaggerEnsemble(nn.Module):
     def loss(self, batch: dict) -> torch.Tensor:
         raise TypeError("an ensemble is built from trained taggers (zhnlp ensemble), not trained as one")
 
-    @torch.no_grad()
-    def decode(self, batch: dict, constrained: bool = True, executor=None) -> list[list[int]]:
-        em = self.emissions(batch["ids"], batch.get("features", {}), batch["lengths"], executor)
-        if self.crf is None:
-            best = em.argmax(-1).tolist()
-            return [row[:n] for row, n in zip(best, batch["lengths"].tolist())]
-        parts = [m.crf.scores(constrained) for m in self.members]
-        start, trans, end = (torch.stack(p).mean(0) for p in zip(*parts))
-        return viterbi(em, batch["mask"], start, trans, end)
+    def transition_scores(self, constrained: bool = True):
+        """The members' (start, transitions, end) scores averaged; None without a CRF."""
+        parts = [m.transition_scores(constrained) for m in self.members]
+        if parts[0] is None:
+            return None
+        return tuple(torch.stack(p).mean(0) for p in zip(*parts))
 
 
 __all__ = ["BiLSTMCRF", "TaggerEnsemble", "TaggerNetConfig", "PRECISIONS"]
