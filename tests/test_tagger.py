@@ -247,6 +247,37 @@ def test_pos_on_conllu_with_given_words(tmp_path):
 
 
 
+def test_lexmatch_marks_every_lexicon_word_where_softword_marks_one_segmentation(tmp_path):
+    """--lexmatch: a character inside two overlapping lexicon words carries both positions
+    (id 1 + B + 2M + 4E), while --softword keeps only jieba's one segmentation."""
+    from zhnlp.tagger import Featurizer
+
+    lexicon = tmp_path / "lex.txt"
+    lexicon.write_text("鼋鼍 100000\n鼍鼗鼙 100\n", encoding="utf-8")  # in no jieba word
+    feats = Featurizer(TaggerConfig(task="ner", softword=True, lexmatch=True, lexicons=[str(lexicon)]), {})
+    chars = list("鼋鼍鼗鼙")
+    # 鼋: B of 鼋鼍; 鼍: E of 鼋鼍 and B of 鼍鼗鼙; 鼗: M; 鼙: E
+    assert feats.lexmatch(chars) == [1 + 1, 1 + 1 + 4, 1 + 2, 1 + 4]
+    # jieba's one reading gives 鼍 one position only (SOFTWORD_TAGS: B=1, E=3)
+    assert feats.segmenter.cut("鼋鼍鼗鼙") in (["鼋鼍", "鼗", "鼙"], ["鼋", "鼍鼗鼙"])
+    assert feats.softword(chars) in ([1, 3, 4, 4], [4, 1, 2, 3])
+    assert Featurizer(TaggerConfig(task="ner", lexmatch=True), {}).lexmatch(chars) == [1] * 4  # not without the lexicon
+    assert feats.lexmatch(list("，。")) == [1, 1]  # no word of two characters
+    assert feats.lexmatch(["鼋鼍", "鼗"]) == [1, 1]  # multi-character tokens: nothing marked
+    sizes, dims = feats.feature_sizes()
+    assert sizes["lexmatch"] == 9 and dims["lexmatch"] == 20
+
+
+def test_lexmatch_model_trains_saves_and_reloads(ner_data, tmp_path):
+    cfg = TaggerConfig(task="ner", emb_dim=8, hidden=8, lexmatch=True, lexmatch_dim=4)
+    res = train_tagger(ner_data[0], ner_data[1], tmp_path / "m", config=cfg, train_config=_fast(epochs=1))
+    config = json.loads((tmp_path / "m" / "config.json").read_text(encoding="utf-8"))
+    assert config["config"]["tagger"]["lexmatch"] is True
+    assert config["config"]["net"]["features"] == {"lexmatch": 9}
+    tagger = load_tagger(tmp_path / "m")
+    assert tagger.evaluate(ner_data[1])["f1"] == pytest.approx(res.metrics["dev"]["f1"])
+
+
 def test_word_dropout_reads_rare_words_as_unk_in_training_only():
     """alpha/(alpha+count): a word seen once becomes <unk> half the time at alpha=1, one seen
     99 times 1% of the time; never padding, and never at evaluation."""

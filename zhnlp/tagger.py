@@ -28,9 +28,10 @@ DATA_FORMATS = ("auto", "conll", "conllu", "segmented", "word-pos")
 MODEL_TYPES = {"bilstm-crf": "bilstm-crf-tagger", "hmm": "hmm"}
 ENSEMBLE_TYPE = "bilstm-crf-ensemble"   # several BiLSTM-CRFs decoding as one (build_ensemble)
 # Options that decide the features a network reads: the members of an ensemble must agree on them.
-FEATURE_OPTIONS = ("task", "scheme", "min_freq", "bigram", "bigram_min_freq", "softword", "lexicons", "affix",
+FEATURE_OPTIONS = ("task", "scheme", "min_freq", "bigram", "bigram_min_freq", "softword", "lexmatch", "lexicons", "affix",
                    "normalize", "static_embeddings", "static_max_words", "use_crf")
 SOFTWORD_TAGS = ("<pad>", "B", "M", "E", "S")
+LEXMATCH_IDS = 9  # <pad> and the 8 sets of B/M/E (Featurizer.lexmatch)
 EOS_BIGRAM = "</s>"
 
 
@@ -51,7 +52,11 @@ class TaggerConfig:
     bigram_min_freq: int = 2         # rare bigrams share <unk>: keeps the model small
     softword: bool = False           # BMES position of each character in jieba's segmentation
     softword_dim: int = 20
-    lexicons: list[str] = field(default_factory=list)  # user lexicons for the soft-word segmenter
+    # B/M/E positions of each character in every lexicon word (of 2+ characters) that covers it,
+    # not only in jieba's one segmentation: a SoftLexicon-style view of the ambiguous matches.
+    lexmatch: bool = False
+    lexmatch_dim: int = 20
+    lexicons: list[str] = field(default_factory=list)  # user lexicons for --softword and --lexmatch
     affix: bool | None = None        # POS: embeddings of a word's first and last character (default: on for pos)
     affix_dim: int = 32
     affix_embeddings: str | None = None  # pretrained character vectors for the affix embeddings (dim = affix_dim)
@@ -73,8 +78,8 @@ class TaggerConfig:
             raise ZhnlpError(f"task must be one of {', '.join(TASKS)}, not {self.task!r}")
         if self.affix is None:
             self.affix = self.task == "pos"
-        for name in ("emb_dim", "hidden", "layers", "min_freq", "bigram_dim", "softword_dim", "affix_dim",
-                     "static_max_words"):
+        for name in ("emb_dim", "hidden", "layers", "min_freq", "bigram_dim", "softword_dim", "lexmatch_dim",
+                     "affix_dim", "static_max_words"):
             if getattr(self, name) < 1:
                 raise ZhnlpError(f"--{name.replace('_', '-')} must be at least 1")
         if not 0 <= self.dropout < 1:
@@ -205,6 +210,8 @@ class Featurizer:
             sizes["bigram"], dims["bigram"] = len(self.vocabs["bigram"]), c.bigram_dim
         if c.softword:
             sizes["softword"], dims["softword"] = len(SOFTWORD_TAGS), c.softword_dim
+        if c.lexmatch:
+            sizes["lexmatch"], dims["lexmatch"] = LEXMATCH_IDS, c.lexmatch_dim
         if c.affix:
             for name in ("prefix", "suffix"):
                 sizes[name], dims[name] = len(self.vocabs["affix"]), c.affix_dim
@@ -230,6 +237,23 @@ class Featurizer:
             return [4] * len(chars)
         return ids
 
+    def lexmatch(self, chars: Sequence[str]) -> list[int]:
+        """Each character's id ``1 + B + 2M + 4E``: whether it begins (B), lies inside (M) or ends
+        (E) some word of two or more characters of the lexicon (jieba's dictionary and
+        ``config.lexicons``) found in the sentence, whichever segmentation jieba would choose."""
+        text = "".join(chars)
+        if len(text) != len(chars):  # multi-character tokens: no character positions to mark
+            return [1] * len(chars)
+        masks = [0] * len(text)
+        for start, ends in self.segmenter.tokenizer.get_DAG(text).items():
+            for end in ends:
+                if end > start:
+                    masks[start] |= 1
+                    masks[end] |= 4
+                    for k in range(start + 1, end):
+                        masks[k] |= 2
+        return [1 + m for m in masks]
+
     def encode(self, tokens: Sequence[str], tags: Sequence[str] | None = None) -> dict:
         """One dataset item: ``ids``, ``features`` and (when given) ``tags``."""
         c, v = self.config, self.vocabs
@@ -239,6 +263,8 @@ class Featurizer:
             item["features"]["bigram"] = v["bigram"].encode(_bigrams(norm))
         if c.softword:
             item["features"]["softword"] = self.softword(tokens)
+        if c.lexmatch:
+            item["features"]["lexmatch"] = self.lexmatch(tokens)
         if c.affix:
             item["features"]["prefix"] = v["affix"].encode([t[0] for t in norm])
             item["features"]["suffix"] = v["affix"].encode([t[-1] for t in norm])

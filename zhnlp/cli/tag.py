@@ -52,7 +52,10 @@ def _make_train_command(task: str) -> None:
         word_dropout: float = typer.Option(0.0, "--word-dropout", help="alpha: in training, a token seen c times "
                                            "reads as <unk> with probability alpha/(alpha+c) (0: off)."),
         softword: bool = typer.Option(False, "--softword", help="Soft-word features from jieba's segmentation."),
-        lexicon: Optional[List[str]] = typer.Option(None, "--lexicon", help="User lexicon for --softword (repeatable)."),
+        lexmatch: bool = typer.Option(False, "--lexmatch", help="Lexicon-match features: whether each character "
+                                      "begins, lies inside or ends any dictionary word found in the sentence."),
+        lexicon: Optional[List[str]] = typer.Option(None, "--lexicon",
+                                                    help="User lexicon for --softword and --lexmatch (repeatable)."),
         no_constraints: bool = typer.Option(False, "--no-constraints", help="Allow decoding illegal transitions."),
         half: bool = typer.Option(False, "--half", help="Store weights as float16 (half the size)."),
         bucket: bool = T.BUCKET, seed: int = T.SEED, threads: int = T.THREADS, resume: bool = T.RESUME,
@@ -63,7 +66,7 @@ def _make_train_command(task: str) -> None:
 
         def work():
             cfg = TaggerConfig(task=task, scheme=scheme.upper() if scheme else None, emb_dim=emb_dim,
-                               hidden=hidden, layers=layers, dropout=dropout, bigram=bigram, softword=softword,
+                               hidden=hidden, layers=layers, dropout=dropout, bigram=bigram, softword=softword, lexmatch=lexmatch,
                                bigram_min_freq=bigram_min_freq, bigram_dim=bigram_dim, min_freq=min_freq, word_dropout=word_dropout,
                                lexicons=list(lexicon or []), constrained=not no_constraints,
                                embeddings=embeddings, freeze_embeddings=freeze, half_precision=half,
