@@ -73,6 +73,19 @@ def test_char_level_training():
     assert "京" in model.wv.key_to_index and "北京" not in model.wv.key_to_index
 
 
+def test_bigram_level_gives_the_bigrams_a_tagger_reads(tmp_path):
+    """--level bigram: NFKC characters paired with the next one (the last with </s>), as the
+    tagger's --bigram feature reads them; a bigram that NFKC gives a space is left out."""
+    from zhnlp.corpus import tokenized_lines
+
+    corpus = tmp_path / "c.txt"
+    corpus.write_text("北京 欢迎ＡＢ\n￣好\n", encoding="utf-8")
+    assert list(tokenized_lines([corpus], level="bigram")) == [
+        ["北京", "京欢", "欢迎", "迎A", "AB", "B</s>"], ["好</s>"]]
+    model = E.train_vectors([RAW], small(), level="bigram")
+    assert "北京" in model.wv.key_to_index and "京" not in model.wv.key_to_index
+
+
 def test_empty_corpus_and_too_high_min_count(tmp_path):
     blank = tmp_path / "blank.txt"
     blank.write_text("\n  \n\n", encoding="utf-8")

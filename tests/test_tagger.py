@@ -445,6 +445,30 @@ def test_pretrained_vectors_initialise_the_embeddings(ner_data, tmp_path):
                      train_config=_fast(epochs=1))
 
 
+def test_bigram_embeddings_from_bigram_vectors(ner_data, tmp_path):
+    """--bigram-embeddings: vectors trained with --level bigram initialise the bigram table."""
+    from zhnlp.embeddings import EmbeddingConfig, save_vectors, train_vectors
+
+    corpus = tmp_path / "text.txt"
+    corpus.write_text("\n".join("".join(c) for c, _ in ner_sentences(80, seed=5)) + "\n", encoding="utf-8")
+    model = train_vectors([corpus], EmbeddingConfig(dim=6, min_count=1, epochs=1, workers=1), level="bigram")
+    vec_path = save_vectors(model, tmp_path / "bigrams.vec")
+    cfg = TaggerConfig(task="ner", emb_dim=8, hidden=8, bigram=True, bigram_min_freq=1, bigram_dim=6,
+                       bigram_embeddings=str(vec_path))
+    res = train_tagger(ner_data[0], ner_data[1], tmp_path / "m", config=cfg, train_config=_fast(epochs=1, lr=1e-9))
+    assert res.metrics["bigram_embedding_coverage"]["share_of_vocab"] > 0.5
+    config = json.loads((tmp_path / "m" / "config.json").read_text(encoding="utf-8"))["config"]["tagger"]
+    assert config["bigram_embeddings"] == "bigrams.vec"
+    tagger = load_tagger(tmp_path / "m")  # at lr 1e-9 the table is still the vectors
+    table = tagger.backend.module.net.feature_embed["bigram"].weight
+    vocab = tagger.backend.module.featurizer.vocabs["bigram"]
+    word = next(w for w in vocab.itos[2:] if w in model.wv.key_to_index)
+    assert torch.allclose(table[vocab[word]], torch.tensor(model.wv[word]), atol=1e-4)
+    with pytest.raises(ZhnlpError, match="--bigram-dim 6"):
+        train_tagger(ner_data[0], ner_data[1], tmp_path / "m2", train_config=_fast(epochs=1),
+                     config=TaggerConfig(task="ner", emb_dim=8, hidden=8, bigram=True, bigram_embeddings=str(vec_path)))
+
+
 def test_pos_affix_embeddings_from_character_vectors(tmp_path):
     """--affix-embeddings: character vectors initialise the first/last-character tables."""
     from zhnlp.embeddings import EmbeddingConfig, save_vectors, train_vectors

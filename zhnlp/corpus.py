@@ -262,7 +262,11 @@ def read_segmented(path: str | Path, encoding: str = "utf-8") -> Iterator[str]:
     return read_lines(path, encoding, allow_empty=True)
 
 
-LEVELS = ("word", "char")
+LEVELS = ("word", "char", "bigram")
+
+
+def _has_space(token: str) -> bool:
+    return any(c.isspace() for c in token)  # NFKC of a character can hold one (U+FFE3 -> " \u0304")
 
 
 def tokenized_lines(inputs: Sequence[str | Path], seg: Segmenter | None = None, *,
@@ -271,7 +275,10 @@ def tokenized_lines(inputs: Sequence[str | Path], seg: Segmenter | None = None, 
                     allow_empty: bool = False) -> Iterator[list[str]]:
     """Token lists, one per non-blank input line, streamed from the files in order.
 
-    ``level="char"``: the line's characters (whitespace dropped); ``pre_segmented``: the
+    ``level="char"``: the line's characters (whitespace dropped); ``level="bigram"``: their
+    bigrams as a tagger's ``--bigram`` feature reads them (NFKC, the last with ``</s>``; any
+    holding a space after NFKC left out, as no vector file can store it), for
+    vectors that initialise those embeddings (``--bigram-embeddings``); ``pre_segmented``: the
     line split on whitespace; otherwise the words of ``seg`` (a default :class:`Segmenter`
     if None), in ``jobs`` processes. Memory stays flat whatever the corpus size, so the
     result can feed vocabulary counts or word2vec epochs straight from disk.
@@ -290,6 +297,11 @@ def tokenized_lines(inputs: Sequence[str | Path], seg: Segmenter | None = None, 
 
     if level == "char":
         return ([c for c in line if not c.isspace()] for line in lines())
+    if level == "bigram":
+        from .tagger import _bigrams, _norm
+
+        return ([b for b in _bigrams([_norm(c) for c in line if not c.isspace()]) if not _has_space(b)]
+                for line in lines())
     if pre_segmented:
         return (line.split() for line in lines())
     seg = seg or Segmenter()

@@ -50,6 +50,7 @@ class TaggerConfig:
     bigram: bool = False             # character-bigram embeddings (c[i] c[i+1])
     bigram_dim: int = 64
     bigram_min_freq: int = 2         # rare bigrams share <unk>: keeps the model small
+    bigram_embeddings: str | None = None  # pretrained vectors (zhnlp embed --level bigram; dim = bigram_dim)
     softword: bool = False           # BMES position of each character in jieba's segmentation
     softword_dim: int = 20
     # B/M/E positions of each character in every lexicon word (of 2+ characters) that covers it,
@@ -279,7 +280,9 @@ class Featurizer:
 
 
 def _bigrams(chars: Sequence[str]) -> list[str]:
+    """Each character with the next one (the last with ``</s>``): the ``bigram`` feature."""
     return [a + b for a, b in zip(chars, list(chars[1:]) + [EOS_BIGRAM])]
+
 
 
 # -- scoring ---------------------------------------------------------------------------------
@@ -475,6 +478,13 @@ def _train_neural(train_s, dev_s, test_s, output, config: TaggerConfig, train_co
             affix_coverage = load_pretrained(module.net.feature_embed[name], feats.vocabs["affix"],
                                              config.affix_embeddings, dim_option="--affix-dim")
         config.affix_embeddings = Path(config.affix_embeddings).name
+    bigram_coverage = None
+    if config.bigram and config.bigram_embeddings:
+        from .embeddings import load_pretrained
+
+        bigram_coverage = load_pretrained(module.net.feature_embed["bigram"], feats.vocabs["bigram"],
+                                          config.bigram_embeddings, dim_option="--bigram-dim")
+        config.bigram_embeddings = Path(config.bigram_embeddings).name
     if static is not None:
         static_coverage = _load_static(module.net.feature_embed["static"], feats, static, train_s)
         config.static_embeddings = Path(config.static_embeddings).name
@@ -501,6 +511,8 @@ def _train_neural(train_s, dev_s, test_s, output, config: TaggerConfig, train_co
         metrics["affix_embedding_coverage"] = affix_coverage
     if static_coverage is not None:
         metrics["static_embedding_coverage"] = static_coverage
+    if bigram_coverage is not None:
+        metrics["bigram_embedding_coverage"] = bigram_coverage
     module.eval()
     with torch.no_grad():
         if dev_items:

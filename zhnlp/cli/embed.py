@@ -34,7 +34,8 @@ def embed_train_cli(
     max_n: int = typer.Option(6, "--max-n", help="fastText: longest character n-gram."),
     bucket: int = typer.Option(2_000_000, "--bucket", help="fastText: n-gram hash buckets."),
     pre_segmented: bool = typer.Option(False, "--pre-segmented", help="Lines are words separated by spaces."),
-    level: str = typer.Option("word", "--level", help="word | char"),
+    level: str = typer.Option("word", "--level", help="word | char | bigram (character bigrams, for a "
+                                                      "tagger's --bigram-embeddings)"),
     fmt: Optional[str] = typer.Option(None, "--format", help=f"{FORMAT_HELP} [default: from the extension]"),
     encoding: str = typer.Option("utf-8", "--encoding", help="Corpus encoding."),
     jobs: int = typer.Option(1, "-j", "--jobs", help="Segmentation processes (raw text)."),

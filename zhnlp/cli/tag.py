@@ -48,6 +48,9 @@ def _make_train_command(task: str) -> None:
         bigram: bool = typer.Option(False, "--bigram", help="Character-bigram embeddings."),
         bigram_min_freq: int = typer.Option(2, "--bigram-min-freq", help="Rarer bigrams share one embedding (model size)."),
         bigram_dim: int = typer.Option(64, "--bigram-dim"),
+        bigram_embeddings: Optional[str] = typer.Option(
+            None, "--bigram-embeddings", help="Pretrained bigram vectors (zhnlp embed train --level bigram, "
+                                              "--dim = --bigram-dim) for the bigram embeddings."),
         min_freq: int = typer.Option(1, "--min-freq", help="Rarer tokens share the <unk> embedding."),
         word_dropout: float = typer.Option(0.0, "--word-dropout", help="alpha: in training, a token seen c times "
                                            "reads as <unk> with probability alpha/(alpha+c) (0: off)."),
@@ -67,7 +70,7 @@ def _make_train_command(task: str) -> None:
         def work():
             cfg = TaggerConfig(task=task, scheme=scheme.upper() if scheme else None, emb_dim=emb_dim,
                                hidden=hidden, layers=layers, dropout=dropout, bigram=bigram, softword=softword, lexmatch=lexmatch,
-                               bigram_min_freq=bigram_min_freq, bigram_dim=bigram_dim, min_freq=min_freq, word_dropout=word_dropout,
+                               bigram_min_freq=bigram_min_freq, bigram_dim=bigram_dim, bigram_embeddings=bigram_embeddings, min_freq=min_freq, word_dropout=word_dropout,
                                lexicons=list(lexicon or []), constrained=not no_constraints,
                                embeddings=embeddings, freeze_embeddings=freeze, half_precision=half,
                                affix_dim=affix_dim, affix_embeddings=affix_embeddings,
