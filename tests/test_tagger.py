@@ -268,14 +268,30 @@ def test_lexmatch_marks_every_lexicon_word_where_softword_marks_one_segmentation
     assert sizes["lexmatch"] == 9 and dims["lexmatch"] == 20
 
 
-def test_lexmatch_model_trains_saves_and_reloads(ner_data, tmp_path):
-    cfg = TaggerConfig(task="ner", emb_dim=8, hidden=8, lexmatch=True, lexmatch_dim=4)
-    res = train_tagger(ner_data[0], ner_data[1], tmp_path / "m", config=cfg, train_config=_fast(epochs=1))
-    config = json.loads((tmp_path / "m" / "config.json").read_text(encoding="utf-8"))
-    assert config["config"]["tagger"]["lexmatch"] is True
-    assert config["config"]["net"]["features"] == {"lexmatch": 9}
+def test_lexmatch_model_keeps_its_lexicon_and_reloads_anywhere(ner_data, tmp_path):
+    """The --lexicon files travel inside the model directory (named by their content), so the
+    model tags the same after the original lexicon is gone; an ensemble keeps them too."""
+    from zhnlp.tagger import build_ensemble
+
+    lexicon = tmp_path / "lex.txt"
+    lexicon.write_text("张三在 100\n北京工 100\n", encoding="utf-8")
+    cfg = dict(task="ner", emb_dim=8, hidden=8, lexmatch=True, lexmatch_dim=4, lexicons=[str(lexicon)])
+    res = train_tagger(ner_data[0], ner_data[1], tmp_path / "m", config=TaggerConfig(**cfg),
+                       train_config=_fast(epochs=1))
+    train_tagger(ner_data[0], ner_data[1], tmp_path / "m2", config=TaggerConfig(**cfg),
+                 train_config=_fast(epochs=1, seed=4))
+    config = json.loads((tmp_path / "m" / "config.json").read_text(encoding="utf-8"))["config"]
+    assert config["tagger"]["lexmatch"] is True and config["net"]["features"] == {"lexmatch": 9}
+    (name,) = config["tagger"]["lexicons"]
+    assert name.startswith("lexicon-") and (tmp_path / "m" / name).read_bytes() == lexicon.read_bytes()
+    lexicon.unlink()
     tagger = load_tagger(tmp_path / "m")
+    assert tagger.backend.module.featurizer.lexmatch(list("张三在北京工作")) == [2, 3, 5, 2, 7, 6, 5]
     assert tagger.evaluate(ner_data[1])["f1"] == pytest.approx(res.metrics["dev"]["f1"])
+    ens = build_ensemble([tmp_path / "m", tmp_path / "m2"], tmp_path / "ens")
+    assert json.loads((ens.output / "config.json").read_text(encoding="utf-8"))["config"]["tagger"]["lexicons"] == [name]
+    assert (ens.output / name).is_file()
+    assert load_tagger(ens.output).tag(["张三在北京工作"])
 
 
 def test_word_dropout_reads_rare_words_as_unk_in_training_only():

@@ -176,8 +176,9 @@ def _norm(tok: str) -> str:
 class Featurizer:
     """Turns token lists into the id sequences a :class:`~zhnlp.nn.tagger.BiLSTMCRF` reads."""
 
-    def __init__(self, config: TaggerConfig, vocabs: dict[str, Vocab]) -> None:
-        self.config, self.vocabs = config, vocabs
+    def __init__(self, config: TaggerConfig, vocabs: dict[str, Vocab], root: Path | None = None) -> None:
+        """``root``: the model directory that holds the lexicons named in ``config.lexicons``."""
+        self.config, self.vocabs, self.root = config, vocabs, root
         self._segmenter = None
 
     @classmethod
@@ -225,7 +226,8 @@ class Featurizer:
         if self._segmenter is None:
             from .segment import Segmenter
 
-            self._segmenter = Segmenter(user_dicts=self.config.lexicons).load()
+            lexicons = [self.root / p if self.root else p for p in self.config.lexicons]
+            self._segmenter = Segmenter(user_dicts=lexicons).load()
         return self._segmenter
 
     def softword(self, chars: Sequence[str]) -> list[int]:
@@ -520,9 +522,23 @@ def _train_neural(train_s, dev_s, test_s, output, config: TaggerConfig, train_co
         if test_s:
             metrics["test"] = module.evaluate(trainer.dev_batches([feats.encode(s.tokens, s.tags) for s in test_s]))
     metrics["history"] = result.history
-    path = trainer.finish(metrics)
+    path = trainer.finish(metrics, extra_files=_bundle_lexicons(config))
     metrics.pop("history")
     return TrainTaggerResult(path, metrics)
+
+
+def _bundle_lexicons(config: TaggerConfig, root: Path | None = None) -> dict[str, bytes]:
+    """The lexicons of ``config`` (paths, relative to ``root`` when given) as files of the model
+    directory, named by their content (so ensemble members agree exactly when their lexicons
+    do); ``config.lexicons`` becomes those names, and the model loads on any machine."""
+    import hashlib
+
+    files: dict[str, bytes] = {}
+    for p in config.lexicons:
+        data = Path(root / p if root else p).read_bytes()
+        files[f"lexicon-{hashlib.sha256(data).hexdigest()[:16]}.txt"] = data
+    config.lexicons = list(files)
+    return files
 
 
 def _load_static(embedding, feats: Featurizer, vectors, train_s) -> dict:
@@ -574,17 +590,21 @@ def build_ensemble(members: Sequence[str | Path], output: str | Path, *, dev: st
     """
     from .ensemble import assemble
 
+    from .serialization import resolve_model
+
+    root = resolve_model(members[0]) if members else None
     cfg, module, base = assemble(
         members, read=lambda p: _read_neural(p, MODEL_TYPES["bilstm-crf"]), options=FEATURE_OPTIONS,
         config_from_dict=TaggerConfig.from_dict,
-        make_module=lambda cfg, vocabs, nets: _torch_module()(cfg, Featurizer(cfg, vocabs), nets), half=half)
+        make_module=lambda cfg, vocabs, nets: _torch_module()(cfg, Featurizer(cfg, vocabs, root), nets), half=half)
     metrics: dict[str, Any] = {"task": cfg.task, "model": ENSEMBLE_TYPE, **base}
     tagger = Tagger(cfg, _NeuralBackend(module, "cpu"))
     for split, path in (("dev", dev), ("test", test)):
         if path:
             metrics[split] = {k: v for k, v in tagger.evaluate(path, data_format, encoding).items()
                               if isinstance(v, (int, float))}
-    return TrainTaggerResult(Path(module.save(output, metrics=metrics)), metrics)
+    lexicons = _bundle_lexicons(cfg, root)  # the members' own copies (identical: the names hash them)
+    return TrainTaggerResult(Path(module.save(output, metrics=metrics, extra_files=lexicons)), metrics)
 
 
 # -- applying ---------------------------------------------------------------------------------
@@ -769,7 +789,7 @@ def load_tagger(name_or_path: str | Path, device: str | None = None, gpu: bool =
     from .train import resolve_device
 
     files, cfg, net_cfg = _read_neural(path, _neural_type(kind))
-    module = _torch_module()(cfg, Featurizer(cfg, files.vocabs), net_cfg)
+    module = _torch_module()(cfg, Featurizer(cfg, files.vocabs, path), net_cfg)
     dev = resolve_device(device, gpu)
     load_weights(module.net, files)
     module.to(dev).eval()
