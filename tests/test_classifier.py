@@ -346,6 +346,28 @@ def test_bigrams_and_half_precision(data, tmp_path):
     assert clf.evaluate(data[2])["accuracy"] == res.metrics["test"]["accuracy"] >= 0.8
 
 
+def test_bigram_embeddings_start_from_bigram_vectors(data, tmp_path):
+    """--bigram-embeddings: vectors of zhnlp embed --level bigram fill the bigram table."""
+    from zhnlp.embeddings import EmbeddingConfig, save_vectors, train_vectors
+
+    corpus = tmp_path / "text.txt"
+    corpus.write_text("\n".join(t for t, _ in labeled_rows(80, seed=5)) + "\n", encoding="utf-8")
+    vectors = train_vectors([corpus], EmbeddingConfig(dim=16, min_count=1, epochs=1, workers=1), level="bigram")
+    path = save_vectors(vectors, tmp_path / "bigrams.vec")
+    cfg = ClassifierConfig(bigram=True, bigram_min_freq=1, bigram_embeddings=str(path), **TINY)
+    res = train_classifier(data[0], data[1], tmp_path / "m", config=cfg, train_config=_fast(epochs=1, lr=1e-9))
+    assert res.metrics["bigram_embedding_coverage"]["share_of_vocab"] > 0.3  # other texts than training's
+    saved = json.loads((tmp_path / "m" / "config.json").read_text(encoding="utf-8"))["config"]["classifier"]
+    assert saved["bigram_embeddings"] == "bigrams.vec"
+    clf = load_classifier(tmp_path / "m")
+    vocab, table = clf.encoder.vocabs["bigram"], clf.module.net.bigram_embed.weight
+    word = next(w for w in vocab.itos[2:] if w in vectors.wv.key_to_index)
+    assert torch.allclose(table[vocab.stoi[word]], torch.tensor(vectors.wv[word]), atol=1e-4)
+    with pytest.raises(ZhnlpError, match="--emb-dim 16"):
+        train_classifier(data[0], data[1], tmp_path / "m2", train_config=_fast(epochs=1),
+                         config=ClassifierConfig(bigram=True, bigram_embeddings=str(path), emb_dim=8, hidden=8))
+
+
 def test_resume_after_interruption_gives_the_same_weights(data, tmp_path):
     from safetensors.torch import load_file
 

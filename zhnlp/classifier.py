@@ -41,6 +41,7 @@ class ClassifierConfig:
     max_len: int = 400               # tokens kept per text: the first and last halves (0: all)
     bigram: bool = False             # character-bigram embeddings added to the token embeddings
     bigram_min_freq: int = 2
+    bigram_embeddings: str | None = None  # pretrained vectors for them (zhnlp embed --level bigram; dim = emb_dim)
     bag: bool = False                # the mean embedding beside the pooled GRU output (fastText-like)
     ngrams: int = 0                  # wide part: a linear model over the text's 1..N-grams of tokens (0: off)
     ngram_min_freq: int = 2
@@ -338,6 +339,12 @@ def train_classifier(train: str | Path, dev: str | Path | None, output: str | Pa
         coverage = load_pretrained(module.net.embed, module.encoder.vocabs["tokens"], config.embeddings,
                                    freeze=config.freeze_embeddings)
         config.embeddings = Path(config.embeddings).name
+    bigram_coverage = None
+    if config.bigram and config.bigram_embeddings:
+        from .embeddings import load_pretrained
+
+        bigram_coverage = load_pretrained(module.net.bigram_embed, encoder.vocabs["bigram"], config.bigram_embeddings)
+        config.bigram_embeddings = Path(config.bigram_embeddings).name
     encoder_coverage = None
     if config.encoder:
         from .pretrain import load_encoder
@@ -366,6 +373,8 @@ def train_classifier(train: str | Path, dev: str | Path | None, output: str | Pa
         metrics["embedding_coverage"] = coverage
     if encoder_coverage is not None:
         metrics["encoder_coverage"] = encoder_coverage
+    if bigram_coverage is not None:
+        metrics["bigram_embedding_coverage"] = bigram_coverage
     if split_info:
         metrics["split"] = {k: (len(v) if isinstance(v, list) and k in ("train", "dev", "test") else v)
                             for k, v in split_info.items()}

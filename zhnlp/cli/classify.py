@@ -41,6 +41,9 @@ def train_classifier_cli(
     min_freq: int = typer.Option(1, "--min-freq", help="Rarer tokens share the <unk> embedding."),
     bigram: bool = typer.Option(False, "--bigram", help="Add character-bigram embeddings."),
     bigram_min_freq: int = typer.Option(2, "--bigram-min-freq"),
+    bigram_embeddings: Optional[str] = typer.Option(None, "--bigram-embeddings",
+                                                    help="Pretrained bigram vectors (zhnlp embed train --level "
+                                                         "bigram, --dim = --emb-dim) for --bigram."),
     bag: bool = typer.Option(False, "--bag", help="Also give the output layer the mean embedding (fastText-like)."),
     ngrams: int = typer.Option(0, "--ngrams", help="Add a wide part: a linear model over the text's 1..N-grams (0: off)."),
     ngram_min_freq: int = typer.Option(2, "--ngram-min-freq", help="N-grams seen fewer times in training are dropped."),
@@ -68,7 +71,7 @@ def train_classifier_cli(
 
     def work():
         cfg = ClassifierConfig(level=level, user_dicts=list(user_dict or []), main_dict=main_dict, max_len=max_len,
-                               min_freq=min_freq, bigram=bigram, bigram_min_freq=bigram_min_freq, bag=bag, ngrams=ngrams, ngram_min_freq=ngram_min_freq, emb_dim=emb_dim,
+                               min_freq=min_freq, bigram=bigram, bigram_min_freq=bigram_min_freq, bigram_embeddings=bigram_embeddings, bag=bag, ngrams=ngrams, ngram_min_freq=ngram_min_freq, emb_dim=emb_dim,
                                hidden=hidden, layers=layers, bidirectional=bidirectional, pooling=pooling,
                                dropout=dropout, embeddings=embeddings, freeze_embeddings=freeze, encoder=encoder,
                                class_weights=class_weights, half_precision=half)
