@@ -116,6 +116,8 @@ def test_build_vocab_from_files_segments_raw_text(tmp_path):
     pre.write_text("我爱 北京\n", encoding="utf-8")
     assert "我爱" in build_vocab([pre], pre_segmented=True)
     assert build_vocab([corpus], level="char").freq("京") == 2
+    with pytest.raises(ZhnlpError, match="--level must be word or char, not 'bigram'"):
+        build_vocab([corpus], level="bigram")
 
 
 def test_empty_corpus_is_an_error(tmp_path):

@@ -253,6 +253,8 @@ def build_vocab(inputs: Sequence[str | Path], *, level: str = "word", min_freq: 
     """
     from .corpus import tokenized_lines
 
+    if level not in ("word", "char"):  # a Vocab can tokenize raw text only at these levels
+        raise ZhnlpError(f"--level must be word or char, not {level!r}")
     vocab = Vocab.build(tokenized_lines(inputs, segmenter, level=level, pre_segmented=pre_segmented,
                                         encoding=encoding, jobs=jobs, allow_empty=True),
                         min_freq=min_freq, max_size=max_size, specials=specials, level=level)
