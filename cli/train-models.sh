@@ -53,18 +53,24 @@ H=$DATA/chnsenticorp
 C=$DATA/cmn_eng
 WORK=${WORK:-$here/build/pretrain}   # character vectors (resume-ner, ud-pos, classifiers) and ensemble members: not shipped
 
-char_vectors() {  # skip-gram character vectors from training text only (see cli/pretrain_text.py)
-    if [[ ! -s "$WORK/char128.txt" ]]; then
+pretrain_text() {  # unlabelled text of training splits only (see cli/pretrain_text.py)
+    if [[ ! -s "$WORK/text.txt" ]]; then
         mkdir -p "$WORK"
         ${PYTHON:-python} "$here/cli/pretrain_text.py" "$DATA" "$WORK/text.txt"
+    fi
+}
+
+char_vectors() {  # skip-gram character vectors from that text
+    if [[ ! -s "$WORK/char128.txt" ]]; then
+        pretrain_text
         $ZHNLP embed train "$WORK/text.txt" --level char -o "$WORK/char128.txt" --dim 128 --epochs 8 \
             --min-count 2 --workers 1 --seed 1
     fi
 }
 
 bigram_vectors() {  # skip-gram character-bigram vectors (resume-ner's --bigram-embeddings): the same text plus ResumeNER's training sentences
-    char_vectors
     if [[ ! -s "$WORK/bigram64.txt" ]]; then
+        pretrain_text
         { cat "$WORK/text.txt"; awk 'NF == 0 { if (s != "") print s; s = ""; next } { s = s $1 } END { if (s != "") print s }' \
             "$R/train.char.bmes"; } > "$WORK/bigram-text.txt"
         $ZHNLP embed train "$WORK/bigram-text.txt" --level bigram -o "$WORK/bigram64.txt" --dim 64 --epochs 8 \
