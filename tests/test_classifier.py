@@ -16,8 +16,8 @@ import torch
 
 from classifier_fixtures import CLASS_WORDS, FILLER, LABELS, labeled_rows, write_csv, write_jsonl, write_txt
 from conftest import fast_train_config, interrupted_after
-from zhnlp.classifier import (Classifier, ClassifierConfig, TableOptions, TextEncoder, load_classifier,
-                              train_classifier)
+from zhnlp.classifier import (Classifier, ClassifierConfig, TableOptions, TextEncoder, build_ensemble,
+                              load_classifier, train_classifier)
 from zhnlp.errors import InputError, ZhnlpError
 from zhnlp.metrics import score_classes
 from zhnlp.tables import read_labeled
@@ -263,14 +263,25 @@ def test_class_names_file(tmp_path):
 def test_word_level(data, tmp_path):
     lexicon = tmp_path / "lexicon.txt"
     lexicon.write_text("".join(f"{w} 10\n" for ws in [*CLASS_WORDS.values(), FILLER] for w in ws), encoding="utf-8")
-    cfg = ClassifierConfig(level="word", main_dict=str(lexicon), **TINY)
+    user = tmp_path / "user.txt"
+    user.write_text("鼋鼍 100\n", encoding="utf-8")
+    cfg = ClassifierConfig(level="word", main_dict=str(lexicon), user_dicts=[str(user)], **TINY)
     res = train_classifier(data[0], data[1], tmp_path / "w", config=cfg, train_config=_fast())
     assert res.metrics["level"] == "word" and res.metrics["dev"]["accuracy"] >= 0.85
     tokens = json.loads((tmp_path / "w" / "vocab-tokens.json").read_text(encoding="utf-8"))["tokens"]
     assert "足球" in tokens and "足" not in tokens
+    # the dictionaries travel inside the model directory: it loads after the originals are gone
+    saved = json.loads((tmp_path / "w" / "config.json").read_text(encoding="utf-8"))["config"]["classifier"]
+    assert (tmp_path / "w" / saved["main_dict"]).read_bytes() == lexicon.read_bytes()
+    assert [(tmp_path / "w" / n).read_bytes() for n in saved["user_dicts"]] == [user.read_bytes()]
+    lexicon.unlink()
+    user.unlink()
     clf = load_classifier(tmp_path / "w")
     assert clf.encoder.tokens("今天足球比赛") == ["今天", "足球", "比赛"]
+    assert clf.encoder.tokens("鼋鼍足球") == ["鼋鼍", "足球"]
     assert clf.predict(["足球比赛冠军"]) == ["sports"]
+    ens = build_ensemble([tmp_path / "w", tmp_path / "w"], tmp_path / "ens")
+    assert load_classifier(ens.output).encoder.tokens("鼋鼍足球") == ["鼋鼍", "足球"]
 
 
 def _padding_check(net, texts, encoder):

@@ -90,8 +90,9 @@ class ClassifierConfig:
 class TextEncoder:
     """Tokens of a text (characters or words) and their ids; what train and predict share."""
 
-    def __init__(self, config: ClassifierConfig, vocabs: dict[str, Vocab]) -> None:
-        self.config, self.vocabs = config, vocabs
+    def __init__(self, config: ClassifierConfig, vocabs: dict[str, Vocab], root: Path | None = None) -> None:
+        """``root``: the model directory that holds the dictionaries named in ``config``."""
+        self.config, self.vocabs, self.root = config, vocabs, root
         self._segmenter = None
 
     @property
@@ -99,8 +100,10 @@ class TextEncoder:
         if self._segmenter is None:
             from .segment import Segmenter
 
-            c = self.config
-            self._segmenter = Segmenter(user_dicts=c.user_dicts, main_dict=c.main_dict, hmm=c.hmm).load()
+            c, root = self.config, self.root
+            user = [root / p if root else p for p in c.user_dicts]
+            main = root / c.main_dict if root and c.main_dict else c.main_dict
+            self._segmenter = Segmenter(user_dicts=user, main_dict=main, hmm=c.hmm).load()
         return self._segmenter
 
     def tokens(self, text: str) -> list[str]:
@@ -385,7 +388,7 @@ def train_classifier(train: str | Path, dev: str | Path | None, output: str | Pa
             metrics[name] = {k: s[k] for k in ("accuracy", "macro_f1", "macro_precision", "macro_recall",
                                                "examples", "per_class")}
     metrics["history"] = result.history
-    extra = {}
+    extra = _bundle_dictionaries(config)
     if split_info:
         import json
 
@@ -478,7 +481,7 @@ def load_classifier(name_or_path: str | Path, device: str | None = None, gpu: bo
     from .train import resolve_device
 
     files, cfg, net_cfg = _read_classifier(name_or_path)
-    encoder = TextEncoder(cfg, files.vocabs)
+    encoder = TextEncoder(cfg, files.vocabs, files.path)
     module = _torch_module()(cfg, encoder, net_cfg)
     dev = resolve_device(device, gpu)
     load_weights(module.net, files)
@@ -513,18 +516,33 @@ def build_ensemble(members: Sequence[str | Path], output: str | Path, *, dev: st
     members store theirs).
     """
     from .ensemble import assemble
+    from .serialization import resolve_model
 
+    root = resolve_model(members[0]) if members else None
     cfg, module, base = assemble(
         members, read=lambda p: _read_classifier(p, single=True), options=INPUT_OPTIONS,
         config_from_dict=ClassifierConfig.from_dict,
-        make_module=lambda cfg, vocabs, nets: _torch_module()(cfg, TextEncoder(cfg, vocabs), nets), half=half)
+        make_module=lambda cfg, vocabs, nets: _torch_module()(cfg, TextEncoder(cfg, vocabs, root), nets), half=half)
     metrics: dict[str, Any] = {"model": ENSEMBLE_TYPE, "labels": module.encoder.labels, **base}
     clf = Classifier(cfg, module.encoder, module, "cpu")
     for split, path in (("dev", dev), ("test", test)):
         if path:
             result = clf.evaluate(path, table)
             metrics[split] = {k: v for k, v in result.items() if isinstance(v, (int, float))}
-    return TrainClassifierResult(Path(module.save(output, metrics=metrics)), metrics, [])
+    dictionaries = _bundle_dictionaries(cfg, root)  # the members' own copies (the names hash them)
+    return TrainClassifierResult(Path(module.save(output, metrics=metrics, extra_files=dictionaries)), metrics, [])
+
+
+def _bundle_dictionaries(config: ClassifierConfig, root: Path | None = None) -> dict[str, bytes]:
+    """The word-level segmenter's dictionaries (``user_dicts``, ``main_dict``; paths, relative to
+    ``root`` when given) as files of the model directory, which ``config`` then names."""
+    from .serialization import bundle_files
+
+    config.user_dicts, files = bundle_files(config.user_dicts, "user-dict", root)
+    if config.main_dict:
+        (config.main_dict,), main = bundle_files([config.main_dict], "main-dict", root)
+        files.update(main)
+    return files
 
 
 def probability_text(p: float) -> str:

@@ -21,7 +21,7 @@ import shutil
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator, Mapping
+from typing import Any, Iterator, Mapping, Sequence
 
 from .errors import InputError, OutputError
 from .vocab import Vocab
@@ -153,6 +153,27 @@ def save_model(path: str | Path, *, model_type: str, config: Mapping, tensors: M
         for name, content in (extra_files or {}).items():
             (tmp / name).write_bytes(content if isinstance(content, bytes) else content.encode("utf-8"))
     return Path(path)
+
+
+def bundle_files(paths: Sequence[str | Path], prefix: str,
+                 root: Path | None = None) -> tuple[list[str], dict[str, bytes]]:
+    """Copies of the files at ``paths`` (relative to ``root`` when given) to store in a model
+    directory, so that it loads on any machine: ``(names, {name: bytes})``, each named
+    ``PREFIX-<sha256>.txt`` by its content, so that two models name a file alike only when
+    its bytes agree (ensemble members compare the names)."""
+    import hashlib
+
+    names, files = [], {}
+    for p in paths:
+        path = root / p if root else Path(p)
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise InputError(str(path), f"cannot read it ({exc.strerror or exc})") from None
+        name = f"{prefix}-{hashlib.sha256(data).hexdigest()[:16]}.txt"
+        names.append(name)
+        files[name] = data
+    return names, files
 
 
 def _save_tensors(tensors: dict, path: Path, model_type: str) -> None:

@@ -286,7 +286,6 @@ def _bigrams(chars: Sequence[str]) -> list[str]:
     return [a + b for a, b in zip(chars, list(chars[1:]) + [EOS_BIGRAM])]
 
 
-
 # -- scoring ---------------------------------------------------------------------------------
 
 def score(task: str, scheme: str | None, gold_tokens: Sequence[Sequence[str]],
@@ -529,15 +528,10 @@ def _train_neural(train_s, dev_s, test_s, output, config: TaggerConfig, train_co
 
 def _bundle_lexicons(config: TaggerConfig, root: Path | None = None) -> dict[str, bytes]:
     """The lexicons of ``config`` (paths, relative to ``root`` when given) as files of the model
-    directory, named by their content (so ensemble members agree exactly when their lexicons
-    do); ``config.lexicons`` becomes those names, and the model loads on any machine."""
-    import hashlib
+    directory (:func:`~zhnlp.serialization.bundle_files`); ``config.lexicons`` becomes their names."""
+    from .serialization import bundle_files
 
-    files: dict[str, bytes] = {}
-    for p in config.lexicons:
-        data = Path(root / p if root else p).read_bytes()
-        files[f"lexicon-{hashlib.sha256(data).hexdigest()[:16]}.txt"] = data
-    config.lexicons = list(files)
+    config.lexicons, files = bundle_files(config.lexicons, "lexicon", root)
     return files
 
 
