@@ -141,7 +141,7 @@ build() {
         train cmn-eng train-seq2seq "$C/train.tsv" --dev "$C/dev.tsv" --test "$C/test.tsv" \
             --hidden 192 --emb-dim 384 --tie-embeddings --init-range 0.08 --dropout 0.3 --src-token-dropout 0.1 \
             --label-smoothing 0.1 --tgt-min-freq 2 --batch-size 64 --lr 2e-3 --lr-decay 0.85 --epochs 14 \
-            --patience 3 --bucket-by source --seed 1 ;;
+            --patience 3 --bucket-by source --half --seed 1 ;;
     *)
         echo "train-models.sh: unknown model $1 (resume-ner, msra-ner, resume-ner-hmm, ud-cws, ud-pos," \
              "shopping-category, shopping-sentiment, hotel-sentiment, cmn-eng)" >&2

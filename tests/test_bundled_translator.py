@@ -19,7 +19,7 @@ NAME = "cmn-eng"
 def test_installed_small_and_loadable():
     d = models_dir() / NAME
     size = sum(p.stat().st_size for p in d.iterdir())
-    assert size <= 40 * 2**20, f"{NAME}: {size} bytes"
+    assert size <= 20 * 2**20, f"{NAME}: {size} bytes"  # every shipped model (the issue allowed 40)
     head = json.loads((d / "config.json").read_text(encoding="utf-8"))
     assert head["version"] >= 1 and head["model_type"] == "gru-seq2seq"
     tr = load_translator(NAME)
