@@ -20,6 +20,7 @@ from .vocab import Vocab
 
 MODEL_TYPE = "gru-classifier"
 ENSEMBLE_TYPE = "gru-classifier-ensemble"   # several classifiers averaging their probabilities
+MODEL_TYPES = (MODEL_TYPE, ENSEMBLE_TYPE)    # what load_classifier reads
 # Options that decide what a network reads: the members of an ensemble must agree on them.
 INPUT_OPTIONS = ("level", "user_dicts", "main_dict", "hmm", "normalize", "min_freq", "max_len", "bigram",
                  "bigram_min_freq", "ngrams", "ngram_min_freq")
@@ -516,20 +517,19 @@ def build_ensemble(members: Sequence[str | Path], output: str | Path, *, dev: st
     members store theirs).
     """
     from .ensemble import assemble
-    from .serialization import resolve_model
 
-    root = resolve_model(members[0]) if members else None
     cfg, module, base = assemble(
         members, read=lambda p: _read_classifier(p, single=True), options=INPUT_OPTIONS,
         config_from_dict=ClassifierConfig.from_dict,
-        make_module=lambda cfg, vocabs, nets: _torch_module()(cfg, TextEncoder(cfg, vocabs, root), nets), half=half)
+        make_module=lambda cfg, vocabs, nets, root: _torch_module()(cfg, TextEncoder(cfg, vocabs, root), nets),
+        half=half)
     metrics: dict[str, Any] = {"model": ENSEMBLE_TYPE, "labels": module.encoder.labels, **base}
     clf = Classifier(cfg, module.encoder, module, "cpu")
     for split, path in (("dev", dev), ("test", test)):
         if path:
             result = clf.evaluate(path, table)
             metrics[split] = {k: v for k, v in result.items() if isinstance(v, (int, float))}
-    dictionaries = _bundle_dictionaries(cfg, root)  # the members' own copies (the names hash them)
+    dictionaries = _bundle_dictionaries(cfg, module.encoder.root)  # the first member's copies (the names hash them)
     return TrainClassifierResult(Path(module.save(output, metrics=metrics, extra_files=dictionaries)), metrics, [])
 
 
@@ -580,4 +580,5 @@ def write_confusion(result: dict, prefix: str | Path) -> list[Path]:
 
 
 __all__ = ["ClassifierConfig", "Classifier", "TextEncoder", "TableOptions", "train_classifier",
-           "load_classifier", "build_ensemble", "check_labels", "write_confusion", "MODEL_TYPE", "ENSEMBLE_TYPE"]
+           "load_classifier", "build_ensemble", "check_labels", "write_confusion", "MODEL_TYPE", "ENSEMBLE_TYPE",
+           "MODEL_TYPES"]

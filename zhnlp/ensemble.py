@@ -19,7 +19,8 @@ def assemble(members: Sequence[str | Path], *, read: Callable, options: Sequence
 
     ``read(path)`` gives a member's ``(files, config, net_config)`` and refuses what cannot be
     a member; members must agree on the config ``options`` that decide what a network reads
-    and on every vocabulary. ``make_module(config, vocabs, net_configs)`` builds the module,
+    and on every vocabulary. ``make_module(config, vocabs, net_configs, root)`` builds the module
+    (``root``: the first member's directory, which holds the files its config names),
     whose ``net.members`` receive the members' weights (rounded to float16 when ``half``,
     default: when every member stores float16, so that scores are those of what ships).
     """
@@ -44,7 +45,7 @@ def assemble(members: Sequence[str | Path], *, read: Callable, options: Sequence
                                          "be trained on the same data with the same options")
     cfg = config_from_dict(asdict(cfg0))
     cfg.half_precision = all(c.half_precision for _, c, _ in loaded) if half is None else half
-    module = make_module(cfg, files0.vocabs, [n for _, _, n in loaded])
+    module = make_module(cfg, files0.vocabs, [n for _, _, n in loaded], paths[0])
     for member, (files, _, _) in zip(module.net.members, loaded):
         load_weights(member, files)
     if cfg.half_precision:

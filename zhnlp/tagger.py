@@ -584,20 +584,18 @@ def build_ensemble(members: Sequence[str | Path], output: str | Path, *, dev: st
     """
     from .ensemble import assemble
 
-    from .serialization import resolve_model
-
-    root = resolve_model(members[0]) if members else None
     cfg, module, base = assemble(
         members, read=lambda p: _read_neural(p, MODEL_TYPES["bilstm-crf"]), options=FEATURE_OPTIONS,
         config_from_dict=TaggerConfig.from_dict,
-        make_module=lambda cfg, vocabs, nets: _torch_module()(cfg, Featurizer(cfg, vocabs, root), nets), half=half)
+        make_module=lambda cfg, vocabs, nets, root: _torch_module()(cfg, Featurizer(cfg, vocabs, root), nets),
+        half=half)
     metrics: dict[str, Any] = {"task": cfg.task, "model": ENSEMBLE_TYPE, **base}
     tagger = Tagger(cfg, _NeuralBackend(module, "cpu"))
     for split, path in (("dev", dev), ("test", test)):
         if path:
             metrics[split] = {k: v for k, v in tagger.evaluate(path, data_format, encoding).items()
                               if isinstance(v, (int, float))}
-    lexicons = _bundle_lexicons(cfg, root)  # the members' own copies (identical: the names hash them)
+    lexicons = _bundle_lexicons(cfg, module.featurizer.root)  # the first member's copies (the names hash them)
     return TrainTaggerResult(Path(module.save(output, metrics=metrics, extra_files=lexicons)), metrics)
 
 

@@ -30,10 +30,11 @@ def ensemble_cli(
     """Combine trained models (say, one setting trained with different --seed) into one model:
     taggers decode with their averaged emission and transition scores, classifiers predict
     their mean probabilities."""
+    from ..classifier import MODEL_TYPES as CLASSIFIER_TYPES
     from ..serialization import read_config, resolve_model
 
     def work():
-        if read_config(resolve_model(members[0]))["model_type"].startswith("gru-classifier"):
+        if read_config(resolve_model(members[0]))["model_type"] in CLASSIFIER_TYPES:
             from ..classifier import TableOptions, build_ensemble
 
             table = TableOptions(text_col=text_col, label_col=label_col, fmt=data_format, encoding=encoding,

@@ -35,11 +35,12 @@ def evaluate_cli(
     """Score a model on gold data: entity P/R/F1 per type (NER), word P/R/F1 (CWS), accuracy (POS);
     accuracy, macro-F1, per-class P/R/F1 and a confusion matrix (classifiers); sacreBLEU
     (beam and greedy), chrF and perplexity (seq2seq; all targets of a source are references)."""
+    from ..classifier import MODEL_TYPES as CLASSIFIER_TYPES
     from ..serialization import read_config, resolve_model
 
     def work():
         kind = read_config(resolve_model(model))["model_type"]
-        if kind in ("gru-classifier", "gru-classifier-ensemble"):
+        if kind in CLASSIFIER_TYPES:
             from ..classifier import TableOptions, load_classifier, write_confusion
 
             clf = load_classifier(model, device=device, gpu=gpu)
