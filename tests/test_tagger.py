@@ -294,6 +294,69 @@ def test_lexmatch_model_keeps_its_lexicon_and_reloads_anywhere(ner_data, tmp_pat
     assert load_tagger(ens.output).tag(["张三在北京工作"])
 
 
+def test_gazetteer_marks_training_entities_by_type():
+    """--gazetteer: entities of two or more tokens from the training tags, matched per type
+    (id 1 + B + 2M + 4E), full-width forms as their half-width twins; one-token entities and
+    strings never tagged as entities stay unmarked."""
+    from zhnlp.conll import Sentence
+    from zhnlp.tagger import Featurizer, gazetteer_vocab
+
+    train = [Sentence(list("张三在北京大学"), ["B-PER", "I-PER", "O", "B-ORG", "I-ORG", "I-ORG", "I-ORG"]),
+             Sentence(list("去北京ＡＢ"), ["O", "B-LOC", "I-LOC", "B-ORG", "I-ORG"]),
+             Sentence(list("王在家"), ["B-PER", "O", "O"])]
+    vocab = gazetteer_vocab(train, "BIO")
+    assert list(vocab) == ["LOC\t北京", "ORG\tAB", "ORG\t北京大学", "PER\t张三"]  # not 王: one token
+    feats = Featurizer(TaggerConfig(task="ner", scheme="BIO", gazetteer=True), {"gazetteer": vocab})
+    assert feats.gazetteer_types == ["LOC", "ORG", "PER"]
+    loc, org, per = feats.gazetteer(list("王张三到北京大学AB"))
+    #                    王 张 三 到 北 京 大 学 A B
+    assert loc == [1, 1, 1, 1, 2, 5, 1, 1, 1, 1]
+    assert org == [1, 1, 1, 1, 2, 3, 3, 5, 2, 5]
+    assert per == [1, 2, 5, 1, 1, 1, 1, 1, 1, 1]
+    built = Featurizer.build(TaggerConfig(task="ner", scheme="BIO", gazetteer=True), train)
+    assert built.vocabs["gazetteer"] == vocab
+    assert built.encode(list("北京"))["features"] == {"gazetteer0": [2, 5], "gazetteer1": [1, 1], "gazetteer2": [1, 1]}
+    sizes, dims = feats.feature_sizes()
+    assert sizes == {"gazetteer0": 9, "gazetteer1": 9, "gazetteer2": 9} and set(dims.values()) == {16}
+
+
+def test_gazetteer_training_blocks_see_only_the_other_blocks_entities():
+    """Each contiguous block of the training file is matched against a gazetteer without its own
+    entities (as dev and test text is), in the full gazetteer's feature order."""
+    from zhnlp.conll import Sentence
+    from zhnlp.tagger import Featurizer, fold_featurizers
+
+    train = [Sentence(list("张三来"), ["B-PER", "I-PER", "O"]), Sentence(list("张三去"), ["B-PER", "I-PER", "O"]),
+             Sentence(list("北京好"), ["B-LOC", "I-LOC", "O"]), Sentence(list("李四好"), ["B-PER", "I-PER", "O"])]
+    cfg = TaggerConfig(task="ner", scheme="BIO", gazetteer=True, gazetteer_folds=2)
+    feats = Featurizer.build(cfg, train)
+    folds = fold_featurizers(feats, train)
+    assert [list(block) for block, _ in folds] == [[0, 1], [2, 3]]
+    (_, first), (_, second) = folds
+    assert first.gazetteer_types == second.gazetteer_types == ["LOC", "PER"]
+    assert first.gazetteer(list("北京张三李四")) == [[2, 5, 1, 1, 1, 1], [1, 1, 1, 1, 2, 5]]  # no 张三
+    assert second.gazetteer(list("北京张三李四")) == [[1] * 6, [1, 1, 2, 5, 1, 1]]  # only 张三
+    assert feats.gazetteer(list("北京张三")) == [[2, 5, 1, 1], [1, 1, 2, 5]]
+    with pytest.raises(ZhnlpError, match="for NER"):
+        TaggerConfig(task="cws", gazetteer=True)
+    with pytest.raises(ZhnlpError, match="--gazetteer-folds"):
+        TaggerConfig(task="ner", gazetteer=True, gazetteer_folds=1)
+
+
+def test_gazetteer_model_saves_its_gazetteer_and_tags_the_same_after_reloading(ner_data, tmp_path):
+    result = CliRunner().invoke(app, ["train-ner", str(ner_data[0]), "--dev", str(ner_data[1]), "-o",
+                                      str(tmp_path / "m"), "--gazetteer", "--gazetteer-dim", "4", "--emb-dim", "8",
+                                      "--hidden", "8", "--epochs", "1", "-q"])
+    assert result.exit_code == 0, result.output
+    config = json.loads((tmp_path / "m" / "config.json").read_text(encoding="utf-8"))
+    assert config["config"]["tagger"]["gazetteer"] is True and "gazetteer" in config["vocabs"]
+    tagger = load_tagger(tmp_path / "m")
+    feats = tagger.backend.module.featurizer
+    assert config["config"]["net"]["features"] == {f"gazetteer{k}": 9 for k in range(len(feats.gazetteer_types))}
+    dev_f1 = json.loads((tmp_path / "m" / "metrics.json").read_text(encoding="utf-8"))["dev"]["f1"]
+    assert tagger.evaluate(ner_data[1])["f1"] == pytest.approx(dev_f1)
+
+
 def test_word_dropout_reads_rare_words_as_unk_in_training_only():
     """alpha/(alpha+count): a word seen once becomes <unk> half the time at alpha=1, one seen
     99 times 1% of the time; never padding, and never at evaluation."""

@@ -29,9 +29,10 @@ MODEL_TYPES = {"bilstm-crf": "bilstm-crf-tagger", "hmm": "hmm"}
 ENSEMBLE_TYPE = "bilstm-crf-ensemble"   # several BiLSTM-CRFs decoding as one (build_ensemble)
 # Options that decide the features a network reads: the members of an ensemble must agree on them.
 FEATURE_OPTIONS = ("task", "scheme", "min_freq", "bigram", "bigram_min_freq", "softword", "lexmatch", "lexicons", "affix",
+                   "gazetteer",
                    "normalize", "static_embeddings", "static_max_words", "use_crf")
 SOFTWORD_TAGS = ("<pad>", "B", "M", "E", "S")
-LEXMATCH_IDS = 9  # <pad> and the 8 sets of B/M/E (Featurizer.lexmatch)
+LEXMATCH_IDS = 9  # <pad> and the 8 sets of B/M/E (Featurizer.lexmatch, and per type Featurizer.gazetteer)
 EOS_BIGRAM = "</s>"
 
 
@@ -58,6 +59,13 @@ class TaggerConfig:
     lexmatch: bool = False
     lexmatch_dim: int = 20
     lexicons: list[str] = field(default_factory=list)  # user lexicons for --softword and --lexmatch
+    # Typed gazetteer (NER): for each entity type, the B/M/E positions of every entity string of
+    # that type (2+ tokens) from the training data found in the sentence. Each of gazetteer_folds
+    # contiguous blocks of the training file sees only the other blocks' entities, so the model
+    # learns how far a match can be trusted on text whose entities it has not seen.
+    gazetteer: bool = False
+    gazetteer_dim: int = 16
+    gazetteer_folds: int = 5
     affix: bool | None = None        # POS: embeddings of a word's first and last character (default: on for pos)
     affix_dim: int = 32
     affix_embeddings: str | None = None  # pretrained character vectors for the affix embeddings (dim = affix_dim)
@@ -80,13 +88,17 @@ class TaggerConfig:
         if self.affix is None:
             self.affix = self.task == "pos"
         for name in ("emb_dim", "hidden", "layers", "min_freq", "bigram_dim", "softword_dim", "lexmatch_dim",
-                     "affix_dim", "static_max_words"):
+                     "affix_dim", "static_max_words", "gazetteer_dim"):
             if getattr(self, name) < 1:
                 raise ZhnlpError(f"--{name.replace('_', '-')} must be at least 1")
         if not 0 <= self.dropout < 1:
             raise ZhnlpError("--dropout must lie in [0, 1)")
         if self.word_dropout < 0:
             raise ZhnlpError("--word-dropout must be at least 0")
+        if self.gazetteer and self.task != "ner":
+            raise ZhnlpError("--gazetteer is built from typed entities: it is for NER (train-ner)")
+        if self.gazetteer_folds < 2:
+            raise ZhnlpError("--gazetteer-folds must be at least 2")
 
     @classmethod
     def from_dict(cls, d: dict) -> "TaggerConfig":
@@ -180,6 +192,7 @@ class Featurizer:
         """``root``: the model directory that holds the lexicons named in ``config.lexicons``."""
         self.config, self.vocabs, self.root = config, vocabs, root
         self._segmenter = None
+        self._gaz: tuple[list[str], dict[str, list[int]], int] | None = None
 
     @classmethod
     def build(cls, config: TaggerConfig, sentences: Sequence, static_vectors: Any = None) -> "Featurizer":
@@ -195,6 +208,8 @@ class Featurizer:
         if config.affix:
             vocabs["affix"] = Vocab.build(([norm(t)[0] for t in s.tokens] + [norm(t)[-1] for t in s.tokens]
                                            for s in sentences), specials=("<pad>", "<unk>"), unk="<unk>")
+        if config.gazetteer:
+            vocabs["gazetteer"] = gazetteer_vocab(sentences, config.scheme, norm)
         if config.static_embeddings:
             if static_vectors is None:
                 raise ZhnlpError("static embeddings need their vectors (zhnlp.embeddings.load_vectors)")
@@ -217,6 +232,9 @@ class Featurizer:
         if c.affix:
             for name in ("prefix", "suffix"):
                 sizes[name], dims[name] = len(self.vocabs["affix"]), c.affix_dim
+        if c.gazetteer:
+            for k in range(len(self.gazetteer_types)):
+                sizes[f"gazetteer{k}"], dims[f"gazetteer{k}"] = LEXMATCH_IDS, c.gazetteer_dim
         if c.static_embeddings:
             sizes["static"], dims["static"] = len(self.vocabs["static"]), c.static_dim
         return sizes, dims
@@ -257,6 +275,42 @@ class Featurizer:
                         masks[k] |= 2
         return [1 + m for m in masks]
 
+    @property
+    def gazetteer_types(self) -> list[str]:
+        """Entity types of the gazetteer, in the order of the ``gazetteer0, 1...`` features."""
+        return self._gazetteer()[0]
+
+    def _gazetteer(self, types: list[str] | None = None) -> tuple[list[str], dict[str, list[int]], int]:
+        """(types, text -> type indices, longest text); ``types`` fixes the order (default: sorted)."""
+        if self._gaz is None:
+            entries = [e.split("\t", 1) for e in self.vocabs["gazetteer"].itos]
+            types = types or sorted({t for t, _ in entries})
+            table: dict[str, list[int]] = {}
+            for t, text in entries:
+                table.setdefault(text, []).append(types.index(t))
+            self._gaz = (types, table, max((len(text) for _, text in entries), default=0))
+        return self._gaz
+
+    def gazetteer(self, tokens: Sequence[str]) -> list[list[int]]:
+        """Per gazetteer type, each token's id ``1 + B + 2M + 4E``: whether it begins (B), lies
+        inside (M) or ends (E) a string of the gazetteer of that type found in the sentence."""
+        types, table, longest = self._gazetteer()
+        norm = [_norm(t) for t in tokens] if self.config.normalize else list(tokens)
+        masks = [[0] * len(norm) for _ in types]
+        for i in range(len(norm)):
+            text = norm[i]
+            for j in range(i + 1, len(norm)):
+                text += norm[j]
+                if len(text) > longest:
+                    break
+                for k in table.get(text, ()):
+                    m = masks[k]
+                    m[i] |= 1
+                    m[j] |= 4
+                    for x in range(i + 1, j):
+                        m[x] |= 2
+        return [[1 + x for x in m] for m in masks]
+
     def encode(self, tokens: Sequence[str], tags: Sequence[str] | None = None) -> dict:
         """One dataset item: ``ids``, ``features`` and (when given) ``tags``."""
         c, v = self.config, self.vocabs
@@ -273,12 +327,46 @@ class Featurizer:
             item["features"]["suffix"] = v["affix"].encode([t[-1] for t in norm])
         if c.static_embeddings:
             item["features"]["static"] = v["static"].encode(norm)
+        if c.gazetteer:
+            for k, ids in enumerate(self.gazetteer(tokens)):
+                item["features"][f"gazetteer{k}"] = ids
         if tags is not None:
             unknown = [t for t in tags if t not in v["tags"]]
             if unknown:
                 raise ZhnlpError(f"tag {unknown[0]!r} was not seen in training")
             item["tags"] = v["tags"].encode(tags)
         return item
+
+
+def gazetteer_vocab(sentences: Sequence, scheme: str | None, norm=_norm) -> Vocab:
+    """The typed gazetteer of tagged ``sentences``: every entity of two or more tokens, as
+    ``TYPE<TAB>text`` entries of a :class:`~zhnlp.vocab.Vocab` (saved with the model)."""
+    from .schemes import entities
+
+    found = {}
+    for s in sentences:
+        toks = [norm(t) for t in s.tokens]
+        for etype, start, end in entities(s.tags, scheme):
+            if end - start > 1:
+                found[f"{etype}\t{''.join(toks[start:end])}"] = None
+    return Vocab(sorted(found), specials=(), unk=None)
+
+
+def fold_featurizers(feats: Featurizer, sentences: Sequence) -> list[tuple[range, Featurizer]]:
+    """For a gazetteer model, the training file cut into ``gazetteer_folds`` contiguous blocks,
+    each with a featurizer whose gazetteer holds only the entities of the other blocks (blocks,
+    not every k-th sentence: a document's sentences share their entities)."""
+    n, k = len(sentences), feats.config.gazetteer_folds
+    norm = _norm if feats.config.normalize else (lambda t: t)
+    out = []
+    for f in range(k):
+        block = range(f * n // k, (f + 1) * n // k)
+        others = [s for i, s in enumerate(sentences) if i not in block]
+        vocabs = {**feats.vocabs, "gazetteer": gazetteer_vocab(others, feats.config.scheme, norm)}
+        fold = Featurizer(feats.config, vocabs, feats.root)
+        fold._gazetteer(feats.gazetteer_types)  # the full model's feature order
+        out.append((block, fold))
+    return out
 
 
 def _bigrams(chars: Sequence[str]) -> list[str]:
@@ -489,7 +577,11 @@ def _train_neural(train_s, dev_s, test_s, output, config: TaggerConfig, train_co
     if static is not None:
         static_coverage = _load_static(module.net.feature_embed["static"], feats, static, train_s)
         config.static_embeddings = Path(config.static_embeddings).name
-    items = [feats.encode(s.tokens, s.tags) for s in train_s]
+    if config.gazetteer:  # each block of the training file matched against the other blocks' entities
+        items = [fold.encode(train_s[i].tokens, train_s[i].tags)
+                 for block, fold in fold_featurizers(feats, train_s) for i in block]
+    else:
+        items = [feats.encode(s.tokens, s.tags) for s in train_s]
     dev_items = [feats.encode(s.tokens, s.tags) for s in dev_s]
     from .batching import TaggingCollate
 

@@ -59,6 +59,12 @@ def _make_train_command(task: str) -> None:
                                       "begins, lies inside or ends any dictionary word found in the sentence."),
         lexicon: Optional[List[str]] = typer.Option(None, "--lexicon",
                                                     help="User lexicon for --softword and --lexmatch (repeatable)."),
+        gazetteer: bool = typer.Option(False, "--gazetteer", help="NER: typed gazetteer features, whether each "
+                                       "character begins, lies inside or ends an entity string of each type seen "
+                                       "in training."),
+        gazetteer_folds: int = typer.Option(5, "--gazetteer-folds", help="Training blocks for --gazetteer: each "
+                                            "sees only the other blocks' entities."),
+        gazetteer_dim: int = typer.Option(16, "--gazetteer-dim"),
         no_constraints: bool = typer.Option(False, "--no-constraints", help="Allow decoding illegal transitions."),
         half: bool = typer.Option(False, "--half", help="Store weights as float16 (half the size)."),
         bucket: bool = T.BUCKET, seed: int = T.SEED, threads: int = T.THREADS, resume: bool = T.RESUME,
@@ -74,7 +80,8 @@ def _make_train_command(task: str) -> None:
                                lexicons=list(lexicon or []), constrained=not no_constraints,
                                embeddings=embeddings, freeze_embeddings=freeze, half_precision=half,
                                affix_dim=affix_dim, affix_embeddings=affix_embeddings,
-                               static_embeddings=static_embeddings, static_max_words=static_max_words)
+                               static_embeddings=static_embeddings, static_max_words=static_max_words,
+                               gazetteer=gazetteer, gazetteer_folds=gazetteer_folds, gazetteer_dim=gazetteer_dim)
             tcfg = T.train_config(epochs=epochs, batch_size=batch_size, lr=lr, weight_decay=weight_decay,
                                   lr_decay=lr_decay, warmup=warmup, clip=clip, patience=patience, seed=seed, gpu=gpu,
                                   device=device, amp=amp, bucket=bucket, threads=threads, quiet=quiet)
