@@ -126,10 +126,43 @@ def test_cli_round_trip_and_a_classifier_directory_as_encoder(tmp_path):
     train = write_csv(tmp_path / "train.csv", labeled_rows(60, seed=1))
     invoke("train-classifier", train, "-o", tmp_path / "clf", "--emb-dim", 16, "--hidden", 16, "--epochs", 1,
            "--threads", 1, "--encoder", tmp_path / "enc", "-q")
-    r = invoke("train-classifier", train, "-o", tmp_path / "clf2", "--emb-dim", 16, "--hidden", 16, "--epochs", 1,
-               "--threads", 1, "--encoder", tmp_path / "clf", "-q", ok=False)
-    one_line_error(r, "config.json", "expected gru-lm-encoder")
-    assert not (tmp_path / "clf2").exists()
+    # a trained classifier's embeddings and GRU can start another (transfer); a tagger's cannot
+    invoke("train-classifier", train, "-o", tmp_path / "clf2", "--emb-dim", 16, "--hidden", 16, "--epochs", 1,
+           "--threads", 1, "--encoder", tmp_path / "clf", "-q")
+    assert json.loads((tmp_path / "clf2" / "config.json").read_text(encoding="utf-8"))["config"]["classifier"][
+        "encoder"] == "clf"
+    from zhnlp.serialization import resolve_model
+
+    r = invoke("train-classifier", train, "-o", tmp_path / "clf3", "--emb-dim", 16, "--hidden", 16, "--epochs", 1,
+               "--threads", 1, "--encoder", resolve_model("ud-cws"), "-q", ok=False)
+    one_line_error(r, "config.json", "expected gru-lm-encoder or gru-classifier")
+    assert not (tmp_path / "clf3").exists()
+
+
+def test_classifier_starts_from_another_classifiers_weights(tmp_path):
+    """Transfer: the GRU and the embedding rows of shared tokens come from a classifier trained
+    on other labels; its output layer and wide part do not (the label sets differ)."""
+    rows = labeled_rows(120, seed=1)
+    source = train_classifier(write_csv(tmp_path / "src.csv", rows), None, tmp_path / "src",
+                              config=ClassifierConfig(**TINY, ngrams=2), train_config=fast_train_config(epochs=1))
+    files = load_model(source.output)
+    two = [(t, "yes" if lab == LABELS[0] else "no") for t, lab in labeled_rows(40, seed=3)]
+    config = ClassifierConfig(**TINY)
+    enc = TextEncoder.build(config, [t for t, _ in two], [lab for _, lab in two])
+    module = build_module(config, enc)
+    assert load_encoder(module.net, enc.vocabs["tokens"], source.output, config) > 0.9
+    for name, value in module.net.rnn.state_dict().items():
+        assert torch.equal(value, files.tensors["rnn." + name])
+    src = files.vocabs["tokens"]
+    shared = [t for t in enc.vocabs["tokens"].itos if t in src.stoi and t not in enc.vocabs["tokens"].specials]
+    assert len(shared) > 10
+    for tok in shared:
+        assert torch.equal(module.net.embed.weight[enc.vocabs["tokens"].stoi[tok]],
+                           files.tensors["embed.weight"][src.stoi[tok]])
+    assert module.net.out.weight.shape[0] == 2
+    with pytest.raises(ZhnlpError, match="--hidden 16"):
+        wide = ClassifierConfig(emb_dim=16, hidden=32)
+        load_encoder(build_module(wide, enc).net, enc.vocabs["tokens"], source.output, wide)
 
 
 def test_empty_text_is_refused(tmp_path):

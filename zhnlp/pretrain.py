@@ -187,7 +187,9 @@ def pretrain_encoder(text: str | Path, output: str | Path, *, config: EncoderCon
 
 
 def load_encoder(net, vocab: "Vocab", directory: str | Path, config) -> float:
-    """Start a classifier network (``net.embed``, ``net.rnn``) from a pretrained encoder.
+    """Start a classifier network (``net.embed``, ``net.rnn``) from a pretrained encoder, or
+    from the embeddings and GRU of a trained classifier (``zhnlp train-classifier``: transfer
+    from a task with more labelled data, say product-review sentiment to hotel reviews).
 
     ``config`` is the classifier's :class:`~zhnlp.classifier.ClassifierConfig`; its level,
     normalisation and shapes must match the encoder's (else an error naming the option).
@@ -196,10 +198,12 @@ def load_encoder(net, vocab: "Vocab", directory: str | Path, config) -> float:
     """
     import torch
 
+    from .classifier import MODEL_TYPE as CLASSIFIER_TYPE
     from .serialization import CONFIG_FILE, check_state, load_model
 
-    files = load_model(directory, expect=(MODEL_TYPE,))
-    enc = EncoderConfig.from_dict(files.config.get("encoder") or {})
+    files = load_model(directory, expect=(MODEL_TYPE, CLASSIFIER_TYPE))
+    source = files.config.get("encoder") if files.model_type == MODEL_TYPE else files.config.get("classifier")
+    enc = EncoderConfig.from_dict(source or {})
     where = files.path / CONFIG_FILE
     wanted = {"level": config.level, "normalize": config.normalize, "emb_dim": config.emb_dim,
               "hidden": config.hidden, "layers": config.layers}
@@ -207,8 +211,8 @@ def load_encoder(net, vocab: "Vocab", directory: str | Path, config) -> float:
         if getattr(enc, name) != value:
             raise ZhnlpError(f"{where}: the encoder has {name} {getattr(enc, name)!r} but the classifier "
                              f"{value!r}; pass --{name.replace('_', '-')} {getattr(enc, name)} (or pretrain again)")
-    if not config.bidirectional:
-        raise ZhnlpError(f"{where}: the pretrained encoder is bidirectional; drop --unidirectional")
+    if not config.bidirectional or not (source or {}).get("bidirectional", True):
+        raise ZhnlpError(f"{where}: --encoder needs a bidirectional GRU on both sides")
     if "tokens" not in files.vocabs or "embed.weight" not in files.tensors:
         raise ZhnlpError(f"{where}: incomplete encoder (no token vocabulary or embeddings)")
     rnn = {k[len("rnn."):]: v.float() for k, v in files.tensors.items() if k.startswith("rnn.")}

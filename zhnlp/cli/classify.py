@@ -55,7 +55,8 @@ def train_classifier_cli(
     embeddings: Optional[str] = typer.Option(None, "--embeddings", help="Pretrained vectors (zhnlp embed)."),
     freeze: bool = typer.Option(False, "--freeze-embeddings", help="Keep pretrained vectors fixed."),
     encoder: Optional[str] = typer.Option(None, "--encoder", help="Start the embeddings and GRU from a pretrained "
-                                                                 "encoder (zhnlp pretrain-encoder)."),
+                                                                 "encoder (zhnlp pretrain-encoder) or a trained "
+                                                                 "classifier (transfer)."),
     class_weights: Optional[str] = typer.Option(None, "--class-weights", help="auto: weigh classes by inverse frequency."),
     half: bool = typer.Option(False, "--half", help="Store weights as float16 (half the size)."),
     epochs: int = typer.Option(10, "--epochs"),
