@@ -355,6 +355,18 @@ def test_gazetteer_model_saves_its_gazetteer_and_tags_the_same_after_reloading(n
     assert config["config"]["net"]["features"] == {f"gazetteer{k}": 9 for k in range(len(feats.gazetteer_types))}
     dev_f1 = json.loads((tmp_path / "m" / "metrics.json").read_text(encoding="utf-8"))["dev"]["f1"]
     assert tagger.evaluate(ner_data[1])["f1"] == pytest.approx(dev_f1)
+    # members trained on the same file share the gazetteer, so they ensemble; one without it does not
+    from zhnlp.tagger import build_ensemble
+
+    for name, extra in (("m2", ["--gazetteer", "--seed", "2"]), ("plain", [])):
+        result = CliRunner().invoke(app, ["train-ner", str(ner_data[0]), "--dev", str(ner_data[1]), "-o",
+                                          str(tmp_path / name), "--gazetteer-dim", "4", "--emb-dim", "8",
+                                          "--hidden", "8", "--epochs", "1", "-q", *extra])
+        assert result.exit_code == 0, result.output
+    ens = build_ensemble([tmp_path / "m", tmp_path / "m2"], tmp_path / "ens", dev=ner_data[1])
+    assert load_tagger(ens.output).evaluate(ner_data[1])["f1"] == pytest.approx(ens.metrics["dev"]["f1"])
+    with pytest.raises(ZhnlpError, match="gazetteer"):
+        build_ensemble([tmp_path / "m", tmp_path / "plain"], tmp_path / "ens2")
 
 
 def test_word_dropout_reads_rare_words_as_unk_in_training_only():
