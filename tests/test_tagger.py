@@ -369,6 +369,81 @@ def test_gazetteer_model_saves_its_gazetteer_and_tags_the_same_after_reloading(n
         build_ensemble([tmp_path / "m", tmp_path / "plain"], tmp_path / "ens2")
 
 
+def test_softlexicon_sets_hold_the_words_each_character_begins_is_inside_ends_or_is():
+    """--softlexicon: per character, the lexicon words of its B, M, E and S sets, the most
+    frequent (lowest ids) first, ``softlexicon_slots`` a set, 0 for an empty slot."""
+    from zhnlp.tagger import Featurizer
+    from zhnlp.vocab import Vocab
+
+    lexicon = Vocab(["北京", "北京大学", "大学", "京", "学"], specials=("<pad>",), unk=None)  # ids 1-5
+    feats = Featurizer(TaggerConfig(task="ner", softlexicon="v.txt", softlexicon_slots=2), {"lexicon": lexicon})
+    #                                   B       M       E       S
+    assert feats.softlexicon(list("在北京大学")) == [[0, 0, 0, 0, 0, 0, 0, 0],
+                                                 [1, 2, 0, 0, 0, 0, 0, 0],
+                                                 [0, 0, 2, 0, 1, 0, 4, 0],
+                                                 [3, 0, 2, 0, 0, 0, 0, 0],
+                                                 [0, 0, 0, 0, 2, 3, 5, 0]]
+    one = Featurizer(TaggerConfig(task="ner", softlexicon="v.txt", softlexicon_slots=1), {"lexicon": lexicon})
+    assert one.softlexicon(list("北京大学"))[0] == [1, 0, 0, 0]  # 北京 (id 1) kept over 北京大学
+    with pytest.raises(ZhnlpError, match="NER and CWS"):
+        TaggerConfig(task="pos", softlexicon="v.txt")
+
+
+def test_softlexicon_network_reads_the_mean_vector_of_each_set():
+    from zhnlp.nn.tagger import BiLSTMCRF, TaggerNetConfig
+
+    net = BiLSTMCRF(TaggerNetConfig(n_tokens=5, n_tags=3, emb_dim=4, hidden=4, lexicon_words=4, lexicon_dim=2,
+                                    lexicon_slots=2))
+    assert not net.lexicon_embed.weight.requires_grad and net.rnn.input_size == 4 + 4 * 2
+    with torch.no_grad():
+        net.lexicon_embed.weight.copy_(torch.tensor([[0.0, 0.0], [1.0, 2.0], [3.0, 4.0], [5.0, 6.0]]))
+    ids = torch.tensor([[[1, 2, 0, 0, 3, 0, 1, 1]]])  # B {1, 2}, M {}, E {3}, S {1, 1}
+    assert net.lexicon_sets(ids).tolist() == [[[2.0, 3.0, 0.0, 0.0, 5.0, 6.0, 1.0, 2.0]]]
+
+
+def test_softlexicon_model_trains_reloads_and_ensembles(ner_data, tmp_path):
+    """The lexicon's vectors travel in model.safetensors (fixed), its words in vocab-lexicon.json:
+    the model tags the same with the vectors file gone."""
+    from zhnlp.tagger import build_ensemble
+
+    vectors = tmp_path / "words.txt"
+    words = ["北京", "北京大学", "清华大学", "大学", "张三", "工作", "上海", "毕业"]
+    vectors.write_text(f"{len(words)} 3\n" + "".join(f"{w} {i * 0.1:.1f} {-i * 0.2:.1f} 0.5\n"
+                                                   for i, w in enumerate(words)), encoding="utf-8")
+    for name, seed in (("m", 1), ("m2", 2)):
+        result = CliRunner().invoke(app, ["train-ner", str(ner_data[0]), "--dev", str(ner_data[1]), "-o",
+                                          str(tmp_path / name), "--softlexicon", str(vectors), "--emb-dim", "8",
+                                          "--hidden", "8", "--epochs", "1", "--seed", str(seed), "-q"])
+        assert result.exit_code == 0, result.output
+    vectors.unlink()
+    config = json.loads((tmp_path / "m" / "config.json").read_text(encoding="utf-8"))["config"]
+    assert config["tagger"]["softlexicon"] == "words.txt" and config["tagger"]["softlexicon_dim"] == 3
+    assert (config["net"]["lexicon_words"], config["net"]["lexicon_dim"]) == (len(words) + 1, 3)
+    metrics = json.loads((tmp_path / "m" / "metrics.json").read_text(encoding="utf-8"))
+    assert metrics["softlexicon"]["words"] == len(words) and 0 < metrics["softlexicon"]["train_tokens_in_a_word"] < 1
+    tagger = load_tagger(tmp_path / "m")
+    table = tagger.backend.module.net.lexicon_embed.weight
+    assert table[tagger.backend.module.featurizer.vocabs["lexicon"].stoi["上海"]].tolist() == \
+        pytest.approx([0.6, -1.2, 0.5])
+    assert tagger.evaluate(ner_data[1])["f1"] == pytest.approx(metrics["dev"]["f1"])
+    ens = build_ensemble([tmp_path / "m", tmp_path / "m2"], tmp_path / "ens", dev=ner_data[1])
+    assert load_tagger(ens.output).evaluate(ner_data[1])["f1"] == pytest.approx(ens.metrics["dev"]["f1"])
+
+
+def test_decoding_never_gives_the_padding_tag(ner_data, tmp_path):
+    """An untrained network that scores the padding tag highest still decodes real tags."""
+    from zhnlp.conll import Sentence
+    from zhnlp.tagger import Featurizer, Tagger, _NeuralBackend, build_module
+
+    cfg = TaggerConfig(task="ner", scheme="BIO", emb_dim=4, hidden=4)
+    feats = Featurizer.build(cfg, [Sentence(list("张三在北京"), ["B-PER", "I-PER", "O", "B-LOC", "I-LOC"])])
+    module = build_module(cfg, feats)
+    with torch.no_grad():
+        module.net.proj.bias[feats.vocabs["tags"].pad_id] = 100.0
+    tags = Tagger(cfg, _NeuralBackend(module, "cpu")).predict([list("张三在北京")])[0]
+    assert "<pad>" not in tags and len(tags) == 5
+
+
 def test_word_dropout_reads_rare_words_as_unk_in_training_only():
     """alpha/(alpha+count): a word seen once becomes <unk> half the time at alpha=1, one seen
     99 times 1% of the time; never padding, and never at evaluation."""

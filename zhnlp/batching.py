@@ -351,9 +351,20 @@ class TaggingCollate:
         if "tags" in items[0]:
             batch["tags"] = pad_sequences([it["tags"] for it in items], self.tag_pad)
         feats = items[0].get("features") or {}
-        batch["features"] = {name: pad_sequences([it["features"][name] for it in items], self.feature_pad)
+        batch["features"] = {name: _pad_feature([it["features"][name] for it in items], self.feature_pad)
                              for name in feats}
         return batch
+
+
+def _pad_feature(seqs: Sequence[Sequence], pad: int) -> "torch.Tensor":
+    """A feature's ids, padded: (B, T), or (B, T, W) where each token has a row of W ids."""
+    import torch
+
+    first = next((s[0] for s in seqs if len(s)), None)
+    if not isinstance(first, (list, tuple)):
+        return pad_sequences(seqs, pad)
+    rows = list(itertools.zip_longest(*seqs, fillvalue=[pad] * len(first)))  # (T, B, W)
+    return torch.tensor(rows, dtype=torch.long).transpose(0, 1).contiguous()
 
 
 @dataclass(frozen=True)

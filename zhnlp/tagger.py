@@ -29,7 +29,7 @@ MODEL_TYPES = {"bilstm-crf": "bilstm-crf-tagger", "hmm": "hmm"}
 ENSEMBLE_TYPE = "bilstm-crf-ensemble"   # several BiLSTM-CRFs decoding as one (build_ensemble)
 # Options that decide the features a network reads: the members of an ensemble must agree on them.
 FEATURE_OPTIONS = ("task", "scheme", "min_freq", "bigram", "bigram_min_freq", "softword", "lexmatch", "lexicons", "affix",
-                   "gazetteer",
+                   "gazetteer", "softlexicon", "softlexicon_max_words", "softlexicon_slots",
                    "normalize", "static_embeddings", "static_max_words", "use_crf")
 SOFTWORD_TAGS = ("<pad>", "B", "M", "E", "S")
 LEXMATCH_IDS = 9  # <pad> and the 8 sets of B/M/E (Featurizer.lexmatch, and per type Featurizer.gazetteer)
@@ -66,6 +66,14 @@ class TaggerConfig:
     gazetteer: bool = False
     gazetteer_dim: int = 16
     gazetteer_folds: int = 5
+    # SoftLexicon (Ma et al. 2020): the words of these word vectors (the file's first
+    # softlexicon_max_words; gensim writes the most frequent first) are the lexicon; each
+    # character reads the mean vector of the words it begins, lies inside, ends or is (B, M, E,
+    # S sets of up to softlexicon_slots words, the most frequent kept). The vectors stay fixed.
+    softlexicon: str | None = None
+    softlexicon_max_words: int = 20000
+    softlexicon_slots: int = 4
+    softlexicon_dim: int = 0         # set from the vectors when training
     affix: bool | None = None        # POS: embeddings of a word's first and last character (default: on for pos)
     affix_dim: int = 32
     affix_embeddings: str | None = None  # pretrained character vectors for the affix embeddings (dim = affix_dim)
@@ -88,7 +96,8 @@ class TaggerConfig:
         if self.affix is None:
             self.affix = self.task == "pos"
         for name in ("emb_dim", "hidden", "layers", "min_freq", "bigram_dim", "softword_dim", "lexmatch_dim",
-                     "affix_dim", "static_max_words", "gazetteer_dim"):
+                     "affix_dim", "static_max_words", "gazetteer_dim", "softlexicon_max_words",
+                     "softlexicon_slots"):
             if getattr(self, name) < 1:
                 raise ZhnlpError(f"--{name.replace('_', '-')} must be at least 1")
         if not 0 <= self.dropout < 1:
@@ -97,6 +106,8 @@ class TaggerConfig:
             raise ZhnlpError("--word-dropout must be at least 0")
         if self.gazetteer and self.task != "ner":
             raise ZhnlpError("--gazetteer is built from typed entities: it is for NER (train-ner)")
+        if self.softlexicon and self.task == "pos":
+            raise ZhnlpError("--softlexicon matches words over characters: it is for NER and CWS")
         if self.gazetteer_folds < 2:
             raise ZhnlpError("--gazetteer-folds must be at least 2")
 
@@ -193,11 +204,14 @@ class Featurizer:
         self.config, self.vocabs, self.root = config, vocabs, root
         self._segmenter = None
         self._gaz: tuple[list[str], dict[str, list[int]], int] | None = None
+        self._longest_word: int | None = None
 
     @classmethod
-    def build(cls, config: TaggerConfig, sentences: Sequence, static_vectors: Any = None) -> "Featurizer":
-        """Vocabularies from the training sentences (and, for ``config.static_embeddings``, the
-        first words of ``static_vectors``, a :class:`~zhnlp.embeddings.WordVectors`)."""
+    def build(cls, config: TaggerConfig, sentences: Sequence, static_vectors: Any = None,
+              lexicon_vectors: Any = None) -> "Featurizer":
+        """Vocabularies from the training sentences (and, for ``config.static_embeddings`` and
+        ``config.softlexicon``, the first words of ``static_vectors`` and ``lexicon_vectors``,
+        :class:`~zhnlp.embeddings.WordVectors`)."""
         norm = _norm if config.normalize else (lambda t: t)
         vocabs = {"tokens": Vocab.build(([norm(t) for t in s.tokens] for s in sentences),
                                         min_freq=config.min_freq),
@@ -210,6 +224,12 @@ class Featurizer:
                                            for s in sentences), specials=("<pad>", "<unk>"), unk="<unk>")
         if config.gazetteer:
             vocabs["gazetteer"] = gazetteer_vocab(sentences, config.scheme, norm)
+        if config.softlexicon:
+            if lexicon_vectors is None:
+                raise ZhnlpError("--softlexicon needs its vectors (zhnlp.embeddings.load_vectors)")
+            words = (norm(w) for w in lexicon_vectors.words)
+            vocabs["lexicon"] = Vocab(islice(dict.fromkeys(w for w in words if w and " " not in w),
+                                             config.softlexicon_max_words), specials=("<pad>",), unk=None)
         if config.static_embeddings:
             if static_vectors is None:
                 raise ZhnlpError("static embeddings need their vectors (zhnlp.embeddings.load_vectors)")
@@ -311,6 +331,31 @@ class Featurizer:
                         m[x] |= 2
         return [[1 + x for x in m] for m in masks]
 
+    def softlexicon(self, tokens: Sequence[str]) -> list[list[int]]:
+        """Each token's lexicon word ids: ``softlexicon_slots`` for each of its B, M, E and S sets
+        (the words of the sentence it begins, lies inside, ends, or is), 0 where a set has fewer;
+        the most frequent words (lowest ids) are kept."""
+        vocab, k = self.vocabs["lexicon"], self.config.softlexicon_slots
+        if self._longest_word is None:
+            self._longest_word = max((len(w) for w in vocab.itos[1:]), default=1)
+        norm = [_norm(t) for t in tokens] if self.config.normalize else list(tokens)
+        sets: list[list[list[int]]] = [[[], [], [], []] for _ in norm]
+        for i in range(len(norm)):
+            text = norm[i]
+            if text in vocab.stoi:
+                sets[i][3].append(vocab.stoi[text])
+            for j in range(i + 1, len(norm)):
+                text += norm[j]
+                if len(text) > self._longest_word:
+                    break
+                wid = vocab.stoi.get(text)
+                if wid is not None:
+                    sets[i][0].append(wid)
+                    sets[j][2].append(wid)
+                    for x in range(i + 1, j):
+                        sets[x][1].append(wid)
+        return [[w for ws in per for w in (sorted(ws)[:k] + [0] * k)[:k]] for per in sets]
+
     def encode(self, tokens: Sequence[str], tags: Sequence[str] | None = None) -> dict:
         """One dataset item: ``ids``, ``features`` and (when given) ``tags``."""
         c, v = self.config, self.vocabs
@@ -330,6 +375,8 @@ class Featurizer:
         if c.gazetteer:
             for k, ids in enumerate(self.gazetteer(tokens)):
                 item["features"][f"gazetteer{k}"] = ids
+        if c.softlexicon:
+            item["features"]["softlexicon"] = self.softlexicon(tokens)
         if tags is not None:
             unknown = [t for t in tags if t not in v["tags"]]
             if unknown:
@@ -416,8 +463,10 @@ def _torch_module():
             from .schemes import allowed_transitions
 
             self.config, self.featurizer, self.net_cfg = config, featurizer, net_cfg
-            tags = featurizer.vocabs["tags"].itos
-            allowed = allowed_transitions(tags, config.scheme) if config.constrained and config.scheme else None
+            tags = featurizer.vocabs["tags"]
+            allowed = allowed_transitions(tags.itos, config.scheme) if config.constrained and config.scheme else None
+            if config.constrained and tags.pad_id is not None:  # never decode the padding tag
+                allowed = _forbid_tag(allowed, len(tags), tags.pad_id)
             # A list of network configs: an ensemble of trained members (decoding only).
             self.net = TaggerEnsemble(net_cfg, allowed) if isinstance(net_cfg, list) else BiLSTMCRF(net_cfg, allowed)
             self.metric = main_metric(config.task)
@@ -468,6 +517,14 @@ def _torch_module():
     return TaggerModule
 
 
+def _forbid_tag(allowed, n: int, tag: int):
+    """``(start, trans, end)`` masks (None: everything allowed) with tag id ``tag`` allowed nowhere."""
+    start, trans, end = allowed if allowed is not None else ([True] * n, [[True] * n for _ in range(n)], [True] * n)
+    return ([ok and i != tag for i, ok in enumerate(start)],
+            [[ok and tag not in (i, j) for j, ok in enumerate(row)] for i, row in enumerate(trans)],
+            [ok and i != tag for i, ok in enumerate(end)])
+
+
 def build_module(config: TaggerConfig, featurizer: Featurizer):
     """A fresh BiLSTM-CRF tagger module for the featurizer's vocabularies."""
     from .nn.tagger import TaggerNetConfig
@@ -477,6 +534,9 @@ def build_module(config: TaggerConfig, featurizer: Featurizer):
                               emb_dim=config.emb_dim, hidden=config.hidden, layers=config.layers,
                               dropout=config.dropout, features=sizes, feature_dims=dims,
                               pad_id=featurizer.vocabs["tokens"].pad_id, use_crf=config.use_crf)
+    if config.softlexicon:
+        net_cfg.lexicon_words, net_cfg.lexicon_dim = len(featurizer.vocabs["lexicon"]), config.softlexicon_dim
+        net_cfg.lexicon_slots = config.softlexicon_slots
     return _torch_module()(config, featurizer, net_cfg)
 
 
@@ -551,7 +611,13 @@ def _train_neural(train_s, dev_s, test_s, output, config: TaggerConfig, train_co
         from .embeddings import load_vectors
 
         static = load_vectors(config.static_embeddings)
-    feats = Featurizer.build(config, train_s, static)
+    lexicon_vectors = None
+    if config.softlexicon:
+        from .embeddings import load_vectors
+
+        lexicon_vectors = load_vectors(config.softlexicon)
+        config.softlexicon_dim = lexicon_vectors.dim
+    feats = Featurizer.build(config, train_s, static, lexicon_vectors)
     module = build_module(config, feats)
     coverage = affix_coverage = static_coverage = None
     if config.embeddings:
@@ -577,6 +643,10 @@ def _train_neural(train_s, dev_s, test_s, output, config: TaggerConfig, train_co
     if static is not None:
         static_coverage = _load_static(module.net.feature_embed["static"], feats, static, train_s)
         config.static_embeddings = Path(config.static_embeddings).name
+    lexicon_coverage = None
+    if lexicon_vectors is not None:
+        lexicon_coverage = _load_lexicon(module.net.lexicon_embed, feats, lexicon_vectors, train_s)
+        config.softlexicon = Path(config.softlexicon).name
     if config.gazetteer:  # each block of the training file matched against the other blocks' entities
         items = [fold.encode(train_s[i].tokens, train_s[i].tags)
                  for block, fold in fold_featurizers(feats, train_s) for i in block]
@@ -606,6 +676,8 @@ def _train_neural(train_s, dev_s, test_s, output, config: TaggerConfig, train_co
         metrics["static_embedding_coverage"] = static_coverage
     if bigram_coverage is not None:
         metrics["bigram_embedding_coverage"] = bigram_coverage
+    if lexicon_coverage is not None:
+        metrics["softlexicon"] = lexicon_coverage
     module.eval()
     with torch.no_grad():
         if dev_items:
@@ -640,6 +712,22 @@ def _load_static(embedding, feats: Featurizer, vectors, train_s) -> dict:
     hits = sum(t in vocab.stoi for t in tokens)
     return {"words": len(vocab) - len(vocab.specials), "dim": int(matrix.shape[1]),
             "train_token_coverage": round(hits / max(1, len(tokens)), 4)}
+
+
+def _load_lexicon(embedding, feats: Featurizer, vectors, train_s) -> dict:
+    """Fill the fixed lexicon table and report how many training characters it gives a word."""
+    from .embeddings import embedding_matrix
+
+    matrix, _ = embedding_matrix(feats.vocabs["lexicon"], vectors)
+    embedding.weight.data.copy_(matrix)
+    embedding.weight.data[0].zero_()
+    tokens = matched = 0
+    for s in train_s:
+        rows = feats.softlexicon(s.tokens)
+        tokens += len(rows)
+        matched += sum(any(row) for row in rows)
+    return {"words": len(feats.vocabs["lexicon"]) - 1, "dim": int(matrix.shape[1]),
+            "train_tokens_in_a_word": round(matched / max(1, tokens), 4)}
 
 
 def _train_hmm(train_s, dev_s, test_s, output, config: TaggerConfig, t0: float,

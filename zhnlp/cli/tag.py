@@ -65,6 +65,13 @@ def _make_train_command(task: str) -> None:
         gazetteer_folds: int = typer.Option(5, "--gazetteer-folds", help="Training blocks for --gazetteer: each "
                                             "sees only the other blocks' entities."),
         gazetteer_dim: int = typer.Option(16, "--gazetteer-dim"),
+        softlexicon: Optional[str] = typer.Option(
+            None, "--softlexicon", help="NER/CWS: word vectors (zhnlp embed) whose words are a lexicon; each "
+                                        "character reads the mean vectors of the words it begins, lies inside, "
+                                        "ends or is (SoftLexicon)."),
+        softlexicon_max_words: int = typer.Option(20000, "--softlexicon-max-words",
+                                                  help="Words kept from --softlexicon, most frequent first."),
+        softlexicon_slots: int = typer.Option(4, "--softlexicon-slots", help="Words kept per B/M/E/S set."),
         no_constraints: bool = typer.Option(False, "--no-constraints", help="Allow decoding illegal transitions."),
         half: bool = typer.Option(False, "--half", help="Store weights as float16 (half the size)."),
         bucket: bool = T.BUCKET, seed: int = T.SEED, threads: int = T.THREADS, resume: bool = T.RESUME,
@@ -81,7 +88,9 @@ def _make_train_command(task: str) -> None:
                                embeddings=embeddings, freeze_embeddings=freeze, half_precision=half,
                                affix_dim=affix_dim, affix_embeddings=affix_embeddings,
                                static_embeddings=static_embeddings, static_max_words=static_max_words,
-                               gazetteer=gazetteer, gazetteer_folds=gazetteer_folds, gazetteer_dim=gazetteer_dim)
+                               gazetteer=gazetteer, gazetteer_folds=gazetteer_folds, gazetteer_dim=gazetteer_dim,
+                               softlexicon=softlexicon, softlexicon_max_words=softlexicon_max_words,
+                               softlexicon_slots=softlexicon_slots)
             tcfg = T.train_config(epochs=epochs, batch_size=batch_size, lr=lr, weight_decay=weight_decay,
                                   lr_decay=lr_decay, warmup=warmup, clip=clip, patience=patience, seed=seed, gpu=gpu,
                                   device=device, amp=amp, bucket=bucket, threads=threads, quiet=quiet)

@@ -28,6 +28,11 @@ class TaggerNetConfig:
     feature_dims: dict[str, int] = field(default_factory=dict)  # feature name -> embedding size
     pad_id: int = 0
     use_crf: bool = True
+    # SoftLexicon (Ma et al. 2020): a fixed table of word vectors; each token reads the mean
+    # vector of the lexicon words in each of its B, M, E and S sets (lexicon_slots words a set).
+    lexicon_words: int = 0
+    lexicon_dim: int = 0
+    lexicon_slots: int = 0
 
 
 class _Decoding:
@@ -55,6 +60,11 @@ class BiLSTMCRF(_Decoding, nn.Module):
             name: nn.Embedding(size, cfg.feature_dims[name], padding_idx=0)
             for name, size in sorted(cfg.features.items())})
         in_dim = cfg.emb_dim + sum(cfg.feature_dims[n] for n in cfg.features)
+        self.lexicon_embed = None
+        if cfg.lexicon_words:
+            self.lexicon_embed = nn.Embedding(cfg.lexicon_words, cfg.lexicon_dim, padding_idx=0)
+            self.lexicon_embed.weight.requires_grad = False  # pretrained word vectors, kept fixed
+            in_dim += 4 * cfg.lexicon_dim
         self.dropout = nn.Dropout(cfg.dropout)
         self.rnn = nn.LSTM(in_dim, cfg.hidden, num_layers=cfg.layers, bidirectional=True, batch_first=True,
                            dropout=cfg.dropout if cfg.layers > 1 else 0.0)
@@ -77,10 +87,21 @@ class BiLSTMCRF(_Decoding, nn.Module):
         inference (see :func:`~zhnlp.batching.run_rnn`)."""
         x = [self.embed(ids)]  # (B, T, emb)
         x += [self.feature_embed[name](features[name]) for name in sorted(self.feature_embed)]
+        if self.lexicon_embed is not None:
+            x.append(self.lexicon_sets(features["softlexicon"]))
         h = self.dropout(torch.cat(x, -1) if len(x) > 1 else x[0])
         out, _ = run_rnn(self.rnn, h.to(self.rnn.weight_ih_l0.dtype), lengths, need_hidden=False,
                          executor=executor)  # (B, T, 2*hidden)
         return self.proj(self.dropout(out)).to(h.dtype)  # (B, T, K)
+
+    def lexicon_sets(self, word_ids: torch.Tensor) -> torch.Tensor:
+        """(B, T, 4 * slots) word ids (0: none) → (B, T, 4 * dim): the mean vector of each of
+        the B, M, E, S sets (zeros for an empty set)."""
+        b, t, _ = word_ids.shape
+        vecs = self.lexicon_embed(word_ids).view(b, t, 4, self.cfg.lexicon_slots, -1)
+        present = (word_ids != 0).view(b, t, 4, self.cfg.lexicon_slots, 1).to(vecs.dtype)
+        mean = (vecs * present).sum(3) / present.sum(3).clamp(min=1)
+        return mean.reshape(b, t, -1)
 
     def loss(self, batch: dict) -> torch.Tensor:
         """Summed loss over the batch: CRF NLL, or token cross-entropy without a CRF."""
