@@ -394,16 +394,17 @@ def test_softlexicon_network_reads_the_mean_vector_of_each_set():
 
     net = BiLSTMCRF(TaggerNetConfig(n_tokens=5, n_tags=3, emb_dim=4, hidden=4, lexicon_words=4, lexicon_dim=2,
                                     lexicon_slots=2))
-    assert not net.lexicon_embed.weight.requires_grad and net.rnn.input_size == 4 + 4 * 2
-    with torch.no_grad():
-        net.lexicon_embed.weight.copy_(torch.tensor([[0.0, 0.0], [1.0, 2.0], [3.0, 4.0], [5.0, 6.0]]))
+    assert net.rnn.input_size == 4 + 4 * 2
+    assert "lexicon_table" not in net.state_dict() and all(p.shape != (4, 2) for p in net.parameters())  # fixed
+    net.use_lexicon(torch.tensor([[0.0, 0.0], [1.0, 2.0], [3.0, 4.0], [5.0, 6.0]]))
     ids = torch.tensor([[[1, 2, 0, 0, 3, 0, 1, 1]]])  # B {1, 2}, M {}, E {3}, S {1, 1}
     assert net.lexicon_sets(ids).tolist() == [[[2.0, 3.0, 0.0, 0.0, 5.0, 6.0, 1.0, 2.0]]]
 
 
 def test_softlexicon_model_trains_reloads_and_ensembles(ner_data, tmp_path):
-    """The lexicon's vectors travel in model.safetensors (fixed), its words in vocab-lexicon.json:
-    the model tags the same with the vectors file gone."""
+    """The lexicon's vectors travel in the model directory (fixed, float16, once even for an
+    ensemble), its words in vocab-lexicon.json: the model tags the same with the vectors file
+    gone; a model whose vectors file is missing is a one-line error naming it."""
     from zhnlp.tagger import build_ensemble
 
     vectors = tmp_path / "words.txt"
@@ -421,13 +422,21 @@ def test_softlexicon_model_trains_reloads_and_ensembles(ner_data, tmp_path):
     assert (config["net"]["lexicon_words"], config["net"]["lexicon_dim"]) == (len(words) + 1, 3)
     metrics = json.loads((tmp_path / "m" / "metrics.json").read_text(encoding="utf-8"))
     assert metrics["softlexicon"]["words"] == len(words) and 0 < metrics["softlexicon"]["train_tokens_in_a_word"] < 1
+    table_file = config["tagger"]["softlexicon_table"]
+    assert table_file.startswith("lexicon-vectors-") and (tmp_path / "m" / table_file).is_file()
     tagger = load_tagger(tmp_path / "m")
-    table = tagger.backend.module.net.lexicon_embed.weight
+    table = tagger.backend.module.net.lexicon_table
     assert table[tagger.backend.module.featurizer.vocabs["lexicon"].stoi["上海"]].tolist() == \
-        pytest.approx([0.6, -1.2, 0.5])
+        pytest.approx([0.6, -1.2, 0.5], abs=1e-3)
     assert tagger.evaluate(ner_data[1])["f1"] == pytest.approx(metrics["dev"]["f1"])
     ens = build_ensemble([tmp_path / "m", tmp_path / "m2"], tmp_path / "ens", dev=ner_data[1])
+    assert sorted(p.name for p in ens.output.glob("lexicon-vectors-*")) == [table_file]
+    net = load_tagger(ens.output).backend.module.net
+    assert net.members[0].lexicon_table is net.members[1].lexicon_table  # one table for all members
     assert load_tagger(ens.output).evaluate(ner_data[1])["f1"] == pytest.approx(ens.metrics["dev"]["f1"])
+    (tmp_path / "m" / table_file).unlink()
+    result = CliRunner().invoke(app, ["tag", str(tmp_path / "m")], input="张三\n")
+    assert result.exit_code != 0 and f"{table_file}: no such lexicon vectors file" in result.output
 
 
 def test_decoding_never_gives_the_padding_tag(ner_data, tmp_path):

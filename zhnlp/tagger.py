@@ -29,7 +29,7 @@ MODEL_TYPES = {"bilstm-crf": "bilstm-crf-tagger", "hmm": "hmm"}
 ENSEMBLE_TYPE = "bilstm-crf-ensemble"   # several BiLSTM-CRFs decoding as one (build_ensemble)
 # Options that decide the features a network reads: the members of an ensemble must agree on them.
 FEATURE_OPTIONS = ("task", "scheme", "min_freq", "bigram", "bigram_min_freq", "softword", "lexmatch", "lexicons", "affix",
-                   "gazetteer", "softlexicon", "softlexicon_max_words", "softlexicon_slots",
+                   "gazetteer", "softlexicon", "softlexicon_max_words", "softlexicon_slots", "softlexicon_table",
                    "normalize", "static_embeddings", "static_max_words", "use_crf")
 SOFTWORD_TAGS = ("<pad>", "B", "M", "E", "S")
 LEXMATCH_IDS = 9  # <pad> and the 8 sets of B/M/E (Featurizer.lexmatch, and per type Featurizer.gazetteer)
@@ -74,6 +74,7 @@ class TaggerConfig:
     softlexicon_max_words: int = 20000
     softlexicon_slots: int = 4
     softlexicon_dim: int = 0         # set from the vectors when training
+    softlexicon_table: str | None = None  # the vectors' file in the model directory (named by its content)
     affix: bool | None = None        # POS: embeddings of a word's first and last character (default: on for pos)
     affix_dim: int = 32
     affix_embeddings: str | None = None  # pretrained character vectors for the affix embeddings (dim = affix_dim)
@@ -469,6 +470,8 @@ def _torch_module():
                 allowed = _forbid_tag(allowed, len(tags), tags.pad_id)
             # A list of network configs: an ensemble of trained members (decoding only).
             self.net = TaggerEnsemble(net_cfg, allowed) if isinstance(net_cfg, list) else BiLSTMCRF(net_cfg, allowed)
+            if config.softlexicon_table and featurizer.root is not None:
+                self.net.use_lexicon(_read_lexicon_table(featurizer.root, config.softlexicon_table))
             self.metric = main_metric(config.task)
             self.higher_is_better = True
             # Word dropout (Kiperwasser & Goldberg 2016): rare tokens are sometimes read as <unk>
@@ -510,6 +513,9 @@ def _torch_module():
             from .serialization import save_model
 
             model_type, nets = saved_nets(self.net_cfg, MODEL_TYPES["bilstm-crf"], ENSEMBLE_TYPE)
+            if self.net.lexicon_table is not None:  # the fixed SoftLexicon vectors, once
+                name, data = _lexicon_table_file(self.net.lexicon_table)
+                self.config.softlexicon_table, extra_files = name, {**(extra_files or {}), name: data}
             return save_model(directory, model_type=model_type, config={"tagger": asdict(self.config), **nets},
                               tensors=self.net.state_dict(), vocabs=self.featurizer.vocabs, metrics=metrics,
                               extra_files=extra_files, half=self.config.half_precision)
@@ -645,7 +651,7 @@ def _train_neural(train_s, dev_s, test_s, output, config: TaggerConfig, train_co
         config.static_embeddings = Path(config.static_embeddings).name
     lexicon_coverage = None
     if lexicon_vectors is not None:
-        lexicon_coverage = _load_lexicon(module.net.lexicon_embed, feats, lexicon_vectors, train_s)
+        lexicon_coverage = _load_lexicon(module.net, feats, lexicon_vectors, train_s)
         config.softlexicon = Path(config.softlexicon).name
     if config.gazetteer:  # each block of the training file matched against the other blocks' entities
         items = [fold.encode(train_s[i].tokens, train_s[i].tags)
@@ -714,13 +720,14 @@ def _load_static(embedding, feats: Featurizer, vectors, train_s) -> dict:
             "train_token_coverage": round(hits / max(1, len(tokens)), 4)}
 
 
-def _load_lexicon(embedding, feats: Featurizer, vectors, train_s) -> dict:
-    """Fill the fixed lexicon table and report how many training characters it gives a word."""
+def _load_lexicon(net, feats: Featurizer, vectors, train_s) -> dict:
+    """Fill the fixed lexicon table (float16 values, as stored) and report how many training
+    characters it gives a word."""
     from .embeddings import embedding_matrix
 
     matrix, _ = embedding_matrix(feats.vocabs["lexicon"], vectors)
-    embedding.weight.data.copy_(matrix)
-    embedding.weight.data[0].zero_()
+    matrix[0] = 0
+    net.use_lexicon(matrix.half().float())
     tokens = matched = 0
     for s in train_s:
         rows = feats.softlexicon(s.tokens)
@@ -728,6 +735,32 @@ def _load_lexicon(embedding, feats: Featurizer, vectors, train_s) -> dict:
         matched += sum(any(row) for row in rows)
     return {"words": len(feats.vocabs["lexicon"]) - 1, "dim": int(matrix.shape[1]),
             "train_tokens_in_a_word": round(matched / max(1, tokens), 4)}
+
+
+def _lexicon_table_file(table) -> tuple[str, bytes]:
+    """(name, bytes) of the SoftLexicon vectors as a float16 safetensors file named by its content."""
+    import hashlib
+
+    from safetensors.torch import save
+
+    data = save({"vectors": table.detach().cpu().half().contiguous()})
+    return f"lexicon-vectors-{hashlib.sha256(data).hexdigest()[:16]}.safetensors", data
+
+
+def _read_lexicon_table(root: Path, name: str):
+    """The SoftLexicon vectors a model directory names (safetensors: nothing unpickled)."""
+    from safetensors import SafetensorError
+    from safetensors.torch import load_file
+
+    from .serialization import ModelFormatError
+
+    path = Path(root) / name
+    if Path(name).name != name or not path.is_file():
+        raise ModelFormatError(str(path), "no such lexicon vectors file")
+    try:
+        return load_file(str(path))["vectors"].float()
+    except (SafetensorError, KeyError, OSError) as e:
+        raise ModelFormatError(str(path), f"unreadable lexicon vectors ({e})") from None
 
 
 def _train_hmm(train_s, dev_s, test_s, output, config: TaggerConfig, t0: float,
