@@ -434,6 +434,11 @@ def test_softlexicon_model_trains_reloads_and_ensembles(ner_data, tmp_path):
     net = load_tagger(ens.output).backend.module.net
     assert net.members[0].lexicon_table is net.members[1].lexicon_table  # one table for all members
     assert load_tagger(ens.output).evaluate(ner_data[1])["f1"] == pytest.approx(ens.metrics["dev"]["f1"])
+    from safetensors.torch import save_file
+
+    save_file({"vectors": torch.zeros(3, 3)}, str(tmp_path / "m" / table_file))  # edited: the wrong shape
+    result = CliRunner().invoke(app, ["tag", str(tmp_path / "m")], input="张三\n")
+    assert result.exit_code != 0 and f"{table_file}: lexicon vectors of shape (3, 3), expected (9, 3)" in result.output
     (tmp_path / "m" / table_file).unlink()
     result = CliRunner().invoke(app, ["tag", str(tmp_path / "m")], input="张三\n")
     assert result.exit_code != 0 and f"{table_file}: no such lexicon vectors file" in result.output

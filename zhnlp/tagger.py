@@ -471,7 +471,8 @@ def _torch_module():
             # A list of network configs: an ensemble of trained members (decoding only).
             self.net = TaggerEnsemble(net_cfg, allowed) if isinstance(net_cfg, list) else BiLSTMCRF(net_cfg, allowed)
             if config.softlexicon_table and featurizer.root is not None:
-                self.net.use_lexicon(_read_lexicon_table(featurizer.root, config.softlexicon_table))
+                self.net.use_lexicon(_read_lexicon_table(featurizer.root, config.softlexicon_table,
+                                                         tuple(self.net.lexicon_table.shape)))
             self.metric = main_metric(config.task)
             self.higher_is_better = True
             # Word dropout (Kiperwasser & Goldberg 2016): rare tokens are sometimes read as <unk>
@@ -747,8 +748,9 @@ def _lexicon_table_file(table) -> tuple[str, bytes]:
     return f"lexicon-vectors-{hashlib.sha256(data).hexdigest()[:16]}.safetensors", data
 
 
-def _read_lexicon_table(root: Path, name: str):
-    """The SoftLexicon vectors a model directory names (safetensors: nothing unpickled)."""
+def _read_lexicon_table(root: Path, name: str, shape: tuple[int, int]):
+    """The SoftLexicon vectors a model directory names (safetensors: nothing unpickled), of
+    ``shape`` (else an error naming the file)."""
     from safetensors import SafetensorError
     from safetensors.torch import load_file
 
@@ -758,9 +760,12 @@ def _read_lexicon_table(root: Path, name: str):
     if Path(name).name != name or not path.is_file():
         raise ModelFormatError(str(path), "no such lexicon vectors file")
     try:
-        return load_file(str(path))["vectors"].float()
+        table = load_file(str(path))["vectors"].float()
     except (SafetensorError, KeyError, OSError) as e:
         raise ModelFormatError(str(path), f"unreadable lexicon vectors ({e})") from None
+    if tuple(table.shape) != shape:
+        raise ModelFormatError(str(path), f"lexicon vectors of shape {tuple(table.shape)}, expected {shape}")
+    return table
 
 
 def _train_hmm(train_s, dev_s, test_s, output, config: TaggerConfig, t0: float,
