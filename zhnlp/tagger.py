@@ -18,7 +18,7 @@ from itertools import islice
 import unicodedata
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any, Iterable, Iterator, Mapping, Sequence
 
 from .errors import InputError, ZhnlpError
 from .vocab import Vocab
@@ -290,10 +290,7 @@ class Featurizer:
         for start, ends in self.segmenter.tokenizer.get_DAG(text).items():
             for end in ends:
                 if end > start:
-                    masks[start] |= 1
-                    masks[end] |= 4
-                    for k in range(start + 1, end):
-                        masks[k] |= 2
+                    _mark_span(masks, start, end)
         return [1 + m for m in masks]
 
     @property
@@ -316,20 +313,10 @@ class Featurizer:
         """Per gazetteer type, each token's id ``1 + B + 2M + 4E``: whether it begins (B), lies
         inside (M) or ends (E) a string of the gazetteer of that type found in the sentence."""
         types, table, longest = self._gazetteer()
-        norm = [_norm(t) for t in tokens] if self.config.normalize else list(tokens)
-        masks = [[0] * len(norm) for _ in types]
-        for i in range(len(norm)):
-            text = norm[i]
-            for j in range(i + 1, len(norm)):
-                text += norm[j]
-                if len(text) > longest:
-                    break
-                for k in table.get(text, ()):
-                    m = masks[k]
-                    m[i] |= 1
-                    m[j] |= 4
-                    for x in range(i + 1, j):
-                        m[x] |= 2
+        masks = [[0] * len(tokens) for _ in types]
+        for i, j, type_ids in _spans(self._normed(tokens), table, longest):
+            for k in type_ids:
+                _mark_span(masks[k], i, j)
         return [[1 + x for x in m] for m in masks]
 
     def softlexicon(self, tokens: Sequence[str]) -> list[list[int]]:
@@ -339,23 +326,20 @@ class Featurizer:
         vocab, k = self.vocabs["lexicon"], self.config.softlexicon_slots
         if self._longest_word is None:
             self._longest_word = max((len(w) for w in vocab.itos[1:]), default=1)
-        norm = [_norm(t) for t in tokens] if self.config.normalize else list(tokens)
+        norm = self._normed(tokens)
         sets: list[list[list[int]]] = [[[], [], [], []] for _ in norm]
-        for i in range(len(norm)):
-            text = norm[i]
-            if text in vocab.stoi:
-                sets[i][3].append(vocab.stoi[text])
-            for j in range(i + 1, len(norm)):
-                text += norm[j]
-                if len(text) > self._longest_word:
-                    break
-                wid = vocab.stoi.get(text)
-                if wid is not None:
-                    sets[i][0].append(wid)
-                    sets[j][2].append(wid)
-                    for x in range(i + 1, j):
-                        sets[x][1].append(wid)
+        for i, tok in enumerate(norm):
+            if tok in vocab.stoi:
+                sets[i][3].append(vocab.stoi[tok])
+        for i, j, wid in _spans(norm, vocab.stoi, self._longest_word):
+            sets[i][0].append(wid)
+            sets[j][2].append(wid)
+            for x in range(i + 1, j):
+                sets[x][1].append(wid)
         return [[w for ws in per for w in (sorted(ws)[:k] + [0] * k)[:k]] for per in sets]
+
+    def _normed(self, tokens: Sequence[str]) -> list[str]:
+        return [_norm(t) for t in tokens] if self.config.normalize else list(tokens)
 
     def encode(self, tokens: Sequence[str], tags: Sequence[str] | None = None) -> dict:
         """One dataset item: ``ids``, ``features`` and (when given) ``tags``."""
@@ -384,6 +368,27 @@ class Featurizer:
                 raise ZhnlpError(f"tag {unknown[0]!r} was not seen in training")
             item["tags"] = v["tags"].encode(tags)
         return item
+
+
+def _spans(tokens: Sequence[str], table: Mapping[str, Any], longest: int) -> Iterator[tuple[int, int, Any]]:
+    """``(i, j, table[text])`` for every span of two or more tokens, ``tokens[i]`` to
+    ``tokens[j]`` inclusive, whose joined text (at most ``longest`` characters) is in ``table``."""
+    for i in range(len(tokens)):
+        text = tokens[i]
+        for j in range(i + 1, len(tokens)):
+            text += tokens[j]
+            if len(text) > longest:
+                break
+            if text in table:
+                yield i, j, table[text]
+
+
+def _mark_span(mask: list[int], i: int, j: int) -> None:
+    """Mark positions ``i`` to ``j`` (inclusive) of ``mask`` as begin (1), inside (2) and end (4)."""
+    mask[i] |= 1
+    mask[j] |= 4
+    for x in range(i + 1, j):
+        mask[x] |= 2
 
 
 def gazetteer_vocab(sentences: Sequence, scheme: str | None, norm=_norm) -> Vocab:
@@ -650,9 +655,8 @@ def _train_neural(train_s, dev_s, test_s, output, config: TaggerConfig, train_co
     if static is not None:
         static_coverage = _load_static(module.net.feature_embed["static"], feats, static, train_s)
         config.static_embeddings = Path(config.static_embeddings).name
-    lexicon_coverage = None
     if lexicon_vectors is not None:
-        lexicon_coverage = _load_lexicon(module.net, feats, lexicon_vectors, train_s)
+        _load_lexicon(module.net, feats, lexicon_vectors)
         config.softlexicon = Path(config.softlexicon).name
     if config.gazetteer:  # each block of the training file matched against the other blocks' entities
         items = [fold.encode(train_s[i].tokens, train_s[i].tags)
@@ -660,6 +664,7 @@ def _train_neural(train_s, dev_s, test_s, output, config: TaggerConfig, train_co
     else:
         items = [feats.encode(s.tokens, s.tags) for s in train_s]
     dev_items = [feats.encode(s.tokens, s.tags) for s in dev_s]
+    lexicon_coverage = _lexicon_coverage(feats, items) if lexicon_vectors is not None else None
     from .batching import TaggingCollate
 
     collate = TaggingCollate(pad=feats.vocabs["tokens"].pad_id, tag_pad=0, feature_pad=0)
@@ -721,21 +726,20 @@ def _load_static(embedding, feats: Featurizer, vectors, train_s) -> dict:
             "train_token_coverage": round(hits / max(1, len(tokens)), 4)}
 
 
-def _load_lexicon(net, feats: Featurizer, vectors, train_s) -> dict:
-    """Fill the fixed lexicon table (float16 values, as stored) and report how many training
-    characters it gives a word."""
+def _load_lexicon(net, feats: Featurizer, vectors) -> None:
+    """Fill the fixed SoftLexicon table from ``vectors`` (float16 values, as stored)."""
     from .embeddings import embedding_matrix
 
     matrix, _ = embedding_matrix(feats.vocabs["lexicon"], vectors)
     matrix[0] = 0
     net.use_lexicon(matrix.half().float())
-    tokens = matched = 0
-    for s in train_s:
-        rows = feats.softlexicon(s.tokens)
-        tokens += len(rows)
-        matched += sum(any(row) for row in rows)
-    return {"words": len(feats.vocabs["lexicon"]) - 1, "dim": int(matrix.shape[1]),
-            "train_tokens_in_a_word": round(matched / max(1, tokens), 4)}
+
+
+def _lexicon_coverage(feats: Featurizer, items: Sequence[dict]) -> dict:
+    """The SoftLexicon's size and the share of training tokens (encoded ``items``) it gives a word."""
+    rows = [row for it in items for row in it["features"]["softlexicon"]]
+    return {"words": len(feats.vocabs["lexicon"]) - 1, "dim": feats.config.softlexicon_dim,
+            "train_tokens_in_a_word": round(sum(any(row) for row in rows) / max(1, len(rows)), 4)}
 
 
 def _lexicon_table_file(table) -> tuple[str, bytes]:
