@@ -444,6 +444,60 @@ def test_softlexicon_model_trains_reloads_and_ensembles(ner_data, tmp_path):
     assert result.exit_code != 0 and f"{table_file}: no such lexicon vectors file" in result.output
 
 
+def test_encoder_starts_a_new_task_from_a_trained_taggers_embeddings_and_lstm(ner_model, tmp_path):
+    """--encoder (transfer): the LSTM and fixed feature tables are copied whole, token and bigram
+    rows entry by entry (rows the source never saw keep their start), the output layer and CRF
+    start afresh, so a word-segmentation tagger can start from an NER one."""
+    from zhnlp.conll import Sentence
+    from zhnlp.tagger import Featurizer, build_module, load_encoder
+
+    source = load_tagger(ner_model[0]).backend.module
+    cfg = TaggerConfig(task="cws", scheme="BMES", emb_dim=16, hidden=16, bigram=True, bigram_min_freq=1)
+    feats = Featurizer.build(cfg, [Sentence(list("张三在火星"), ["B", "E", "S", "B", "E"])])
+    torch.manual_seed(0)
+    module = build_module(cfg, feats)
+    before = module.net.embed.weight.detach().clone()
+    covered = load_encoder(module.net, feats, ner_model[0])
+    net, src, tok, src_tok = module.net, source.net, feats.vocabs["tokens"], source.featurizer.vocabs["tokens"]
+    assert covered == 3 / 5  # 张 三 在 of the five characters
+    for k, v in src.rnn.state_dict().items():
+        assert torch.equal(net.rnn.state_dict()[k], v)
+    for c in "张三在":
+        assert torch.equal(net.embed.weight[tok.stoi[c]], src.embed.weight[src_tok.stoi[c]])
+    for c in "火星":  # not in the source's vocabulary: unchanged
+        assert torch.equal(net.embed.weight[tok.stoi[c]], before[tok.stoi[c]])
+    bigrams, src_bigrams = feats.vocabs["bigram"], source.featurizer.vocabs["bigram"]
+    assert torch.equal(net.feature_embed["bigram"].weight[bigrams.stoi["张三"]],
+                       src.feature_embed["bigram"].weight[src_bigrams.stoi["张三"]])
+    assert net.proj.weight.shape != src.proj.weight.shape  # 4 BMES tags + <pad>, not the NER tag set
+
+
+def test_encoder_from_the_cli_and_its_errors(ner_data, ner_model, tmp_path):
+    """train-ner --encoder records the source and its coverage; sizes or features that differ,
+    an ensemble, an HMM and --model hmm are one-line errors naming the option."""
+    base = ["train-ner", str(ner_data[0]), "--dev", str(ner_data[1]), "--emb-dim", "16", "--hidden", "16",
+            "--bigram", "--bigram-min-freq", "1", "--epochs", "1", "-q"]
+    r = CliRunner().invoke(app, base + ["-o", str(tmp_path / "t"), "--encoder", str(ner_model[0])])
+    assert r.exit_code == 0, r.output
+    assert json.loads((tmp_path / "t" / "config.json").read_text(encoding="utf-8"))["config"]["tagger"]["encoder"] \
+        == ner_model[0].name
+    assert json.loads((tmp_path / "t" / "metrics.json").read_text(encoding="utf-8"))["encoder_coverage"] == 1.0
+    r = CliRunner().invoke(app, base[:6] + ["--hidden", "8"] + base[8:] + ["-o", str(tmp_path / "u"),
+                                                                          "--encoder", str(ner_model[0])])
+    assert r.exit_code != 0 and "the encoder has hidden 16 but this tagger 8" in r.output
+    assert "Traceback" not in r.output and not (tmp_path / "u").exists()
+    r = CliRunner().invoke(app, base + ["--softword", "-o", str(tmp_path / "u"), "--encoder", str(ner_model[0])])
+    assert r.exit_code != 0 and "the encoder has features" in r.output
+    r = CliRunner().invoke(app, ["ensemble", str(ner_model[0]), str(tmp_path / "t"), "-o", str(tmp_path / "e")])
+    assert r.exit_code == 0, r.output
+    r = CliRunner().invoke(app, base + ["-o", str(tmp_path / "u"), "--encoder", str(tmp_path / "e")])
+    assert r.exit_code != 0 and "an ensemble cannot be an --encoder" in r.output
+    r = CliRunner().invoke(app, base + ["-o", str(tmp_path / "u"), "--encoder", "resume-ner-hmm"])
+    assert r.exit_code != 0 and "config.json" in r.output and "Traceback" not in r.output
+    r = CliRunner().invoke(app, base + ["-o", str(tmp_path / "u"), "--model", "hmm", "--encoder", str(ner_model[0])])
+    assert r.exit_code != 0 and "--model hmm has none" in r.output
+
+
 def test_decoding_never_gives_the_padding_tag(ner_data, tmp_path):
     """An untrained network that scores the padding tag highest still decodes real tags."""
     from zhnlp.conll import Sentence

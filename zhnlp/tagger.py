@@ -90,6 +90,9 @@ class TaggerConfig:
     static_max_words: int = 40000
     static_dim: int = 0              # set from the vectors when training
     half_precision: bool = False     # store weights as float16 (half the size; loads as float32)
+    # A trained BiLSTM-CRF tagger (say NER on a larger corpus) whose embeddings and LSTM this one
+    # starts from: rows copied entry by entry, the output layer and CRF start afresh.
+    encoder: str | None = None
 
     def __post_init__(self) -> None:
         if self.task not in TASKS:
@@ -580,6 +583,8 @@ def train_tagger(train: str | Path, dev: str | Path | None, output: str | Path, 
 
     if model not in MODEL_TYPES:
         raise ZhnlpError(f"--model must be one of {', '.join(MODEL_TYPES)}, not {model!r}")
+    if model == "hmm" and config.encoder:
+        raise ZhnlpError("--encoder starts a BiLSTM-CRF's network; --model hmm has none")
     if model == "hmm" and launched_world()[0] > 1:
         raise ZhnlpError("--model hmm counts in one pass and one process; run it without torchrun")
     train_s = read_examples(train, config.task, data_format, encoding)
@@ -658,6 +663,10 @@ def _train_neural(train_s, dev_s, test_s, output, config: TaggerConfig, train_co
     if lexicon_vectors is not None:
         _load_lexicon(module.net, feats, lexicon_vectors)
         config.softlexicon = Path(config.softlexicon).name
+    encoder_coverage = None
+    if config.encoder:
+        encoder_coverage = load_encoder(module.net, feats, config.encoder)
+        config.encoder = Path(config.encoder).name
     if config.gazetteer:  # each block of the training file matched against the other blocks' entities
         items = [fold.encode(train_s[i].tokens, train_s[i].tags)
                  for block, fold in fold_featurizers(feats, train_s) for i in block]
@@ -690,6 +699,8 @@ def _train_neural(train_s, dev_s, test_s, output, config: TaggerConfig, train_co
         metrics["bigram_embedding_coverage"] = bigram_coverage
     if lexicon_coverage is not None:
         metrics["softlexicon"] = lexicon_coverage
+    if encoder_coverage is not None:
+        metrics["encoder_coverage"] = encoder_coverage
     module.eval()
     with torch.no_grad():
         if dev_items:
@@ -724,6 +735,63 @@ def _load_static(embedding, feats: Featurizer, vectors, train_s) -> dict:
     hits = sum(t in vocab.stoi for t in tokens)
     return {"words": len(vocab) - len(vocab.specials), "dim": int(matrix.shape[1]),
             "train_token_coverage": round(hits / max(1, len(tokens)), 4)}
+
+
+# feature tables whose rows follow a vocabulary (copied entry by entry); the others are fixed
+_FEATURE_VOCABS = {"bigram": "bigram", "prefix": "affix", "suffix": "affix", "static": "static"}
+
+
+def load_encoder(net, feats: Featurizer, directory: str | Path) -> float:
+    """Start ``net`` (a :class:`~zhnlp.nn.tagger.BiLSTMCRF`) from a trained BiLSTM-CRF tagger:
+    transfer from a task or corpus with more labelled data (MSRA's news NER to résumés).
+
+    Token and feature embeddings are copied entry by entry (entries the source never saw keep
+    their initialisation), fixed feature tables and the LSTM whole; the output layer and the CRF
+    start afresh, so the tag sets may differ. Both must read the same features with the same
+    sizes (else an error naming the options). Returns the share of the training tokens'
+    vocabulary (specials aside) that the source knows.
+    """
+    import torch
+
+    from .serialization import CONFIG_FILE, load_weights, read_config, resolve_model
+
+    path = resolve_model(directory)
+    kind = read_config(path)["model_type"]
+    if kind == ENSEMBLE_TYPE:
+        raise ZhnlpError(f"{path / CONFIG_FILE}: an ensemble cannot be an --encoder; pass one of its members")
+    files, src_cfg, src_net_cfg = _read_neural(path, MODEL_TYPES["bilstm-crf"])
+    source = _torch_module()(src_cfg, Featurizer(src_cfg, files.vocabs, path), src_net_cfg).net
+    load_weights(source, files)  # every tensor checked against the source's config
+
+    def shape(c) -> dict:
+        return {"emb-dim": c.emb_dim, "hidden": c.hidden, "layers": c.layers,
+                "features": sorted(c.feature_dims.items()), "softlexicon": (c.lexicon_dim, c.lexicon_slots)}
+
+    mine, theirs = shape(net.cfg), shape(src_net_cfg)
+    for name in mine:
+        if mine[name] != theirs[name]:
+            raise ZhnlpError(f"{path / CONFIG_FILE}: the encoder has {name} {theirs[name]} but this tagger "
+                             f"{mine[name]}; train with the encoder's --emb-dim, --hidden, --layers and feature options")
+
+    def copy_rows(table, vocab: Vocab, weights, src_vocab: Vocab) -> None:
+        pairs = [(i, src_vocab.stoi[tok]) for i, tok in enumerate(vocab.itos)
+                 if tok in src_vocab.stoi and i != vocab.pad_id]
+        if pairs:
+            dst_idx, src_idx = (torch.tensor(x) for x in zip(*pairs))
+            table.weight[dst_idx] = weights[src_idx].to(table.weight.dtype)
+
+    with torch.no_grad():
+        net.rnn.load_state_dict(source.rnn.state_dict())
+        copy_rows(net.embed, feats.vocabs["tokens"], source.embed.weight, files.vocabs["tokens"])
+        for name, table in net.feature_embed.items():
+            weights, vocab_name = source.feature_embed[name].weight, _FEATURE_VOCABS.get(name)
+            if vocab_name is not None:
+                copy_rows(table, feats.vocabs[vocab_name], weights, files.vocabs[vocab_name])
+            elif weights.shape == table.weight.shape:
+                table.weight.copy_(weights)
+    vocab = feats.vocabs["tokens"]
+    tokens = vocab.itos[len(vocab.specials):]
+    return round(sum(t in files.vocabs["tokens"].stoi for t in tokens) / max(len(tokens), 1), 4)
 
 
 def _load_lexicon(net, feats: Featurizer, vectors) -> None:

@@ -72,6 +72,9 @@ def _make_train_command(task: str) -> None:
         softlexicon_max_words: int = typer.Option(20000, "--softlexicon-max-words",
                                                   help="Words kept from --softlexicon, most frequent first."),
         softlexicon_slots: int = typer.Option(4, "--softlexicon-slots", help="Words kept per B/M/E/S set."),
+        encoder: Optional[str] = typer.Option(
+            None, "--encoder", help="A trained BiLSTM-CRF tagger (directory or bundled name) whose embeddings and "
+                                    "LSTM this one starts from (transfer; same sizes and features)."),
         no_constraints: bool = typer.Option(False, "--no-constraints", help="Allow decoding illegal transitions."),
         half: bool = typer.Option(False, "--half", help="Store weights as float16 (half the size)."),
         bucket: bool = T.BUCKET, seed: int = T.SEED, threads: int = T.THREADS, resume: bool = T.RESUME,
@@ -90,7 +93,7 @@ def _make_train_command(task: str) -> None:
                                static_embeddings=static_embeddings, static_max_words=static_max_words,
                                gazetteer=gazetteer, gazetteer_folds=gazetteer_folds, gazetteer_dim=gazetteer_dim,
                                softlexicon=softlexicon, softlexicon_max_words=softlexicon_max_words,
-                               softlexicon_slots=softlexicon_slots)
+                               softlexicon_slots=softlexicon_slots, encoder=encoder)
             tcfg = T.train_config(epochs=epochs, batch_size=batch_size, lr=lr, weight_decay=weight_decay,
                                   lr_decay=lr_decay, warmup=warmup, clip=clip, patience=patience, seed=seed, gpu=gpu,
                                   device=device, amp=amp, bucket=bucket, threads=threads, quiet=quiet)
