@@ -197,6 +197,10 @@ def _torch_module():
             feats = batch.get("features") or {}
             return self.net.logits(batch["ids"], batch["lengths"], feats.get("bigram"), feats.get("ngrams"))
 
+        def adversarial_parameters(self) -> list:
+            """What --adversarial perturbs: the token (and bigram) embeddings, not the wide part."""
+            return [e.weight for e in (self.net.embed, self.net.bigram_embed) if e is not None]
+
         def forward_loss(self, batch: dict) -> tuple[torch.Tensor, int]:
             logits = self.logits(batch).float()
             loss = nn.functional.cross_entropy(logits, batch["labels"], weight=self.class_weight, reduction="sum")

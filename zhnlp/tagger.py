@@ -492,6 +492,10 @@ def _torch_module():
                     for i, t in enumerate(vocab.itos)]
             self.register_buffer("unk_prob", torch.tensor(drop), persistent=False)
 
+        def adversarial_parameters(self) -> list:
+            """What --adversarial perturbs: the token embeddings."""
+            return [self.net.embed.weight]
+
         def forward_loss(self, batch: dict) -> tuple[torch.Tensor, int]:
             unk = self.featurizer.vocabs["tokens"].unk_id
             if self.training and self.config.word_dropout and unk is not None:

@@ -19,20 +19,23 @@ PATIENCE = typer.Option(5, "--patience", help="Stop after this many epochs witho
 BUCKET = typer.Option(True, "--bucket/--no-bucket", help="Length-bucketed batches.")
 SEED = typer.Option(1, "--seed", help="Seeds every random source.")
 THREADS = typer.Option(0, "--threads", help="torch CPU threads (0: torch's default).")
+ADVERSARIAL = typer.Option(0.0, "--adversarial", help="Adversarial training (FGM): each step also learns from "
+                                                      "embeddings moved this far (L2) along their gradient; "
+                                                      "about 1.0 for trained vectors (0: off; twice the time).")
 RESUME = typer.Option(False, "--resume", help="Continue an interrupted run from its checkpoint.")
 QUIET = typer.Option(False, "-q", "--quiet", help="No progress bar or summary.")
 
 
 def train_config(*, epochs: int, batch_size: int, lr: float, weight_decay: float, lr_decay: float, warmup: int,
                  clip: float, patience: int, seed: int, gpu: bool, device: Optional[str], amp: bool, bucket: bool,
-                 threads: int, quiet: bool):
+                 threads: int, quiet: bool, adversarial: float = 0.0):
     """The :class:`~zhnlp.train.TrainConfig` of the parsed options."""
     from ..train import TrainConfig
 
     return TrainConfig(epochs=epochs, batch_size=batch_size, lr=lr, weight_decay=weight_decay, lr_decay=lr_decay,
                        warmup_steps=warmup, clip_norm=clip, patience=patience, seed=seed,
                        device=device or ("cuda" if gpu else "cpu"), amp=amp, bucket=bucket, threads=threads,
-                       progress=not quiet and sys.stderr.isatty())
+                       adversarial=adversarial, progress=not quiet and sys.stderr.isatty())
 
 
 def scores_line(metrics: dict, keys: tuple[str, ...]) -> str:

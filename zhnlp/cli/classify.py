@@ -63,6 +63,7 @@ def train_classifier_cli(
     lr: float = typer.Option(2e-3, "--lr"),
     batch_size: int = T.BATCH_SIZE, weight_decay: float = T.WEIGHT_DECAY, lr_decay: float = T.LR_DECAY,
     warmup: int = T.WARMUP, clip: float = T.CLIP, patience: int = typer.Option(3, "--patience"),
+    adversarial: float = T.ADVERSARIAL,
     gpu: bool = T.GPU, device: Optional[str] = T.DEVICE, amp: bool = T.AMP, bucket: bool = T.BUCKET,
     seed: int = T.SEED, threads: int = T.THREADS, resume: bool = T.RESUME, encoding: str = ENCODING,
     quiet: bool = T.QUIET,
@@ -78,7 +79,8 @@ def train_classifier_cli(
                                class_weights=class_weights, half_precision=half)
         tcfg = T.train_config(epochs=epochs, batch_size=batch_size, lr=lr, weight_decay=weight_decay,
                               lr_decay=lr_decay, warmup=warmup, clip=clip, patience=patience, seed=seed, gpu=gpu,
-                              device=device, amp=amp, bucket=bucket, threads=threads, quiet=quiet)
+                              device=device, amp=amp, bucket=bucket, threads=threads, quiet=quiet,
+                              adversarial=adversarial)
         table = TableOptions(text_col=text_col, label_col=label_col, fmt=input_format, encoding=encoding,
                              class_names=class_names, strict=strict)
         return train_classifier(train, dev, output, config=cfg, train_config=tcfg, test=test, split=split,
