@@ -1051,6 +1051,21 @@ def load_pretrained(embedding, vocab: "Vocab", path: str | Path, *, freeze: bool
     return cov.as_dict()
 
 
+def copy_rows(embedding, vocab: "Vocab", weights, source_vocab: "Vocab") -> int:
+    """Copy into ``embedding`` (an ``nn.Embedding`` over ``vocab``) the rows of ``weights`` (a
+    trained table over ``source_vocab``) of every entry both vocabularies hold, padding aside:
+    how a model starts from another model's embeddings. Returns the rows copied."""
+    import torch
+
+    pairs = [(i, source_vocab.stoi[tok]) for i, tok in enumerate(vocab.itos)
+             if tok in source_vocab.stoi and i != vocab.pad_id]
+    if pairs:
+        dst, src = (torch.tensor(x) for x in zip(*pairs))
+        with torch.no_grad():
+            embedding.weight[dst] = weights[src].to(embedding.weight.dtype)
+    return len(pairs)
+
+
 def embedding_matrix(vocab: "Vocab", vectors: Any, *, init: str = "normal", scale: float | None = None,
                      seed: int = 0, pad_zero: bool = True) -> tuple["torch.Tensor", Coverage]:
     """A ``[len(vocab), dim]`` float tensor for ``torch.nn.Embedding.from_pretrained(matrix,
@@ -1129,5 +1144,5 @@ __all__ = ["EmbeddingConfig", "TokenStream", "WordVectors", "TrainResult", "trai
            "Coverage", "train_vectors", "segment_to_file", "save_vectors", "load_vectors",
            "as_vectors", "convert_vectors", "vector_format_for", "sniff_vector_format", "most_similar", "analogy",
            "similarity", "read_similarity_pairs", "read_analogies", "evaluate_similarity",
-           "evaluate_analogy", "evaluate", "is_analogy_file", "embedding_matrix", "load_pretrained",
+           "evaluate_analogy", "evaluate", "is_analogy_file", "embedding_matrix", "load_pretrained", "copy_rows",
            "ALGOS", "VECTOR_FORMATS", "INITS"]

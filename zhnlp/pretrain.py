@@ -199,6 +199,7 @@ def load_encoder(net, vocab: "Vocab", directory: str | Path, config) -> float:
     import torch
 
     from .classifier import MODEL_TYPE as CLASSIFIER_TYPE
+    from .embeddings import copy_rows
     from .serialization import CONFIG_FILE, check_state, load_model
 
     files = load_model(directory, expect=(MODEL_TYPE, CLASSIFIER_TYPE))
@@ -222,12 +223,8 @@ def load_encoder(net, vocab: "Vocab", directory: str | Path, config) -> float:
         raise ZhnlpError(f"{files.path}: the encoder's embeddings do not match its vocabulary")
     with torch.no_grad():
         net.rnn.load_state_dict(rnn)
-        pairs = [(i, src_vocab.stoi[tok]) for i, tok in enumerate(vocab.itos)
-                 if tok in src_vocab.stoi and i != vocab.pad_id]
-        if pairs:
-            dst_idx, src_idx = (torch.tensor(x) for x in zip(*pairs))
-            net.embed.weight[dst_idx] = src[src_idx].to(net.embed.weight.dtype)
-    return round(len(pairs) / max(len(vocab) - 1, 1), 4)
+    copied = copy_rows(net.embed, vocab, src, src_vocab)
+    return round(copied / max(len(vocab) - 1, 1), 4)
 
 
 __all__ = ["EncoderConfig", "PretrainResult", "pretrain_encoder", "load_encoder", "MODEL_TYPE"]

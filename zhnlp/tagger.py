@@ -757,6 +757,7 @@ def load_encoder(net, feats: Featurizer, directory: str | Path) -> float:
     """
     import torch
 
+    from .embeddings import copy_rows
     from .serialization import CONFIG_FILE, load_weights, read_config, resolve_model
 
     path = resolve_model(directory)
@@ -776,13 +777,6 @@ def load_encoder(net, feats: Featurizer, directory: str | Path) -> float:
         if mine[name] != theirs[name]:
             raise ZhnlpError(f"{path / CONFIG_FILE}: the encoder has {name} {theirs[name]} but this tagger "
                              f"{mine[name]}; train with the encoder's --emb-dim, --hidden, --layers and feature options")
-
-    def copy_rows(table, vocab: Vocab, weights, src_vocab: Vocab) -> None:
-        pairs = [(i, src_vocab.stoi[tok]) for i, tok in enumerate(vocab.itos)
-                 if tok in src_vocab.stoi and i != vocab.pad_id]
-        if pairs:
-            dst_idx, src_idx = (torch.tensor(x) for x in zip(*pairs))
-            table.weight[dst_idx] = weights[src_idx].to(table.weight.dtype)
 
     with torch.no_grad():
         net.rnn.load_state_dict(source.rnn.state_dict())
