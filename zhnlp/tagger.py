@@ -758,15 +758,16 @@ def load_encoder(net, feats: Featurizer, directory: str | Path) -> float:
     import torch
 
     from .embeddings import copy_rows
-    from .serialization import CONFIG_FILE, load_weights, read_config, resolve_model
+    from .serialization import CONFIG_FILE, read_config, resolve_model
 
     path = resolve_model(directory)
     kind = read_config(path)["model_type"]
     if kind == ENSEMBLE_TYPE:
         raise ZhnlpError(f"{path / CONFIG_FILE}: an ensemble cannot be an --encoder; pass one of its members")
-    files, src_cfg, src_net_cfg = _read_neural(path, MODEL_TYPES["bilstm-crf"])
-    source = _torch_module()(src_cfg, Featurizer(src_cfg, files.vocabs, path), src_net_cfg).net
-    load_weights(source, files)  # every tensor checked against the source's config
+    if kind == MODEL_TYPES["hmm"]:
+        raise ZhnlpError(f"{path / CONFIG_FILE}: an HMM has no network to start from; --encoder takes a BiLSTM-CRF")
+    module = load_tagger(path).backend.module  # every file checked as for tagging
+    source, src_net_cfg, src_vocabs = module.net, module.net.cfg, module.featurizer.vocabs
 
     def shape(c) -> dict:
         return {"emb-dim": c.emb_dim, "hidden": c.hidden, "layers": c.layers,
@@ -780,16 +781,16 @@ def load_encoder(net, feats: Featurizer, directory: str | Path) -> float:
 
     with torch.no_grad():
         net.rnn.load_state_dict(source.rnn.state_dict())
-        copy_rows(net.embed, feats.vocabs["tokens"], source.embed.weight, files.vocabs["tokens"])
+        copy_rows(net.embed, feats.vocabs["tokens"], source.embed.weight, src_vocabs["tokens"])
         for name, table in net.feature_embed.items():
             weights, vocab_name = source.feature_embed[name].weight, _FEATURE_VOCABS.get(name)
             if vocab_name is not None:
-                copy_rows(table, feats.vocabs[vocab_name], weights, files.vocabs[vocab_name])
-            elif weights.shape == table.weight.shape:
+                copy_rows(table, feats.vocabs[vocab_name], weights, src_vocabs[vocab_name])
+            else:  # a fixed table (soft-word, lexicon-match, gazetteer ids): same size, checked above
                 table.weight.copy_(weights)
     vocab = feats.vocabs["tokens"]
     tokens = vocab.itos[len(vocab.specials):]
-    return round(sum(t in files.vocabs["tokens"].stoi for t in tokens) / max(len(tokens), 1), 4)
+    return round(sum(t in src_vocabs["tokens"].stoi for t in tokens) / max(len(tokens), 1), 4)
 
 
 def _load_lexicon(net, feats: Featurizer, vectors) -> None:
