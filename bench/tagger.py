@@ -130,7 +130,8 @@ def main() -> int:
         with torch.inference_mode():
             for k in range(0, len(order), size):
                 b = to_device(collate([test_items[i] for i in order[k:k + size]]), device)
-                with torch.autocast(device.type, enabled=use_amp, dtype=torch.bfloat16):
+                # --amp autocasts the float32 network; the bf16 copy already runs its LSTM in bfloat16
+                with torch.autocast(device.type, enabled=use_amp and module is not bf16, dtype=torch.bfloat16):
                     module.decode_batch(b, pool if as_tag else None)
         return len(test_items) / (time.perf_counter() - t0)
 
