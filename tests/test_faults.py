@@ -278,3 +278,23 @@ def test_no_code_path_unpickles():
             if m and not (m.group(0) == "torch.load" and "weights_only=True" in code):
                 hits.append(f"{path.relative_to(ROOT)}:{n}: {line.strip()}")
     assert not hits, "\n".join(hits)
+
+
+# --------------------------------------------------------------------------- out of GPU memory
+
+@pytest.mark.parametrize("command", sorted(JOBS))
+def test_out_of_gpu_memory_suggests_a_smaller_batch_and_keeps_nothing(command, tmp_path, monkeypatch):
+    """A step that runs out of GPU memory (simulated: the gradient clipping of the first step
+    raises CUDA's out-of-memory error) is a one-line error that names the batch size and
+    suggests half of it; no model directory is left."""
+    import torch
+
+    def no_memory(*args, **kwargs):
+        raise torch.cuda.OutOfMemoryError("CUDA out of memory. Tried to allocate 2.00 GiB")
+
+    monkeypatch.chdir(tmp_path)
+    args = JOBS[command](tmp_path)
+    monkeypatch.setattr(torch.nn.utils, "clip_grad_norm_", no_memory)
+    r = invoke(*args, "-o", "model", "--batch-size", "24", "--epochs", "1", "--threads", "1", "-q", ok=False)
+    one_line_error(r, "out of GPU memory at --batch-size 24", "try --batch-size 12")
+    assert not (tmp_path / "model").exists()
