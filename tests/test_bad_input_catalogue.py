@@ -154,7 +154,7 @@ CASES: dict[str, tuple[dict, list, tuple]] = {
                                     ("ud-cws", "same inputs")),
     "ensemble-hmm-member": ({}, ["ensemble", "resume-ner-hmm", "resume-ner-hmm", "-o", "out/model"],
                             ("resume-ner-hmm", "model type 'hmm'")),
-    "ensemble-mixed-kinds": ({}, ["ensemble", "hotel-sentiment", "cmn-eng", "-o", "out/model"],
+    "ensemble-mixed-kinds": ({}, ["ensemble", "shopping-sentiment", "cmn-eng", "-o", "out/model"],
                              ("cmn-eng", "model type 'gru-seq2seq'")),
     # --- translation
     "translate-beam-zero": ({"good.txt": GOOD}, ["translate", "cmn-eng", "good.txt", "--beam", "0",
