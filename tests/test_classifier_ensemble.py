@@ -73,6 +73,22 @@ def test_classifiers_that_cannot_be_combined_are_one_line_errors(members, tmp_pa
     r = invoke("ensemble", paths[0], other, "-o", tmp_path / "x", ok=False)
     one_line_error(r, "nongram", "ngrams is 0 here but 2", "same inputs")
     build_ensemble(paths[:2], tmp_path / "ens")
-    one_line_error(invoke("ensemble", paths[0], tmp_path / "ens", "-o", tmp_path / "x", ok=False),
-                   "model type 'gru-classifier-ensemble', expected gru-classifier")
+    one_line_error(invoke("ensemble", tmp_path / "ens", other, "-o", tmp_path / "x", ok=False),
+                   "nongram", "same inputs")
     assert not (tmp_path / "x").exists()
+
+
+def test_an_ensemble_given_as_a_member_adds_its_members(members, tmp_path):
+    """Adding a seed to a built ensemble predicts as the ensemble of all the members at once."""
+    _, dev, paths = members
+    build_ensemble(paths[:2], tmp_path / "ab")
+    r = invoke("ensemble", tmp_path / "ab", paths[2], "-o", tmp_path / "grown", "--dev", dev)
+    assert "built an ensemble of 3 classifiers" in r.stderr
+    direct = build_ensemble(paths, tmp_path / "direct", dev=dev)
+    metrics = json.loads((tmp_path / "grown" / "metrics.json").read_text(encoding="utf-8"))
+    assert [(m["name"], m["seed"]) for m in metrics["members"]] == [(p.name, s) for p, s in zip(paths, (1, 2, 3))]
+    assert metrics["dev"] == direct.metrics["dev"]
+    assert metrics["train_seconds"] == pytest.approx(direct.metrics["train_seconds"], abs=0.02)
+    texts = [t for t, _ in labeled_rows(20, seed=9)]
+    assert np.array_equal(load_classifier(tmp_path / "grown").predict_proba(texts),
+                          load_classifier(tmp_path / "direct").predict_proba(texts))

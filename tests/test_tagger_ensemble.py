@@ -117,6 +117,23 @@ def test_members_that_cannot_be_combined_are_one_line_errors(members, tmp_path):
     one_line_error(invoke("ensemble", a, hmm, "-o", tmp_path / "x", ok=False), "model type 'hmm'")
     one_line_error(invoke("ensemble", a, "-o", tmp_path / "x", ok=False), "at least two")
     build_ensemble([a, b], tmp_path / "ens")
-    one_line_error(invoke("ensemble", a, tmp_path / "ens", "-o", tmp_path / "x", ok=False),
-                   "model type 'bilstm-crf-ensemble', expected bilstm-crf-tagger")
+    one_line_error(invoke("ensemble", tmp_path / "ens", other, "-o", tmp_path / "x", ok=False),
+                   "nobigram", "same inputs")
     assert not (tmp_path / "x").exists()
+
+
+def test_an_ensemble_given_as_a_member_adds_its_members(members, tmp_path):
+    """Adding a seed to a built ensemble gives the ensemble built from all the members at once."""
+    _, dev, (a, b) = members
+    build_ensemble([a, b], tmp_path / "ab", half=False)
+    r = invoke("ensemble", tmp_path / "ab", a, "-o", tmp_path / "grown", "--float32")
+    assert "built an ensemble of 3 ner taggers" in r.stderr
+    build_ensemble([a, b, a], tmp_path / "direct", half=False)
+    from safetensors.torch import load_file
+
+    grown, direct = (load_file(str(tmp_path / d / "model.safetensors")) for d in ("grown", "direct"))
+    assert grown.keys() == direct.keys() and all(torch.equal(grown[k], direct[k]) for k in grown)
+    metrics = json.loads((tmp_path / "grown" / "metrics.json").read_text(encoding="utf-8"))
+    assert [(m["name"], m["seed"]) for m in metrics["members"]] == [(a.name, 3), (b.name, 4), (a.name, 3)]
+    sents = ["张三在北京工作。", "刘洋和赵六去了深圳。"]
+    assert load_tagger(tmp_path / "grown").tag(sents) == load_tagger(tmp_path / "direct").tag(sents)

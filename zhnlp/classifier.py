@@ -494,15 +494,15 @@ def load_classifier(name_or_path: str | Path, device: str | None = None, gpu: bo
     return Classifier(cfg, encoder, module, dev, files.path, files.metrics)
 
 
-def _read_classifier(name_or_path: str | Path, single: bool = False):
+def _read_classifier(name_or_path: str | Path):
     """(files, ClassifierConfig, net config or list of them) of a classifier or ensemble
-    directory; ``single``: refuse an ensemble (as an ensemble member)."""
+    directory."""
     from .ensemble import net_section
     from .nn.classifier import ClassifierNetConfig
     from .serialization import read_config, read_model, require_vocabs, resolve_model
 
     path = resolve_model(name_or_path)
-    kind = ENSEMBLE_TYPE if not single and read_config(path)["model_type"] == ENSEMBLE_TYPE else MODEL_TYPE
+    kind = ENSEMBLE_TYPE if read_config(path)["model_type"] == ENSEMBLE_TYPE else MODEL_TYPE
     section, make = net_section(kind == ENSEMBLE_TYPE, ClassifierNetConfig)
     files, (cfg, net_cfg) = read_model(path, kind, {"classifier": ClassifierConfig.from_dict, section: make})
     require_vocabs(files, ("tokens", "labels") + (("bigram",) if cfg.bigram else ()) + (("ngrams",) if cfg.ngrams else ()))
@@ -516,14 +516,14 @@ def build_ensemble(members: Sequence[str | Path], output: str | Path, *, dev: st
     probabilities (say, one setting trained with different ``--seed``s).
 
     Members must read the same inputs (level, vocabularies, n-gram and bigram options) and
-    predict the same classes; their network sizes may differ. ``dev``/``test`` (tables read
-    with ``table``) are scored into metrics.json. ``half``: float16 weights (default: as the
-    members store theirs).
+    predict the same classes; their network sizes may differ; a member that is an ensemble adds
+    its own members. ``dev``/``test`` (tables read with ``table``) are scored into metrics.json.
+    ``half``: float16 weights (default: as the members store theirs).
     """
     from .ensemble import assemble
 
     cfg, module, base = assemble(
-        members, read=lambda p: _read_classifier(p, single=True), options=INPUT_OPTIONS,
+        members, read=_read_classifier, options=INPUT_OPTIONS,
         config_from_dict=ClassifierConfig.from_dict,
         make_module=lambda cfg, vocabs, nets, root: _torch_module()(cfg, TextEncoder(cfg, vocabs, root), nets),
         half=half)

@@ -18,7 +18,8 @@ def assemble(members: Sequence[str | Path], *, read: Callable, options: Sequence
     """(config, module, metrics) of an ensemble of ``members``.
 
     ``read(path)`` gives a member's ``(files, config, net_config)`` and refuses what cannot be
-    a member; members must agree on the config ``options`` that decide what a network reads
+    a member; a member that is itself an ensemble (a list of net configs) counts as its own
+    members, so that an ensemble can gain seeds. Members must agree on the config ``options`` that decide what a network reads
     and on every vocabulary. ``make_module(config, vocabs, net_configs, root)`` builds the module
     (``root``: the first member's directory, which holds the files its config names),
     whose ``net.members`` receive the members' weights (rounded to float16 when ``half``,
@@ -29,8 +30,13 @@ def assemble(members: Sequence[str | Path], *, read: Callable, options: Sequence
     if len(members) < 2:
         raise ZhnlpError("an ensemble needs at least two member models")
     t0 = time.perf_counter()
-    paths = [resolve_model(m) for m in members]
-    loaded = [read(p) for p in paths]
+    paths, names, loaded = [], [], []
+    for p in map(resolve_model, members):
+        parts = flatten(read(p))
+        for i, entry in enumerate(parts):
+            paths.append(p)
+            names.append(p.name if len(parts) == 1 else entry[0].metrics.get("name", f"{p.name}[{i}]"))
+            loaded.append(entry)
     files0, cfg0, _ = loaded[0]
     for p, (files, cfg, _) in zip(paths[1:], loaded[1:]):
         for name in options:
@@ -51,11 +57,31 @@ def assemble(members: Sequence[str | Path], *, read: Callable, options: Sequence
     if cfg.half_precision:
         round_to_half(module.net)
     module.eval()
-    metrics = {"members": [{"name": p.name, **{k: f.metrics[k] for k in MEMBER_METRICS if k in f.metrics}}
-                           for p, (f, _, _) in zip(paths, loaded)],
+    metrics = {"members": [{"name": name, **{k: f.metrics[k] for k in MEMBER_METRICS if k in f.metrics}}
+                           for name, (f, _, _) in zip(names, loaded)],
                "train_seconds": round(sum(f.metrics.get("train_seconds", 0) for f, _, _ in loaded), 2),
                "device": "cpu", "build_seconds": round(time.perf_counter() - t0, 2)}
     return cfg, module, metrics
+
+
+def flatten(entry: tuple) -> list[tuple]:
+    """One ``(files, config, net_config)`` per network: an ensemble's entry (whose net config is
+    a list and whose tensors are named ``members.I.*``) split into its members, each with the
+    metrics its ensemble recorded of it (name, seed, dev...); anything else as it is."""
+    from dataclasses import replace
+
+    files, cfg, net_cfg = entry
+    if not isinstance(net_cfg, list):
+        return [entry]
+    recorded = files.metrics.get("members", [])
+    parts = []
+    for i, net in enumerate(net_cfg):
+        prefix = f"members.{i}."
+        tensors = {k[len(prefix):]: v for k, v in files.tensors.items() if k.startswith(prefix)}
+        metrics = dict(recorded[i]) if i < len(recorded) and isinstance(recorded[i], dict) else {}
+        metrics["train_seconds"] = files.metrics.get("train_seconds", 0) if i == 0 else 0  # the sum stays right
+        parts.append((replace(files, tensors=tensors, metrics=metrics), cfg, net))
+    return parts
 
 
 def net_section(ensemble: bool, make: Callable) -> tuple[str, Callable]:
@@ -71,4 +97,4 @@ def saved_nets(net_cfg, single_type: str, ensemble_type: str) -> tuple[str, dict
     return single_type, {"net": asdict(net_cfg)}
 
 
-__all__ = ["assemble", "net_section", "saved_nets", "MEMBER_METRICS"]
+__all__ = ["assemble", "flatten", "net_section", "saved_nets", "MEMBER_METRICS"]

@@ -870,11 +870,13 @@ def build_ensemble(members: Sequence[str | Path], output: str | Path, *, dev: st
     Members must read the same features (task, scheme, vocabularies, bigram/soft-word/affix
     options); their network sizes may differ. ``dev``/``test``, when given, are scored and
     recorded in metrics.json. ``half``: store float16 weights (default: as the members do).
+    A member that is an ensemble adds its own members (to add seeds to a built ensemble).
     """
     from .ensemble import assemble
+    from .serialization import read_config
 
     cfg, module, base = assemble(
-        members, read=lambda p: _read_neural(p, MODEL_TYPES["bilstm-crf"]), options=FEATURE_OPTIONS,
+        members, read=lambda p: _read_neural(p, _neural_type(read_config(p)["model_type"])), options=FEATURE_OPTIONS,
         config_from_dict=TaggerConfig.from_dict,
         make_module=lambda cfg, vocabs, nets, root: _torch_module()(cfg, Featurizer(cfg, vocabs, root), nets),
         half=half)
