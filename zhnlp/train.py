@@ -31,7 +31,7 @@ import os
 import random
 import shutil
 import time
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Protocol, Sequence
@@ -74,6 +74,10 @@ class TrainConfig:
     # embeddings moved by this L2 length along their gradient, the direction that hurts most
     # (0: off). Costs a second forward and backward pass per step.
     adversarial: float = 0.0
+    # An exponential moving average of the weights (Polyak averaging) with this decay per update
+    # (0: off; 0.999 is usual): dev scores, the best checkpoint and the saved model use the
+    # averaged weights, which are smoother than the last update's.
+    ema: float = 0.0
 
     def __post_init__(self) -> None:
         checks = [(self.epochs >= 1, "--epochs must be at least 1"),
@@ -84,7 +88,8 @@ class TrainConfig:
                   (0 < self.lr_decay <= 1, "--lr-decay must lie in (0, 1]"),
                   (self.patience >= 0, "--patience must be at least 0"),
                   (self.num_workers >= 0, "--num-workers must be at least 0"),
-                  (self.adversarial >= 0, "--adversarial must be at least 0")]
+                  (self.adversarial >= 0, "--adversarial must be at least 0"),
+                  (0 <= self.ema < 1, "--ema must lie in [0, 1)")]
         for ok, msg in checks:
             if not ok:
                 raise ZhnlpError(msg)
@@ -118,6 +123,49 @@ def _perturbed(params: list, epsilon: float):
         with torch.no_grad():
             for p, original in saved:
                 p.copy_(original)
+
+
+class _WeightAverage:
+    """An exponential moving average of ``params`` (Polyak averaging; ``--ema``). The decay
+    ramps up as ``(1 + t) / (10 + t)`` over the first updates, so early averages are not
+    dominated by the initial weights."""
+
+    def __init__(self, params: list, decay: float) -> None:
+        self.params, self.decay = params, decay
+        self.shadow = [p.detach().clone() for p in params]
+
+    def update(self, step: int) -> None:
+        import torch
+
+        decay = min(self.decay, (1 + step) / (10 + step))
+        with torch.no_grad():
+            torch._foreach_lerp_(self.shadow, [p.detach() for p in self.params], 1 - decay)
+
+    @contextmanager
+    def applied(self):
+        """The averaged weights in the parameters for the block, the trained ones after it."""
+        import torch
+
+        with torch.no_grad():
+            live = [p.detach().clone() for p in self.params]
+            for p, a in zip(self.params, self.shadow):
+                p.copy_(a)
+        try:
+            yield
+        finally:
+            with torch.no_grad():
+                for p, t in zip(self.params, live):
+                    p.copy_(t)
+
+    def tensors(self) -> dict:
+        return {str(i): t.detach().cpu().contiguous() for i, t in enumerate(self.shadow)}
+
+    def load(self, tensors: dict) -> None:
+        import torch
+
+        with torch.no_grad():
+            for i, t in enumerate(self.shadow):
+                t.copy_(tensors[str(i)])
 
 
 class Trainable(Protocol):
@@ -216,6 +264,7 @@ class Trainer:
         self.device = resolve_device(config.device)
         self.world_size, self.rank = _world()  # torchrun's; the group is joined in train()
         self._owns_group = False
+        self._average: _WeightAverage | None = None  # --ema's, made in train()
         self._check_paths()
 
     @property
@@ -361,6 +410,7 @@ class Trainer:
         model = self.model.to(self.device)
         params = [p for p in model.parameters() if p.requires_grad]
         adversarial = _adversarial_parameters(model, c.adversarial)
+        self._average = _WeightAverage(params, c.ema) if c.ema else None
         opt_cls = torch.optim.AdamW if c.decoupled else torch.optim.Adam
         opt = opt_cls(params, lr=c.lr, weight_decay=c.weight_decay)
         use_amp = c.amp and self.device.type == "cuda"
@@ -370,6 +420,10 @@ class Trainer:
                  "history": [], "seconds": 0.0}
         if self.resume:  # every rank loads the checkpoint (weights and optimizer state)
             state = self._load_checkpoint(opt)
+            if self._average:
+                from safetensors.torch import load_file
+
+                self._average.load(load_file(str(self.checkpoint / "average.safetensors"), device=str(self.device)))
             log.info("resuming after epoch %d", state["epoch"])
         elif self.is_main:
             shutil.rmtree(self.checkpoint, ignore_errors=True)
@@ -408,6 +462,8 @@ class Trainer:
                             torch.nn.utils.clip_grad_norm_(params, c.clip_norm)
                         scaler.step(opt)
                         scaler.update()
+                        if self._average:
+                            self._average.update(state["step"])
                     except torch.cuda.OutOfMemoryError:
                         raise ZhnlpError(f"out of GPU memory at --batch-size {c.batch_size}; "
                                          f"try --batch-size {max(1, c.batch_size // 2)}") from None
@@ -442,7 +498,7 @@ class Trainer:
 
         c = self.config
         model.eval()
-        with torch.no_grad():
+        with torch.no_grad(), (self._average.applied() if self._average else nullcontext()):
             dev = model.evaluate(self.dev_batches()) if self.dev_items else {}
         score = dev.get(model.metric, -loss_sum / max(n_items, 1))
         better = state["best_score"] is None or (score > state["best_score"] if model.higher_is_better
@@ -499,10 +555,15 @@ class Trainer:
             shutil.copytree(self.checkpoint, tmp)
         else:
             tmp.mkdir()
-        weights = {k: v.detach().cpu().contiguous() for k, v in _unwrap(self.model).state_dict().items()}
-        save_file(weights, str(tmp / "last.safetensors"))
+        def weights() -> dict:
+            return {k: v.detach().cpu().contiguous() for k, v in _unwrap(self.model).state_dict().items()}
+
+        save_file(weights(), str(tmp / "last.safetensors"))
+        if self._average:
+            save_file(self._average.tensors(), str(tmp / "average.safetensors"))
         if best:
-            save_file(weights, str(tmp / "best.safetensors"))
+            with self._average.applied() if self._average else nullcontext():
+                save_file(weights(), str(tmp / "best.safetensors"))
         opt_tensors, opt_meta = _flatten_optimizer(opt.state_dict())
         save_file(opt_tensors, str(tmp / "optimizer.safetensors"))
         meta = {"version": CHECKPOINT_VERSION, **state, "optimizer": opt_meta,

@@ -22,20 +22,22 @@ THREADS = typer.Option(0, "--threads", help="torch CPU threads (0: torch's defau
 ADVERSARIAL = typer.Option(0.0, "--adversarial", help="Adversarial training (FGM): each step also learns from "
                                                       "embeddings moved this far (L2) along their gradient; "
                                                       "about 1.0 for trained vectors (0: off; twice the time).")
+EMA = typer.Option(0.0, "--ema", help="Keep an exponential moving average of the weights with this decay "
+                                      "per update (e.g. 0.999) and select and save it (0: off).")
 RESUME = typer.Option(False, "--resume", help="Continue an interrupted run from its checkpoint.")
 QUIET = typer.Option(False, "-q", "--quiet", help="No progress bar or summary.")
 
 
 def train_config(*, epochs: int, batch_size: int, lr: float, weight_decay: float, lr_decay: float, warmup: int,
                  clip: float, patience: int, seed: int, gpu: bool, device: Optional[str], amp: bool, bucket: bool,
-                 threads: int, quiet: bool, adversarial: float = 0.0):
+                 threads: int, quiet: bool, adversarial: float = 0.0, ema: float = 0.0):
     """The :class:`~zhnlp.train.TrainConfig` of the parsed options."""
     from ..train import TrainConfig
 
     return TrainConfig(epochs=epochs, batch_size=batch_size, lr=lr, weight_decay=weight_decay, lr_decay=lr_decay,
                        warmup_steps=warmup, clip_norm=clip, patience=patience, seed=seed,
                        device=device or ("cuda" if gpu else "cpu"), amp=amp, bucket=bucket, threads=threads,
-                       adversarial=adversarial, progress=not quiet and sys.stderr.isatty())
+                       adversarial=adversarial, ema=ema, progress=not quiet and sys.stderr.isatty())
 
 
 def scores_line(metrics: dict, keys: tuple[str, ...]) -> str:

@@ -63,7 +63,7 @@ def train_classifier_cli(
     lr: float = typer.Option(2e-3, "--lr"),
     batch_size: int = T.BATCH_SIZE, weight_decay: float = T.WEIGHT_DECAY, lr_decay: float = T.LR_DECAY,
     warmup: int = T.WARMUP, clip: float = T.CLIP, patience: int = typer.Option(3, "--patience"),
-    adversarial: float = T.ADVERSARIAL,
+    adversarial: float = T.ADVERSARIAL, ema: float = T.EMA,
     gpu: bool = T.GPU, device: Optional[str] = T.DEVICE, amp: bool = T.AMP, bucket: bool = T.BUCKET,
     seed: int = T.SEED, threads: int = T.THREADS, resume: bool = T.RESUME, encoding: str = ENCODING,
     quiet: bool = T.QUIET,
@@ -80,7 +80,7 @@ def train_classifier_cli(
         tcfg = T.train_config(epochs=epochs, batch_size=batch_size, lr=lr, weight_decay=weight_decay,
                               lr_decay=lr_decay, warmup=warmup, clip=clip, patience=patience, seed=seed, gpu=gpu,
                               device=device, amp=amp, bucket=bucket, threads=threads, quiet=quiet,
-                              adversarial=adversarial)
+                              adversarial=adversarial, ema=ema)
         table = TableOptions(text_col=text_col, label_col=label_col, fmt=input_format, encoding=encoding,
                              class_names=class_names, strict=strict)
         return train_classifier(train, dev, output, config=cfg, train_config=tcfg, test=test, split=split,
@@ -112,7 +112,7 @@ def pretrain_encoder_cli(
     epochs: int = typer.Option(2, "--epochs"),
     lr: float = typer.Option(2e-3, "--lr"),
     batch_size: int = T.BATCH_SIZE, weight_decay: float = T.WEIGHT_DECAY, lr_decay: float = T.LR_DECAY,
-    warmup: int = T.WARMUP, clip: float = T.CLIP, patience: int = typer.Option(1, "--patience"),
+    warmup: int = T.WARMUP, clip: float = T.CLIP, patience: int = typer.Option(1, "--patience"), ema: float = T.EMA,
     gpu: bool = T.GPU, device: Optional[str] = T.DEVICE, amp: bool = T.AMP, bucket: bool = T.BUCKET,
     seed: int = T.SEED, threads: int = T.THREADS, resume: bool = T.RESUME, encoding: str = ENCODING,
     quiet: bool = T.QUIET,
@@ -126,7 +126,7 @@ def pretrain_encoder_cli(
                             emb_dim=emb_dim, hidden=hidden, layers=layers, dropout=dropout)
         tcfg = T.train_config(epochs=epochs, batch_size=batch_size, lr=lr, weight_decay=weight_decay,
                               lr_decay=lr_decay, warmup=warmup, clip=clip, patience=patience, seed=seed, gpu=gpu,
-                              device=device, amp=amp, bucket=bucket, threads=threads, quiet=quiet)
+                              device=device, amp=amp, bucket=bucket, threads=threads, quiet=quiet, ema=ema)
         return pretrain_encoder(text, output, config=cfg, train_config=tcfg, dev=dev, encoding=encoding,
                                 resume=resume)
 

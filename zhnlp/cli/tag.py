@@ -29,7 +29,7 @@ def _make_train_command(task: str) -> None:
         batch_size: int = T.BATCH_SIZE,
         lr: float = typer.Option(1e-3, "--lr"),
         weight_decay: float = T.WEIGHT_DECAY, lr_decay: float = T.LR_DECAY, warmup: int = T.WARMUP,
-        clip: float = T.CLIP, patience: int = T.PATIENCE, adversarial: float = T.ADVERSARIAL,
+        clip: float = T.CLIP, patience: int = T.PATIENCE, adversarial: float = T.ADVERSARIAL, ema: float = T.EMA,
         emb_dim: int = typer.Option(128, "--emb-dim"),
         hidden: int = typer.Option(128, "--hidden", help="LSTM units per direction."),
         layers: int = typer.Option(1, "--layers"),
@@ -97,7 +97,7 @@ def _make_train_command(task: str) -> None:
             tcfg = T.train_config(epochs=epochs, batch_size=batch_size, lr=lr, weight_decay=weight_decay,
                                   lr_decay=lr_decay, warmup=warmup, clip=clip, patience=patience, seed=seed, gpu=gpu,
                                   device=device, amp=amp, bucket=bucket, threads=threads, quiet=quiet,
-                                  adversarial=adversarial)
+                                  adversarial=adversarial, ema=ema)
             return train_tagger(train, dev, output, config=cfg, train_config=tcfg, model=model, test=test,
                                 data_format=data_format, encoding=encoding, resume=resume, repair=repair)
 

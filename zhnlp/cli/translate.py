@@ -63,7 +63,7 @@ def train_seq2seq_cli(
     lr: float = typer.Option(2e-3, "--lr"),
     lr_decay: float = typer.Option(0.85, "--lr-decay", help="Multiply the learning rate by this every epoch."),
     batch_size: int = T.BATCH_SIZE, weight_decay: float = T.WEIGHT_DECAY, warmup: int = T.WARMUP,
-    clip: float = T.CLIP, patience: int = typer.Option(3, "--patience"),
+    clip: float = T.CLIP, patience: int = typer.Option(3, "--patience"), ema: float = T.EMA,
     gpu: bool = T.GPU, device: Optional[str] = T.DEVICE, amp: bool = T.AMP, bucket: bool = T.BUCKET,
     seed: int = T.SEED, threads: int = T.THREADS, resume: bool = T.RESUME,
     encoding: str = typer.Option("utf-8", "--encoding"),
@@ -85,7 +85,7 @@ def train_seq2seq_cli(
                             half_precision=half)
         tcfg = T.train_config(epochs=epochs, batch_size=batch_size, lr=lr, weight_decay=weight_decay,
                               lr_decay=lr_decay, warmup=warmup, clip=clip, patience=patience, seed=seed, gpu=gpu,
-                              device=device, amp=amp, bucket=bucket, threads=threads, quiet=quiet)
+                              device=device, amp=amp, bucket=bucket, threads=threads, quiet=quiet, ema=ema)
         return train_seq2seq(train, dev, output, config=cfg, train_config=tcfg, test=test, split=split,
                              pairs=PairOptions(src_col=src_col, tgt_col=tgt_col, encoding=encoding, strict=strict),
                              resume=resume)
