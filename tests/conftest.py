@@ -51,6 +51,19 @@ def invoke(*args, input: str | bytes | None = None, ok: bool = True):
     return r
 
 
+def trained_with_and_without(tmp_path: Path, args: list, option: list) -> dict:
+    """Train ``zhnlp ARGS`` twice, plainly and with the ``option`` arguments; assert that
+    the weights differ; return the metrics.json of the run with the option."""
+    import json
+
+    tmp_path.mkdir(parents=True, exist_ok=True)
+    for name, extra in (("plain", []), ("option", option)):
+        invoke(*args, *extra, "-o", tmp_path / name)
+    assert (tmp_path / "option" / "model.safetensors").read_bytes() != \
+        (tmp_path / "plain" / "model.safetensors").read_bytes()
+    return json.loads((tmp_path / "option" / "metrics.json").read_text(encoding="utf-8"))
+
+
 def one_line_error(r, *needles: str) -> str:
     """A clean failure of :func:`invoke`: non-zero exit, stderr one line ``zhnlp: error: ...``,
     no traceback."""

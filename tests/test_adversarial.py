@@ -1,15 +1,12 @@
 """Adversarial training (--adversarial, FGM) in the shared trainer."""
 from __future__ import annotations
 
-import json
-
 import pytest
 import torch
 from torch import nn
-from typer.testing import CliRunner
-
+from classifier_fixtures import labeled_rows, write_csv
+from conftest import invoke, one_line_error, trained_with_and_without
 from tagging_fixtures import write_ner
-from zhnlp.cli import app
 from zhnlp.errors import ZhnlpError
 from zhnlp.train import TrainConfig, Trainer, _adversarial_parameters, _perturbed
 
@@ -85,20 +82,11 @@ def test_adversarial_needs_a_model_that_names_its_embeddings():
 
 def test_train_ner_and_train_classifier_with_adversarial(tmp_path):
     train, dev = write_ner(tmp_path / "train.bio", 60, seed=1), write_ner(tmp_path / "dev.bio", 20, seed=2)
-    args = ["train-ner", str(train), "--dev", str(dev), "--emb-dim", "8", "--hidden", "8", "--epochs", "2",
-            "--threads", "1", "-q"]
-    for name, extra in (("plain", []), ("adv", ["--adversarial", "1.0"])):
-        r = CliRunner().invoke(app, args + extra + ["-o", str(tmp_path / name)])
-        assert r.exit_code == 0, r.output
-    metrics = json.loads((tmp_path / "adv" / "metrics.json").read_text(encoding="utf-8"))
+    args = ["train-ner", train, "--dev", dev, "--emb-dim", "8", "--hidden", "8", "--epochs", "2", "--threads", "1", "-q"]
+    metrics = trained_with_and_without(tmp_path / "ner", args, ["--adversarial", "1.0"])
     assert metrics["train_config"]["adversarial"] == 1.0
-    assert (tmp_path / "adv" / "model.safetensors").read_bytes() != (tmp_path / "plain" / "model.safetensors").read_bytes()
-    table = tmp_path / "reviews.tsv"
-    table.write_text("text\tlabel\n" + "".join(f"{t}\t{l}\n" for t, l in [("很好很满意", "pos"), ("太差了失望", "neg")] * 10),
-                     encoding="utf-8")
-    r = CliRunner().invoke(app, ["train-classifier", str(table), "--dev", str(table), "--emb-dim", "8",
-                                 "--hidden", "8", "--epochs", "1", "--adversarial", "1.0", "-q",
-                                 "-o", str(tmp_path / "clf")])
-    assert r.exit_code == 0, r.output
-    r = CliRunner().invoke(app, args + ["--adversarial", "-1", "-o", str(tmp_path / "bad")])
-    assert r.exit_code != 0 and "--adversarial must be at least 0" in r.output and "Traceback" not in r.output
+    table = write_csv(tmp_path / "reviews.csv", labeled_rows(40, seed=1))
+    invoke("train-classifier", table, "--dev", table, "--emb-dim", "8", "--hidden", "8", "--epochs", "1",
+           "--adversarial", "1.0", "-q", "-o", tmp_path / "clf")
+    one_line_error(invoke(*args, "--adversarial", "-1", "-o", tmp_path / "bad", ok=False),
+                   "--adversarial must be at least 0")

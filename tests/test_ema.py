@@ -2,15 +2,11 @@
 saved model use it, training continues from the trained weights, and --resume keeps it."""
 from __future__ import annotations
 
-import json
-
 import pytest
 import torch
 from torch import nn
-from typer.testing import CliRunner
-
-from conftest import interrupted_after
-from zhnlp.cli import app
+from classifier_fixtures import labeled_rows, write_csv
+from conftest import interrupted_after, invoke, one_line_error, trained_with_and_without
 from zhnlp.errors import ZhnlpError
 from zhnlp.train import TrainConfig, Trainer, _WeightAverage
 
@@ -110,16 +106,8 @@ def test_resume_keeps_the_average(tmp_path):
 
 
 def test_train_classifier_with_ema_records_it(tmp_path):
-    table = tmp_path / "reviews.tsv"
-    table.write_text("text\tlabel\n" + "".join(f"{t}\t{l}\n" for t, l in [("很好很满意", "pos"), ("太差了失望", "neg")] * 10),
-                     encoding="utf-8")
-    args = ["train-classifier", str(table), "--dev", str(table), "--emb-dim", "8", "--hidden", "8", "--epochs", "2",
+    table = write_csv(tmp_path / "reviews.csv", labeled_rows(40, seed=1))
+    args = ["train-classifier", table, "--dev", table, "--emb-dim", "8", "--hidden", "8", "--epochs", "2",
             "--threads", "1", "-q"]
-    for name, extra in (("plain", []), ("ema", ["--ema", "0.9"])):
-        r = CliRunner().invoke(app, args + extra + ["-o", str(tmp_path / name)])
-        assert r.exit_code == 0, r.output
-    metrics = json.loads((tmp_path / "ema" / "metrics.json").read_text(encoding="utf-8"))
-    assert metrics["train_config"]["ema"] == 0.9
-    assert (tmp_path / "ema" / "model.safetensors").read_bytes() != (tmp_path / "plain" / "model.safetensors").read_bytes()
-    r = CliRunner().invoke(app, args + ["--ema", "1.5", "-o", str(tmp_path / "bad")])
-    assert r.exit_code != 0 and "--ema must lie in [0, 1)" in r.output and "Traceback" not in r.output
+    assert trained_with_and_without(tmp_path, args, ["--ema", "0.9"])["train_config"]["ema"] == 0.9
+    one_line_error(invoke(*args, "--ema", "1.5", "-o", tmp_path / "bad", ok=False), "--ema must lie in [0, 1)")
