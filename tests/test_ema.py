@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 from torch import nn
+
 from classifier_fixtures import labeled_rows, write_csv
 from conftest import interrupted_after, invoke, one_line_error, trained_with_and_without
 from zhnlp.errors import ZhnlpError
@@ -111,3 +112,12 @@ def test_train_classifier_with_ema_records_it(tmp_path):
             "--threads", "1", "-q"]
     assert trained_with_and_without(tmp_path, args, ["--ema", "0.9"])["train_config"]["ema"] == 0.9
     one_line_error(invoke(*args, "--ema", "1.5", "-o", tmp_path / "bad", ok=False), "--ema must lie in [0, 1)")
+
+
+def test_resuming_a_run_without_an_average_with_ema_is_a_clear_error(tmp_path):
+    _, trainer = _train(tmp_path, "plain", 0.0)
+    with interrupted_after(1):
+        with pytest.raises(KeyboardInterrupt):
+            trainer.train()
+    with pytest.raises(ZhnlpError, match="kept no weight average; resume without --ema"):
+        _train(tmp_path, "plain", 0.9, resume=True)[1].train()

@@ -423,7 +423,11 @@ class Trainer:
             if self._average:
                 from safetensors.torch import load_file
 
-                self._average.load(load_file(str(self.checkpoint / "average.safetensors"), device=str(self.device)))
+                saved = self.checkpoint / "average.safetensors"
+                if not saved.is_file():
+                    raise ZhnlpError(f"{self.checkpoint}: the interrupted run kept no weight average; "
+                                     "resume without --ema, as it ran")
+                self._average.load(load_file(str(saved), device=str(self.device)))
             log.info("resuming after epoch %d", state["epoch"])
         elif self.is_main:
             shutil.rmtree(self.checkpoint, ignore_errors=True)
