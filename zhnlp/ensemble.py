@@ -19,8 +19,8 @@ def assemble(members: Sequence[str | Path], *, read: Callable, options: Sequence
 
     ``read(path)`` gives a member's ``(files, config, net_config)`` and refuses what cannot be
     a member; a member that is itself an ensemble (a list of net configs) counts as its own
-    members, so that an ensemble can gain seeds. Members must agree on the config ``options`` that decide what a network reads
-    and on every vocabulary. ``make_module(config, vocabs, net_configs, root)`` builds the module
+    members, so that an ensemble can gain seeds. Members must agree on the config ``options``
+    that decide what a network reads and on every vocabulary. ``make_module(config, vocabs, net_configs, root)`` builds the module
     (``root``: the first member's directory, which holds the files its config names),
     whose ``net.members`` receive the members' weights (rounded to float16 when ``half``,
     default: when every member stores float16, so that scores are those of what ships).
@@ -30,9 +30,11 @@ def assemble(members: Sequence[str | Path], *, read: Callable, options: Sequence
     if len(members) < 2:
         raise ZhnlpError("an ensemble needs at least two member models")
     t0 = time.perf_counter()
-    paths, names, loaded = [], [], []
+    paths, names, loaded, train_seconds = [], [], [], 0.0
     for p in map(resolve_model, members):
-        parts = flatten(read(p))
+        entry = read(p)
+        train_seconds += entry[0].metrics.get("train_seconds", 0)
+        parts = flatten(entry)
         for i, entry in enumerate(parts):
             paths.append(p)
             names.append(p.name if len(parts) == 1 else entry[0].metrics.get("name", f"{p.name}[{i}]"))
@@ -59,7 +61,7 @@ def assemble(members: Sequence[str | Path], *, read: Callable, options: Sequence
     module.eval()
     metrics = {"members": [{"name": name, **{k: f.metrics[k] for k in MEMBER_METRICS if k in f.metrics}}
                            for name, (f, _, _) in zip(names, loaded)],
-               "train_seconds": round(sum(f.metrics.get("train_seconds", 0) for f, _, _ in loaded), 2),
+               "train_seconds": round(train_seconds, 2),
                "device": "cpu", "build_seconds": round(time.perf_counter() - t0, 2)}
     return cfg, module, metrics
 
@@ -79,7 +81,6 @@ def flatten(entry: tuple) -> list[tuple]:
         prefix = f"members.{i}."
         tensors = {k[len(prefix):]: v for k, v in files.tensors.items() if k.startswith(prefix)}
         metrics = dict(recorded[i]) if i < len(recorded) and isinstance(recorded[i], dict) else {}
-        metrics["train_seconds"] = files.metrics.get("train_seconds", 0) if i == 0 else 0  # the sum stays right
         parts.append((replace(files, tensors=tensors, metrics=metrics), cfg, net))
     return parts
 

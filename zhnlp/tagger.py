@@ -873,10 +873,9 @@ def build_ensemble(members: Sequence[str | Path], output: str | Path, *, dev: st
     A member that is an ensemble adds its own members (to add seeds to a built ensemble).
     """
     from .ensemble import assemble
-    from .serialization import read_config
 
     cfg, module, base = assemble(
-        members, read=lambda p: _read_neural(p, _neural_type(read_config(p)["model_type"])), options=FEATURE_OPTIONS,
+        members, read=_read_neural, options=FEATURE_OPTIONS,
         config_from_dict=TaggerConfig.from_dict,
         make_module=lambda cfg, vocabs, nets, root: _torch_module()(cfg, Featurizer(cfg, vocabs, root), nets),
         half=half)
@@ -1121,12 +1120,15 @@ def _neural_type(model_type: str) -> str:
     return ENSEMBLE_TYPE if model_type == ENSEMBLE_TYPE else MODEL_TYPES["bilstm-crf"]
 
 
-def _read_neural(path: Path, kind: str):
-    """(files, TaggerConfig, net config or list of them) of a directory of ``kind``: a
-    BiLSTM-CRF, or an ensemble of them (anything else is refused, naming config.json)."""
+def _read_neural(path: Path, kind: str | None = None):
+    """(files, TaggerConfig, net config or list of them) of a directory of ``kind`` (default:
+    as its config.json says): a BiLSTM-CRF, or an ensemble of them (anything else is refused,
+    naming config.json)."""
     from .ensemble import net_section
     from .nn.tagger import TaggerNetConfig
-    from .serialization import read_model
+    from .serialization import read_config, read_model
+
+    kind = kind or _neural_type(read_config(path)["model_type"])
 
     section, make = net_section(kind == ENSEMBLE_TYPE, TaggerNetConfig)
     files, (cfg, net_cfg) = read_model(path, kind, {"tagger": TaggerConfig.from_dict, section: make},

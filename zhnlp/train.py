@@ -105,24 +105,35 @@ def _adversarial_parameters(model, epsilon: float) -> list:
 
 
 @contextmanager
+def _replaced(params: list, values: list):
+    """``values`` in ``params`` (in place) for the block, the original weights after it."""
+    import torch
+
+    with torch.no_grad():
+        saved = [p.detach().clone() for p in params]
+        for p, v in zip(params, values):
+            p.copy_(v)
+    try:
+        yield
+    finally:
+        with torch.no_grad():
+            for p, original in zip(params, saved):
+                p.copy_(original)
+
+
 def _perturbed(params: list, epsilon: float):
     """Move each of ``params`` by ``epsilon`` along its current gradient (L2-normalised), then
     put it back: the fast gradient method of adversarial training (FGM)."""
     import torch
 
-    saved = []
+    moved, values = [], []
     with torch.no_grad():
         for p in params:
             norm = p.grad.norm() if p.grad is not None else None
             if norm is not None and torch.isfinite(norm) and norm > 0:
-                saved.append((p, p.detach().clone()))
-                p.add_(p.grad, alpha=epsilon / float(norm))
-    try:
-        yield
-    finally:
-        with torch.no_grad():
-            for p, original in saved:
-                p.copy_(original)
+                moved.append(p)
+                values.append(torch.add(p.detach(), p.grad, alpha=epsilon / float(norm)))
+    return _replaced(moved, values)
 
 
 class _WeightAverage:
@@ -141,21 +152,9 @@ class _WeightAverage:
         with torch.no_grad():
             torch._foreach_lerp_(self.shadow, [p.detach() for p in self.params], 1 - decay)
 
-    @contextmanager
     def applied(self):
         """The averaged weights in the parameters for the block, the trained ones after it."""
-        import torch
-
-        with torch.no_grad():
-            live = [p.detach().clone() for p in self.params]
-            for p, a in zip(self.params, self.shadow):
-                p.copy_(a)
-        try:
-            yield
-        finally:
-            with torch.no_grad():
-                for p, t in zip(self.params, live):
-                    p.copy_(t)
+        return _replaced(self.params, self.shadow)
 
     def tensors(self) -> dict:
         return {str(i): t.detach().cpu().contiguous() for i, t in enumerate(self.shadow)}
@@ -420,14 +419,6 @@ class Trainer:
                  "history": [], "seconds": 0.0}
         if self.resume:  # every rank loads the checkpoint (weights and optimizer state)
             state = self._load_checkpoint(opt)
-            if self._average:
-                from safetensors.torch import load_file
-
-                saved = self.checkpoint / "average.safetensors"
-                if not saved.is_file():
-                    raise ZhnlpError(f"{self.checkpoint}: the interrupted run kept no weight average; "
-                                     "resume without --ema, as it ran")
-                self._average.load(load_file(str(saved), device=str(self.device)))
             log.info("resuming after epoch %d", state["epoch"])
         elif self.is_main:
             shutil.rmtree(self.checkpoint, ignore_errors=True)
@@ -559,6 +550,7 @@ class Trainer:
             shutil.copytree(self.checkpoint, tmp)
         else:
             tmp.mkdir()
+
         def weights() -> dict:
             return {k: v.detach().cpu().contiguous() for k, v in _unwrap(self.model).state_dict().items()}
 
@@ -594,6 +586,12 @@ class Trainer:
                              f"(were the options changed?): {str(exc).splitlines()[0]}") from None
         opt.load_state_dict(_unflatten_optimizer(load_file(str(self.checkpoint / "optimizer.safetensors")),
                                                  meta["optimizer"]))
+        if self._average:
+            saved = self.checkpoint / "average.safetensors"
+            if not saved.is_file():
+                raise ZhnlpError(f"{self.checkpoint}: the interrupted run kept no weight average; "
+                                 "resume without --ema, as it ran")
+            self._average.load(load_file(str(saved), device=str(self.device)))
         was = meta.get("world_size", 1)
         if was != self.world_size and self.is_main:
             log.warning("resuming a run of %d process(es) with %d: later epochs batch differently",
