@@ -153,6 +153,39 @@ def test_classify_tsv_and_text_col(model, clf, tmp_path):
     one_line_error(r, "no text column", "columns found: a, b")
 
 
+QUOTED = ['"隔音"太差了', '他说"好', '"足球比赛', "米饭好吃"]  # quotes, a lone quote (also at the start)
+
+
+def test_classify_tsv_and_plain_lines_keep_quotes_as_written(model, clf, tmp_path):
+    # a .tsv is not CSV: the model reads the text as written, the output repeats it, and a
+    # lone quote does not join two rows into one
+    probs = clf.predict_proba(QUOTED).max(1)
+    labels = clf.predict(QUOTED)
+    src = tmp_path / "q.tsv"
+    src.write_text("text\tid\n" + "".join(f"{t}\t{i}\n" for i, t in enumerate(QUOTED)), encoding="utf-8")
+    lines = invoke("classify", model, src).stdout.splitlines()
+    assert lines[0] == "text\tid\tlabel\tprobability" and len(lines) == len(QUOTED) + 1
+    rows = [line.split("\t") for line in lines[1:]]
+    assert [r[:3] for r in rows] == [[t, str(i), lab] for i, (t, lab) in enumerate(zip(QUOTED, labels))]
+    assert [float(r[3]) for r in rows] == pytest.approx(probs.tolist(), abs=1e-4)
+    assert read_labeled(src, label_col="id").texts == QUOTED  # training reads it the same way
+    txt = tmp_path / "q.txt"
+    txt.write_text("\n".join(QUOTED) + "\n", encoding="utf-8")
+    assert invoke("classify", model, txt).stdout.splitlines() == labels
+
+
+def test_classify_csv_output_round_trips_quotes(model, clf, tmp_path):
+    from zhnlp.tables import read_frame
+
+    texts = QUOTED + ['a "b", c', "一,二\n三"]
+    src = write_csv(tmp_path / "q.csv", [(t, "x") for t in texts], header=("text", "gold"))
+    out = tmp_path / "out.csv"
+    invoke("classify", model, src, "-o", out)
+    frame = read_frame(out)
+    assert frame["text"].tolist() == texts and frame["gold"].tolist() == ["x"] * len(texts)
+    assert frame["label"].tolist() == clf.predict(texts)
+
+
 def test_classify_jsonl(model, clf, tmp_path):
     src = tmp_path / "in.jsonl"
     rows = [{"id": "x1", "text": "今天足球比赛冠军"}, {"id": "x2", "text": ""}, {"id": "x3", "text": "电脑软件芯片"}]

@@ -172,6 +172,24 @@ def test_quoted_fields_with_commas_and_newlines_keep_row_lines(tmp_path):
     assert d.skipped == [5, 7]
 
 
+def test_tsv_and_txt_quotes_are_text(tmp_path):
+    # a .tsv is not CSV: quotes are kept as written, and a lone one does not join rows
+    rows = '"隔音"太差了\tneg\n他说"好\tpos\n"好\tpos\n很好\tneg\n'
+    tsv = write(tmp_path / "a.tsv", "text\tlabel\n" + rows)
+    txt = write(tmp_path / "a.txt", rows)
+    for p, first in ((tsv, 2), (txt, 1)):
+        d = read_labeled(p)
+        assert d.texts == ['"隔音"太差了', '他说"好', '"好', "很好"] and d.labels == ["neg", "pos", "pos", "neg"]
+        assert d.lines == list(range(first, first + 4))
+    assert read_frame(tsv, chunksize=2).__next__()["text"].tolist() == ['"隔音"太差了', '他说"好']
+
+
+def test_a_quote_in_tsv_does_not_hide_a_ragged_row(tmp_path):
+    p = write(tmp_path / "a.tsv", 'text\tlabel\n"好\tpos\n差\tneg\textra\n')
+    e = error_of(read_labeled, p)
+    assert e.line == 3 and "ragged row: 3 fields" in str(e)
+
+
 def test_crlf_line_endings(tmp_path):
     p = write(tmp_path / "a.csv", 'text,label\r\n"a\r\nb",pos\r\n,neg\r\nc,neg\r\n')
     d = read_labeled(p)
@@ -246,8 +264,8 @@ def test_ragged_row_after_a_multiline_field_names_its_first_line(tmp_path):
     p = write(tmp_path / "a.csv", 'text,label\n"一\n二\n三",pos\n好,neg\n"四\n五",pos,extra\n')
     e = error_of(read_labeled, p)
     assert e.line == 6 and "ragged row" in str(e)
-    tsv = write(tmp_path / "a.tsv", 'text\tlabel\n"一\n二"\tpos\n好\tneg\textra\n')
-    assert error_of(read_labeled, tsv).line == 4
+    tsv = write(tmp_path / "a.tsv", 'text\tlabel\n一\tpos\n好\tneg\textra\n')
+    assert error_of(read_labeled, tsv).line == 3
     txt = write(tmp_path / "a.txt", "好\tpos\n差\tneg\textra\n")
     assert error_of(read_labeled, txt).line == 2
 

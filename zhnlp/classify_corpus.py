@@ -9,6 +9,7 @@ already has such a column, as a gold ``label``), read and written in chunks.
 """
 from __future__ import annotations
 
+import csv
 import sys
 import time
 from dataclasses import dataclass
@@ -126,7 +127,7 @@ def _write_jsonl(inp: str, clf, opts: ClassifyOptions, text_col, encoding: str, 
 
 def _write_table(inp: str, fmt: str, clf, opts: ClassifyOptions, text_col, encoding: str, f,
                  stats: SegmentStats, chunksize: int = 2000) -> None:
-    from .tables import TEXT_COLUMNS, pick_column, read_frame
+    from .tables import TEXT_COLUMNS, csv_dialect, pick_column, read_frame
 
     if fmt == "jsonl":
         return _write_jsonl(inp, clf, opts, text_col, encoding, f, stats, chunksize)
@@ -137,7 +138,9 @@ def _write_table(inp: str, fmt: str, clf, opts: ClassifyOptions, text_col, encod
         if fmt == "jsonl":
             f.write(out.to_json(orient="records", lines=True, force_ascii=False))
         else:
-            out.to_csv(f, sep="," if fmt == "csv" else "\t", index=False, header=first, lineterminator="\n")
+            dialect = csv_dialect(fmt)  # a TSV is written as read: no quoting
+            out.to_csv(f, sep=dialect["delimiter"], quoting=dialect.get("quoting", csv.QUOTE_MINIMAL), index=False,
+                       header=first, lineterminator="\n")
         first = False
         stats.lines += len(frame)
     stats.files += 1

@@ -1,7 +1,8 @@
 """Labelled text tables for classifiers: CSV, TSV, JSONL and plain ``text<TAB>label`` files.
 
 Read through pandas with errors a user can act on: a missing column lists the columns
-found, a ragged row or an undecodable byte names the line, an empty file says so. Rows
+found, a ragged row or an undecodable byte names the line, an empty file says so. Only CSV
+quotes fields: in TSV and ``text<TAB>label`` files a '"' is text, kept as written. Rows
 whose text or label is empty are skipped and reported (count and first line numbers), or
 rejected with ``strict=True``. :func:`split_indices` makes a seeded, stratified
 train/dev/test split of one table.
@@ -77,8 +78,10 @@ def read_frame(path: str | Path, fmt: str = "auto", encoding: str = "utf-8", *,
             return frames if chunksize else _concat(frames, path, enc, fmt)
         sep = {"csv": ",", "tsv": "\t", "txt": "\t"}[fmt]
         kw = dict(sep=sep, dtype=str, keep_default_na=False, encoding=enc, chunksize=chunksize, index_col=False)
-        if fmt == "txt":  # text<TAB>label, no header, no quoting
-            kw.update(header=None, quoting=csv.QUOTE_NONE)
+        if fmt != "csv":  # TSV and text<TAB>label have no quoting: a '"' is text
+            kw.update(quoting=csv.QUOTE_NONE)
+        if fmt == "txt":  # no header
+            kw.update(header=None)
         with warnings.catch_warnings():  # more fields than the header: pandas only warns
             warnings.simplefilter("error", pd.errors.ParserWarning)
             reader = pd.read_csv(src, **kw)
@@ -183,6 +186,14 @@ def _table_error(exc: Exception, path, enc: str, fmt: str) -> InputError:
     return InputError(name, f"cannot parse as {fmt.upper()} ({text})")
 
 
+def csv_dialect(fmt: str) -> dict:
+    """``csv`` module arguments of a table format: CSV quotes fields (RFC 4180); TSV and
+    ``text<TAB>label`` files do not, so a '"' in them is part of the text."""
+    if fmt == "csv":
+        return {"delimiter": ","}
+    return {"delimiter": "\t", "quoting": csv.QUOTE_NONE}
+
+
 def _bad_byte_line(path, enc: str) -> int | None:
     if str(path) == "-":
         return None
@@ -200,7 +211,7 @@ def _ragged_line(path, enc: str, fmt: str) -> int | None:
     if str(path) == "-":
         return None
     with open(path, encoding=enc, errors="replace", newline="") as f:
-        reader = csv.reader(f, delimiter="," if fmt == "csv" else "\t")
+        reader = csv.reader(f, **csv_dialect(fmt))
         width, prev = None, 0
         for row in reader:
             if width is None:
@@ -295,7 +306,7 @@ def _row_lines(path, fmt: str, encoding: str, n_rows: int) -> list[int]:
     starts = []
     width = None
     with open(path, encoding=enc, newline="") as f:
-        reader = csv.reader(f, delimiter="," if fmt == "csv" else "\t")
+        reader = csv.reader(f, **csv_dialect(fmt))
         prev = 0
         for row in reader:
             if len(row) > 1 or (row and row[0].strip()):  # pandas skips blank lines
@@ -376,4 +387,4 @@ def split_indices(labels: Sequence[str], fractions: tuple[float, float, float], 
 
 
 __all__ = ["LabeledTexts", "read_labeled", "read_frame", "read_class_names", "pick_column", "table_format",
-           "parse_split", "split_indices", "TABLE_FORMATS"]
+           "parse_split", "split_indices", "csv_dialect", "TABLE_FORMATS"]
