@@ -11,6 +11,7 @@ import pytest
 from conftest import FIXTURES, data_path
 from zhnlp import Segmenter
 from zhnlp.dictionary import read_lexicon
+from zhnlp.errors import ZhnlpError
 
 
 def real_sentences(limit: int = 6000) -> list[str]:
@@ -129,6 +130,38 @@ def test_cut_lines_parallel_spawn_keeps_order(monkeypatch):
     serial = list(seg.cut_lines(lines))
     parallel = list(seg.cut_lines(lines, jobs=2, chunk_size=7))
     assert parallel == serial
+
+
+def test_cut_lines_drops_line_endings(tmp_path):
+    p = tmp_path / "in.txt"
+    p.write_bytes("我爱北京\n今天 很好\r\n\n天安门".encode("utf-8"))
+    seg = Segmenter()
+    with open(p, encoding="utf-8", newline="") as f:  # lines as a file gives them, endings kept
+        got = list(seg.cut_lines(f))
+    assert got == [["我", "爱", "北京"], ["今天", " ", "很", "好"], [], ["天安门"]]
+    with open(p, encoding="utf-8", newline="") as f:
+        assert list(seg.cut_lines(f, jobs=2, chunk_size=1)) == got
+
+
+def test_unguarded_script_under_spawn_is_a_clear_error(tmp_path, monkeypatch):
+    import subprocess
+    import sys
+
+    from zhnlp.parallel import default_start_method
+
+    monkeypatch.delenv("ZHNLP_START_METHOD", raising=False)
+    assert default_start_method() in ("fork", "spawn")
+    monkeypatch.setenv("ZHNLP_START_METHOD", "threads")
+    with pytest.raises(ZhnlpError, match="ZHNLP_START_METHOD must be one of .*spawn.*, not 'threads'"):
+        default_start_method()
+    script = tmp_path / "top.py"
+    script.write_text("from zhnlp import Segmenter\nprint(list(Segmenter().cut_lines(['我爱北京'] * 9, jobs=2)))\n",
+                      encoding="utf-8")
+    monkeypatch.setenv("ZHNLP_START_METHOD", "spawn")
+    r = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=300)
+    last = r.stderr.strip().splitlines()[-1]
+    assert r.returncode != 0 and last.startswith("zhnlp.errors.ZhnlpError: a worker process stopped")
+    assert f"re-runs {script}" in last and 'under `if __name__ == "__main__":`' in last
 
 
 def test_main_dict_replaces_jieba_dictionary(tmp_path):

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Iterable, Union
 
 from .errors import DictionaryFormatError, InputError
+from .parallel import call_in_child
 from .resources import bundled_dict, cache_dir
 
 logger = logging.getLogger(__name__)
@@ -462,11 +463,7 @@ def ensure_cached(spec: DictSpec, in_child: bool = True) -> None:
     if read_cache(path, key, verify_only=True):
         return
     if in_child:
-        import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor
-
-        with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
-            pool.submit(ensure_cached, spec, False).result()
+        call_in_child(ensure_cached, spec, False)
         if read_cache(path, key, verify_only=True):
             return  # else the cache folder is not writable: build here
     write_cache(path, key, _cache_payload(build_prefix_dict(spec)))

@@ -189,10 +189,13 @@ class Segmenter:
     def cut_lines(self, lines: Iterable[str], jobs: int = 1, chunk_size: int = 500) -> Iterator[list]:
         """Segment many lines (``cut``, or ``cut_pos`` when ``pos``), in input order.
 
-        With ``jobs > 1`` the lines go in chunks to worker processes (spawn-safe); at most a
-        few chunks are in flight, so memory stays flat on any input size.
+        A line's ending (``\\n``, ``\\r\\n``, as lines read from a file keep it) is not a word.
+        With ``jobs > 1`` the lines go in chunks to worker processes (see
+        :func:`zhnlp.parallel.default_start_method`); at most a few chunks are in flight, so
+        memory stays flat on any input size.
         """
-        for chunk in self.map_chunks(chunk_lines(lines, chunk_size), jobs):
+        text = (line.rstrip("\r\n") for line in lines)
+        for chunk in self.map_chunks(chunk_lines(text, chunk_size), jobs):
             yield from chunk
 
     def map_chunks(self, chunks: Iterable[list[str]], jobs: int = 1,

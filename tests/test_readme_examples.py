@@ -1,0 +1,57 @@
+"""The README's Python examples run as written: each block is cut out of README.md and run as a
+script's top level (no ``if __name__ == "__main__":``) in a fresh interpreter with the default
+process start method, as a user would paste it."""
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+README = Path(__file__).resolve().parents[1] / "README.md"
+
+
+def python_block(marker: str) -> str:
+    """The README's ```python block that contains ``marker``."""
+    blocks = re.findall(r"^```python\n(.*?)^```", README.read_text(encoding="utf-8"), re.M | re.S)
+    found = [b for b in blocks if marker in b]
+    assert len(found) == 1, f"{len(found)} README python blocks contain {marker!r}"
+    return found[0]
+
+
+def run_script(code: str, cwd: Path) -> subprocess.CompletedProcess:
+    script = cwd / "example.py"
+    script.write_text(code, encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if k != "ZHNLP_START_METHOD"}
+    r = subprocess.run([sys.executable, str(script)], cwd=cwd, env=env, capture_output=True, text=True,
+                       timeout=300)
+    assert r.returncode == 0 and "Traceback" not in r.stderr, r.stderr
+    return r
+
+
+def test_segmenter_example_with_jobs_runs_at_a_script_top_level(tmp_path):
+    block = python_block("seg = Segmenter(")
+    assert "jobs=2" in block
+    lines = ["患者出现动脉粥样硬化", "我爱北京天安门", "今天天气很好"] * 400  # several chunks per worker
+    (tmp_path / "big.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    (tmp_path / "my_lexicon.txt").write_text("粥样硬化\n", encoding="utf-8")
+    # as written, then with the tokens printed, still at the top level
+    run_script(block, tmp_path)
+    shown = ('\nprint("BODY")\nimport json\n'
+             'print(json.dumps(list(seg.cut_lines(open("big.txt", encoding="utf-8"), jobs=2)), ensure_ascii=False))\n')
+    r = run_script(block + shown, tmp_path)
+    assert r.stdout.count("BODY") == 1  # the workers did not run the script again
+    got = json.loads(r.stdout.splitlines()[-1])
+    assert len(got) == len(lines)
+    assert got[:3] == [["患者", "出现", "动脉粥样硬化"], ["我", "爱", "北京", "天安门"], ["今天天气", "很", "好"]]
+    assert not any(w.isspace() for words in got for w in words)  # no "\n" token ending each line
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("marker", ["load_classifier(", "load_translator("])
+def test_model_examples_run(marker, tmp_path):
+    run_script(python_block(marker), tmp_path)
