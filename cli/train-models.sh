@@ -6,7 +6,8 @@
 #
 # Each model is trained with the exact settings below (chosen on the dev split; the test
 # split is scored once at the end and recorded in the model's metrics.json), written to
-# OUT (default: models/) atomically, and its size and training time are printed. A run that
+# OUT (default: models/) atomically (--force: replacing the model there once the new one is
+# complete), and its size and training time are printed. A run that
 # is interrupted can be continued with RESUME=1. Set ZHNLP to the command to use (default:
 # zhnlp), DEVICE to cpu (default) or cuda, THREADS to the torch CPU threads (default: torch's
 # choice; 1 when two trainings share a 2-core machine).
@@ -31,7 +32,7 @@ train() {  # train NAME COMMAND ARGS...
     shift
     local start=$SECONDS
     echo "== $name: $ZHNLP $*" >&2
-    $ZHNLP "$@" -o "$OUT/$name" --device "$DEVICE" --threads "$THREADS" "${resume[@]}"
+    $ZHNLP "$@" -o "$OUT/$name" --force --device "$DEVICE" --threads "$THREADS" "${resume[@]}"
     echo "== $name: $((SECONDS - start)) s, $(du -sh "$OUT/$name" | cut -f1)" >&2
 }
 
@@ -41,7 +42,7 @@ member() {  # member NAME SEED COMMAND ARGS...: one seed of an ensemble, dev onl
     mkdir -p "$WORK/members"
     local start=$SECONDS
     echo "== $name seed $seed: $ZHNLP $*" >&2
-    $ZHNLP "$@" --seed "$seed" -o "$WORK/members/$name-s$seed" --device "$DEVICE" --threads "$THREADS" "${resume[@]}"
+    $ZHNLP "$@" --seed "$seed" -o "$WORK/members/$name-s$seed" --force --device "$DEVICE" --threads "$THREADS" "${resume[@]}"
     echo "== $name seed $seed: $((SECONDS - start)) s" >&2
 }
 
@@ -83,7 +84,7 @@ build() {
     resume-ner-hmm)
         # HMM: second order, settings of zhnlp.hmm.HMMConfig (chosen on ResumeNER dev).
         $ZHNLP train-ner "$R/train.char.bmes" --dev "$R/dev.char.bmes" --test "$R/test.char.bmes" \
-            --model hmm -o "$OUT/resume-ner-hmm" -q
+            --model hmm -o "$OUT/resume-ner-hmm" --force -q
         echo "== resume-ner-hmm: $(du -sh "$OUT/resume-ner-hmm" | cut -f1)" >&2 ;;
     resume-ner)
         # Four seeds of one setting, decoded as one (zhnlp ensemble). Chosen on dev: the bigram table starts from
@@ -99,7 +100,7 @@ build() {
                 --hidden 256 --batch-size 32 --lr 2e-3 --epochs 40 --patience 8
         done
         $ZHNLP ensemble "$WORK"/members/resume-ner-s{1,2,3,4} --dev "$R/dev.char.bmes" --test "$R/test.char.bmes" \
-            --half -o "$OUT/resume-ner"
+            --half -o "$OUT/resume-ner" --force
         echo "== resume-ner: $(du -sh "$OUT/resume-ner" | cut -f1)" >&2 ;;
     msra-ner)
         train msra-ner train-ner "$M/train.bio" --dev "$M/dev.bio" --test "$M/test.bio" \
@@ -118,7 +119,7 @@ build() {
                 --layers 2 --word-dropout 0.25 --affix-dim 128 --affix-embeddings "$WORK/char128.txt" --min-freq 2 \
                 --hidden 256 --batch-size 32 --lr 2e-3 --epochs 50 --patience 8 --half
         done
-        $ZHNLP ensemble "$WORK"/members/ud-pos-s{1,2} --dev "$U/dev.conll" --test "$U/test.conll" -o "$OUT/ud-pos"
+        $ZHNLP ensemble "$WORK"/members/ud-pos-s{1,2} --dev "$U/dev.conll" --test "$U/test.conll" -o "$OUT/ud-pos" --force
         echo "== ud-pos: $(du -sh "$OUT/ud-pos" | cut -f1)" >&2 ;;
     shopping-category)
         # --adversarial 1 chosen on dev: seeds 1 and 2 90.95 / macro-F1 90.53 and 90.79 / 90.29, against
@@ -132,7 +133,7 @@ build() {
                 --adversarial 1
         done
         $ZHNLP ensemble "$WORK"/members/shopping-category-s{1,2} --dev "$S/dev.csv" --test "$S/test.csv" \
-            --text-col review --label-col cat -o "$OUT/shopping-category"
+            --text-col review --label-col cat -o "$OUT/shopping-category" --force
         echo "== shopping-category: $(du -sh "$OUT/shopping-category" | cut -f1)" >&2 ;;
     shopping-sentiment)
         # --adversarial 3 chosen on dev: seeds 1 and 2 94.15 and 94.15 against 94.03 and 94.06 without
@@ -154,7 +155,7 @@ build() {
                 --adversarial 1
         done
         $ZHNLP ensemble "$WORK"/members/hotel-sentiment-s{1,2} --dev "$H/dev.csv" --test "$H/test.csv" \
-            --text-col review --label-col label --class-names "$here/cli/sentiment-classes.txt" -o "$OUT/hotel-sentiment"
+            --text-col review --label-col label --class-names "$here/cli/sentiment-classes.txt" -o "$OUT/hotel-sentiment" --force
         echo "== hotel-sentiment: $(du -sh "$OUT/hotel-sentiment" | cut -f1)" >&2 ;;
     cmn-eng)
         # Chinese characters -> English words (GRU seq2seq, Luong dot attention, input feeding, tied output

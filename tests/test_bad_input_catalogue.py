@@ -169,11 +169,42 @@ CASES: dict[str, tuple[dict, list, tuple]] = {
                                ("p.tsv", "no sentence pairs")),
     "evaluate-seq2seq-bad-columns": ({"p.tsv": "Hi.\t你好。\n"}, ["evaluate", "cmn-eng", "p.tsv", "--src-col", "4"],
                                      ("p.tsv",)),
+    # --- outputs: nothing already there is lost (issue 23, part 1)
+    "train-ner-output-is-data-folder": ({"data/t.bio": "张 B-PER\n三 I-PER\n\n"},
+                                        ["train-ner", "data/t.bio", "-o", "data", "--epochs", "1"],
+                                        ("data", "not a zhnlp model directory")),
+    "train-classifier-output-is-project": ({"t.csv": "text,label\n好,a\n坏,b\n", "proj/README.md": "# notes\n",
+                                            "proj/src/x.py": "print(1)\n"},
+                                           ["train-classifier", "t.csv", "-o", "proj", "--epochs", "1"],
+                                           ("proj", "not a zhnlp model directory")),
+    "train-ner-output-is-file": ({"t.bio": "张 B-PER\n三 I-PER\n\n", "model": "a file\n"},
+                                 ["train-ner", "t.bio", "-o", "model", "--epochs", "1"], ("model", "not a directory")),
+    "train-ner-output-is-model-without-force": ({"t.bio": "张 B-PER\n三 I-PER\n\n"},
+                                                ["train-ner", "t.bio", "-o", "bad-resume-ner-hmm", "--epochs", "1"],
+                                                ("bad-resume-ner-hmm", "--force")),
+    "train-ner-checkpoint-name-taken": ({"t.bio": "张 B-PER\n三 I-PER\n\n", "m.checkpoint/notes.txt": "mine\n"},
+                                        ["train-ner", "t.bio", "-o", "m", "--epochs", "1"],
+                                        ("m.checkpoint", "not a zhnlp checkpoint")),
+    "ensemble-output-is-project": ({"proj/notes.txt": "mine\n"},
+                                   ["ensemble", "hotel-sentiment", "shopping-sentiment", "-o", "proj"],
+                                   ("proj", "not a zhnlp model directory")),
+    "ensemble-same-model-twice": ({}, ["ensemble", "hotel-sentiment", "hotel-sentiment", "-o", "out/model"],
+                                  ("hotel-sentiment", "twice")),
+    "ensemble-identical-weights": ({}, ["ensemble", "shopping-sentiment", "{w}/bad-shopping-sentiment",
+                                        "-o", "out/model"], ("identical weights",)),
+    "segment-output-full-device": ({"good.txt": GOOD}, ["segment", "good.txt", "-o", "/dev/full"],
+                                   ("/dev/full", "No space left")),
+    "tag-output-full-device": ({"good.txt": GOOD}, ["tag", "resume-ner-hmm", "good.txt", "-o", "/dev/full"],
+                               ("/dev/full", "No space left")),
+    "vocab-build-output-full-device": ({"good.txt": GOOD}, ["vocab", "build", "good.txt", "-o", "/dev/full"],
+                                       ("/dev/full", "No space left")),
 }
 
 MODEL_EDITS = {"model-with-pickle": ("resume-ner-hmm", add_pickle),
                "model-tampered-weights": ("hotel-sentiment", tamper_header),
-               "model-newer-format": ("cmn-eng", newer_version)}
+               "model-newer-format": ("cmn-eng", newer_version),
+               "train-ner-output-is-model-without-force": ("resume-ner-hmm", lambda d: None),
+               "ensemble-identical-weights": ("shopping-sentiment", lambda d: None)}
 
 
 def snapshot(root: Path) -> dict[str, bytes | None]:

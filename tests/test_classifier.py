@@ -265,8 +265,11 @@ def test_word_level(data, tmp_path):
     lexicon.write_text("".join(f"{w} 10\n" for ws in [*CLASS_WORDS.values(), FILLER] for w in ws), encoding="utf-8")
     user = tmp_path / "user.txt"
     user.write_text("鼋鼍 100\n", encoding="utf-8")
-    cfg = ClassifierConfig(level="word", main_dict=str(lexicon), user_dicts=[str(user)], **TINY)
-    res = train_classifier(data[0], data[1], tmp_path / "w", config=cfg, train_config=_fast())
+    def cfg():
+        return ClassifierConfig(level="word", main_dict=str(lexicon), user_dicts=[str(user)], **TINY)
+
+    res = train_classifier(data[0], data[1], tmp_path / "w", config=cfg(), train_config=_fast())
+    train_classifier(data[0], data[1], tmp_path / "w2", config=cfg(), train_config=_fast(seed=2))
     assert res.metrics["level"] == "word" and res.metrics["dev"]["accuracy"] >= 0.85
     tokens = json.loads((tmp_path / "w" / "vocab-tokens.json").read_text(encoding="utf-8"))["tokens"]
     assert "足球" in tokens and "足" not in tokens
@@ -280,7 +283,7 @@ def test_word_level(data, tmp_path):
     assert clf.encoder.tokens("今天足球比赛") == ["今天", "足球", "比赛"]
     assert clf.encoder.tokens("鼋鼍足球") == ["鼋鼍", "足球"]
     assert clf.predict(["足球比赛冠军"]) == ["sports"]
-    ens = build_ensemble([tmp_path / "w", tmp_path / "w"], tmp_path / "ens")
+    ens = build_ensemble([tmp_path / "w", tmp_path / "w2"], tmp_path / "ens")
     assert load_classifier(ens.output).encoder.tokens("鼋鼍足球") == ["鼋鼍", "足球"]
 
 

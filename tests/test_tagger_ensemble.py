@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import functools
 import json
+import shutil
 
 import pytest
 import torch
 
 from conftest import fast_train_config, invoke, one_line_error
 from tagging_fixtures import write_ner
+from zhnlp.errors import ZhnlpError
 from zhnlp.nn.crf import viterbi
 from zhnlp.nn.tagger import BiLSTMCRF, TaggerEnsemble, TaggerNetConfig
 from zhnlp.schemes import validate
@@ -98,12 +100,14 @@ def test_cli_builds_an_ensemble_that_tags_and_evaluates(members, tmp_path):
         assert not validate([t for _, t in sent], "BIO")
 
 
-def test_an_ensemble_of_one_model_twice_tags_as_that_model(members, tmp_path):
-    _, dev, (a, _) = members
-    build_ensemble([a, a], tmp_path / "twice", half=False)
-    sents = ["张三在北京工作。", "今天王小明来到华为公司参观。", "刘洋和赵六去了深圳。"]
-    assert load_tagger(tmp_path / "twice").tag(sents) == load_tagger(a).tag(sents)
-    assert load_tagger(tmp_path / "twice", precision="bf16").tag(sents)
+def test_the_same_model_twice_is_refused(members, tmp_path):
+    _, _, (a, _) = members
+    copy = tmp_path / "copy"
+    shutil.copytree(a, copy)
+    for pair in ([a, a], [a, copy]):
+        with pytest.raises(ZhnlpError, match="twice"):
+            build_ensemble(pair, tmp_path / "twice", half=False)
+    assert not (tmp_path / "twice").exists()
 
 
 def test_members_that_cannot_be_combined_are_one_line_errors(members, tmp_path):
@@ -124,16 +128,20 @@ def test_members_that_cannot_be_combined_are_one_line_errors(members, tmp_path):
 
 def test_an_ensemble_given_as_a_member_adds_its_members(members, tmp_path):
     """Adding a seed to a built ensemble gives the ensemble built from all the members at once."""
-    _, dev, (a, b) = members
+    train, dev, (a, b) = members
+    c = tmp_path / "m5"
+    train_tagger(train, dev, c, config=TaggerConfig(task="ner", emb_dim=16, hidden=16, bigram=True, bigram_min_freq=1),
+                 train_config=_fast(seed=5))
     build_ensemble([a, b], tmp_path / "ab", half=False)
-    r = invoke("ensemble", tmp_path / "ab", a, "-o", tmp_path / "grown", "--float32")
+    r = invoke("ensemble", tmp_path / "ab", c, "-o", tmp_path / "grown", "--float32")
     assert "built an ensemble of 3 ner taggers" in r.stderr
-    build_ensemble([a, b, a], tmp_path / "direct", half=False)
+    build_ensemble([a, b, c], tmp_path / "direct", half=False)
     from safetensors.torch import load_file
 
     grown, direct = (load_file(str(tmp_path / d / "model.safetensors")) for d in ("grown", "direct"))
     assert grown.keys() == direct.keys() and all(torch.equal(grown[k], direct[k]) for k in grown)
     metrics = json.loads((tmp_path / "grown" / "metrics.json").read_text(encoding="utf-8"))
-    assert [(m["name"], m["seed"]) for m in metrics["members"]] == [(a.name, 3), (b.name, 4), (a.name, 3)]
+    assert [(m["name"], m["seed"]) for m in metrics["members"]] == [(a.name, 3), (b.name, 4), (c.name, 5)]
     sents = ["张三在北京工作。", "刘洋和赵六去了深圳。"]
     assert load_tagger(tmp_path / "grown").tag(sents) == load_tagger(tmp_path / "direct").tag(sents)
+    assert load_tagger(tmp_path / "grown", precision="bf16").tag(sents)

@@ -287,14 +287,18 @@ class TrainClassifierResult:
 def train_classifier(train: str | Path, dev: str | Path | None, output: str | Path, *,
                      config: ClassifierConfig, train_config, test: str | Path | None = None,
                      split: str | None = None, table: TableOptions | None = None,
-                     resume: bool = False) -> TrainClassifierResult:
+                     resume: bool = False, force: bool = False) -> TrainClassifierResult:
     """Train a GRU classifier on a labelled table and write its model directory.
 
     ``split="0.8,0.1,0.1"`` cuts ``train`` into train/dev/test (stratified, seeded by
     ``train_config.seed``) and saves the row numbers in ``split.json`` in the model
     directory. The best epoch is chosen on dev accuracy; ``test`` is scored once at the end.
+    ``output`` must be new, an empty folder or (with ``force``) a model directory to replace.
     """
+    from .serialization import check_model_output
     from .train import Trainer, set_seed
+
+    check_model_output(output, force=force)
 
     table = table or TableOptions()
     if table.class_names and not table.names:
@@ -511,7 +515,7 @@ def _read_classifier(name_or_path: str | Path):
 
 def build_ensemble(members: Sequence[str | Path], output: str | Path, *, dev: str | Path | None = None,
                    test: str | Path | None = None, table: TableOptions | None = None,
-                   half: bool | None = None) -> TrainClassifierResult:
+                   half: bool | None = None, force: bool = False) -> TrainClassifierResult:
     """Combine trained classifiers into one model directory that predicts the mean of their
     probabilities (say, one setting trained with different ``--seed``s).
 
@@ -523,7 +527,7 @@ def build_ensemble(members: Sequence[str | Path], output: str | Path, *, dev: st
     from .ensemble import assemble
 
     cfg, module, base = assemble(
-        members, read=_read_classifier, options=INPUT_OPTIONS,
+        members, output=output, force=force, read=_read_classifier, options=INPUT_OPTIONS,
         config_from_dict=ClassifierConfig.from_dict,
         make_module=lambda cfg, vocabs, nets, root: _torch_module()(cfg, TextEncoder(cfg, vocabs, root), nets),
         half=half)

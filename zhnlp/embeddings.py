@@ -24,7 +24,6 @@ Importing this module is cheap: gensim, numpy, scipy and torch load inside the f
 """
 from __future__ import annotations
 
-import contextlib
 import math
 import os
 import sys
@@ -36,7 +35,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence
 
 from .errors import InputError, ZhnlpError
-from .io import MAX_LINE_CHARS, check_output_path, open_binary, read_lines
+from .io import MAX_LINE_CHARS, atomic_path, check_output_path, open_binary, read_lines
 
 if TYPE_CHECKING:  # pragma: no cover
     import numpy as np
@@ -435,28 +434,6 @@ def vector_format_for(path: str | Path, format: str | None = None, *, fasttext_m
     return "fasttext" if suffix == ".vec" and fasttext_model else "word2vec"
 
 
-@contextlib.contextmanager
-def _atomic_path(target: Path) -> Iterator[Path]:
-    """A temporary path beside ``target``, renamed to it only if the block completes."""
-    fd, tmp = tempfile.mkstemp(dir=target.parent if str(target.parent) else ".",
-                               prefix=f".{target.name}.", suffix=".part")
-    os.close(fd)
-    try:
-        yield Path(tmp)
-        mode = target.stat().st_mode & 0o777 if target.exists() else None
-        if mode is None:
-            umask = os.umask(0)
-            os.umask(umask)
-            mode = 0o666 & ~umask
-        with contextlib.suppress(OSError):
-            os.chmod(tmp, mode)
-        os.replace(tmp, target)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-
-
 def save_vectors(vectors: Any, path: str | Path, format: str | None = None) -> Path:
     """Write vectors (a gensim model, KeyedVectors or :class:`WordVectors`) to ``path``.
 
@@ -473,7 +450,7 @@ def save_vectors(vectors: Any, path: str | Path, format: str | None = None) -> P
         raise ZhnlpError(f"{target}: the fasttext-bin format needs a fastText model with subword "
                          f"vectors (train with --algo fasttext, or load a fastText .bin); "
                          f"{vec.source} holds plain word vectors; use word2vec-bin or a text format")
-    with _atomic_path(target) as tmp:
+    with atomic_path(target) as tmp:
         if fmt == "fasttext-bin":
             from gensim.models.fasttext import save_facebook_model
 

@@ -13,11 +13,12 @@ from .errors import InputError, ZhnlpError
 MEMBER_METRICS = ("seed", "best_epoch", "train_config", "dev")  # what metrics.json keeps of each member
 
 
-def assemble(members: Sequence[str | Path], *, read: Callable, options: Sequence[str], config_from_dict: Callable,
+def assemble(members: Sequence[str | Path], *, output: str | Path, force: bool, read: Callable, options: Sequence[str], config_from_dict: Callable,
              make_module: Callable, half: bool | None) -> tuple[Any, Any, dict]:
     """(config, module, metrics) of an ensemble of ``members``.
 
-    ``read(path)`` gives a member's ``(files, config, net_config)`` and refuses what cannot be
+    ``output`` is checked first (:func:`~zhnlp.serialization.check_model_output`, replacing a
+    model directory only with ``force``). ``read(path)`` gives a member's ``(files, config, net_config)`` and refuses what cannot be
     a member; a member that is itself an ensemble (a list of net configs) counts as its own
     members, so that an ensemble can gain seeds. Members must agree on the config ``options``
     that decide what a network reads and on every vocabulary. ``make_module(config, vocabs, net_configs, root)`` builds the module
@@ -25,13 +26,17 @@ def assemble(members: Sequence[str | Path], *, read: Callable, options: Sequence
     whose ``net.members`` receive the members' weights (rounded to float16 when ``half``,
     default: when every member stores float16, so that scores are those of what ships).
     """
-    from .serialization import load_weights, resolve_model, round_to_half
+    from .serialization import check_model_output, load_weights, resolve_model, round_to_half
 
+    check_model_output(output, force=force)
     if len(members) < 2:
         raise ZhnlpError("an ensemble needs at least two member models")
     t0 = time.perf_counter()
     paths, names, loaded, train_seconds = [], [], [], 0.0
-    for p in map(resolve_model, members):
+    for i, p in enumerate(map(resolve_model, members)):
+        if any(p.resolve() == q.resolve() for q in paths):
+            raise ZhnlpError(f"{members[i]}: the same model is given twice; an ensemble needs different "
+                             "members (say, one setting trained with different --seed)")
         entry = read(p)
         train_seconds += entry[0].metrics.get("train_seconds", 0)
         parts = flatten(entry)
@@ -39,6 +44,7 @@ def assemble(members: Sequence[str | Path], *, read: Callable, options: Sequence
             paths.append(p)
             names.append(p.name if len(parts) == 1 else entry[0].metrics.get("name", f"{p.name}[{i}]"))
             loaded.append(entry)
+    _refuse_twins(names, loaded)
     files0, cfg0, _ = loaded[0]
     for p, (files, cfg, _) in zip(paths[1:], loaded[1:]):
         for name in options:
@@ -64,6 +70,23 @@ def assemble(members: Sequence[str | Path], *, read: Callable, options: Sequence
                "train_seconds": round(train_seconds, 2),
                "device": "cpu", "build_seconds": round(time.perf_counter() - t0, 2)}
     return cfg, module, metrics
+
+
+def _refuse_twins(names: Sequence[str], loaded: Sequence[tuple]) -> None:
+    """A member whose weights equal another's adds nothing but weight to that one: an error."""
+    import hashlib
+
+    seen: dict[str, str] = {}
+    for name, (files, _, _) in zip(names, loaded):
+        digest = hashlib.sha256()
+        for key in sorted(files.tensors):
+            digest.update(key.encode("utf-8"))
+            digest.update(files.tensors[key].contiguous().numpy().tobytes())
+        key = digest.hexdigest()
+        if key in seen:
+            raise ZhnlpError(f"ensemble members {seen[key]} and {name} have identical weights (the same model "
+                             "twice); an ensemble needs different members (say, different --seed)")
+        seen[key] = name
 
 
 def flatten(entry: tuple) -> list[tuple]:

@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import codecs
 import contextlib
+import errno
 import os
+import re
+import stat
 import sys
 import tempfile
 from pathlib import Path
@@ -161,20 +164,72 @@ def _decode_line(raw: bytes, decode, enc: str, name: str, lineno: int, max_chars
     return line
 
 
-def check_output_path(path: str | Path, inputs: list[str] | tuple[str, ...] = ()) -> Path:
-    """Fail early if ``path`` cannot be written or is one of the inputs."""
+_STD_STREAMS = {"/dev/stdin": 0, "/dev/stdout": 1, "/dev/stderr": 2}
+_FD_PATH = re.compile(r"^/(?:dev/fd|proc/(?:self|thread-self|\d+)/fd)/(\d+)$")
+
+
+def open_fd_of(path: str | Path) -> int | None:
+    """The open file descriptor that ``path`` names (``/dev/stdout``, ``/dev/fd/N``, as bash's
+    process substitution ``>(...)`` gives, ``/proc/self/fd/N``), or None. Writing through a
+    duplicate of it keeps the stream's position and append mode, as a shell redirection does."""
+    text = os.path.abspath(str(path))
+    if text in _STD_STREAMS:
+        return _STD_STREAMS[text]
+    m = _FD_PATH.match(text)
+    if m and (not text.startswith("/proc/") or text.split("/")[2] in ("self", "thread-self", str(os.getpid()))):
+        return int(m.group(1))
+    return None
+
+
+def is_stream_target(path: str | Path) -> bool:
+    """Whether an output is written in place rather than through a temporary file and a rename:
+    an open file descriptor's name, a device (``/dev/null``), a named pipe or a socket.
+    Renaming over those would replace the device or pipe with a regular file."""
+    if open_fd_of(path) is not None:
+        return True
+    try:
+        mode = os.stat(path).st_mode  # follows symlinks: a link to a pipe is a pipe
+    except OSError:
+        return False
+    return not stat.S_ISREG(mode) and not stat.S_ISDIR(mode)
+
+
+def final_target(path: str | Path) -> Path:
+    """The file a regular output really replaces: a symlink's target (the link stays a link)."""
     p = Path(path)
-    if p.is_dir():
+    return Path(os.path.realpath(p)) if p.is_symlink() else p
+
+
+def check_output_path(path: str | Path, inputs: list[str] | tuple[str, ...] = ()) -> Path:
+    """Fail early if ``path`` cannot be written or is one of the inputs; returns ``path``."""
+    p = Path(path)
+    if is_stream_target(p):
+        fd = open_fd_of(p)
+        if fd is not None and not _fd_open(fd):
+            raise OutputError(f"{p}: file descriptor {fd} is not open")
+        if fd is None and not os.access(p, os.W_OK):
+            raise OutputError(f"{p}: permission denied")
+        return p
+    target = final_target(p)
+    if target.is_dir():
         raise OutputError(f"{p}: is a directory; use --output-dir for one output per input")
-    parent = p.parent if str(p.parent) else Path(".")
+    parent = target.parent if str(target.parent) else Path(".")
     if not parent.is_dir():
         raise OutputError(f"{p}: folder {parent} does not exist")
-    if not os.access(parent, os.W_OK) or (p.exists() and not os.access(p, os.W_OK)):
+    if not os.access(parent, os.W_OK) or (target.exists() and not os.access(target, os.W_OK)):
         raise OutputError(f"{p}: permission denied")
     for i in inputs:
-        if i != "-" and Path(i).exists() and p.exists() and os.path.samefile(i, p):
+        if i != "-" and Path(i).exists() and target.exists() and os.path.samefile(i, target):
             raise OutputError(f"{p}: output would overwrite its own input")
     return p
+
+
+def _fd_open(fd: int) -> bool:
+    try:
+        os.fstat(fd)
+        return True
+    except OSError:
+        return False
 
 
 def _anonymous_file(folder: Path) -> int | None:
@@ -227,9 +282,15 @@ def atomic_output(path: str | Path, encoding: str = "utf-8", binary: bool = Fals
 
     On Linux the data goes to an unnamed file in the target folder (``O_TMPFILE``), linked in
     and renamed over the target when complete: an interrupted or killed run leaves no trace.
-    Elsewhere a hidden ``.NAME.*.part`` file is used, removed again on any error.
+    Elsewhere a hidden ``.NAME.*.part`` file is used, removed again on any error. A symlink
+    is written through: its target is replaced, the link stays. Devices, pipes and open file
+    descriptors (``/dev/stdout``, ``>(...)``) are written directly (:func:`is_stream_target`).
     """
-    p = Path(path)
+    if is_stream_target(path):
+        with _direct_output(Path(path), encoding, binary) as f:
+            yield f
+        return
+    p = final_target(path)
     folder = p.parent if str(p.parent) else Path(".")
     fd = _anonymous_file(folder)
     tmp = None
@@ -252,4 +313,53 @@ def atomic_output(path: str | Path, encoding: str = "utf-8", binary: bool = Fals
         if tmp is not None:
             with contextlib.suppress(OSError):
                 os.unlink(tmp)
+        raise
+
+
+_WRITE_ERRORS = {errno.ENOSPC, errno.EIO, errno.EFBIG, errno.EDQUOT, errno.EROFS, errno.EBADF, errno.EINVAL}
+
+
+@contextlib.contextmanager
+def _direct_output(p: Path, encoding: str, binary: bool) -> Iterator[IO]:
+    """Write to a device, pipe or open descriptor in place; a failed write is an OutputError."""
+    own = open_fd_of(p)
+    try:
+        fd = os.dup(own) if own is not None else os.open(p, os.O_WRONLY)
+    except OSError as exc:
+        raise OutputError(f"{p}: cannot write: {exc.strerror}") from None
+    f = os.fdopen(fd, "wb") if binary else os.fdopen(fd, "w", encoding=encoding, newline="\n")
+    try:
+        with f:
+            yield f
+    except OSError as exc:
+        if exc.errno not in _WRITE_ERRORS:
+            raise
+        raise OutputError(f"{p}: cannot write: {exc.strerror or exc}") from None
+
+
+@contextlib.contextmanager
+def atomic_path(path: str | Path) -> Iterator[Path]:
+    """A path for a writer that takes a file name (gensim), renamed to ``path`` only if the
+    block completes; devices and pipes are handed over as they are (see :func:`atomic_output`)."""
+    if is_stream_target(path):
+        yield Path(path)
+        return
+    target = final_target(path)
+    try:
+        fd, tmp = tempfile.mkstemp(dir=target.parent if str(target.parent) else ".",
+                                   prefix=f".{target.name}.", suffix=".part")
+    except OSError as exc:
+        raise OutputError(f"{target}: cannot write: {exc.strerror}") from None
+    os.close(fd)
+    try:
+        yield Path(tmp)
+        fd = os.open(tmp, os.O_RDONLY)
+        try:
+            _set_mode(fd, target)
+        finally:
+            os.close(fd)
+        os.replace(tmp, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
         raise

@@ -146,14 +146,18 @@ def _token_lists(path: str | Path, config: EncoderConfig, encoding: str) -> list
 
 
 def pretrain_encoder(text: str | Path, output: str | Path, *, config: EncoderConfig, train_config,
-                     dev: str | Path | None = None, encoding: str = "utf-8", resume: bool = False) -> PretrainResult:
+                     dev: str | Path | None = None, encoding: str = "utf-8", resume: bool = False,
+                     force: bool = False) -> PretrainResult:
     """Train a bidirectional GRU language model on the lines of ``text`` and write its directory.
 
     ``dev`` (a text file) gives the dev perplexity that picks the best epoch; without it a
     seeded ``config.dev_fraction`` of the lines is held out. Lines shorter than two tokens
-    teach nothing and are left out.
+    teach nothing and are left out. ``output``: new, an empty folder or (``force``) a model to replace.
     """
     from .batching import ClassificationCollate
+    from .serialization import check_model_output
+
+    check_model_output(output, force=force)
     from .train import Trainer, set_seed
     from .vocab import Vocab
 

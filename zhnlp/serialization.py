@@ -73,16 +73,50 @@ def bundled_models() -> list[str]:
     return sorted(p.name for p in d.iterdir() if (p / CONFIG_FILE).is_file()) if d.is_dir() else []
 
 
-@contextlib.contextmanager
-def atomic_directory(path: str | Path) -> Iterator[Path]:
-    """A directory that replaces ``path`` only if the block completes: write into the
-    yielded temporary sibling; an existing directory at ``path`` is kept until then."""
+def is_model_directory(path: str | Path) -> bool:
+    """Whether ``path`` is a directory that zhnlp wrote as a model (its config.json says so)."""
+    config = Path(path) / CONFIG_FILE
+    try:
+        head = json.loads(config.read_text(encoding="utf-8-sig"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(head, dict) and head.get("format") == MODEL_FORMAT
+
+
+def check_model_output(path: str | Path, *, force: bool = False) -> Path:
+    """Fail before any work unless a model directory can be written at ``path`` without loss.
+
+    Allowed: nothing there, an empty folder, or (with ``force``) a zhnlp model directory,
+    which is replaced only once the new model is complete. Anything else (a file, a folder of
+    the user's, a model without ``force``) is an :class:`OutputError` and is never touched.
+    """
     target = Path(path)
-    if target.exists() and not target.is_dir():
-        raise OutputError(f"{target}: exists and is not a directory")
     parent = target.parent if str(target.parent) else Path(".")
     if not parent.is_dir():
         raise OutputError(f"{target}: folder {parent} does not exist")
+    if target.is_symlink() or (target.exists() and not target.is_dir()):
+        raise OutputError(f"{target}: exists and is not a directory; choose a new folder name for the model")
+    if target.exists():
+        if is_model_directory(target):
+            if not force:
+                raise OutputError(f"{target}: a zhnlp model directory is already there; pass --force to "
+                                  "replace it (the old one is kept until the new one is complete)")
+        elif any(target.iterdir()):
+            raise OutputError(f"{target}: a folder that is not a zhnlp model directory and not empty; "
+                              "refusing to replace it: choose a new or empty folder for the model")
+    if not os.access(parent, os.W_OK):
+        raise OutputError(f"{target}: permission denied")
+    return target
+
+
+@contextlib.contextmanager
+def atomic_directory(path: str | Path) -> Iterator[Path]:
+    """A directory that replaces ``path`` only if the block completes: write into the
+    yielded temporary sibling; an existing model directory at ``path`` is kept until then.
+    Only nothing, an empty folder or a zhnlp model directory is ever replaced
+    (:func:`check_model_output`); anything else at ``path`` is an error, then or at the end."""
+    target = check_model_output(path, force=True)
+    parent = target.parent if str(target.parent) else Path(".")
     try:
         tmp = Path(tempfile.mkdtemp(dir=parent, prefix=f".{target.name}.", suffix=".part"))
     except OSError as exc:
@@ -93,6 +127,7 @@ def atomic_directory(path: str | Path) -> Iterator[Path]:
         os.chmod(tmp, 0o777 & ~mask)
         for f in tmp.iterdir():  # mkdtemp and some writers create owner-only files
             os.chmod(f, 0o666 & ~mask)
+        check_model_output(target, force=True)  # the folder may have gained files meanwhile
         if target.exists():
             old = Path(tempfile.mkdtemp(dir=parent, prefix=f".{target.name}.", suffix=".old"))
             os.rmdir(old)
@@ -314,7 +349,7 @@ def round_to_half(net) -> None:
             p.copy_(p.half().float())
 
 
-__all__ = ["ModelFiles", "ModelFormatError", "save_model", "load_model", "resolve_model", "bundled_models",
+__all__ = ["ModelFiles", "ModelFormatError", "save_model", "check_model_output", "is_model_directory", "load_model", "resolve_model", "bundled_models",
            "atomic_directory", "write_model_files", "write_metrics", "read_config", "check_state", "read_model",
            "require_vocabs", "load_weights", "round_to_half",
            "MODEL_VERSION"]

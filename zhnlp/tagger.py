@@ -572,7 +572,7 @@ class TrainTaggerResult:
 def train_tagger(train: str | Path, dev: str | Path | None, output: str | Path, *,
                  config: TaggerConfig, train_config, model: str = "bilstm-crf", test: str | Path | None = None,
                  data_format: str = "auto", encoding: str = "utf-8", resume: bool = False,
-                 repair: bool = True) -> TrainTaggerResult:
+                 repair: bool = True, force: bool = False) -> TrainTaggerResult:
     """Train a tagger (``model``: ``bilstm-crf`` or ``hmm``) and write its model directory.
 
     NER tags that break the scheme (ResumeNER's training file has two sentences whose
@@ -581,9 +581,13 @@ def train_tagger(train: str | Path, dev: str | Path | None, output: str | Path, 
     the file and line instead.
     Settings are chosen on ``dev``; ``test``, when given, is scored once at the end and
     recorded in metrics.json beside dev's scores, the training time and the device.
+    ``output`` must be new, an empty folder or (with ``force``) a model directory to replace.
     """
     from .schemes import check_sentences, detect_scheme
+    from .serialization import check_model_output
     from .train import launched_world
+
+    check_model_output(output, force=force)
 
     if model not in MODEL_TYPES:
         raise ZhnlpError(f"--model must be one of {', '.join(MODEL_TYPES)}, not {model!r}")
@@ -862,7 +866,7 @@ def _train_hmm(train_s, dev_s, test_s, output, config: TaggerConfig, t0: float,
 
 def build_ensemble(members: Sequence[str | Path], output: str | Path, *, dev: str | Path | None = None,
                    test: str | Path | None = None, half: bool | None = None, data_format: str = "auto",
-                   encoding: str = "utf-8") -> TrainTaggerResult:
+                   encoding: str = "utf-8", force: bool = False) -> TrainTaggerResult:
     """Combine trained BiLSTM-CRF taggers into one model directory that decodes with their
     averaged emission and transition scores (members trained with different ``--seed``s
     usually score higher together than any one of them).
@@ -875,7 +879,7 @@ def build_ensemble(members: Sequence[str | Path], output: str | Path, *, dev: st
     from .ensemble import assemble
 
     cfg, module, base = assemble(
-        members, read=_read_neural, options=FEATURE_OPTIONS,
+        members, output=output, force=force, read=_read_neural, options=FEATURE_OPTIONS,
         config_from_dict=TaggerConfig.from_dict,
         make_module=lambda cfg, vocabs, nets, root: _torch_module()(cfg, Featurizer(cfg, vocabs, root), nets),
         half=half)

@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Protocol, Sequence
 
 from .errors import ZhnlpError
+from .serialization import check_model_output
 
 if TYPE_CHECKING:  # pragma: no cover
     import torch
@@ -238,6 +239,15 @@ def set_seed(seed: int) -> None:
         torch.cuda.manual_seed_all(seed)
 
 
+CHECKPOINT_FILES = frozenset({"trainer.json", "last.safetensors", "best.safetensors", "optimizer.safetensors",
+                              "average.safetensors"})
+
+
+def _is_checkpoint_dir(path: Path) -> bool:
+    """Whether ``path`` is a folder that only a trainer's checkpoint files (or nothing) are in."""
+    return path.is_dir() and all(p.name in CHECKPOINT_FILES and p.is_file() for p in path.iterdir())
+
+
 # -- the loop --------------------------------------------------------------------------------
 
 class Trainer:
@@ -272,14 +282,12 @@ class Trainer:
         return self.rank == 0
 
     def _check_paths(self) -> None:
-        parent = self.output.parent if str(self.output.parent) else Path(".")
-        if not parent.is_dir():
-            raise ZhnlpError(f"{self.output}: folder {parent} does not exist")
-        if self.output.exists() and not self.output.is_dir():
-            raise ZhnlpError(f"{self.output}: exists and is not a directory")
-        if not os.access(parent, os.W_OK):
-            raise ZhnlpError(f"{self.output}: permission denied")
+        check_model_output(self.output, force=True)  # the task checked --force; this guards the rest
         old, tmp = (self.checkpoint.with_name(self.checkpoint.name + s) for s in (".old", ".tmp"))
+        for d in (self.checkpoint, old, tmp):  # cleared or replaced below: only ever a checkpoint of ours
+            if d.is_symlink() or (d.exists() and not _is_checkpoint_dir(d)):
+                raise ZhnlpError(f"{d}: is in the way of this run's checkpoint and is not a zhnlp checkpoint; "
+                                 "move it, or choose another -o")
         if not self.checkpoint.exists() and tmp.is_dir() and (old / "trainer.json").is_file():
             try:  # killed between the two renames of _save_checkpoint: the previous epoch's is whole
                 os.replace(old, self.checkpoint)

@@ -369,15 +369,21 @@ class PairOptions:
 
 def train_seq2seq(train: str | Path, dev: str | Path | None, output: str | Path, *, config: Seq2SeqConfig,
                   train_config, test: str | Path | None = None, split: str | None = None,
-                  pairs: PairOptions | None = None, resume: bool = False) -> TrainSeq2SeqResult:
+                  pairs: PairOptions | None = None, resume: bool = False,
+                  force: bool = False) -> TrainSeq2SeqResult:
     """Train a GRU seq2seq model on a pair file and write its model directory.
 
     ``split="0.8,0.1,0.1"`` cuts ``train`` into train/dev/test grouped by source sentence
     (seeded by ``train_config.seed``; the line numbers go to ``split.json``). The best epoch
     is chosen on dev (greedy BLEU or perplexity); dev and test are then scored with beam
-    search (``config.beam``) and greedily, once, into metrics.json.
+    search (``config.beam``) and greedily, once, into metrics.json. ``output`` must be new, an
+    empty folder or (with ``force``) a model directory to replace.
     """
     import json
+
+    from .serialization import check_model_output
+
+    check_model_output(output, force=force)
 
     from .pairs import describe_skipped, split_pairs
     from .tables import parse_split

@@ -25,6 +25,8 @@ ADVERSARIAL = typer.Option(0.0, "--adversarial", help="Adversarial training (FGM
 EMA = typer.Option(0.0, "--ema", help="Keep an exponential moving average of the weights with this decay "
                                       "per update (e.g. 0.999) and select and save it (0: off).")
 RESUME = typer.Option(False, "--resume", help="Continue an interrupted run from its checkpoint.")
+FORCE = typer.Option(False, "--force", help="Replace a zhnlp model directory at -o (kept until the new one is "
+                                            "complete); anything else there is never replaced.")
 QUIET = typer.Option(False, "-q", "--quiet", help="No progress bar or summary.")
 
 

@@ -65,7 +65,8 @@ def train_classifier_cli(
     warmup: int = T.WARMUP, clip: float = T.CLIP, patience: int = typer.Option(3, "--patience"),
     adversarial: float = T.ADVERSARIAL, ema: float = T.EMA,
     gpu: bool = T.GPU, device: Optional[str] = T.DEVICE, amp: bool = T.AMP, bucket: bool = T.BUCKET,
-    seed: int = T.SEED, threads: int = T.THREADS, resume: bool = T.RESUME, encoding: str = ENCODING,
+    seed: int = T.SEED, threads: int = T.THREADS, resume: bool = T.RESUME, force: bool = T.FORCE,
+    encoding: str = ENCODING,
     quiet: bool = T.QUIET,
 ) -> None:
     """Train a GRU text classifier on a labelled table and write a model directory."""
@@ -84,7 +85,7 @@ def train_classifier_cli(
         table = TableOptions(text_col=text_col, label_col=label_col, fmt=input_format, encoding=encoding,
                              class_names=class_names, strict=strict)
         return train_classifier(train, dev, output, config=cfg, train_config=tcfg, test=test, split=split,
-                                table=table, resume=resume)
+                                table=table, resume=resume, force=force)
 
     result = _run(work)
     if not quiet:
@@ -114,7 +115,8 @@ def pretrain_encoder_cli(
     batch_size: int = T.BATCH_SIZE, weight_decay: float = T.WEIGHT_DECAY, lr_decay: float = T.LR_DECAY,
     warmup: int = T.WARMUP, clip: float = T.CLIP, patience: int = typer.Option(1, "--patience"), ema: float = T.EMA,
     gpu: bool = T.GPU, device: Optional[str] = T.DEVICE, amp: bool = T.AMP, bucket: bool = T.BUCKET,
-    seed: int = T.SEED, threads: int = T.THREADS, resume: bool = T.RESUME, encoding: str = ENCODING,
+    seed: int = T.SEED, threads: int = T.THREADS, resume: bool = T.RESUME, force: bool = T.FORCE,
+    encoding: str = ENCODING,
     quiet: bool = T.QUIET,
 ) -> None:
     """Pretrain a classifier's embeddings and BiGRU as forward and backward language models
@@ -128,7 +130,7 @@ def pretrain_encoder_cli(
                               lr_decay=lr_decay, warmup=warmup, clip=clip, patience=patience, seed=seed, gpu=gpu,
                               device=device, amp=amp, bucket=bucket, threads=threads, quiet=quiet, ema=ema)
         return pretrain_encoder(text, output, config=cfg, train_config=tcfg, dev=dev, encoding=encoding,
-                                resume=resume)
+                                resume=resume, force=force)
 
     result = _run(work)
     if not quiet:

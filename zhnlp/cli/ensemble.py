@@ -25,6 +25,7 @@ def ensemble_cli(
     label_col: Optional[str] = LABEL_COL,
     class_names: Optional[str] = CLASS_NAMES,
     encoding: str = typer.Option("utf-8", "--encoding"),
+    force: bool = T.FORCE,
     quiet: bool = T.QUIET,
 ) -> None:
     """Combine trained models (say, one setting trained with different --seed) into one model:
@@ -39,11 +40,12 @@ def ensemble_cli(
 
             table = TableOptions(text_col=text_col, label_col=label_col, fmt=data_format, encoding=encoding,
                                  class_names=class_names)
-            return "classifiers", build_ensemble(members, output, dev=dev, test=test, table=table, half=half)
+            return "classifiers", build_ensemble(members, output, dev=dev, test=test, table=table, half=half,
+                                                  force=force)
         from ..tagger import build_ensemble
 
         result = build_ensemble(members, output, dev=dev, test=test, half=half, data_format=data_format,
-                                encoding=encoding)
+                                encoding=encoding, force=force)
         return f"{result.metrics['task']} taggers", result
 
     kind, result = _run(work)

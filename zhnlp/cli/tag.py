@@ -77,7 +77,7 @@ def _make_train_command(task: str) -> None:
                                     "LSTM this one starts from (transfer; same sizes and features)."),
         no_constraints: bool = typer.Option(False, "--no-constraints", help="Allow decoding illegal transitions."),
         half: bool = typer.Option(False, "--half", help="Store weights as float16 (half the size)."),
-        bucket: bool = T.BUCKET, seed: int = T.SEED, threads: int = T.THREADS, resume: bool = T.RESUME,
+        bucket: bool = T.BUCKET, seed: int = T.SEED, threads: int = T.THREADS, resume: bool = T.RESUME, force: bool = T.FORCE,
         encoding: str = typer.Option("utf-8", "--encoding"),
         quiet: bool = T.QUIET,
     ) -> None:
@@ -99,7 +99,8 @@ def _make_train_command(task: str) -> None:
                                   device=device, amp=amp, bucket=bucket, threads=threads, quiet=quiet,
                                   adversarial=adversarial, ema=ema)
             return train_tagger(train, dev, output, config=cfg, train_config=tcfg, model=model, test=test,
-                                data_format=data_format, encoding=encoding, resume=resume, repair=repair)
+                                data_format=data_format, encoding=encoding, resume=resume, repair=repair,
+                                force=force)
 
         result = _run(work)
         if not quiet:

@@ -65,7 +65,7 @@ def train_seq2seq_cli(
     batch_size: int = T.BATCH_SIZE, weight_decay: float = T.WEIGHT_DECAY, warmup: int = T.WARMUP,
     clip: float = T.CLIP, patience: int = typer.Option(3, "--patience"), ema: float = T.EMA,
     gpu: bool = T.GPU, device: Optional[str] = T.DEVICE, amp: bool = T.AMP, bucket: bool = T.BUCKET,
-    seed: int = T.SEED, threads: int = T.THREADS, resume: bool = T.RESUME,
+    seed: int = T.SEED, threads: int = T.THREADS, resume: bool = T.RESUME, force: bool = T.FORCE,
     encoding: str = typer.Option("utf-8", "--encoding"),
     quiet: bool = T.QUIET,
 ) -> None:
@@ -88,7 +88,7 @@ def train_seq2seq_cli(
                               device=device, amp=amp, bucket=bucket, threads=threads, quiet=quiet, ema=ema)
         return train_seq2seq(train, dev, output, config=cfg, train_config=tcfg, test=test, split=split,
                              pairs=PairOptions(src_col=src_col, tgt_col=tgt_col, encoding=encoding, strict=strict),
-                             resume=resume)
+                             resume=resume, force=force)
 
     result = _run(work)
     if not quiet:
