@@ -150,15 +150,18 @@ def classify_files(inputs: Sequence[str], model: str, *, output: str | None = No
                    input_format: str = "auto", text_col: str | None = None, top_k: int = 1, probs: bool = False,
                    batch_size: int = 128, device: str = "cpu", encoding: str = "utf-8",
                    max_line_chars: int = MAX_LINE_CHARS, allow_empty: bool = False, progress: bool = False,
-                   stdout=None, classifier=None) -> SegmentStats:
+                   stdout=None, classifier=None, threads: int = 1) -> SegmentStats:
     """Classify files ('-' = stdin): plain lines or tables (by suffix or ``input_format``);
-    output to stdout, one file (``output``) or one file per input (``output_dir``), atomically."""
+    output to stdout, one file (``output``) or one file per input (``output_dir``), atomically.
+    ``threads``: torch CPU threads (0: torch's default; see :func:`~zhnlp.train.use_threads`)."""
     from .classifier import load_classifier
     from .tables import table_format
+    from .train import use_threads
 
     if input_format not in INPUT_FORMATS:
         raise ZhnlpError(f"--input-format must be one of {', '.join(INPUT_FORMATS)}, not {input_format!r}")
     opts = ClassifyOptions(top_k=top_k, probs=probs, batch_size=batch_size)
+    use_threads(threads)
     inputs = list(inputs) or ["-"]
     clf = classifier or load_classifier(model, device=device)  # a bad model fails before any output
 
@@ -166,6 +169,8 @@ def classify_files(inputs: Sequence[str], model: str, *, output: str | None = No
         if input_format == "text" or (input_format == "auto" and inp == "-"):
             return "text"
         f = table_format(inp, "auto" if input_format == "auto" else input_format)
+        if f == "xlsx":  # the output table is written in the input's format
+            raise ZhnlpError(f"{inp}: classify reads and writes CSV, TSV and JSONL tables; save the workbook as CSV")
         return "text" if f == "txt" else f
 
     formats = [fmt_of(i) for i in inputs]

@@ -34,6 +34,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence
 
+from .checks import check_number
 from .errors import InputError, ZhnlpError
 from .io import MAX_LINE_CHARS, atomic_path, check_output_path, open_binary, read_lines
 
@@ -118,8 +119,8 @@ class EmbeddingConfig:
         if self.negative == 0 and not self.hs:
             raise ZhnlpError("--negative 0 without --hs leaves nothing to train; "
                              "pass --hs or a positive --negative")
-        if not self.sample >= 0:
-            raise ZhnlpError(f"--sample must be at least 0, not {self.sample!r}")
+        check_number("--sample", self.sample, 0)
+        check_number("--seed", self.seed, 0, 2**32 - 1)  # gensim's range
         if not self.alpha > 0 or not 0 <= self.min_alpha <= self.alpha:
             raise ZhnlpError(f"need alpha > 0 and 0 <= min_alpha <= alpha, not alpha={self.alpha!r}, "
                              f"min_alpha={self.min_alpha!r}")
@@ -273,6 +274,8 @@ def train_to_file(inputs: Sequence[str | Path], output: str | Path, config: Embe
     so a long run does not fail at the end on a bad ``-o``."""
     config = config or EmbeddingConfig()
     config.validate()
+    if "max_line_chars" in train_options:  # checked before the corpus is segmented
+        check_number("--max-line-length", train_options["max_line_chars"], 1)
     fmt = vector_format_for(output, format, fasttext_model=config.algo == "fasttext")
     if fmt == "fasttext-bin" and config.algo != "fasttext":
         raise ZhnlpError("--format fasttext-bin needs --algo fasttext (word2vec has no subword "
@@ -982,6 +985,8 @@ def evaluate(vectors: Any, path: str | Path, *, skip_bad_lines: bool = False,
              encoding: str = "utf-8") -> SimilarityResult | AnalogyResult:
     """Evaluate on a word-similarity or an analogy file, told apart by content
     (:func:`is_analogy_file`)."""
+    if restrict_vocab is not None:
+        check_number("--restrict-vocab", restrict_vocab, 1)
     if is_analogy_file(path, encoding):
         return evaluate_analogy(vectors, path, restrict_vocab, skip_bad_lines=skip_bad_lines,
                                 encoding=encoding)

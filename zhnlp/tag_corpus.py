@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Iterator, Sequence
 
+from .checks import check_number
 from .corpus import SegmentStats, process_files
 from .errors import ZhnlpError
 from .io import MAX_LINE_CHARS
@@ -98,7 +99,8 @@ _WORKER: dict = {}
 def _init_worker(model: str, device: str, fmt: TagFormat, input_format: str, batch_size: int,
                  precision: str = "fp32", threads: int = 0) -> None:
     from .parallel import ignore_sigint_in_worker
-    from .tagger import load_tagger, use_threads
+    from .tagger import load_tagger
+    from .train import use_threads
 
     ignore_sigint_in_worker()
     use_threads(threads)
@@ -121,8 +123,7 @@ def _check_options(input_format: str, batch_size: int, jobs: int, precision: str
         raise ZhnlpError("--batch-size must be at least 1")
     if jobs < 1:
         raise ZhnlpError(f"--jobs must be at least 1, not {jobs}")
-    if threads < 0:
-        raise ZhnlpError(f"--threads must be at least 0, not {threads}")
+    check_number("--threads", threads, 0)
 
 
 def tag_stream(lines: Iterable[str], model: str, *, fmt: str = "text", input_format: str = "text",
@@ -132,7 +133,7 @@ def tag_stream(lines: Iterable[str], model: str, *, fmt: str = "text", input_for
     process) or ``config`` (``(path, TaggerConfig)`` of :func:`~zhnlp.tagger.tagger_config`,
     for ``jobs`` > 1) saves reading the model again; ``precision`` as in
     :func:`~zhnlp.tagger.load_tagger`; ``threads``: torch CPU threads of each worker process
-    (see :func:`~zhnlp.tagger.use_threads`; 0: torch's default)."""
+    (see :func:`~zhnlp.train.use_threads`; 0: torch's default)."""
     from .tagger import load_tagger
 
     _check_options(input_format, batch_size, jobs, precision, threads)
@@ -238,9 +239,10 @@ def tag_files(inputs: Sequence[str], model: str, *, output: str | None = None, o
     in blocks of ``block_size`` bytes, each worker loading the model once (see :mod:`zhnlp.dask`).
     ``precision="bf16"`` runs the LSTM and emission layer in bfloat16 (see :func:`~zhnlp.tagger.load_tagger`).
     ``threads``: torch CPU threads of the process that tags (each worker's with ``jobs`` > 1; 0: torch's
-    default); with 1, a BiLSTM runs its two directions on two threads (see :func:`~zhnlp.tagger.use_threads`).
+    default); with 1, a BiLSTM runs its two directions on two threads (see :func:`~zhnlp.train.use_threads`).
     """
-    from .tagger import load_tagger, tagger_config, use_threads
+    from .tagger import load_tagger, tagger_config
+    from .train import use_threads
 
     _check_options(input_format, batch_size, jobs, precision, threads)
     # Fail on a bad model before touching outputs; with workers, the parent needs no weights.

@@ -18,9 +18,12 @@ from itertools import islice
 import unicodedata
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
-from typing import Any, Iterable, Iterator, Mapping, Sequence
+from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
 
+from .datacheck import DataSummary, check_ner_tags, check_scheme_of, check_tagging, summarize_tagging
+from .checks import check_number
 from .errors import InputError, ZhnlpError
+from .train import use_threads  # noqa: F401  (re-exported: it used to live here)
 from .vocab import Vocab
 
 TASKS = ("ner", "cws", "pos")
@@ -99,15 +102,14 @@ class TaggerConfig:
             raise ZhnlpError(f"task must be one of {', '.join(TASKS)}, not {self.task!r}")
         if self.affix is None:
             self.affix = self.task == "pos"
-        for name in ("emb_dim", "hidden", "layers", "min_freq", "bigram_dim", "softword_dim", "lexmatch_dim",
-                     "affix_dim", "static_max_words", "gazetteer_dim", "softlexicon_max_words",
+        for name in ("emb_dim", "hidden", "layers", "min_freq", "bigram_min_freq", "bigram_dim", "softword_dim",
+                     "lexmatch_dim", "affix_dim", "static_max_words", "gazetteer_dim", "softlexicon_max_words",
                      "softlexicon_slots"):
             if getattr(self, name) < 1:
                 raise ZhnlpError(f"--{name.replace('_', '-')} must be at least 1")
         if not 0 <= self.dropout < 1:
             raise ZhnlpError("--dropout must lie in [0, 1)")
-        if self.word_dropout < 0:
-            raise ZhnlpError("--word-dropout must be at least 0")
+        check_number("--word-dropout", self.word_dropout, 0)
         if self.gazetteer and self.task != "ner":
             raise ZhnlpError("--gazetteer is built from typed entities: it is for NER (train-ner)")
         if self.softlexicon and self.task == "pos":
@@ -128,8 +130,11 @@ def detect_format(path: str | Path, encoding: str = "utf-8", sample: int = 50) -
 
     CoNLL-U: 10 TAB-separated columns with a numeric ID. word/pos: every token has a
     ``/``. CoNLL: every line has the same number (2 or more) of fields. Otherwise:
-    segmented text (words separated by spaces).
+    segmented text (words separated by spaces). A file whose first line is a JSON object
+    or array is refused (no tagging format is JSON).
     """
+    import json
+
     from .io import read_lines
 
     counts, word_pos, n = set(), 0, 0
@@ -137,6 +142,15 @@ def detect_format(path: str | Path, encoding: str = "utf-8", sample: int = 50) -
         s = line.strip()
         if not s or s.startswith("#") or s.startswith("-DOCSTART-"):
             continue
+        if not n and s[0] in "{[":
+            try:
+                json.loads(s)
+            except ValueError:
+                pass
+            else:
+                raise InputError(str(path), "JSON lines, not a tagging format: give CoNLL (a token and its tag "
+                                            "a line, a blank line between sentences), CoNLL-U, segmented text or "
+                                            "word/pos text", 1 + n)
         cols = s.split("\t")
         if len(cols) == 10 and cols[0].split("-")[0].split(".")[0].isdigit():
             return "conllu"
@@ -155,6 +169,21 @@ def detect_format(path: str | Path, encoding: str = "utf-8", sample: int = 50) -
     return "segmented"
 
 
+def resolve_format(path: str | Path, task: str, fmt: str = "auto", encoding: str = "utf-8") -> str:
+    """The format ``path`` is read in for ``task``: ``fmt``, or the detected one when ``auto``.
+    NER has no CoNLL-U or word/pos reading (their tags are parts of speech): an error."""
+    if fmt == "auto":
+        fmt = detect_format(path, encoding)
+        if fmt == "segmented" and task != "cws":
+            fmt = "conll"  # uneven columns: let the CoNLL reader name the bad line
+    if fmt not in DATA_FORMATS:
+        raise ZhnlpError(f"--data-format must be one of {', '.join(DATA_FORMATS)}, not {fmt!r}")
+    if task == "ner" and fmt in ("conllu", "word-pos"):
+        raise InputError(str(path), f"{fmt} text tags parts of speech (train-pos); train-ner reads CoNLL: a "
+                                    "token and its NER tag (B-PER, O...) a line")
+    return fmt
+
+
 def read_examples(path: str | Path, task: str, fmt: str = "auto", encoding: str = "utf-8") -> list:
     """Sentences (tokens and tags) of a training/evaluation file for ``task``.
 
@@ -164,12 +193,7 @@ def read_examples(path: str | Path, task: str, fmt: str = "auto", encoding: str 
     """
     from . import conll
 
-    if fmt == "auto":
-        fmt = detect_format(path, encoding)
-        if fmt == "segmented" and task != "cws":
-            fmt = "conll"  # uneven columns: let the CoNLL reader name the bad line
-    if fmt not in DATA_FORMATS:
-        raise ZhnlpError(f"--data-format must be one of {', '.join(DATA_FORMATS)}, not {fmt!r}")
+    fmt = resolve_format(path, task, fmt, encoding)
     if task == "cws":
         if fmt == "segmented":
             sents = list(conll.read_segmented_sentences(path, encoding=encoding))
@@ -572,8 +596,14 @@ class TrainTaggerResult:
 def train_tagger(train: str | Path, dev: str | Path | None, output: str | Path, *,
                  config: TaggerConfig, train_config, model: str = "bilstm-crf", test: str | Path | None = None,
                  data_format: str = "auto", encoding: str = "utf-8", resume: bool = False,
-                 repair: bool = True, force: bool = False) -> TrainTaggerResult:
+                 repair: bool = True, force: bool = False,
+                 report: Callable[[list[DataSummary]], None] | None = None) -> TrainTaggerResult:
     """Train a tagger (``model``: ``bilstm-crf`` or ``hmm``) and write its model directory.
+
+    Each file is summarised and checked before training (:mod:`zhnlp.datacheck`): data that
+    cannot be what was meant (swapped columns, tags that are no tag set, no entity, raw text
+    for segmentation...) is an error naming the file; ``report`` gets the summaries of the
+    files that pass, before training starts.
 
     NER tags that break the scheme (ResumeNER's training file has two sentences whose
     entity is cut by a sentence break) are repaired as conlleval reads them, and counted
@@ -595,37 +625,53 @@ def train_tagger(train: str | Path, dev: str | Path | None, output: str | Path, 
         raise ZhnlpError("--encoder starts a BiLSTM-CRF's network; --model hmm has none")
     if model == "hmm" and launched_world()[0] > 1:
         raise ZhnlpError("--model hmm counts in one pass and one process; run it without torchrun")
-    train_s = read_examples(train, config.task, data_format, encoding)
-    dev_s = read_examples(dev, config.task, data_format, encoding) if dev else []
-    test_s = read_examples(test, config.task, data_format, encoding) if test else []
+    splits = [(name, str(path), resolve_format(path, config.task, data_format, encoding))
+              for name, path in (("train", train), ("dev", dev), ("test", test)) if path]
+    read = {name: read_examples(path, config.task, fmt, encoding) for name, path, fmt in splits}
+    train_s, dev_s, test_s = read["train"], read.get("dev", []), read.get("test", [])
     repaired: dict[str, int] = {}
     if config.task == "ner":
         from .schemes import validate
 
+        for name, path, _ in splits:  # before any repair, which would read a non-tag as O
+            check_ner_tags(read[name], path)
         config.scheme = config.scheme or detect_scheme(t for s in train_s for t in s.tags)
-        for name, path, sents in (("train", train, train_s), ("dev", dev, dev_s), ("test", test, test_s)):
-            bad = [s for s in sents if validate(s.tags, config.scheme)]
+        for name, path, _ in splits[1:]:  # a dev/test file in another scheme would be "repaired" into this one
+            check_scheme_of(read[name], path, config.scheme, name)
+        for name, path, _ in splits:
+            bad = [s for s in read[name] if validate(s.tags, config.scheme)]
             if bad:  # repaired in place, or an error naming the first bad line
-                check_sentences(bad, config.scheme, str(path), repair=repair)
+                check_sentences(bad, config.scheme, path, repair=repair)
                 repaired[name] = len(bad)
     elif config.task == "cws":
         config.scheme = "BMES"
+    summaries = []
+    for name, path, fmt in splits:
+        summary = summarize_tagging(read[name], path, name, config.task, fmt, config.scheme)
+        if repaired.get(name):
+            summary.notes.append(f"{repaired[name]} sentence(s) with illegal tag sequences repaired")
+        check_tagging(read[name], summary, config.task)
+        summaries.append(summary)
     seen = {t for s in train_s for t in s.tags}
     for path, sents in ((dev, dev_s), (test, test_s)):
         for s in sents:
             for i, t in enumerate(s.tags):
                 if t not in seen:
                     raise InputError(str(path), f"tag {t!r} does not occur in the training data", s.line_of(i))
+    def announce() -> None:  # called once nothing but training is left (paths, vectors, encoder checked)
+        if report is not None:
+            report(summaries)
+
     t0 = time.perf_counter()
     if model == "hmm":
-        result = _train_hmm(train_s, dev_s, test_s, output, config, t0, repaired)
+        result = _train_hmm(train_s, dev_s, test_s, output, config, t0, repaired, announce)
     else:
-        result = _train_neural(train_s, dev_s, test_s, output, config, train_config, resume, t0, repaired)
+        result = _train_neural(train_s, dev_s, test_s, output, config, train_config, resume, t0, repaired, announce)
     return result
 
 
 def _train_neural(train_s, dev_s, test_s, output, config: TaggerConfig, train_config, resume: bool,
-                  t0: float, repaired: dict) -> TrainTaggerResult:
+                  t0: float, repaired: dict, announce: Callable[[], None] = lambda: None) -> TrainTaggerResult:
     import torch
 
     from .train import Trainer, set_seed
@@ -687,6 +733,7 @@ def _train_neural(train_s, dev_s, test_s, output, config: TaggerConfig, train_co
     collate = TaggingCollate(pad=feats.vocabs["tokens"].pad_id, tag_pad=0, feature_pad=0)
     trainer = Trainer(module, items, dev_items, collate=collate, lengths=[len(i["ids"]) for i in items],
                       config=train_config, output=output, resume=resume)
+    announce()
     result = trainer.train()
     if config.half_precision:  # score what ships: weights rounded to float16
         from .serialization import round_to_half
@@ -844,10 +891,11 @@ def _read_lexicon_table(root: Path, name: str, shape: tuple[int, int]):
 
 
 def _train_hmm(train_s, dev_s, test_s, output, config: TaggerConfig, t0: float,
-               repaired: dict) -> TrainTaggerResult:
+               repaired: dict, announce: Callable[[], None] = lambda: None) -> TrainTaggerResult:
     from .hmm import HMM, HMMConfig
 
     hmm = HMM(HMMConfig(scheme=config.scheme, constrained=config.constrained))
+    announce()
     hmm.fit((s.tokens, s.tags) for s in train_s)
     secs = time.perf_counter() - t0
     metrics: dict[str, Any] = {"task": config.task, "model": "hmm", "train_seconds": round(secs, 3),
@@ -1084,17 +1132,6 @@ def load_tagger(name_or_path: str | Path, device: str | None = None, gpu: bool =
 
 
 PRECISIONS = ("fp32", "bf16")
-
-
-def use_threads(threads: int) -> None:
-    """Set torch's CPU threads for this process (0: leave torch's default). With one thread, a
-    BiLSTM-CRF :class:`Tagger` on the CPU runs each layer's two LSTM directions on two threads
-    (one batch on two cores; 1.2-1.4x the speed of each op on two threads, whose small
-    matrix products gain little from a second core)."""
-    if threads:
-        import torch
-
-        torch.set_num_threads(threads)
 
 
 def check_precision(precision: str) -> None:

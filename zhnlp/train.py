@@ -11,7 +11,10 @@ GPU, a progress bar, a per-epoch log and a learning-curve plot.
 
 Files: the finished model directory ``OUT`` appears only when training ends (an existing
 one is replaced then, never before); while training, ``OUT.checkpoint/`` holds the last
-completed epoch (for ``--resume``) and the best weights so far.
+completed epoch (for ``--resume``) and the best weights so far. A loss or weights that stop
+being finite (a learning rate too high) end the run with an error naming the epoch and step;
+the checkpoint of the last completed epoch, whose weights were finite, is all that stays.
+Logs, metrics and checkpoint state are strict JSON (a non-finite number is written as null).
 
 Several processes (``torchrun --nproc-per-node N -m zhnlp train-ner ...``): when torchrun's
 environment says ``WORLD_SIZE`` > 1, :meth:`Trainer.train` joins the process group (nccl on
@@ -27,6 +30,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import os
 import random
 import shutil
@@ -36,6 +40,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Protocol, Sequence
 
+from .checks import check_number, json_safe
 from .errors import ZhnlpError
 from .serialization import check_model_output
 
@@ -81,19 +86,16 @@ class TrainConfig:
     ema: float = 0.0
 
     def __post_init__(self) -> None:
-        checks = [(self.epochs >= 1, "--epochs must be at least 1"),
-                  (self.batch_size >= 1, "--batch-size must be at least 1"),
-                  (self.lr > 0, "--lr must be positive"),
-                  (self.weight_decay >= 0, "--weight-decay must be at least 0"),
-                  (self.clip_norm >= 0, "--clip-norm must be at least 0"),
-                  (0 < self.lr_decay <= 1, "--lr-decay must lie in (0, 1]"),
-                  (self.patience >= 0, "--patience must be at least 0"),
-                  (self.num_workers >= 0, "--num-workers must be at least 0"),
-                  (self.adversarial >= 0, "--adversarial must be at least 0"),
-                  (0 <= self.ema < 1, "--ema must lie in [0, 1)")]
-        for ok, msg in checks:
-            if not ok:
-                raise ZhnlpError(msg)
+        for option, value, low in (("--epochs", self.epochs, 1), ("--batch-size", self.batch_size, 1),
+                                   ("--weight-decay", self.weight_decay, 0), ("--clip", self.clip_norm, 0),
+                                   ("--warmup", self.warmup_steps, 0), ("--patience", self.patience, 0),
+                                   ("--min-epochs", self.min_epochs, 1), ("--num-workers", self.num_workers, 0),
+                                   ("--eval-batch-size", self.eval_batch_size, 1), ("--max-steps", self.max_steps, 0),
+                                   ("--threads", self.threads, 0), ("--adversarial", self.adversarial, 0)):
+            check_number(option, value, low)
+        check_number("--lr", self.lr, 0, 10, above=True)  # Adam: far above any useful rate, below float32 overflow
+        check_number("--lr-decay", self.lr_decay, 0, 1, above=True)
+        check_number("--ema", self.ema, 0, 1, below=True)
 
 
 def _adversarial_parameters(model, epsilon: float) -> list:
@@ -246,6 +248,19 @@ CHECKPOINT_FILES = frozenset({"trainer.json", "last.safetensors", "best.safetens
 def _is_checkpoint_dir(path: Path) -> bool:
     """Whether ``path`` is a folder that only a trainer's checkpoint files (or nothing) are in."""
     return path.is_dir() and all(p.name in CHECKPOINT_FILES and p.is_file() for p in path.iterdir())
+
+
+def use_threads(threads: int) -> None:
+    """Set torch's CPU threads for this process (0: leave torch's default); what every command's
+    ``--threads`` does. One thread keeps a command fast on a shared machine: torch's default
+    (a thread per core) waits for its slowest thread at every op, so one busy core beside it
+    slows the whole run tenfold or more. With one thread, a BiLSTM-CRF tagger on the CPU runs
+    each layer's two LSTM directions on two threads (see :meth:`zhnlp.tagger.Tagger.predict`)."""
+    check_number("--threads", threads, 0)
+    if threads:
+        import torch
+
+        torch.set_num_threads(threads)
 
 
 # -- the loop --------------------------------------------------------------------------------
@@ -412,8 +427,7 @@ class Trainer:
         import torch
 
         c = self.config
-        if c.threads:
-            torch.set_num_threads(c.threads)
+        use_threads(c.threads)
         model = self.model.to(self.device)
         params = [p for p in model.parameters() if p.requires_grad]
         adversarial = _adversarial_parameters(model, c.adversarial)
@@ -441,7 +455,7 @@ class Trainer:
             net.train()
             loader = self._loader(self.train_items, self.lengths, c.batch_size, shuffle=True, epoch=epoch)
             t0 = time.perf_counter()
-            loss_sum, n_items = 0.0, 0
+            loss_sum, n_items, diverged = 0.0, 0, 0
             with _progress(len(loader), f"epoch {epoch + 1}/{c.epochs}", c.progress and self.is_main) as bar:
                 for batch in loader:
                     batch = self._to_device(batch)
@@ -471,7 +485,12 @@ class Trainer:
                         raise ZhnlpError(f"out of GPU memory at --batch-size {c.batch_size}; "
                                          f"try --batch-size {max(1, c.batch_size // 2)}") from None
                     state["step"] += 1
-                    loss_sum += float(loss.detach())
+                    loss_value = float(loss.detach())
+                    if not math.isfinite(loss_value):
+                        diverged = diverged or state["step"]
+                        if not distributed:  # under DDP every rank stops together, at the end of the epoch
+                            raise self._diverged(f"the loss is {loss_value}", epoch, diverged)
+                    loss_sum += loss_value
                     n_items += count
                     bar(loss_sum / max(n_items, 1), n_items / max(time.perf_counter() - t0, 1e-9))
                     if c.max_steps and state["step"] >= c.max_steps:
@@ -480,6 +499,10 @@ class Trainer:
             if distributed:  # the log's loss and speed are of all ranks together
                 loss_sum, n_items = self._sum_over_ranks(loss_sum, n_items)
                 n_items = int(n_items)
+            if not math.isfinite(loss_sum):
+                raise self._diverged("the loss is not finite", epoch, diverged or state["step"])
+            if not _finite(params):  # the last update made them inf or nan
+                raise self._diverged("the weights are not finite", epoch, state["step"])
             stop = None
             if self.is_main:
                 stop = self._end_epoch(model, opt, state, epoch, loss_sum, n_items, train_secs, t_start)
@@ -492,6 +515,15 @@ class Trainer:
         return TrainResult(state["best_epoch"], state["best_score"], state["epoch"],
                            time.perf_counter() - t_start, state["history"], self.output, stopped_early,
                            self.world_size)
+
+    def _diverged(self, what: str, epoch: int, step: int) -> ZhnlpError:
+        """The error that stops a run whose loss or weights stopped being finite. The checkpoint
+        of the last completed epoch (whose weights were finite) stays; nothing else is written."""
+        kept = ((f"; the checkpoint of the last completed epoch stays in {self.checkpoint} "
+                 "(--resume with a lower --lr continues from it)")
+                if (self.checkpoint / "trainer.json").is_file() else "; no model was written")
+        return ZhnlpError(f"training diverged: {what} at epoch {epoch + 1}, step {step} "
+                          f"(--lr {self.config.lr:g}); try a lower --lr{kept}")
 
     def _end_epoch(self, model, opt, state: dict, epoch: int, loss_sum: float, n_items: int,
                    train_secs: float, t_start: float) -> str | None:
@@ -535,12 +567,13 @@ class Trainer:
         try:
             if self.is_main:
                 history = metrics.get("history") or []
-                extra = {**(extra_files or {}), LOG_FILE: "".join(json.dumps(r) + "\n" for r in history)}
+                extra = {**(extra_files or {}),
+                         LOG_FILE: "".join(json.dumps(json_safe(r), allow_nan=False) + "\n" for r in history)}
                 png = learning_curve_png(history, self.model.metric)
                 if png:
                     extra[CURVE_FILE] = png
-                path = self.model.save(self.output, metrics={k: v for k, v in metrics.items() if k != "history"},
-                                       extra_files=extra)
+                path = self.model.save(self.output, metrics=json_safe({k: v for k, v in metrics.items()
+                                                                       if k != "history"}), extra_files=extra)
                 shutil.rmtree(self.checkpoint, ignore_errors=True)
                 return path
             return self.output
@@ -573,7 +606,7 @@ class Trainer:
         meta = {"version": CHECKPOINT_VERSION, **state, "optimizer": opt_meta,
                 "config": asdict(self.config), "world_size": self.world_size,
                 "torch_rng": torch.get_rng_state().tolist()}
-        (tmp / "trainer.json").write_text(json.dumps(meta), encoding="utf-8")
+        (tmp / "trainer.json").write_text(json.dumps(json_safe(meta), allow_nan=False), encoding="utf-8")
         old = self.checkpoint.with_name(self.checkpoint.name + ".old")
         shutil.rmtree(old, ignore_errors=True)
         if self.checkpoint.exists():
@@ -620,6 +653,14 @@ class Trainer:
 
             for tensor in model.state_dict().values():  # views of the parameters: filled in place
                 dist.broadcast(tensor, 0)
+
+
+def _finite(params: list) -> bool:
+    """Whether every weight in ``params`` is finite (checked once an epoch, before a checkpoint)."""
+    import torch
+
+    with torch.no_grad():
+        return all(bool(torch.isfinite(p).all()) for p in params)
 
 
 class _ListDataset:
@@ -760,5 +801,5 @@ class _progress:
 
 from .plots import learning_curve_png  # noqa: E402  (re-exported: it used to live here)
 
-__all__ = ["TrainConfig", "Trainer", "TrainResult", "Trainable", "resolve_device", "set_seed",
+__all__ = ["TrainConfig", "Trainer", "TrainResult", "Trainable", "resolve_device", "set_seed", "use_threads",
            "learning_curve_png"]

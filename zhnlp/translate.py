@@ -11,11 +11,15 @@ sentence as a reference.
 from __future__ import annotations
 
 import math
+import re
 import unicodedata
+import warnings
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any, Callable, Iterable, Sequence
 
+from .datacheck import DataSummary, check_languages, check_pairs_vary, check_skipped
+from .checks import check_number
 from .errors import ZhnlpError
 from .pairs import Pairs, detokenize_en, tokenize_en
 from .vocab import Vocab
@@ -63,6 +67,7 @@ class Seq2SeqConfig:
     alpha: float = 0.75              # length normalisation: log P / L^alpha
     max_len_ratio: float = 2.0       # decode at most ratio × source length + 10 tokens ...
     max_decode_len: int = 150        # ... and never more than this
+    trained_src_len: int = 0         # longest training source, in tokens (0, models from before: max_src_len)
     half_precision: bool = False     # store weights as float16
 
     def __post_init__(self) -> None:
@@ -74,22 +79,21 @@ class Seq2SeqConfig:
                   (self.bucket_by in ("target", "source"), "--bucket-by must be target or source"),
                   (0.0 <= self.teacher_forcing <= 1.0 and 0.0 <= self.tf_min <= 1.0,
                    "--teacher-forcing and --tf-min must lie in [0, 1]"),
-                  (self.tf_k > 0, "--tf-k must be positive"),
                   (0.0 <= self.dropout < 1.0, "--dropout must lie in [0, 1)"),
                   (0.0 <= self.src_token_dropout < 1.0, "--src-token-dropout must lie in [0, 1)"),
                   (0.0 <= self.label_smoothing < 1.0, "--label-smoothing must lie in [0, 1)"),
-                  (self.init_range >= 0, "--init-range must be at least 0"),
                   (1 <= self.layers <= 4, "--layers must lie between 1 and 4"),
-                  (min(self.emb_dim, self.hidden, self.src_min_freq, self.tgt_min_freq) >= 1,
-                   "--emb-dim, --hidden and --min-freq must be at least 1"),
-                  (min(self.max_src_len, self.max_tgt_len) >= 1, "--max-len must be at least 1"),
                   (not self.tie_embeddings or self.emb_dim == 2 * self.hidden,
                    f"--tie-embeddings needs --emb-dim = 2 x --hidden ({2 * self.hidden}), not {self.emb_dim}"),
-                  (self.beam >= 1, f"--beam must be at least 1, not {self.beam}"),
-                  (self.alpha >= 0, "--alpha must be at least 0")]
+                  (self.beam >= 1, f"--beam must be at least 1, not {self.beam}")]
         for ok, msg in checks:
             if not ok:
                 raise ZhnlpError(msg)
+        for name in ("emb_dim", "hidden", "src_min_freq", "tgt_min_freq", "max_src_len", "max_tgt_len"):
+            check_number(f"--{name.replace('_', '-')}", getattr(self, name), 1)
+        check_number("--tf-k", self.tf_k, 0, above=True)
+        check_number("--init-range", self.init_range, 0)
+        check_number("--alpha", self.alpha, 0)
         if self.attention not in ATTENTIONS:
             raise ZhnlpError(f"--attention must be one of {', '.join(ATTENTIONS)}, not {self.attention!r}")
 
@@ -367,11 +371,35 @@ class PairOptions:
                           strict=self.strict)
 
 
+def summarize_pairs(data: Pairs, split: str, options: PairOptions, config: Seq2SeqConfig,
+                    src_lists: Sequence[list[str]] | None = None,
+                    tgt_lists: Sequence[list[str]] | None = None) -> DataSummary:
+    """What a pair file holds: pairs, source and target tokens (tokenized as the model reads
+    them, unless given), the columns and languages read."""
+    encoder = PairEncoder(config, {})
+    if src_lists is None or tgt_lists is None:
+        src_lists = [encoder.src_tokens(s) for s in data.src]
+        tgt_lists = [encoder.tgt_tokens(t) for t in data.tgt]
+    src = [t for toks in src_lists for t in toks]
+    tgt = [t for toks in tgt_lists for t in toks]
+    fmt = f"TSV, column {options.src_col} ({config.src_lang}) -> column {options.tgt_col} ({config.tgt_lang})"
+    summary = DataSummary(data.path, split, fmt, "pairs", len(data), len(src), len(set(src)), "",
+                          token_label="source tokens")
+    summary.notes.append(f"{len(tgt):,} target tokens ({len(set(tgt)):,} distinct)")
+    return summary
+
+
 def train_seq2seq(train: str | Path, dev: str | Path | None, output: str | Path, *, config: Seq2SeqConfig,
                   train_config, test: str | Path | None = None, split: str | None = None,
                   pairs: PairOptions | None = None, resume: bool = False,
-                  force: bool = False) -> TrainSeq2SeqResult:
+                  force: bool = False, report: Callable[[list[DataSummary]], None] | None = None
+                  ) -> TrainSeq2SeqResult:
     """Train a GRU seq2seq model on a pair file and write its model directory.
+
+    The pair files are summarised and checked before training (:mod:`zhnlp.datacheck`): most
+    lines skipped, a side that is one text throughout, or a side whose language is not the
+    declared one (swapped columns) is an error naming the file; ``report`` gets the summaries
+    before training starts.
 
     ``split="0.8,0.1,0.1"`` cuts ``train`` into train/dev/test grouped by source sentence
     (seeded by ``train_config.seed``; the line numbers go to ``split.json``). The best epoch
@@ -391,6 +419,14 @@ def train_seq2seq(train: str | Path, dev: str | Path | None, output: str | Path,
 
     pairs = pairs or PairOptions()
     data = pairs.read(train)
+    check_skipped(data.path, sum(map(len, data.skipped.values())), len(data) + sum(map(len, data.skipped.values())),
+                  "lines skipped (" + ", ".join(data.skipped) + ")",
+                  f"is it a TAB-separated pair file with columns {pairs.src_col} and {pairs.tgt_col}? "
+                  "(--src-col, --tgt-col)")
+    check_pairs_vary(data.path, data.src, data.tgt)
+    for side, texts, lang, col in (("source", data.src, config.src_lang, pairs.src_col),
+                                   ("target", data.tgt, config.tgt_lang, pairs.tgt_col)):
+        check_languages(data.path, texts, lang, side, col)
     notes = [f"{train}: skipped {d}" for d in describe_skipped(data.skipped)]
     split_info = None
     if split:
@@ -411,8 +447,12 @@ def train_seq2seq(train: str | Path, dev: str | Path | None, output: str | Path,
     encoder = PairEncoder(config, {})
     src_lists = [encoder.src_tokens(s) for s in train_d.src]
     tgt_lists = [encoder.tgt_tokens(t) for t in train_d.tgt]
+    summaries = [summarize_pairs(d, name, pairs, config, *lists) for name, d, lists in (
+        ("train", train_d, (src_lists, tgt_lists)), ("dev", dev_d, (None, None)), ("test", test_d, (None, None)))
+        if d is not None and len(d)] if report is not None else []
     encoder.fit([s[:config.max_src_len] for s in src_lists], [t[:config.max_tgt_len] for t in tgt_lists])
     enc_train = encode_pairs(encoder, src_lists, tgt_lists)
+    config.trained_src_len = max((len(item["src"]) for item in enc_train.items), default=0)
     if enc_train.truncated or enc_train.skipped:
         what = "truncated" if enc_train.truncated else "skipped"
         notes.append(f"{train}: {what} {enc_train.truncated or enc_train.skipped} pair(s) longer than "
@@ -430,6 +470,8 @@ def train_seq2seq(train: str | Path, dev: str | Path | None, output: str | Path,
     items = enc_train.items
     trainer = Trainer(module, items, dev_items, collate=encoder.collate(), lengths=bucket_keys(items, config.bucket_by),
                       config=train_config, output=output, resume=resume)
+    if report is not None:  # nothing but training is left (paths checked)
+        report(summaries)
     result = trainer.train()
     module.dev_references = None
     if config.half_precision:  # score what ships
@@ -459,6 +501,45 @@ def train_seq2seq(train: str | Path, dev: str | Path | None, output: str | Path,
 
 # -- applying ------------------------------------------------------------------------------------------
 
+_ENDS = {"zh": r"(?:[。！？!?｡．]+|…+|\.{3,})[”’\"'」』）)\]】》]*",   # after these a sentence ends
+         "en": r"[.!?]+[\"')\]]*(?=\s)"}
+_CLAUSE_END = r"[，,；;：:、]+[”’\"'」』）)\]】》]*"                     # where a long sentence may be cut
+
+
+def split_sentences(text: str, lang: str = "zh") -> list[str]:
+    """``text`` cut after each sentence end (。！？… in Chinese, . ! ? then a space in English),
+    closing quotes and brackets kept with their sentence; joined, the pieces give ``text`` back."""
+    return _cut_after(text, _ENDS[lang])
+
+
+def _cut_after(text: str, pattern: str) -> list[str]:
+    pieces, start = [], 0
+    for m in re.finditer(pattern, text):
+        if m.end() > start and m.end() < len(text):
+            pieces.append(text[start:m.end()])
+            start = m.end()
+    pieces.append(text[start:])
+    return [p for p in pieces if p.strip()] or [text]
+
+
+def fit_length(text: str, lang: str, limit: int, length: Callable[[str], int]) -> list[str]:
+    """``text`` as sentences no longer than ``limit`` (by ``length``) where it can be: cut into
+    sentences, and a sentence still too long cut at clause marks (，；：、) into runs of clauses
+    that fit. A clause longer than ``limit`` stays whole."""
+    out: list[str] = []
+    for sentence in split_sentences(text, lang):
+        if length(sentence) <= limit:
+            out.append(sentence)
+            continue
+        run = ""
+        for clause in _cut_after(sentence, _CLAUSE_END):
+            if run and length(run + clause) > limit:
+                out.append(run)
+                run = ""
+            run += clause
+        out.append(run)
+    return [p.strip() for p in out]
+
 @dataclass
 class Alignment:
     """One translation with its attention: ``weights[i][j]`` is how much output token i
@@ -475,7 +556,8 @@ class Translator:
     :meth:`align` one with its attention, :meth:`score` BLEU/chrF/perplexity on pairs.
 
     Load with :func:`load_translator`. Counts the source tokens it did not know in
-    ``unknown_tokens`` / ``source_tokens``.
+    ``unknown_tokens`` / ``source_tokens``, the inputs it split into sentences in
+    ``split_inputs`` and the sentences longer than it was trained on in ``long_sentences``.
     """
 
     def __init__(self, config: Seq2SeqConfig, encoder: PairEncoder, module, device, path: Path | None = None,
@@ -483,6 +565,21 @@ class Translator:
         self.config, self.encoder, self.module, self.device = config, encoder, module, device
         self.path, self.metrics = path, metrics or {}
         self.source_tokens = self.unknown_tokens = 0
+        self.split_inputs = self.long_sentences = 0
+
+    @property
+    def max_source_len(self) -> int:
+        """The longest source, in tokens, the model was trained on (for models that did not
+        record it: the training limit, ``max_src_len``)."""
+        return self.config.trained_src_len or self.config.max_src_len
+
+    def sentences_of(self, text: str) -> list[str]:
+        """What :meth:`translate` decodes for ``text``: itself, or when it is longer than
+        :attr:`max_source_len` tokens, its sentences (long ones cut at clause marks)."""
+        limit = self.max_source_len
+        if len(self.encoder.src_tokens(text)) <= limit:
+            return [text]
+        return fit_length(text, self.config.src_lang, limit, lambda t: len(self.encoder.src_tokens(t)))
 
     def __repr__(self) -> str:
         c = self.config
@@ -494,8 +591,7 @@ class Translator:
         alpha = self.config.alpha if alpha is None else alpha
         if isinstance(beam, bool) or not isinstance(beam, int) or beam < 1:
             raise ZhnlpError(f"--beam must be a whole number of at least 1 (1: greedy), not {beam!r}")
-        if alpha < 0:
-            raise ZhnlpError(f"--alpha must be at least 0, not {alpha}")
+        check_number("--alpha", alpha, 0)
         return beam, alpha
 
     def _counted(self, ids: list[int]) -> list[int]:
@@ -510,17 +606,38 @@ class Translator:
         return [self._counted(self.encoder.source_ids(s)) for s in sentences]
 
     def translate(self, sentences: Sequence[str], beam: int | None = None, alpha: float | None = None,
-                  batch_size: int = 64) -> list[str]:
-        """Detokenized translations, one per sentence (an empty sentence gives ``""``).
-        ``beam=1`` is greedy decoding; the default is the model's (5)."""
+                  batch_size: int = 64, *, split: bool = True, warn: bool = True) -> list[str]:
+        """Detokenized translations, one per input (an empty one gives ``""``). ``beam=1`` is
+        greedy decoding; the default is the model's (5).
+
+        An input longer than the model was trained on (:attr:`max_source_len`) is split
+        into sentences (see :meth:`sentences_of`), each translated, the translations joined;
+        ``split=False`` decodes it whole. A sentence still longer than that is decoded as it
+        is, with a warning (``warn``; counted in ``long_sentences`` either way): its
+        translation may be cut short or wrong.
+        """
         beam, alpha = self.decoding_options(beam, alpha)
-        ids = self._source_ids(sentences)
+        if isinstance(sentences, str):
+            raise TypeError("translate takes a list of sentences, not one string")
+        parts = [self.sentences_of(s) if split else [s] for s in sentences]
+        ids = self._source_ids([p for ps in parts for p in ps])
         todo = [i for i, row in enumerate(ids) if row]
-        out = [""] * len(ids)
+        flat = [""] * len(ids)
         hyps = translate_ids(self.module, [ids[i] for i in todo], beam=beam, alpha=alpha, device=self.device,
                              batch_size=batch_size)[0]
         for i, h in zip(todo, hyps):
-            out[i] = self.encoder.target_text(h)
+            flat[i] = self.encoder.target_text(h)
+        long = sum(len(row) > self.max_source_len for row in ids)
+        self.split_inputs += sum(len(ps) > 1 for ps in parts)
+        self.long_sentences += long
+        if long and warn:
+            warnings.warn(f"{long} sentence(s) longer than the {self.max_source_len} tokens this model was trained "
+                          "on: their translation may be cut short or wrong", stacklevel=2)
+        sep = " " if self.config.tgt_lang == "en" else ""
+        out, k = [], 0
+        for ps in parts:
+            out.append(sep.join(t for t in flat[k:k + len(ps)] if t))
+            k += len(ps)
         return out
 
     def align(self, sentence: str, beam: int | None = None, alpha: float | None = None) -> Alignment:
@@ -563,10 +680,10 @@ class Translator:
         beam, alpha = self.decoding_options(beam, alpha)
         sources, refs = pairs.references()
         result: dict[str, Any] = {"beam": beam, "alpha": alpha}
-        hyps = self.translate(sources, beam=beam, alpha=alpha)
+        hyps = self.translate(sources, beam=beam, alpha=alpha, split=False, warn=False)  # pairs: as they are
         result.update(bleu_chrf(hyps, refs, self.config.tgt_lang))
         if greedy and beam > 1:
-            g = bleu_chrf(self.translate(sources, beam=1), refs, self.config.tgt_lang)
+            g = bleu_chrf(self.translate(sources, beam=1, split=False, warn=False), refs, self.config.tgt_lang)
             result.update(greedy_bleu=g["bleu"], greedy_chrf=g["chrf"])
         result["perplexity"] = self.perplexity(pairs)
         result["pairs"] = len(pairs)
@@ -601,4 +718,4 @@ def load_translator(name_or_path: str | Path, device: str | None = None, gpu: bo
 
 
 __all__ = ["Seq2SeqConfig", "PairEncoder", "PairOptions", "Translator", "Alignment", "train_seq2seq",
-           "load_translator", "bleu_chrf", "translate_ids", "MODEL_TYPE"]
+           "load_translator", "bleu_chrf", "translate_ids", "split_sentences", "fit_length", "MODEL_TYPE"]

@@ -1,7 +1,9 @@
 """Translating whole files (``zhnlp translate``): streamed, batched, outputs atomic.
 
-Output line i is the translation of input line i; an empty line stays empty. The first
-lines' attention can be drawn as a heat map (``attention_plot``).
+Output line i is the translation of input line i; an empty line stays empty. A line longer
+than the model was trained on is translated sentence by sentence (``split_inputs`` counts
+them; ``long_sentences`` the sentences still too long). The first lines' attention can be
+drawn as a heat map (``attention_plot``).
 """
 from __future__ import annotations
 
@@ -17,10 +19,14 @@ from .segment import chunk_lines
 
 @dataclass
 class TranslateStats(SegmentStats):
-    """A corpus run's counts, plus the source tokens the model did not know and the plot written."""
+    """A corpus run's counts, plus the source tokens the model did not know, the lines split
+    into sentences, the sentences longer than the model was trained on, and the plot written."""
 
     source_tokens: int = 0
     unknown_tokens: int = 0
+    split_inputs: int = 0
+    long_sentences: int = 0
+    max_source_len: int = 0
     plot: str | None = None
     plotted: list[str] = field(default_factory=list)
 
@@ -30,26 +36,29 @@ def translate_stream(lines: Iterable[str], translator, *, beam: int | None = Non
     """Output text for the input lines, chunk by chunk, in input order."""
     for block in chunk_lines(lines, chunk):
         yield "".join(t + "\n" for t in translator.translate([line.strip() for line in block], beam=beam,
-                                                               alpha=alpha, batch_size=batch_size))
+                                                               alpha=alpha, batch_size=batch_size, warn=False))
 
 
 def translate_files(inputs: Sequence[str], model: str, *, output: str | None = None, output_dir: str | None = None,
                     beam: int | None = None, alpha: float | None = None, batch_size: int = 64, device: str = "cpu",
                     encoding: str = "utf-8", max_line_chars: int = MAX_LINE_CHARS, allow_empty: bool = False,
                     attention_plot: str | None = None, plot_lines: int = 1, font: str | None = None,
-                    progress: bool = False, stdout=None, translator=None) -> TranslateStats:
+                    progress: bool = False, stdout=None, translator=None, threads: int = 1) -> TranslateStats:
     """Translate files ('-' = stdin) to stdout, one file or one file per input (atomic).
 
     ``attention_plot``: also draw the attention of the first ``plot_lines`` non-empty input
-    lines into this PNG (written atomically after the translations).
+    lines into this PNG (written atomically after the translations). ``threads``: torch CPU
+    threads (0: torch's default; see :func:`~zhnlp.train.use_threads`).
     """
     from .io import check_output_path
     from .translate import load_translator
+    from .train import use_threads
 
     if batch_size < 1:
         raise ZhnlpError("--batch-size must be at least 1")
     if plot_lines < 1:
         raise ZhnlpError("--plot-lines must be at least 1")
+    use_threads(threads)
     translator = translator or load_translator(model, device=device)  # a bad model fails before any output
     translator.decoding_options(beam, alpha)
     plot_path = check_output_path(attention_plot, list(inputs)) if attention_plot else None
@@ -68,7 +77,8 @@ def translate_files(inputs: Sequence[str], model: str, *, output: str | None = N
                          allow_empty=allow_empty, max_line_chars=max_line_chars, progress=progress,
                          stdout=stdout, label="translate")
     stats = TranslateStats(**vars(base), source_tokens=translator.source_tokens,
-                           unknown_tokens=translator.unknown_tokens)
+                           unknown_tokens=translator.unknown_tokens, split_inputs=translator.split_inputs,
+                           long_sentences=translator.long_sentences, max_source_len=translator.max_source_len)
     if plot_path is not None and first:
         write_attention_plot(translator, first, plot_path, beam=beam, alpha=alpha, font=font)
         stats.plot, stats.plotted = str(plot_path), first

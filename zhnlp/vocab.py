@@ -12,6 +12,7 @@ from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable, Iterator, Mapping, Sequence
 
+from .checks import check_number
 from .errors import InputError, ZhnlpError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -255,6 +256,10 @@ def build_vocab(inputs: Sequence[str | Path], *, level: str = "word", min_freq: 
 
     if level not in ("word", "char"):  # a Vocab can tokenize raw text only at these levels
         raise ZhnlpError(f"--level must be word or char, not {level!r}")
+    check_number("--min-freq", min_freq, 1)
+    check_number("--jobs", jobs, 1)
+    if max_size is not None:
+        check_number("--max-size", max_size, 1)
     vocab = Vocab.build(tokenized_lines(inputs, segmenter, level=level, pre_segmented=pre_segmented,
                                         encoding=encoding, jobs=jobs, allow_empty=True),
                         min_freq=min_freq, max_size=max_size, specials=specials, level=level)

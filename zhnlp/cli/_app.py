@@ -18,12 +18,15 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_
 
 _STATE = {"debug": False}
 
-# Options of every corpus command (segment, tag, classify), declared once.
+# Options of every corpus command (segment, tag, classify, translate, evaluate), declared once.
 OUTPUT = typer.Option(None, "-o", "--output", help="Write all output to this file.")
 OUTPUT_DIR = typer.Option(None, "--output-dir", help="One output per input, same name.")
 PRECISION = typer.Option("fp32", "--precision",
                          help="BiLSTM-CRF taggers: fp32 | bf16 (the LSTM and emission layer in bfloat16: about "
                               "2x faster on CPUs with AVX-512 BF16 or AMX; a tag can rarely differ).")
+THREADS = typer.Option(1, "--threads", help="torch CPU threads (0: torch's default, a thread per core, which slows "
+                                             "down tenfold when another job shares the cores). With 1, a BiLSTM "
+                                             "tagger runs its two directions on two threads.")
 SCHEDULER = typer.Option(None, "--scheduler",
                          help="Run on a Dask cluster: tcp://HOST:PORT, or local:N for N local workers "
                               "(pip install \"zhnlp[dask]\"; input files must be readable by the workers).")

@@ -7,7 +7,7 @@ from typing import List, Optional
 import typer
 
 from . import _train_options as T
-from ._app import OUTPUT, OUTPUT_DIR, _run, _summary, app
+from ._app import OUTPUT, OUTPUT_DIR, THREADS, _run, _summary, app
 
 TEXT_COL = typer.Option(None, "--text-col", help="Text column: a name or a 0-based index [default: text, review...].")
 LABEL_COL = typer.Option(None, "--label-col", help="Label column: a name or a 0-based index [default: label...].")
@@ -85,7 +85,7 @@ def train_classifier_cli(
         table = TableOptions(text_col=text_col, label_col=label_col, fmt=input_format, encoding=encoding,
                              class_names=class_names, strict=strict)
         return train_classifier(train, dev, output, config=cfg, train_config=tcfg, test=test, split=split,
-                                table=table, resume=resume, force=force)
+                                table=table, resume=resume, force=force, report=T.data_report(quiet))
 
     result = _run(work)
     if not quiet:
@@ -153,6 +153,7 @@ def classify_cli(
     batch_size: int = typer.Option(128, "--batch-size"),
     gpu: bool = typer.Option(False, "--gpu"),
     device: Optional[str] = typer.Option(None, "--device", help="cpu | cuda | cuda:N"),
+    threads: int = THREADS,
     encoding: str = ENCODING,
     max_line_length: int = typer.Option(100_000, "--max-line-length"),
     allow_empty: bool = typer.Option(False, "--allow-empty", help="Accept empty input files."),
@@ -170,5 +171,5 @@ def classify_cli(
     stats = _run(classify_files, files or ["-"], model, output=output, output_dir=output_dir,
                  input_format=input_format, text_col=text_col, top_k=top_k, probs=probs, batch_size=batch_size,
                  device=device or ("cuda" if gpu else "cpu"), encoding=encoding, max_line_chars=max_line_length,
-                 allow_empty=allow_empty, progress=not quiet and sys.stderr.isatty())
+                 allow_empty=allow_empty, progress=not quiet and sys.stderr.isatty(), threads=threads)
     _summary("classified", stats, quiet, output, output_dir)

@@ -7,7 +7,7 @@ from typing import Optional
 
 import typer
 
-from ._app import PRECISION, _run, app
+from ._app import PRECISION, THREADS, _run, app
 from .classify import CLASS_NAMES, LABEL_COL, MODEL_DATA_FORMAT, TEXT_COL
 from .translate import ALPHA, BEAM, SRC_COL, TGT_COL
 
@@ -30,6 +30,7 @@ def evaluate_cli(
     gpu: bool = typer.Option(False, "--gpu"),
     device: Optional[str] = typer.Option(None, "--device"),
     precision: str = PRECISION,
+    threads: int = THREADS,
     encoding: str = typer.Option("utf-8", "--encoding"),
 ) -> None:
     """Score a model on gold data: entity P/R/F1 per type (NER), word P/R/F1 (CWS), accuracy (POS);
@@ -37,8 +38,10 @@ def evaluate_cli(
     (beam and greedy), chrF and perplexity (seq2seq; all targets of a source are references)."""
     from ..classifier import MODEL_TYPES as CLASSIFIER_TYPES
     from ..serialization import read_config, resolve_model
+    from ..train import use_threads
 
     def work():
+        use_threads(threads)
         kind = read_config(resolve_model(model))["model_type"]
         if kind in CLASSIFIER_TYPES:
             from ..classifier import TableOptions, load_classifier, write_confusion

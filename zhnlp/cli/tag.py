@@ -8,7 +8,7 @@ from typing import List, Optional
 import typer
 
 from . import _train_options as T
-from ._app import OUTPUT, OUTPUT_DIR, PRECISION, SCHEDULER, _run, _summary, app
+from ._app import OUTPUT, OUTPUT_DIR, PRECISION, SCHEDULER, THREADS, _run, _summary, app
 
 TASK_NAMES = {"ner": "named-entity", "cws": "word-segmentation", "pos": "part-of-speech"}
 
@@ -100,7 +100,7 @@ def _make_train_command(task: str) -> None:
                                   adversarial=adversarial, ema=ema)
             return train_tagger(train, dev, output, config=cfg, train_config=tcfg, model=model, test=test,
                                 data_format=data_format, encoding=encoding, resume=resume, repair=repair,
-                                force=force)
+                                force=force, report=T.data_report(quiet))
 
         result = _run(work)
         if not quiet:
@@ -132,8 +132,7 @@ def tag_cli(
     device: Optional[str] = typer.Option(None, "--device", help="cpu | cuda | cuda:N"),
     jobs: int = typer.Option(1, "-j", "--jobs", help="Worker processes (same output as -j 1)."),
     precision: str = PRECISION,
-    threads: int = typer.Option(1, "--threads", help="torch CPU threads per process (0: torch's default). With 1, "
-                                                      "a BiLSTM runs its two directions on two threads."),
+    threads: int = THREADS,
     encoding: str = typer.Option("utf-8", "--encoding"),
     max_line_length: int = typer.Option(100_000, "--max-line-length"),
     allow_empty: bool = typer.Option(False, "--allow-empty", help="Accept empty input files."),

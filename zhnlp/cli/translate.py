@@ -7,7 +7,7 @@ from typing import List, Optional
 import typer
 
 from . import _train_options as T
-from ._app import OUTPUT, OUTPUT_DIR, _run, _summary, app
+from ._app import OUTPUT, OUTPUT_DIR, THREADS, _run, _summary, app
 
 SRC_COL = typer.Option(1, "--src-col", help="Source column, 0-based (Tatoeba: 1 = Chinese).")
 TGT_COL = typer.Option(0, "--tgt-col", help="Target column, 0-based (Tatoeba: 0 = English).")
@@ -88,7 +88,7 @@ def train_seq2seq_cli(
                               device=device, amp=amp, bucket=bucket, threads=threads, quiet=quiet, ema=ema)
         return train_seq2seq(train, dev, output, config=cfg, train_config=tcfg, test=test, split=split,
                              pairs=PairOptions(src_col=src_col, tgt_col=tgt_col, encoding=encoding, strict=strict),
-                             resume=resume, force=force)
+                             resume=resume, force=force, report=T.data_report(quiet))
 
     result = _run(work)
     if not quiet:
@@ -117,12 +117,14 @@ def translate_cli(
     batch_size: int = typer.Option(64, "--batch-size"),
     gpu: bool = typer.Option(False, "--gpu"),
     device: Optional[str] = typer.Option(None, "--device", help="cpu | cuda | cuda:N"),
+    threads: int = THREADS,
     encoding: str = typer.Option("utf-8", "--encoding", help="Input encoding (UTF-8 BOM tolerated; gbk...)."),
     max_line_length: int = typer.Option(100_000, "--max-line-length"),
     allow_empty: bool = typer.Option(False, "--allow-empty", help="Accept empty input files."),
     quiet: bool = T.QUIET,
 ) -> None:
-    """Translate sentences line by line (output line i = input line i; empty lines stay empty)."""
+    """Translate sentences line by line (output line i = input line i; empty lines stay empty); a line
+    longer than the model was trained on is translated sentence by sentence (a note says so)."""
     import sys
 
     from ..translate_corpus import translate_files
@@ -130,8 +132,14 @@ def translate_cli(
     stats = _run(translate_files, files or ["-"], model, output=output, output_dir=output_dir, beam=beam,
                  alpha=alpha, batch_size=batch_size, device=device or ("cuda" if gpu else "cpu"), encoding=encoding,
                  max_line_chars=max_line_length, allow_empty=allow_empty, attention_plot=attention_plot,
-                 plot_lines=plot_lines, font=font, progress=not quiet and sys.stderr.isatty())
+                 plot_lines=plot_lines, font=font, progress=not quiet and sys.stderr.isatty(), threads=threads)
     _summary("translated", stats, quiet, output, output_dir)
+    if not quiet and stats.split_inputs:
+        typer.echo(f"note: {stats.split_inputs} line(s) longer than the {stats.max_source_len} tokens the model was "
+                   "trained on were translated sentence by sentence", err=True)
+    if stats.long_sentences:
+        typer.echo(f"warning: {stats.long_sentences} sentence(s) longer than the {stats.max_source_len} tokens the "
+                   "model was trained on: their translation may be cut short or wrong", err=True)
     if not quiet and stats.unknown_tokens:
         typer.echo(f"note: {stats.unknown_tokens} of {stats.source_tokens} source tokens are unknown to the model "
                    "(read as <unk>; their translation may be missing or wrong)", err=True)

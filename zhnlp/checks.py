@@ -1,0 +1,48 @@
+"""Numbers checked once for every command: option ranges, and JSON without NaN.
+
+Python's ``float()`` reads ``nan`` and ``inf``, so a command line can hand any option a
+non-finite number; :func:`check_number` refuses those wherever an option is checked and
+names the option as it is spelled on the command line (the CLI prints the one line).
+:func:`json_safe` turns non-finite floats into ``null`` before a log or metrics file is
+written with ``json.dumps(..., allow_nan=False)`` (bare ``NaN`` is not JSON).
+"""
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from .errors import ZhnlpError
+
+
+def check_number(option: str, value: float, low: float | None = None, high: float | None = None, *,
+                 above: bool = False, below: bool = False) -> None:
+    """Raise :class:`ZhnlpError` unless ``value`` is a finite number in range: at least ``low``
+    (greater than it with ``above``) and at most ``high`` (less than it with ``below``)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise ZhnlpError(f"{option} must be a finite number, not {value}")
+    too_low = low is not None and (value <= low if above else value < low)
+    too_high = high is not None and (value >= high if below else value > high)
+    if not (too_low or too_high):
+        return
+    if low is not None and high is not None:
+        rule = f"lie in {'(' if above else '['}{low}, {high}{')' if below else ']'}"
+    elif low is not None:
+        rule = ("be positive" if low == 0 else f"be greater than {low}") if above else f"be at least {low}"
+    else:
+        rule = f"be less than {high}" if below else f"be at most {high}"
+    raise ZhnlpError(f"{option} must {rule}, not {value}")
+
+
+def json_safe(obj: Any) -> Any:
+    """``obj`` with every non-finite float (in nested dicts, lists and tuples) replaced by None,
+    ready for ``json.dumps(..., allow_nan=False)``."""
+    if isinstance(obj, float):
+        return obj if math.isfinite(obj) else None
+    if isinstance(obj, dict):
+        return {k: json_safe(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [json_safe(v) for v in obj]
+    return obj
+
+
+__all__ = ["check_number", "json_safe"]
