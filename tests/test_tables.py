@@ -52,9 +52,10 @@ def test_tsv_jsonl_and_txt_read_the_same_rows(tmp_path):
 def test_format_by_suffix_and_by_option(tmp_path):
     assert [table_format(n) for n in ("a.csv", "a.TSV", "a.jsonl", "a.ndjson", "a.json", "a.txt", "a")] == \
         ["csv", "tsv", "jsonl", "jsonl", "jsonl", "txt", "txt"]
+    assert [table_format(n) for n in ("a.xlsx", "a.XLSM", "a.xls")] == ["xlsx"] * 3  # .xls: read or refused
     assert table_format("a.txt", "csv") == "csv"
     with pytest.raises(ZhnlpError, match="--input-format"):
-        table_format("a.csv", "xlsx")
+        table_format("a.csv", "xml")
     p = write(tmp_path / "data.dat", "text,label\n好,pos\n")
     assert read_labeled(p, fmt="csv").labels == ["pos"]
 

@@ -12,8 +12,9 @@ import math
 import unicodedata
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any, Callable, Iterable, Sequence
 
+from .datacheck import DataSummary, check_classes, check_skipped, counted
 from .errors import InputError, ZhnlpError
 from .tables import LabeledTexts
 from .vocab import Vocab
@@ -273,6 +274,18 @@ def check_labels(data: LabeledTexts, known: Sequence[str]) -> None:
             raise InputError(data.path, f"label {lab!r} does not occur in the training data (labels: {shown})", line)
 
 
+def summarize_table(data: LabeledTexts, split: str, token_lists: Sequence[list[str]]) -> DataSummary:
+    """What a labelled table holds: rows, tokens (as the classifier reads them), classes with counts."""
+    tokens = [t for toks in token_lists for t in toks]
+    summary = DataSummary(data.path, split, data.format, "rows", len(data), len(tokens), len(set(tokens)), "classes",
+                          counted(data.labels or []))
+    if data.columns[0]:
+        summary.notes.append(f"text column {data.columns[0]!r}, label column {data.columns[1]!r}")
+    if data.skipped:
+        summary.notes.append(f"{len(data.skipped)} row(s) skipped (empty text or label)")
+    return summary
+
+
 # -- training ----------------------------------------------------------------------------------
 
 @dataclass
@@ -287,8 +300,13 @@ class TrainClassifierResult:
 def train_classifier(train: str | Path, dev: str | Path | None, output: str | Path, *,
                      config: ClassifierConfig, train_config, test: str | Path | None = None,
                      split: str | None = None, table: TableOptions | None = None,
-                     resume: bool = False, force: bool = False) -> TrainClassifierResult:
+                     resume: bool = False, force: bool = False,
+                     report: Callable[[list[DataSummary]], None] | None = None) -> TrainClassifierResult:
     """Train a GRU classifier on a labelled table and write its model directory.
+
+    The tables are summarised and checked before training (:mod:`zhnlp.datacheck`): one class,
+    a label column of free text or ids, or most rows skipped is an error naming the file;
+    ``report`` gets the summaries of train (and dev, test) before training starts.
 
     ``split="0.8,0.1,0.1"`` cuts ``train`` into train/dev/test (stratified, seeded by
     ``train_config.seed``) and saves the row numbers in ``split.json`` in the model
@@ -330,10 +348,14 @@ def train_classifier(train: str | Path, dev: str | Path | None, output: str | Pa
     set_seed(train_config.seed)
     encoder = TextEncoder(config, {})
     token_lists = [encoder.tokens(t) for t in train_d.texts]  # tokenized once: vocabularies and items
+    check_skipped(data.path, len(data.skipped), len(data) + len(data.skipped), "rows skipped for an empty text or "
+                  "label", "are the text and label columns right? (--text-col, --label-col)")
+    summaries = [summarize_table(train_d, "train", token_lists)]
+    check_classes(summaries[0], data.columns[1] or "")
+    summaries += [summarize_table(d, name, [encoder.tokens(t) for t in d.texts])
+                  for name, d in (("dev", dev_d), ("test", test_d)) if d is not None and len(d)]
     encoder.fit(token_lists, train_d.labels)
     labels = encoder.labels
-    if len(labels) < 2:
-        raise InputError(data.path, f"only one label ({labels[0]!r}) in the training data; a classifier needs two")
     for d in (dev_d, test_d):
         if d is not None and len(d):
             check_labels(d, labels)
@@ -370,6 +392,8 @@ def train_classifier(train: str | Path, dev: str | Path | None, output: str | Pa
     collate = ClassificationCollate(pad=encoder.vocabs["tokens"].pad_id)
     trainer = Trainer(module, items, dev_items, collate=collate, lengths=[len(i["ids"]) for i in items],
                       config=train_config, output=output, resume=resume)
+    if report is not None:  # nothing but training is left (paths, vectors, encoder checked)
+        report(summaries)
     result = trainer.train()
     if config.half_precision:  # score what ships
         from .serialization import round_to_half

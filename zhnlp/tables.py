@@ -26,15 +26,16 @@ from .io import check_encoding, input_name
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
-TABLE_FORMATS = ("csv", "tsv", "jsonl", "txt")
+TABLE_FORMATS = ("csv", "tsv", "jsonl", "txt", "xlsx")
 TEXT_COLUMNS = ("text", "review", "sentence", "content", "comment")
 LABEL_COLUMNS = ("label", "category", "class", "cat", "labels")
-_SUFFIXES = {".csv": "csv", ".tsv": "tsv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl"}
+_SUFFIXES = {".csv": "csv", ".tsv": "tsv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl",
+             ".xlsx": "xlsx", ".xlsm": "xlsx", ".xls": "xlsx"}  # an old binary .xls is refused by name
 
 
 def table_format(path: str | Path, fmt: str = "auto") -> str:
-    """``csv``/``tsv``/``jsonl`` by file suffix; anything else is ``txt`` (``text<TAB>label``
-    lines, no header)."""
+    """``csv``/``tsv``/``jsonl``/``xlsx`` (Excel: .xlsx, .xlsm, .xls) by file suffix;
+    anything else is ``txt`` (``text<TAB>label`` lines, no header)."""
     if fmt != "auto":
         if fmt not in TABLE_FORMATS:
             raise ZhnlpError(f"--input-format must be one of auto, {', '.join(TABLE_FORMATS)}, not {fmt!r}")
@@ -52,6 +53,8 @@ class LabeledTexts:
     labels: list[str] | None
     lines: list[int]
     skipped: list[int] = field(default_factory=list)   # lines of rows skipped for an empty text/label
+    format: str = ""                                   # the table format read (csv, tsv, jsonl, txt, xlsx)
+    columns: tuple[str, str | None] = ("", None)       # the text and label columns read
 
     def __len__(self) -> int:
         return len(self.texts)
@@ -59,7 +62,7 @@ class LabeledTexts:
     def subset(self, idx: Sequence[int]) -> "LabeledTexts":
         return LabeledTexts(self.path, [self.texts[i] for i in idx],
                             None if self.labels is None else [self.labels[i] for i in idx],
-                            [self.lines[i] for i in idx])
+                            [self.lines[i] for i in idx], format=self.format, columns=self.columns)
 
 
 def read_frame(path: str | Path, fmt: str = "auto", encoding: str = "utf-8", *,
@@ -72,6 +75,9 @@ def read_frame(path: str | Path, fmt: str = "auto", encoding: str = "utf-8", *,
     enc = check_encoding(encoding, path)
     enc = "utf-8-sig" if enc == "utf-8" else enc
     src = _source(path)
+    if fmt == "xlsx":
+        frame = _excel_frame(src, path)
+        return iter([frame]) if chunksize else frame
     try:
         if fmt == "jsonl":
             frames = _jsonl_frames(path, encoding, chunksize or 10_000)
@@ -103,6 +109,43 @@ def _source(path: str | Path):
     if p.stat().st_size == 0:
         raise InputError(p, "empty file: no rows")
     return str(p)
+
+
+def _excel_frame(src, path) -> "pd.DataFrame":
+    """The first sheet of an Excel workbook (.xlsx, through openpyxl), as strings; an
+    Excel 97-2003 workbook or a text file named .xls/.xlsx is refused by name."""
+    import pandas as pd
+
+    name = input_name(path)
+    if not isinstance(src, str):
+        raise InputError(name, "an Excel workbook cannot be read from stdin: pass its path")
+    with open(src, "rb") as f:
+        head = f.read(8)
+    if head.startswith(b"\xd0\xcf\x11\xe0"):  # OLE2 compound file: the old binary .xls
+        raise InputError(name, "an Excel 97-2003 (.xls) workbook, which zhnlp does not read: save it as .xlsx or CSV")
+    if not head.startswith(b"PK\x03\x04"):  # an .xlsx is a zip archive
+        raise InputError(name, f"named {Path(src).suffix} but not an Excel workbook (text?): rename it .csv or .tsv, "
+                               "or pass --input-format csv/tsv")
+    try:
+        import openpyxl  # noqa: F401  (pandas' reader of .xlsx)
+    except ImportError:
+        raise ZhnlpError(f"{name}: reading Excel workbooks needs openpyxl (pip install openpyxl)") from None
+    try:
+        frame = pd.read_excel(src, sheet_name=0, dtype=object, engine="openpyxl")
+    except Exception as exc:  # a damaged zip, a workbook without sheets...
+        text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise InputError(name, f"cannot read as an Excel workbook ({text})") from None
+    frame.columns = [str(c) for c in frame.columns]
+    return frame.apply(lambda col: col.map(_cell_text))
+
+
+def _cell_text(value) -> str:
+    """An Excel cell as table text: empty for a blank cell, ``3`` (not ``3.0``) for a whole number."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
 
 
 def _concat(frames, path, enc, fmt):
@@ -275,7 +318,8 @@ def read_labeled(path: str | Path, *, text_col: str | int | None = None, label_c
             skipped.append(lines[i])
         else:
             keep.append(i)
-    data = LabeledTexts(name, texts, labels, lines).subset(keep) if skipped else LabeledTexts(name, texts, labels, lines)
+    data = LabeledTexts(name, texts, labels, lines, format=fmt, columns=(str(tcol), None if lcol is None else str(lcol)))
+    data = data.subset(keep) if skipped else data
     data.skipped = skipped
     if not len(data):
         raise InputError(name, "no rows with a text" + (" and a label" if labels is not None else ""))
@@ -300,6 +344,8 @@ def _class_name(label: str, names: Sequence[str], path: str, line: int) -> str:
 
 def _row_lines(path, fmt: str, encoding: str, n_rows: int) -> list[int]:
     """The file line on which each data row starts (quoted fields may span lines)."""
+    if fmt == "xlsx":  # the sheet's row numbers: the header is row 1
+        return list(range(2, n_rows + 2))
     if str(path) == "-" or fmt in ("jsonl", "txt"):
         return _plain_lines(path, encoding, n_rows, header=False)
     enc = "utf-8-sig" if check_encoding(encoding) == "utf-8" else encoding

@@ -47,3 +47,19 @@ def scores_line(metrics: dict, keys: tuple[str, ...]) -> str:
     parts = [f"{split} {k.replace('_', '-')} {100 * metrics[split][k]:.2f}" for split in ("dev", "test")
              if split in metrics for k in keys if k in metrics[split]]
     return ", ".join(parts) or "no dev/test scores"
+
+
+def data_report(quiet: bool):
+    """The ``report`` callback of the ``train_*`` functions: one stderr line per file read
+    (:meth:`~zhnlp.datacheck.DataSummary.describe`) before training; None with ``--quiet``.
+    Under torchrun only rank 0 prints."""
+    if quiet:
+        return None
+    from ..train import launched_world  # reads the environment only
+
+    def report(summaries) -> None:
+        if launched_world()[1] == 0:
+            for summary in summaries:
+                typer.echo(f"read {summary.describe()}", err=True)
+
+    return report
