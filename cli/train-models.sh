@@ -113,11 +113,12 @@ build() {
         # Chosen on dev: two layers, word dropout 0.25 and first/last-character embeddings from the
         # character vectors (dev 93.53, against 92.62 for one layer without them); --min-freq 2 (dev 93.69 and
         # 93.63 for seeds 1 and 2) so that two seeds fit in 20 MB, decoded as one (zhnlp ensemble): dev 93.96.
+        # Raw text is segmented by ud-cws (--segmenter), the standard of GSD's words.
         char_vectors
         for seed in 1 2; do
             member ud-pos "$seed" train-pos "$U/train.conll" --dev "$U/dev.conll" \
                 --layers 2 --word-dropout 0.25 --affix-dim 128 --affix-embeddings "$WORK/char128.txt" --min-freq 2 \
-                --hidden 256 --batch-size 32 --lr 2e-3 --epochs 50 --patience 8 --half
+                --hidden 256 --batch-size 32 --lr 2e-3 --epochs 50 --patience 8 --half --segmenter ud-cws
         done
         $ZHNLP ensemble "$WORK"/members/ud-pos-s{1,2} --dev "$U/dev.conll" --test "$U/test.conll" -o "$OUT/ud-pos" --force
         echo "== ud-pos: $(du -sh "$OUT/ud-pos" | cut -f1)" >&2 ;;

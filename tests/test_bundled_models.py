@@ -45,6 +45,21 @@ def test_loads_by_name_and_tags(name):
         assert any(span == "北京大学" for _, _, _, span in ents)
 
 
+def test_ud_pos_segments_raw_text_with_ud_cws_and_reads_punctuation_in_any_form():
+    pos, cws = load_tagger("ud-pos"), load_tagger("ud-cws")
+    assert pos.config.segmenter == "ud-cws"  # the standard of its training words (GSD), not jieba's
+    text = "我爱北京天安门。他说：“你好！”（今天）"
+    assert pos.tokens_of(text) == cws.segment(text) == ["我", "爱", "北京", "天安", "门", "。", "他", "说", "：",
+                                                       "“", "你好", "！", "”", "（", "今天", "）"]
+    # GSD writes . , : ! ( ) ; text in any width, and 。 where GSD has ., is read as punctuation
+    tagged = pos.tag([text, ["我", "爱", "北京", "。"], ["好", "｡"], ["他", "说", "「", "好", "」"]])
+    assert [w for w, _ in tagged[0]] == pos.tokens_of(text)  # the words as written
+    for sentence in tagged:
+        assert all(tag == "PUNCT" for w, tag in sentence if not w.isalnum()), sentence
+    lines = invoke("tag", "ud-pos", input=text + "\n").stdout.splitlines()
+    assert lines == [" ".join(f"{w}/{t}" for w, t in tagged[0])]
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("name", sorted(SHIPPED))
 def test_scores_what_its_metrics_say(name):

@@ -11,7 +11,7 @@ import torch
 from typer.testing import CliRunner
 
 from tagging_fixtures import ner_sentences, write_conllu, write_ner, write_segmented
-from conftest import fast_train_config
+from conftest import fast_train_config, invoke, one_line_error
 from zhnlp.cli import app
 from zhnlp.errors import ZhnlpError
 from zhnlp.nn.crf import CRF
@@ -244,6 +244,38 @@ def test_pos_on_conllu_with_given_words(tmp_path):
     tagger = load_tagger(tmp_path / "pos")
     assert tagger.tag([["我们", "在", "北京", "工作"]]) == [[("我们", "PRON"), ("在", "ADP"),
                                                         ("北京", "PROPN"), ("工作", "VERB")]]
+    assert tagger.config.segmenter is None and tagger.tokens_of("我们在北京工作") == ["我们", "在", "北京", "工作"]
+
+
+def test_pos_segmenter_is_a_checked_cws_model(tmp_path):
+    from zhnlp.tagger import check_segmenter
+
+    with pytest.raises(ZhnlpError, match="--segmenter names the CWS model .* POS model"):
+        TaggerConfig(task="ner", segmenter="ud-cws")
+    assert check_segmenter("ud-cws") == "ud-cws"
+    with pytest.raises(ZhnlpError, match="--segmenter msra-ner: a ner model cannot segment"):
+        check_segmenter("msra-ner")
+    train = write_conllu(tmp_path / "train.conllu", 40, seed=1)
+    r = invoke("train-pos", train, "-o", tmp_path / "pos", "--segmenter", "resume-ner", "--epochs", "1", ok=False)
+    one_line_error(r, "--segmenter resume-ner: a ner model cannot segment")
+    invoke("train-pos", train, "-o", tmp_path / "pos", "--segmenter", "ud-cws", "--epochs", "1", "--emb-dim", "8",
+           "--hidden", "8", "-q")
+    tagger = load_tagger(tmp_path / "pos")
+    assert tagger.config.segmenter == "ud-cws"
+    assert tagger.tokens_of("我爱北京天安门。") == load_tagger("ud-cws").segment("我爱北京天安门。")
+
+
+def test_punctuation_the_vocabulary_lacks_is_read_as_its_other_form():
+    from zhnlp.tagger import Featurizer, known_form
+    from zhnlp.vocab import Vocab
+
+    vocab = Vocab([".", ",", "“", "好"])
+    assert [known_form(t, vocab) for t in ["。", ".", '"', "「", "好", "坏", "—"]] == \
+        [".", ".", "“", "“", "好", "坏", "—"]
+    feats = Featurizer(TaggerConfig(task="pos", affix=False), {"tokens": vocab, "tags": Vocab(["X"])})
+    assert feats.encode(["好", "。", "，", "「"])["ids"] == vocab.encode(["好", ".", ",", "“"])
+    raw = Featurizer(TaggerConfig(task="pos", affix=False, normalize=False), {"tokens": vocab, "tags": Vocab(["X"])})
+    assert raw.encode(["。"])["ids"] == [vocab.unk_id]
 
 
 

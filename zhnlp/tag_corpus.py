@@ -70,7 +70,7 @@ def tag_chunk(tagger, fmt: TagFormat, units: list, input_format: str, batch_size
     if input_format == "conll":
         token_lists, texts = units, [None] * len(units)
     else:
-        token_lists, texts = [tagger.tokens_of(line) for line in units], units
+        token_lists, texts = tagger.tokens_of_lines(units, batch_size), units
     tags = tagger.predict(token_lists, batch_size)
     return "".join(fmt.render(text, toks, tg) for text, toks, tg in zip(texts, token_lists, tags))
 
@@ -158,14 +158,18 @@ def tag_stream(lines: Iterable[str], model: str, *, fmt: str = "text", input_for
 class ModelSegmenter:
     """A trained CWS model in the place of a :class:`~zhnlp.Segmenter` (``zhnlp segment --model``):
     same ``cut``/``cut_lines``/``map_chunks`` interface, so :func:`zhnlp.corpus.segment_files` runs it
-    unchanged. Whitespace in the input always separates words."""
+    unchanged. Whitespace in the input always separates words. ``threads``: torch CPU threads of
+    each process that segments (see :func:`~zhnlp.train.use_threads`; 0: torch's default)."""
 
     pos = False
 
-    def __init__(self, model: str, device: str = "cpu", batch_size: int = 64, precision: str = "fp32") -> None:
+    def __init__(self, model: str, device: str = "cpu", batch_size: int = 64, precision: str = "fp32",
+                 threads: int = 1) -> None:
         from .tagger import load_tagger
+        from .train import use_threads
 
-        self.device, self.batch_size, self.precision = device, batch_size, precision
+        self.device, self.batch_size, self.precision, self.threads = device, batch_size, precision, threads
+        use_threads(threads)
         self._tagger = load_tagger(model, device=device, precision=precision)
         self.model = str(self._tagger.path)
         if self._tagger.task != "cws":
@@ -174,7 +178,7 @@ class ModelSegmenter:
     # Travels to worker processes as its options; each worker loads the model on first use.
     def __getstate__(self) -> dict:
         return {"model": self.model, "device": self.device, "batch_size": self.batch_size,
-                "precision": self.precision}
+                "precision": self.precision, "threads": self.threads}
 
     def __setstate__(self, state: dict) -> None:
         self.__dict__.update(state, _tagger=None)
@@ -182,9 +186,11 @@ class ModelSegmenter:
     @property
     def tagger(self):
         """The CWS tagger (loaded on first use)."""
-        if self._tagger is None:
+        if self._tagger is None:  # in a worker process
             from .tagger import load_tagger
+            from .train import use_threads
 
+            use_threads(self.threads)
             self._tagger = load_tagger(self.model, device=self.device, precision=self.precision)
         return self._tagger
 

@@ -81,7 +81,8 @@ class TaggerConfig:
     affix: bool | None = None        # POS: embeddings of a word's first and last character (default: on for pos)
     affix_dim: int = 32
     affix_embeddings: str | None = None  # pretrained character vectors for the affix embeddings (dim = affix_dim)
-    normalize: bool = True           # full-width forms looked up as their half-width twins (NFKC)
+    normalize: bool = True           # full-width forms looked up as their half-width twins (NFKC), and
+                                     # punctuation the vocabulary lacks as its other forms (PUNCT_FORMS)
     constrained: bool = True         # decoding never takes a transition the scheme forbids
     use_crf: bool = True
     embeddings: str | None = None    # pretrained vectors (zhnlp embed) for the token embeddings
@@ -96,6 +97,9 @@ class TaggerConfig:
     # A trained BiLSTM-CRF tagger (say NER on a larger corpus) whose embeddings and LSTM this one
     # starts from: rows copied entry by entry, the output layer and CRF start afresh.
     encoder: str | None = None
+    # POS: the CWS model (a bundled name or a directory) that segments raw text, so that words
+    # follow the standard the tagger was trained on (ud-pos: ud-cws); None: jieba.
+    segmenter: str | None = None
 
     def __post_init__(self) -> None:
         if self.task not in TASKS:
@@ -116,6 +120,8 @@ class TaggerConfig:
             raise ZhnlpError("--softlexicon matches words over characters: it is for NER and CWS")
         if self.gazetteer_folds < 2:
             raise ZhnlpError("--gazetteer-folds must be at least 2")
+        if self.segmenter and self.task != "pos":
+            raise ZhnlpError("--segmenter names the CWS model that segments raw text for a POS model (train-pos)")
 
     @classmethod
     def from_dict(cls, d: dict) -> "TaggerConfig":
@@ -222,6 +228,31 @@ def read_examples(path: str | Path, task: str, fmt: str = "auto", encoding: str 
 
 def _norm(tok: str) -> str:
     return unicodedata.normalize("NFKC", tok) or tok
+
+
+# Punctuation that corpora write in different forms, beyond what NFKC unifies (it already
+# reads ，：？！（ as , : ? ! ( ): a normalized token the vocabulary lacks is read as the first
+# of these forms it has. UD Chinese GSD, for one, writes "." where most text writes "。", and
+# “” where others write "" or 「」.
+PUNCT_FORMS: dict[str, tuple[str, ...]] = {
+    "。": (".",), ".": ("。",),
+    '"': ("“", "”"), "“": ('"', "「"), "”": ('"', "」"), "「": ("“", '"'), "」": ("”", '"'),
+    "'": ("‘", "’"), "‘": ("'", "『"), "’": ("'", "』"), "『": ("‘", "'"), "』": ("’", "'"),
+    "—": ("-", "--"), "——": ("--", "—", "-"), "―": ("—", "-"), "--": ("——", "—", "-"),
+    "...": ("......",), "......": ("...",),
+    "·": ("・", "‧"), "・": ("·", "‧"), "‧": ("·", "・"), "•": ("·", "・"),
+    "~": ("〜",), "〜": ("~",),
+    "【": ("〔", "["), "】": ("〕", "]"), "〔": ("【", "["), "〕": ("】", "]"), "[": ("〔", "【"), "]": ("〕", "】"),
+    "〈": ("《",), "〉": ("》",), "《": ("〈",), "》": ("〉",),
+}
+
+
+def known_form(token: str, vocab: Vocab) -> str:
+    """``token`` (normalized), or when ``vocab`` lacks it, the first of its other punctuation
+    forms (:data:`PUNCT_FORMS`) that ``vocab`` has."""
+    if token in vocab:
+        return token
+    return next((f for f in PUNCT_FORMS.get(token, ()) if f in vocab), token)
 
 
 class Featurizer:
@@ -371,7 +402,7 @@ class Featurizer:
     def encode(self, tokens: Sequence[str], tags: Sequence[str] | None = None) -> dict:
         """One dataset item: ``ids``, ``features`` and (when given) ``tags``."""
         c, v = self.config, self.vocabs
-        norm = [_norm(t) for t in tokens] if c.normalize else list(tokens)
+        norm = [known_form(_norm(t), v["tokens"]) for t in tokens] if c.normalize else list(tokens)
         item: dict[str, Any] = {"ids": v["tokens"].encode(norm), "features": {}}
         if c.bigram:
             item["features"]["bigram"] = v["bigram"].encode(_bigrams(norm))
@@ -618,6 +649,8 @@ def train_tagger(train: str | Path, dev: str | Path | None, output: str | Path, 
     from .train import launched_world
 
     check_model_output(output, force=force)
+    if config.segmenter:
+        config.segmenter = check_segmenter(config.segmenter)
 
     if model not in MODEL_TYPES:
         raise ZhnlpError(f"--model must be one of {', '.join(MODEL_TYPES)}, not {model!r}")
@@ -981,15 +1014,35 @@ class Tagger:
         return f"Tagger(task={self.task!r}, model={kind!r}, path={str(self.path)!r})"
 
     # tokens --------------------------------------------------------------------------------
-    def tokens_of(self, text: str) -> list[str]:
-        """Tokens of a raw line: characters (NER, CWS; whitespace dropped) or words (POS)."""
-        if self.task == "pos":
-            if self._segmenter is None:
+    @property
+    def segmenter(self):
+        """What splits raw text into words for a POS model: the CWS model its config names
+        (``segmenter``, e.g. ud-cws for ud-pos: the standard it was trained on), else jieba."""
+        if self._segmenter is None:
+            if self.config.segmenter:
+                cws = load_tagger(self.config.segmenter, device=self.device)
+                if cws.task != "cws":
+                    raise ZhnlpError(f"segmenter {self.config.segmenter}: a {cws.task} model cannot segment "
+                                     "(config.json names a CWS model)")
+                self._segmenter = cws
+            else:
                 from .segment import Segmenter
 
                 self._segmenter = Segmenter().load()
-            return [w for w in self._segmenter.cut(text) if w.strip()]
-        return [c for c in text if not c.isspace()]
+        return self._segmenter
+
+    def tokens_of(self, text: str) -> list[str]:
+        """Tokens of a raw line: characters (NER, CWS; whitespace dropped) or words (POS)."""
+        return self.tokens_of_lines([text])[0]
+
+    def tokens_of_lines(self, lines: Sequence[str], batch_size: int = 64) -> list[list[str]]:
+        """:meth:`tokens_of` for many lines (a CWS segmenter segments them in batches)."""
+        if self.task != "pos":
+            return [[c for c in text if not c.isspace()] for text in lines]
+        seg = self.segmenter
+        if isinstance(seg, Tagger):
+            return seg.segment_lines(lines, batch_size)
+        return [[w for w in seg.cut(text) if w.strip()] for text in lines]
 
     def predict(self, token_lists: Sequence[Sequence[str]], batch_size: int = 64) -> list[list[str]]:
         """Tags for each token list (empty lists get empty tags)."""
@@ -1004,7 +1057,11 @@ class Tagger:
 
     def tag(self, sentences: Iterable[str | Sequence[str]], batch_size: int = 64) -> list[list[tuple[str, str]]]:
         """(token, tag) pairs per sentence; a sentence is raw text or a list of tokens."""
-        token_lists = [self.tokens_of(s) if isinstance(s, str) else list(s) for s in sentences]
+        sentences = list(sentences)
+        raw = [i for i, s in enumerate(sentences) if isinstance(s, str)]
+        token_lists = [list(s) if not isinstance(s, str) else [] for s in sentences]
+        for i, toks in zip(raw, self.tokens_of_lines([sentences[i] for i in raw], batch_size)):
+            token_lists[i] = toks
         return [list(zip(toks, tags)) for toks, tags in zip(token_lists, self.predict(token_lists, batch_size))]
 
     def entities(self, text: str) -> list[tuple[str, int, int, str]]:
@@ -1153,6 +1210,15 @@ def tagger_config(name_or_path: str | Path) -> tuple[Path, TaggerConfig]:
     _, (cfg,) = read_model(path, _neural_type(kind), {"tagger": TaggerConfig.from_dict},
                            vocabs=("tokens", "tags"), framework="np")
     return path, cfg
+
+
+def check_segmenter(name_or_path: str) -> str:
+    """A POS tagger's ``segmenter``, checked to be a CWS model: a bundled name as it is, a
+    directory as its absolute path (the tagger finds it from any working directory)."""
+    path, cfg = tagger_config(name_or_path)
+    if cfg.task != "cws":
+        raise ZhnlpError(f"--segmenter {name_or_path}: a {cfg.task} model cannot segment (train one with train-cws)")
+    return str(Path(path).resolve()) if Path(name_or_path).is_dir() else name_or_path
 
 
 def _neural_type(model_type: str) -> str:

@@ -72,6 +72,9 @@ def _make_train_command(task: str) -> None:
         softlexicon_max_words: int = typer.Option(20000, "--softlexicon-max-words",
                                                   help="Words kept from --softlexicon, most frequent first."),
         softlexicon_slots: int = typer.Option(4, "--softlexicon-slots", help="Words kept per B/M/E/S set."),
+        segmenter: Optional[str] = typer.Option(
+            None, "--segmenter", help="POS: the CWS model (bundled name or directory) that segments raw text for "
+                                      "this tagger, in the standard of its training words [default: jieba]."),
         encoder: Optional[str] = typer.Option(
             None, "--encoder", help="A trained BiLSTM-CRF tagger (directory or bundled name) whose embeddings and "
                                     "LSTM this one starts from (transfer; same sizes and features)."),
@@ -93,7 +96,7 @@ def _make_train_command(task: str) -> None:
                                static_embeddings=static_embeddings, static_max_words=static_max_words,
                                gazetteer=gazetteer, gazetteer_folds=gazetteer_folds, gazetteer_dim=gazetteer_dim,
                                softlexicon=softlexicon, softlexicon_max_words=softlexicon_max_words,
-                               softlexicon_slots=softlexicon_slots, encoder=encoder)
+                               softlexicon_slots=softlexicon_slots, encoder=encoder, segmenter=segmenter)
             tcfg = T.train_config(epochs=epochs, batch_size=batch_size, lr=lr, weight_decay=weight_decay,
                                   lr_decay=lr_decay, warmup=warmup, clip=clip, patience=patience, seed=seed, gpu=gpu,
                                   device=device, amp=amp, bucket=bucket, threads=threads, quiet=quiet,
