@@ -35,6 +35,14 @@ def test_translates_easy_sentences_line_by_line():
     assert "thank" in out[2].lower()
 
 
+def test_a_paragraph_is_translated_sentence_by_sentence():
+    tr = load_translator(NAME)
+    assert "trained_src_len" not in json.loads((models_dir() / NAME / "config.json").read_text())["config"]["seq2seq"]
+    assert tr.max_source_len == tr.config.max_src_len == 60  # derived for a model that did not record it
+    assert tr.translate(["我爱你。" * 40]) == [" ".join(["I love you."] * 40)]
+    assert tr.split_inputs == 1 and tr.long_sentences == 0
+
+
 @pytest.mark.slow
 def test_scores_what_its_metrics_say():
     test_file = data_path("cmn_eng", "test.tsv")

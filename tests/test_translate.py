@@ -264,6 +264,56 @@ def test_load_translate_and_align(trained):
         tr.translate("我喜欢猫。")
 
 
+@pytest.mark.parametrize("text, lang, pieces", [
+    ("我爱你。你呢？“好！”他说……然后走了", "zh", ["我爱你。", "你呢？", "“好！”", "他说……", "然后走了"]),
+    ("3.5元。好", "zh", ["3.5元。", "好"]),
+    ("没有句号", "zh", ["没有句号"]),
+    ('I see. You? "Yes!" he said. Mr.Smith', "en", ["I see.", " You?", ' "Yes!"', " he said.", " Mr.Smith"]),
+])
+def test_split_sentences_known_cases(text, lang, pieces):
+    from zhnlp.translate import split_sentences
+
+    assert split_sentences(text, lang) == pieces
+    assert "".join(pieces) == text
+
+
+def test_fit_length_cuts_long_sentences_at_clauses():
+    from zhnlp.translate import fit_length
+
+    text = "我爱你，你爱我，他也爱你，我们都很好。今天很好。" + "长" * 9
+    assert fit_length(text, "zh", 8, len) == ["我爱你，你爱我，", "他也爱你，", "我们都很好。", "今天很好。", "长" * 9]
+
+
+def test_long_inputs_are_translated_sentence_by_sentence(trained, tmp_path):
+    from zhnlp import load_translator
+
+    result, d, held = trained
+    config = json.loads((d / "model" / "config.json").read_text())["config"]["seq2seq"]
+    longest = max(len(zh) for zh, _ in split_pairs()[0])
+    assert config["trained_src_len"] == longest  # recorded by training
+    tr = load_translator(d / "model")
+    assert tr.max_source_len == longest
+    sentences = [zh for zh, _ in held[:3]]
+    paragraph = "".join(sentences)
+    assert tr.sentences_of(paragraph) == sentences and tr.sentences_of(sentences[0]) == [sentences[0]]
+    one_by_one = " ".join(tr.translate(sentences))
+    tr.split_inputs = tr.long_sentences = 0
+    assert tr.translate([paragraph, sentences[0]]) == [one_by_one, tr.translate([sentences[0]])[0]]
+    assert (tr.split_inputs, tr.long_sentences) == (1, 0)
+    unsplittable = "我喜欢猫我喜欢狗我喜欢书"  # no sentence end, no clause mark
+    with pytest.warns(UserWarning, match=f"1 sentence\\(s\\) longer than the {longest} tokens this model was trained on"):
+        tr.translate([unsplittable])
+    with pytest.warns(UserWarning, match="1 sentence"):
+        tr.translate([paragraph], split=False)
+    assert tr.long_sentences == 2
+    r = invoke("translate", d / "model", "-o", tmp_path / "out.txt", input=f"{paragraph}\n{unsplittable}\n")
+    assert (tmp_path / "out.txt").read_text(encoding="utf-8").splitlines()[0] == one_by_one
+    assert f"note: 1 line(s) longer than the {longest} tokens the model was trained on were translated sentence " \
+           "by sentence" in r.stderr
+    assert f"warning: 1 sentence(s) longer than the {longest} tokens the model was trained on" in r.stderr
+    assert "warning" in invoke("translate", d / "model", "-q", input=unsplittable).stderr  # not silenced by -q
+
+
 def test_score_matches_a_fresh_evaluation(trained):
     from zhnlp import load_translator
 
