@@ -298,6 +298,17 @@ CASES: dict[str, tuple[dict, list, tuple]] = {
                                       ("p.tsv", "--src-lang zh")),
     "train-seq2seq-one-target": ({"p.tsv": "Hi.\t你好。\nHi.\t再见。\n"}, ["train-seq2seq", "p.tsv", "-o", "out/model"],
                                  ("p.tsv", "every target is the same text")),
+    # --- text as written (issue 23, part 4): a POS model's segmenter must be a CWS model; a TSV
+    # quote is text, so it cannot hide a ragged row (kept quotes: tests/test_classify_cli.py)
+    "train-pos-segmenter-not-cws": ({"t.conll": "我 PRON\n爱 VERB\n\n"},
+                                    ["train-pos", "t.conll", "-o", "out/model", "--segmenter", "resume-ner-hmm"],
+                                    ("--segmenter resume-ner-hmm", "a ner model cannot segment")),
+    "train-ner-segmenter": ({"t.bio": "张 B-PER\n三 I-PER\n\n"},
+                                     ["train-ner", "t.bio", "-o", "out/model", "--segmenter", "ud-cws"],
+                                     ("--segmenter", "POS model")),
+    "train-classifier-tsv-lone-quote": ({"q.tsv": 'text\tlabel\n"好\tpos\n差\tneg\textra\n'},
+                                       ["train-classifier", "q.tsv", "-o", "out/model"],
+                                       ("q.tsv:3", "ragged row: 3 fields")),
 }
 
 MODEL_EDITS = {"model-with-pickle": ("resume-ner-hmm", add_pickle),
