@@ -329,8 +329,6 @@ def run_infer(args, devices: list[str], summary: list, results: dict) -> None:
         torch.set_num_threads(args.threads)
     env = dict(os.environ)
     env["PYTHONPATH"] = str(ROOT) + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
-    if args.threads:  # torch in the subprocess reads these at start-up (zhnlp classify has no --threads)
-        env["OMP_NUM_THREADS"] = env["MKL_NUM_THREADS"] = str(args.threads)
     tmp = Path(tempfile.mkdtemp(prefix="zhnlp-bench-clf-"))
     results["infer"] = {}
     try:
@@ -343,7 +341,7 @@ def run_infer(args, devices: list[str], summary: list, results: dict) -> None:
         def cli(dev: str, path: Path) -> float:
             out = tmp / "out.txt"
             cmd = [sys.executable, "-m", "zhnlp", "classify", model, str(path), "-o", str(out), "-q",
-                   "--batch-size", str(args.infer_batch_size), "--device", dev]
+                   "--batch-size", str(args.infer_batch_size), "--device", dev, "--threads", str(args.threads)]
             t0 = time.perf_counter()
             p = subprocess.run(cmd, env=env, capture_output=True, text=True)
             secs = time.perf_counter() - t0

@@ -201,10 +201,12 @@ def _inference(work):
             "classify": ["classify", "hotel-sentiment", "good.txt", "-o", "out.txt"],
             "translate": ["translate", "cmn-eng", "good.txt", "-o", "out.txt"],
             "evaluate-tagger": ["evaluate", "resume-ner-hmm", "test.bio"],
-            "evaluate-classifier": ["evaluate", "hotel-sentiment", "test.csv"]}
+            "evaluate-classifier": ["evaluate", "hotel-sentiment", "test.csv"],
+            "segment-model": ["segment", "--model", "ud-cws", "good.txt", "-o", "out.txt"]}
 
 
-@pytest.mark.parametrize("command", ["tag", "classify", "translate", "evaluate-tagger", "evaluate-classifier"])
+@pytest.mark.parametrize("command", ["tag", "classify", "translate", "evaluate-tagger", "evaluate-classifier",
+                                     "segment-model"])
 def test_threads_of_every_inference_command_reach_torch(command, tmp_path, monkeypatch):
     """Default one thread (torch's default collapses when another job shares the cores);
     --threads N sets N; 0 leaves torch's default."""

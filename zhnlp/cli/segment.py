@@ -7,7 +7,7 @@ from typing import List, Optional
 
 import typer
 
-from ._app import OUTPUT, OUTPUT_DIR, PRECISION, SCHEDULER, _run, _summary, app
+from ._app import OUTPUT, OUTPUT_DIR, PRECISION, SCHEDULER, THREADS, _run, _summary, app
 
 
 @app.command("segment")
@@ -18,6 +18,9 @@ def segment_cli(
     mode: str = typer.Option("precise", "--mode", help="precise | full | search"),
     hmm: Optional[bool] = typer.Option(None, "--hmm/--no-hmm",
                                        help="jieba's HMM for unknown words [default: on, off with --main-dict]"),
+    engine: str = typer.Option("fast", "--engine",
+                               help="fast: precise and search mode in compiled code (rjieba), jieba's tokens exactly; "
+                                    "jieba: jieba's Python code. Full mode and --pos run on jieba."),
     pos: bool = typer.Option(False, "--pos", help="Tag parts of speech (word/tag)."),
     user_dict: Optional[List[str]] = typer.Option(None, "--user-dict", help="User lexicon file (repeatable)."),
     dict_name: Optional[List[str]] = typer.Option(None, "--dict", help="Bundled lexicon by name (repeatable; see 'zhnlp dicts')."),
@@ -36,6 +39,7 @@ def segment_cli(
     model: Optional[str] = typer.Option(None, "--model", help="Segment with a trained CWS model (directory or bundled name) instead of jieba."),
     device: str = typer.Option("cpu", "--device", help="With --model: cpu | cuda | cuda:N."),
     precision: str = PRECISION,
+    threads: int = THREADS,
     scheduler: Optional[str] = SCHEDULER,
     block_size: str = typer.Option("8MB", "--block-size", help="With --scheduler: bytes per block (8MB, 512KiB...)."),
 ) -> None:
@@ -51,11 +55,11 @@ def segment_cli(
 
             if pos or user_dict or dict_name or main_dict or stopwords:
                 raise ValueError("--model segments with the trained model alone: drop --pos and the dictionary options")
-            seg = ModelSegmenter(model, device=device, precision=precision)
+            seg = ModelSegmenter(model, device=device, precision=precision, threads=threads)
         else:
             seg = Segmenter(user_dicts=user_dict or (), dicts=dict_name or (), main_dict=main_dict,
                             mode=mode, hmm=hmm, pos=pos, stopwords=stopwords, dict_freq=dict_freq,
-                            skip_bad_lines=skip_bad_lines, use_cache=not no_cache)
+                            skip_bad_lines=skip_bad_lines, use_cache=not no_cache, engine=engine)
         out = OutputFormat(fmt, sep, pos)
         return segment_files(files or ["-"], seg, output=output, output_dir=output_dir, out=out,
                              encoding=encoding, jobs=jobs, allow_empty=allow_empty,
