@@ -88,6 +88,9 @@ CASES: dict[str, tuple[dict, list, tuple]] = {
                            ("--format",)),
     "segment-bad-mode": ({"good.txt": GOOD}, ["segment", "good.txt", "--mode", "fast", "-o", "out/out.txt"],
                          ("--mode",)),
+    # --- segment --engine (issue 27)
+    "segment-bad-engine": ({"good.txt": GOOD}, ["segment", "good.txt", "--engine", "rust", "-o", "out/out.txt"],
+                           ("--engine", "rust")),
     # --- segment: outputs
     "segment-output-missing-folder": ({"good.txt": GOOD}, ["segment", "good.txt", "-o", "nodir/x.txt"], ("nodir",)),
     "segment-output-is-directory": ({"good.txt": GOOD}, ["segment", "good.txt", "-o", "out"], ("out",)),

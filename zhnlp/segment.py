@@ -10,6 +10,7 @@ import re
 from typing import Callable, Iterable, Iterator, Sequence
 
 from .dictionary import NUMBER_RE, DictSpec, FreqPolicy, load_main_tags, load_prefix_dict, read_word_set
+from .fast_segment import FastCutter, resolve_engine
 
 MODES = ("precise", "full", "search")
 
@@ -33,6 +34,10 @@ class Segmenter:
         number_shapes: segment numbers by the shapes the main dictionary shows (``D年``);
             default: on with ``main_dict``, off otherwise (jieba's own behaviour).
         use_cache: read and write the per-user dictionary cache.
+        engine: ``fast`` (default): precise and search mode through the compiled engine
+            (:mod:`zhnlp.fast_segment`), token for token jieba's; ``jieba``: jieba's Python
+            code throughout. Full mode and POS run on jieba with either. Without rjieba
+            installed, ``fast`` falls back to ``jieba`` with one warning.
     The dictionaries load on first use.
     """
 
@@ -41,7 +46,7 @@ class Segmenter:
                  pos: bool = False, stopwords: str | None = None, *,
                  dict_freq: FreqPolicy = "auto", skip_bad_lines: bool = False,
                  dict_encoding: str = "utf-8", number_shapes: bool | None = None,
-                 use_cache: bool = True) -> None:
+                 use_cache: bool = True, engine: str = "fast") -> None:
         if mode not in MODES:
             raise ValueError(f"mode (--mode) must be one of {', '.join(MODES)}, not {mode!r}")
         if pos and mode != "precise":
@@ -57,6 +62,8 @@ class Segmenter:
         self.stopwords_source = stopwords
         self.number_shapes = bool(main_dict) if number_shapes is None else number_shapes
         self.use_cache = use_cache
+        self.engine = resolve_engine(engine, used=mode != "full" and not pos)
+        self._fast = None
         self._tk = None
         self._pos_tk = None
         self._user_tags: dict[str, str] = {}
@@ -67,13 +74,13 @@ class Segmenter:
     # Segmenters travel to worker processes as their options; each worker loads once.
     def __getstate__(self) -> dict:
         state = self.__dict__.copy()
-        state.update(_tk=None, _pos_tk=None, _protect=None, _protect_tags={}, _stop=frozenset(),
+        state.update(_tk=None, _fast=None, _pos_tk=None, _protect=None, _protect_tags={}, _stop=frozenset(),
                      _user_tags={})
         return state
 
     def __repr__(self) -> str:
         return (f"Segmenter(main_dict={self.spec.main_dict!r}, user_dicts={list(self.spec.user_dicts)!r}, "
-                f"mode={self.mode!r}, hmm={self.hmm}, pos={self.pos})")
+                f"mode={self.mode!r}, hmm={self.hmm}, pos={self.pos}, engine={self.engine!r})")
 
     def load(self) -> "Segmenter":
         """Load the dictionaries now (otherwise done on first use); returns self."""
@@ -94,6 +101,8 @@ class Segmenter:
         self._protect = re.compile("|".join(patterns)) if patterns else None
         self._user_tags = pd.user_tags
         self._tk = tk
+        if self.engine == "fast" and self.mode != "full" and not self.pos:
+            self._fast = FastCutter(pd.freq, pd.total, self._cut_jieba)
         if self.pos:
             self._load_pos()
         if self.stopwords_source:
@@ -131,12 +140,18 @@ class Segmenter:
         return self.load()._tk
 
     def _cut_plain(self, text: str) -> list[str]:
+        if self._fast is not None:
+            return self._fast.cut(text, self.hmm, self.mode == "search")
         tk = self._tk
         if self.mode == "precise":
             return tk.lcut(text, False, self.hmm)
         if self.mode == "full":
             return tk.lcut(text, True, self.hmm)
         return tk.lcut_for_search(text, self.hmm)
+
+    def _cut_jieba(self, text: str, search: bool, hmm: bool) -> list[str]:
+        """jieba's own precise or search cut (the compiled engine's fallback)."""
+        return self._tk.lcut_for_search(text, hmm) if search else self._tk.lcut(text, False, hmm)
 
     def _pieces(self, text: str) -> Iterator[tuple[str, bool]]:
         """Split text around protected entries/numbers: (piece, is_protected)."""
