@@ -218,3 +218,13 @@ def test_threads_of_every_inference_command_reach_torch(command, tmp_path, monke
         calls.clear()
         invoke(*args, *given)
         assert calls == expected, (given, calls)
+
+
+def test_json_printed_by_a_command_is_strict(tmp_path, monkeypatch):
+    """An undefined score (Spearman of constant predictions: the two pairs are one pair of words
+    in either order) is null in ``--json`` output, not a bare NaN."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "v.txt").write_text("2 3\n我 0.1 0.2 0.3\n你 0.2 0.1 0.0\n", encoding="utf-8")
+    (tmp_path / "sim.txt").write_text("我 你 5\n你 我 3\n", encoding="utf-8")
+    out = _strict(invoke("embed", "evaluate", "v.txt", "sim.txt", "--json").stdout)
+    assert out["results"][0]["spearman"] is None and out["results"][0]["used"] == 2

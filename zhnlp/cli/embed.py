@@ -6,6 +6,7 @@ from typing import List, Optional
 
 import typer
 
+from ..checks import json_safe
 from ._app import _run, app
 
 embed_app = typer.Typer(no_args_is_help=True,
@@ -122,8 +123,8 @@ def embed_evaluate_cli(
 
     results = _run(work)
     if as_json:
-        typer.echo(json.dumps({"vectors": vectors, "results": [r.as_dict() for r in results]},
-                              ensure_ascii=False))
+        typer.echo(json.dumps(json_safe({"vectors": vectors, "results": [r.as_dict() for r in results]}),
+                              ensure_ascii=False, allow_nan=False))
     else:
         for r in results:
             typer.echo(r.summary())

@@ -7,6 +7,7 @@ from typing import Optional
 
 import typer
 
+from ..checks import json_safe
 from ._app import PRECISION, THREADS, _run, app
 from .classify import CLASS_NAMES, LABEL_COL, MODEL_DATA_FORMAT, TEXT_COL
 from .translate import ALPHA, BEAM, SRC_COL, TGT_COL
@@ -64,7 +65,7 @@ def evaluate_cli(
 
     task, result, written = _run(work)
     if as_json:
-        typer.echo(json.dumps(result, ensure_ascii=False))
+        typer.echo(json.dumps(json_safe(result), ensure_ascii=False, allow_nan=False))
     else:
         report = {"classifier": classifier_report, "seq2seq": translation_report}.get(task)
         typer.echo(report(result) if report else tagger_report(task, result))

@@ -7,6 +7,7 @@ from typing import List, Optional
 
 import typer
 
+from ..checks import json_safe
 from ._app import OUTPUT, OUTPUT_DIR, PRECISION, SCHEDULER, THREADS, _run, _summary, app
 
 
@@ -87,7 +88,8 @@ def eval_seg_cli(
         return score_segmentation(read_segmented(gold, encoding), read_segmented(pred, encoding), words)
 
     score = _run(work)
-    typer.echo(json.dumps(score.as_dict(), ensure_ascii=False) if as_json else score.report())
+    typer.echo(json.dumps(json_safe(score.as_dict()), ensure_ascii=False, allow_nan=False) if as_json
+               else score.report())
 
 
 @app.command("dicts")
