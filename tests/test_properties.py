@@ -87,8 +87,11 @@ def test_labelled_tables_survive_quoting(tmp_path, rows, fmt):
     frame = pd.DataFrame(rows, columns=["text", "label"])
     if fmt == "jsonl":
         frame.to_json(path, orient="records", lines=True, force_ascii=False)
-    else:
-        frame.to_csv(path, index=False, sep="," if fmt == "csv" else "\t")
+    elif fmt == "csv":
+        frame.to_csv(path, index=False)
+    else:  # TSV has no quoting: quotes are text as written, and a cell holds no line break
+        rows = [(t.replace("\n", " "), lab) for t, lab in rows]
+        path.write_text("text\tlabel\n" + "".join(f"{t}\t{lab}\n" for t, lab in rows), encoding="utf-8")
     data = read_labeled(path)
     assert data.texts == [t.strip() for t, _ in rows] and data.labels == [lab for _, lab in rows]
 
