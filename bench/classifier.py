@@ -220,12 +220,11 @@ def run_train(args, devices: list[str], summary: list, results: dict) -> None:
         make_cfg = lambda: ClassifierConfig.from_dict(dict(cfg_kw))  # noqa: E731
     else:
         cfg_kw = dict(emb_dim=args.emb, hidden=args.hidden, bigram=args.bigram, max_len=args.max_len,
-                      ngrams=args.ngrams, bag=args.bag, pooling=args.pooling)
+                      ngrams=args.ngrams, pooling=args.pooling)
         make_cfg = lambda: ClassifierConfig.from_dict(dict(cfg_kw))  # noqa: E731
     cfg = make_cfg()
-    for key in ("ngrams", "bag"):
-        if cfg_kw.get(key) and not getattr(cfg, key, None):
-            raise RuntimeError(f"this zhnlp's ClassifierConfig has no {key!r} option")
+    if cfg_kw.get("ngrams") and not getattr(cfg, "ngrams", None):
+        raise RuntimeError("this zhnlp's ClassifierConfig has no 'ngrams' option")
     enc = TextEncoder(cfg, {})
     lengths = [max(1, len(enc.tokens(t))) for t in texts]
     pads = {name: padding_share(list(cls(lengths, batch_size, seed=args.seed)), lengths)
@@ -239,8 +238,7 @@ def run_train(args, devices: list[str], summary: list, results: dict) -> None:
             w.writerow(["label", "review"])
             w.writerows(zip(labels, texts))
         extras = [x for x, on in (("bigrams", cfg.bigram), (f"{getattr(cfg, 'ngrams', 0)}-gram wide part",
-                                                            getattr(cfg, "ngrams", 0)),
-                                   ("bag", getattr(cfg, "bag", False))) if on]
+                                                            getattr(cfg, "ngrams", 0))) if on]
         print(f"== train: {len(texts)} shopping training rows ({args.train_task}, {len(set(labels))} classes), "
               f"{cfg.level} level{' + ' + ' + '.join(extras) if extras else ''}, mean length "
               f"{statistics.mean(lengths):.1f}, max {max(lengths)} (max-len {cfg.max_len}); "
@@ -426,7 +424,6 @@ def main() -> int:
     g.add_argument("--batch-size", type=int, default=64)
     g.add_argument("--bigram", action="store_true", help="character-bigram embeddings too")
     g.add_argument("--ngrams", type=int, default=0, help="wide part over 1..N-grams (0: off)")
-    g.add_argument("--bag", action="store_true", help="mean embedding beside the pooled GRU output")
     g.add_argument("--pooling", default="max", help="last | max | mean | attention")
     g.add_argument("--shipped", help="take the classifier settings and batch size from this model directory "
                                      "or bundled name (overrides --emb, --hidden, --bigram, --ngrams...)")

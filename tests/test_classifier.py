@@ -1,7 +1,7 @@
 """GRU text classifiers (zhnlp.classifier): train on a synthetic learnable table, the model
 directory, load round trip, probabilities and top-k, --split, label checks, word level,
 every pooling (padding must not change a text's logits), class weights, bigrams with half
-precision, and resume after an interruption."""
+precision, resume after an interruption, and starting from a trained classifier (--encoder)."""
 from __future__ import annotations
 
 import functools
@@ -15,7 +15,7 @@ import pytest
 import torch
 
 from classifier_fixtures import CLASS_WORDS, FILLER, LABELS, labeled_rows, write_csv, write_jsonl, write_txt
-from conftest import fast_train_config, interrupted_after
+from conftest import fast_train_config, interrupted_after, invoke, one_line_error
 from zhnlp.classifier import (Classifier, ClassifierConfig, TableOptions, TextEncoder, build_ensemble,
                               load_classifier, train_classifier)
 from zhnlp.errors import InputError, ZhnlpError
@@ -413,8 +413,8 @@ def test_same_seed_same_model(data, tmp_path):
     assert all(torch.equal(a[k], b[k]) for k in a)
 
 
-def test_wide_ngrams_bag_and_bigrams_learn_and_ignore_padding(data, tmp_path):
-    cfg = ClassifierConfig(bigram=True, bigram_min_freq=1, bag=True, ngrams=3, ngram_min_freq=1, **TINY)
+def test_wide_ngrams_and_bigrams_learn_and_ignore_padding(data, tmp_path):
+    cfg = ClassifierConfig(bigram=True, bigram_min_freq=1, ngrams=3, ngram_min_freq=1, **TINY)
     res = train_classifier(data[0], data[1], tmp_path / "m", config=cfg, train_config=_fast(epochs=3), test=data[2])
     assert (tmp_path / "m" / "vocab-ngrams.json").is_file()
     clf = load_classifier(tmp_path / "m")
@@ -434,3 +434,73 @@ def test_ngram_features_are_the_known_ngram_set():
     ids = enc.encode("足球足球")["features"]["ngrams"]
     assert ids == sorted({v["足"], v["球"], v["足\x1f球"], v["球\x1f足"]} - {v.unk_id})
     assert enc.encode("？？")["features"]["ngrams"] == [0]  # nothing known: the empty bag
+
+
+# -- starting from a trained classifier (--encoder) --------------------------------------------
+
+def test_classifier_starts_from_another_classifiers_weights(trained, tmp_path):
+    """Transfer: the GRU and the embedding rows of shared tokens come from a classifier trained
+    on other labels; its output layer and wide part do not (the label sets differ)."""
+    from zhnlp.classifier import build_module, load_encoder
+    from zhnlp.serialization import load_model
+
+    source = trained[0]
+    files = load_model(source)
+    two = [(t, "yes" if lab == LABELS[0] else "no") for t, lab in labeled_rows(40, seed=3)]
+    config = ClassifierConfig(**TINY)
+    enc = TextEncoder.build(config, [t for t, _ in two], [lab for _, lab in two])
+    module = build_module(config, enc)
+    assert load_encoder(module.net, enc.vocabs["tokens"], source, config) > 0.9
+    for name, value in module.net.rnn.state_dict().items():
+        assert torch.equal(value, files.tensors["rnn." + name].float())
+    src = files.vocabs["tokens"]
+    shared = [t for t in enc.vocabs["tokens"].itos if t in src.stoi and t not in enc.vocabs["tokens"].specials]
+    assert len(shared) > 10
+    for tok in shared:
+        assert torch.equal(module.net.embed.weight[enc.vocabs["tokens"].stoi[tok]],
+                           files.tensors["embed.weight"][src.stoi[tok]].float())
+    assert module.net.out.weight.shape[0] == 2
+
+
+@pytest.mark.parametrize("kw, needle", [(dict(hidden=32), "--hidden 16"), (dict(emb_dim=32), "--emb-dim 16"),
+                                        (dict(layers=2), "--layers 1"), (dict(level="word"), "--level char"),
+                                        (dict(bidirectional=False), "--bidirectional")])
+def test_mismatched_classifier_shapes_are_refused(trained, kw, needle):
+    from zhnlp.classifier import build_module, load_encoder
+
+    config = ClassifierConfig(**{**TINY, **kw})
+    enc = TextEncoder.build(config, ["足球比赛"], ["sports"])
+    with pytest.raises(ZhnlpError, match=needle):
+        load_encoder(build_module(config, enc).net, enc.vocabs["tokens"], trained[0], config)
+
+
+def test_encoder_from_the_cli_and_a_tagger_refused(trained, data, tmp_path):
+    from zhnlp.serialization import resolve_model
+
+    invoke("train-classifier", data[0], "-o", tmp_path / "clf", "--emb-dim", 16, "--hidden", 16, "--epochs", 1,
+           "--threads", 1, "--encoder", trained[0], "-q")
+    saved = json.loads((tmp_path / "clf" / "config.json").read_text(encoding="utf-8"))["config"]["classifier"]
+    assert saved["encoder"] == trained[0].name  # the name only: no paths in the model
+    r = invoke("train-classifier", data[0], "-o", tmp_path / "clf2", "--emb-dim", 16, "--hidden", 16, "--epochs", 1,
+               "--threads", 1, "--encoder", resolve_model("ud-cws"), "-q", ok=False)
+    one_line_error(r, "config.json", "expected gru-classifier")
+    assert not (tmp_path / "clf2").exists()
+
+
+def test_removed_bag_option_loads_when_off_and_is_refused_by_name_when_on(trained, tmp_path):
+    """Models saved before --bag was removed hold "bag": false in both config sections: they
+    load and predict as before; one trained with --bag is a one-line error naming it."""
+    import shutil
+
+    old = tmp_path / "old"
+    shutil.copytree(trained[0], old)
+    head = json.loads((old / "config.json").read_text(encoding="utf-8"))
+    head["config"]["classifier"]["bag"] = head["config"]["net"]["bag"] = False
+    (old / "config.json").write_text(json.dumps(head), encoding="utf-8")
+    texts = ["足球比赛", "电脑软件"]
+    assert load_classifier(old).predict_proba(texts).tolist() == load_classifier(trained[0]).predict_proba(texts).tolist()
+    head["config"]["classifier"]["bag"] = True
+    (old / "config.json").write_text(json.dumps(head), encoding="utf-8")
+    with pytest.raises(InputError) as e:
+        load_classifier(old)
+    assert str(e.value).startswith(f"{old / 'config.json'}: this model was trained with --bag True, an option")

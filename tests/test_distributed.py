@@ -107,23 +107,23 @@ def test_every_classifier_parameter_gets_a_gradient(pooling):
     from zhnlp.nn.classifier import ClassifierNetConfig, GRUClassifier
 
     net = GRUClassifier(ClassifierNetConfig(n_tokens=12, n_classes=3, emb_dim=6, hidden=4, layers=2, pooling=pooling,
-                                            n_bigrams=9, bag=True, n_ngrams=11))
+                                            n_bigrams=9, n_ngrams=11))
     ids = torch.tensor([[3, 4, 5, 6], [7, 8, 0, 0]])
     net.logits(ids, torch.tensor([4, 2]), torch.tensor([[1, 2, 3, 4], [5, 6, 0, 0]]),
                torch.tensor([[1, 2, 3], [4, 0, 0]])).sum().backward()
     assert [n for n, p in net.named_parameters() if p.grad is None] == []
 
 
-@pytest.mark.parametrize("attention, input_feed, tie, teacher_forcing",
-                         [("dot", True, True, 1.0), ("additive", False, False, 0.5), ("dot", True, False, 0.0)])
-def test_every_seq2seq_parameter_gets_a_gradient(attention, input_feed, tie, teacher_forcing):
+@pytest.mark.parametrize("attention, input_feed, tie", [("dot", True, True), ("additive", False, False),
+                                                         ("dot", True, False)])
+def test_every_seq2seq_parameter_gets_a_gradient(attention, input_feed, tie):
     from zhnlp.nn.seq2seq import Seq2SeqNet, Seq2SeqNetConfig
 
     net = Seq2SeqNet(Seq2SeqNetConfig(n_src=10, n_tgt=11, src_pad=0, tgt_pad=0, bos=1, eos=2, emb_dim=8, hidden=4,
                                       layers=2, attention=attention, input_feed=input_feed, tie_embeddings=tie))
     src = torch.tensor([[3, 4, 5, 2], [6, 7, 2, 0]])
     tgt_in = torch.tensor([[1, 3, 4], [1, 5, 0]])
-    net(src, torch.tensor([4, 3]), tgt_in, teacher_forcing).float().sum().backward()
+    net(src, torch.tensor([4, 3]), tgt_in).float().sum().backward()
     assert [n for n, p in net.named_parameters() if p.grad is None] == []
 
 
@@ -240,7 +240,7 @@ def test_torchrun_train_classifier_smoke(tmp_path):
     train = write_csv(tmp_path / "train.csv", labeled_rows(60, seed=1))
     dev = write_csv(tmp_path / "dev.csv", labeled_rows(15, seed=2))
     torchrun(tmp_path, "-m", "zhnlp", "train-classifier", train, "--dev", dev, "-o", tmp_path / "clf", "--epochs", "2",
-             "--batch-size", "8", "--emb-dim", "16", "--hidden", "8", "--bigram", "--bigram-min-freq", "1", "--bag",
+             "--batch-size", "8", "--emb-dim", "16", "--hidden", "8", "--bigram", "--bigram-min-freq", "1",
              "--ngrams", "2", "--ngram-min-freq", "1", "--pooling", "attention", "--class-weights", "auto",
              "--threads", "1", "-q")
     metrics = json.loads((tmp_path / "clf" / "metrics.json").read_text())

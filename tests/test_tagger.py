@@ -279,46 +279,28 @@ def test_punctuation_the_vocabulary_lacks_is_read_as_its_other_form():
 
 
 
-def test_lexmatch_marks_every_lexicon_word_where_softword_marks_one_segmentation(tmp_path):
-    """--lexmatch: a character inside two overlapping lexicon words carries both positions
-    (id 1 + B + 2M + 4E), while --softword keeps only jieba's one segmentation."""
-    from zhnlp.tagger import Featurizer
+def test_softword_model_keeps_its_lexicon_and_reloads_anywhere(ner_data, tmp_path):
+    """The --lexicon files of --softword travel inside the model directory (named by their
+    content), so the model reads the same soft-word positions after the original lexicon is
+    gone; an ensemble keeps them too."""
+    from zhnlp.tagger import Featurizer, build_ensemble
 
     lexicon = tmp_path / "lex.txt"
-    lexicon.write_text("鼋鼍 100000\n鼍鼗鼙 100\n", encoding="utf-8")  # in no jieba word
-    feats = Featurizer(TaggerConfig(task="ner", softword=True, lexmatch=True, lexicons=[str(lexicon)]), {})
-    chars = list("鼋鼍鼗鼙")
-    # 鼋: B of 鼋鼍; 鼍: E of 鼋鼍 and B of 鼍鼗鼙; 鼗: M; 鼙: E
-    assert feats.lexmatch(chars) == [1 + 1, 1 + 1 + 4, 1 + 2, 1 + 4]
-    # jieba's one reading gives 鼍 one position only (SOFTWORD_TAGS: B=1, E=3)
-    assert feats.segmenter.cut("鼋鼍鼗鼙") in (["鼋鼍", "鼗", "鼙"], ["鼋", "鼍鼗鼙"])
-    assert feats.softword(chars) in ([1, 3, 4, 4], [4, 1, 2, 3])
-    assert Featurizer(TaggerConfig(task="ner", lexmatch=True), {}).lexmatch(chars) == [1] * 4  # not without the lexicon
-    assert feats.lexmatch(list("，。")) == [1, 1]  # no word of two characters
-    assert feats.lexmatch(["鼋鼍", "鼗"]) == [1, 1]  # multi-character tokens: nothing marked
-    sizes, dims = feats.feature_sizes()
-    assert sizes["lexmatch"] == 9 and dims["lexmatch"] == 20
-
-
-def test_lexmatch_model_keeps_its_lexicon_and_reloads_anywhere(ner_data, tmp_path):
-    """The --lexicon files travel inside the model directory (named by their content), so the
-    model tags the same after the original lexicon is gone; an ensemble keeps them too."""
-    from zhnlp.tagger import build_ensemble
-
-    lexicon = tmp_path / "lex.txt"
-    lexicon.write_text("张三在 100\n北京工 100\n", encoding="utf-8")
-    cfg = dict(task="ner", emb_dim=8, hidden=8, lexmatch=True, lexmatch_dim=4, lexicons=[str(lexicon)])
+    lexicon.write_text("张三在 100000\n北京工 100000\n", encoding="utf-8")
+    chars = list("张三在北京工作")
+    assert Featurizer(TaggerConfig(task="ner", softword=True), {}).softword(chars) != [1, 2, 3, 1, 2, 3, 4]
+    cfg = dict(task="ner", emb_dim=8, hidden=8, softword=True, softword_dim=4, lexicons=[str(lexicon)])
     res = train_tagger(ner_data[0], ner_data[1], tmp_path / "m", config=TaggerConfig(**cfg),
                        train_config=_fast(epochs=1))
     train_tagger(ner_data[0], ner_data[1], tmp_path / "m2", config=TaggerConfig(**cfg),
                  train_config=_fast(epochs=1, seed=4))
     config = json.loads((tmp_path / "m" / "config.json").read_text(encoding="utf-8"))["config"]
-    assert config["tagger"]["lexmatch"] is True and config["net"]["features"] == {"lexmatch": 9}
+    assert config["net"]["features"] == {"softword": 5}
     (name,) = config["tagger"]["lexicons"]
     assert name.startswith("lexicon-") and (tmp_path / "m" / name).read_bytes() == lexicon.read_bytes()
     lexicon.unlink()
     tagger = load_tagger(tmp_path / "m")
-    assert tagger.backend.module.featurizer.lexmatch(list("张三在北京工作")) == [2, 3, 5, 2, 7, 6, 5]
+    assert tagger.backend.module.featurizer.softword(chars) == [1, 2, 3, 1, 2, 3, 4]  # 张三在 北京工 作
     assert tagger.evaluate(ner_data[1])["f1"] == pytest.approx(res.metrics["dev"]["f1"])
     ens = build_ensemble([tmp_path / "m", tmp_path / "m2"], tmp_path / "ens")
     assert json.loads((ens.output / "config.json").read_text(encoding="utf-8"))["config"]["tagger"]["lexicons"] == [name]
@@ -326,154 +308,29 @@ def test_lexmatch_model_keeps_its_lexicon_and_reloads_anywhere(ner_data, tmp_pat
     assert load_tagger(ens.output).tag(["张三在北京工作"])
 
 
-def test_gazetteer_marks_training_entities_by_type():
-    """--gazetteer: entities of two or more tokens from the training tags, matched per type
-    (id 1 + B + 2M + 4E), full-width forms as their half-width twins; one-token entities and
-    strings never tagged as entities stay unmarked."""
-    from zhnlp.conll import Sentence
-    from zhnlp.tagger import Featurizer, gazetteer_vocab
+def test_removed_options_off_in_a_config_load_and_on_are_refused_by_name(ner_model, tmp_path):
+    """Models saved before --lexmatch, --gazetteer and --softlexicon were removed hold them
+    switched off in config.json: they load and tag as before; one trained with an option on
+    is a one-line error naming config.json and the option."""
+    import shutil
 
-    train = [Sentence(list("张三在北京大学"), ["B-PER", "I-PER", "O", "B-ORG", "I-ORG", "I-ORG", "I-ORG"]),
-             Sentence(list("去北京ＡＢ"), ["O", "B-LOC", "I-LOC", "B-ORG", "I-ORG"]),
-             Sentence(list("王在家"), ["B-PER", "O", "O"])]
-    vocab = gazetteer_vocab(train, "BIO")
-    assert list(vocab) == ["LOC\t北京", "ORG\tAB", "ORG\t北京大学", "PER\t张三"]  # not 王: one token
-    feats = Featurizer(TaggerConfig(task="ner", scheme="BIO", gazetteer=True), {"gazetteer": vocab})
-    assert feats.gazetteer_types == ["LOC", "ORG", "PER"]
-    loc, org, per = feats.gazetteer(list("王张三到北京大学AB"))
-    #                    王 张 三 到 北 京 大 学 A B
-    assert loc == [1, 1, 1, 1, 2, 5, 1, 1, 1, 1]
-    assert org == [1, 1, 1, 1, 2, 3, 3, 5, 2, 5]
-    assert per == [1, 2, 5, 1, 1, 1, 1, 1, 1, 1]
-    built = Featurizer.build(TaggerConfig(task="ner", scheme="BIO", gazetteer=True), train)
-    assert built.vocabs["gazetteer"] == vocab
-    assert built.encode(list("北京"))["features"] == {"gazetteer0": [2, 5], "gazetteer1": [1, 1], "gazetteer2": [1, 1]}
-    sizes, dims = feats.feature_sizes()
-    assert sizes == {"gazetteer0": 9, "gazetteer1": 9, "gazetteer2": 9} and set(dims.values()) == {16}
+    from zhnlp.serialization import ModelFormatError
 
-
-def test_gazetteer_training_blocks_see_only_the_other_blocks_entities():
-    """Each contiguous block of the training file is matched against a gazetteer without its own
-    entities (as dev and test text is), in the full gazetteer's feature order."""
-    from zhnlp.conll import Sentence
-    from zhnlp.tagger import Featurizer, fold_featurizers
-
-    train = [Sentence(list("张三来"), ["B-PER", "I-PER", "O"]), Sentence(list("张三去"), ["B-PER", "I-PER", "O"]),
-             Sentence(list("北京好"), ["B-LOC", "I-LOC", "O"]), Sentence(list("李四好"), ["B-PER", "I-PER", "O"])]
-    cfg = TaggerConfig(task="ner", scheme="BIO", gazetteer=True, gazetteer_folds=2)
-    feats = Featurizer.build(cfg, train)
-    folds = fold_featurizers(feats, train)
-    assert [list(block) for block, _ in folds] == [[0, 1], [2, 3]]
-    (_, first), (_, second) = folds
-    assert first.gazetteer_types == second.gazetteer_types == ["LOC", "PER"]
-    assert first.gazetteer(list("北京张三李四")) == [[2, 5, 1, 1, 1, 1], [1, 1, 1, 1, 2, 5]]  # no 张三
-    assert second.gazetteer(list("北京张三李四")) == [[1] * 6, [1, 1, 2, 5, 1, 1]]  # only 张三
-    assert feats.gazetteer(list("北京张三")) == [[2, 5, 1, 1], [1, 1, 2, 5]]
-    with pytest.raises(ZhnlpError, match="for NER"):
-        TaggerConfig(task="cws", gazetteer=True)
-    with pytest.raises(ZhnlpError, match="--gazetteer-folds"):
-        TaggerConfig(task="ner", gazetteer=True, gazetteer_folds=1)
-
-
-def test_gazetteer_model_saves_its_gazetteer_and_tags_the_same_after_reloading(ner_data, tmp_path):
-    result = CliRunner().invoke(app, ["train-ner", str(ner_data[0]), "--dev", str(ner_data[1]), "-o",
-                                      str(tmp_path / "m"), "--gazetteer", "--gazetteer-dim", "4", "--emb-dim", "8",
-                                      "--hidden", "8", "--epochs", "1", "-q"])
-    assert result.exit_code == 0, result.output
-    config = json.loads((tmp_path / "m" / "config.json").read_text(encoding="utf-8"))
-    assert config["config"]["tagger"]["gazetteer"] is True and "gazetteer" in config["vocabs"]
-    tagger = load_tagger(tmp_path / "m")
-    feats = tagger.backend.module.featurizer
-    assert config["config"]["net"]["features"] == {f"gazetteer{k}": 9 for k in range(len(feats.gazetteer_types))}
-    dev_f1 = json.loads((tmp_path / "m" / "metrics.json").read_text(encoding="utf-8"))["dev"]["f1"]
-    assert tagger.evaluate(ner_data[1])["f1"] == pytest.approx(dev_f1)
-    # members trained on the same file share the gazetteer, so they ensemble; one without it does not
-    from zhnlp.tagger import build_ensemble
-
-    for name, extra in (("m2", ["--gazetteer", "--seed", "2"]), ("plain", [])):
-        result = CliRunner().invoke(app, ["train-ner", str(ner_data[0]), "--dev", str(ner_data[1]), "-o",
-                                          str(tmp_path / name), "--gazetteer-dim", "4", "--emb-dim", "8",
-                                          "--hidden", "8", "--epochs", "1", "-q", *extra])
-        assert result.exit_code == 0, result.output
-    ens = build_ensemble([tmp_path / "m", tmp_path / "m2"], tmp_path / "ens", dev=ner_data[1])
-    assert load_tagger(ens.output).evaluate(ner_data[1])["f1"] == pytest.approx(ens.metrics["dev"]["f1"])
-    with pytest.raises(ZhnlpError, match="gazetteer"):
-        build_ensemble([tmp_path / "m", tmp_path / "plain"], tmp_path / "ens2")
-
-
-def test_softlexicon_sets_hold_the_words_each_character_begins_is_inside_ends_or_is():
-    """--softlexicon: per character, the lexicon words of its B, M, E and S sets, the most
-    frequent (lowest ids) first, ``softlexicon_slots`` a set, 0 for an empty slot."""
-    from zhnlp.tagger import Featurizer
-    from zhnlp.vocab import Vocab
-
-    lexicon = Vocab(["北京", "北京大学", "大学", "京", "学"], specials=("<pad>",), unk=None)  # ids 1-5
-    feats = Featurizer(TaggerConfig(task="ner", softlexicon="v.txt", softlexicon_slots=2), {"lexicon": lexicon})
-    #                                   B       M       E       S
-    assert feats.softlexicon(list("在北京大学")) == [[0, 0, 0, 0, 0, 0, 0, 0],
-                                                 [1, 2, 0, 0, 0, 0, 0, 0],
-                                                 [0, 0, 2, 0, 1, 0, 4, 0],
-                                                 [3, 0, 2, 0, 0, 0, 0, 0],
-                                                 [0, 0, 0, 0, 2, 3, 5, 0]]
-    one = Featurizer(TaggerConfig(task="ner", softlexicon="v.txt", softlexicon_slots=1), {"lexicon": lexicon})
-    assert one.softlexicon(list("北京大学"))[0] == [1, 0, 0, 0]  # 北京 (id 1) kept over 北京大学
-    with pytest.raises(ZhnlpError, match="NER and CWS"):
-        TaggerConfig(task="pos", softlexicon="v.txt")
-
-
-def test_softlexicon_network_reads_the_mean_vector_of_each_set():
-    from zhnlp.nn.tagger import BiLSTMCRF, TaggerNetConfig
-
-    net = BiLSTMCRF(TaggerNetConfig(n_tokens=5, n_tags=3, emb_dim=4, hidden=4, lexicon_words=4, lexicon_dim=2,
-                                    lexicon_slots=2))
-    assert net.rnn.input_size == 4 + 4 * 2
-    assert "lexicon_table" not in net.state_dict() and all(p.shape != (4, 2) for p in net.parameters())  # fixed
-    net.use_lexicon(torch.tensor([[0.0, 0.0], [1.0, 2.0], [3.0, 4.0], [5.0, 6.0]]))
-    ids = torch.tensor([[[1, 2, 0, 0, 3, 0, 1, 1]]])  # B {1, 2}, M {}, E {3}, S {1, 1}
-    assert net.lexicon_sets(ids).tolist() == [[[2.0, 3.0, 0.0, 0.0, 5.0, 6.0, 1.0, 2.0]]]
-
-
-def test_softlexicon_model_trains_reloads_and_ensembles(ner_data, tmp_path):
-    """The lexicon's vectors travel in the model directory (fixed, float16, once even for an
-    ensemble), its words in vocab-lexicon.json: the model tags the same with the vectors file
-    gone; a model whose vectors file is missing is a one-line error naming it."""
-    from zhnlp.tagger import build_ensemble
-
-    vectors = tmp_path / "words.txt"
-    words = ["北京", "北京大学", "清华大学", "大学", "张三", "工作", "上海", "毕业"]
-    vectors.write_text(f"{len(words)} 3\n" + "".join(f"{w} {i * 0.1:.1f} {-i * 0.2:.1f} 0.5\n"
-                                                   for i, w in enumerate(words)), encoding="utf-8")
-    for name, seed in (("m", 1), ("m2", 2)):
-        result = CliRunner().invoke(app, ["train-ner", str(ner_data[0]), "--dev", str(ner_data[1]), "-o",
-                                          str(tmp_path / name), "--softlexicon", str(vectors), "--emb-dim", "8",
-                                          "--hidden", "8", "--epochs", "1", "--seed", str(seed), "-q"])
-        assert result.exit_code == 0, result.output
-    vectors.unlink()
-    config = json.loads((tmp_path / "m" / "config.json").read_text(encoding="utf-8"))["config"]
-    assert config["tagger"]["softlexicon"] == "words.txt" and config["tagger"]["softlexicon_dim"] == 3
-    assert (config["net"]["lexicon_words"], config["net"]["lexicon_dim"]) == (len(words) + 1, 3)
-    metrics = json.loads((tmp_path / "m" / "metrics.json").read_text(encoding="utf-8"))
-    assert metrics["softlexicon"]["words"] == len(words) and 0 < metrics["softlexicon"]["train_tokens_in_a_word"] < 1
-    table_file = config["tagger"]["softlexicon_table"]
-    assert table_file.startswith("lexicon-vectors-") and (tmp_path / "m" / table_file).is_file()
-    tagger = load_tagger(tmp_path / "m")
-    table = tagger.backend.module.net.lexicon_table
-    assert table[tagger.backend.module.featurizer.vocabs["lexicon"].stoi["上海"]].tolist() == \
-        pytest.approx([0.6, -1.2, 0.5], abs=1e-3)
-    assert tagger.evaluate(ner_data[1])["f1"] == pytest.approx(metrics["dev"]["f1"])
-    ens = build_ensemble([tmp_path / "m", tmp_path / "m2"], tmp_path / "ens", dev=ner_data[1])
-    assert sorted(p.name for p in ens.output.glob("lexicon-vectors-*")) == [table_file]
-    net = load_tagger(ens.output).backend.module.net
-    assert net.members[0].lexicon_table is net.members[1].lexicon_table  # one table for all members
-    assert load_tagger(ens.output).evaluate(ner_data[1])["f1"] == pytest.approx(ens.metrics["dev"]["f1"])
-    from safetensors.torch import save_file
-
-    save_file({"vectors": torch.zeros(3, 3)}, str(tmp_path / "m" / table_file))  # edited: the wrong shape
-    result = CliRunner().invoke(app, ["tag", str(tmp_path / "m")], input="张三\n")
-    assert result.exit_code != 0 and f"{table_file}: lexicon vectors of shape (3, 3), expected (9, 3)" in result.output
-    (tmp_path / "m" / table_file).unlink()
-    result = CliRunner().invoke(app, ["tag", str(tmp_path / "m")], input="张三\n")
-    assert result.exit_code != 0 and f"{table_file}: no such lexicon vectors file" in result.output
+    old = tmp_path / "old"
+    shutil.copytree(ner_model[0], old)
+    head = json.loads((old / "config.json").read_text(encoding="utf-8"))
+    head["config"]["tagger"].update(lexmatch=False, lexmatch_dim=20, gazetteer=False, gazetteer_dim=16,
+                                    gazetteer_folds=5, softlexicon=None, softlexicon_max_words=20000,
+                                    softlexicon_slots=4, softlexicon_dim=0, softlexicon_table=None)
+    head["config"]["net"].update(lexicon_words=0, lexicon_dim=0, lexicon_slots=0)
+    (old / "config.json").write_text(json.dumps(head), encoding="utf-8")
+    assert load_tagger(old).tag(["张三在北京工作"]) == load_tagger(ner_model[0]).tag(["张三在北京工作"])
+    head["config"]["tagger"]["gazetteer"] = True
+    (old / "config.json").write_text(json.dumps(head), encoding="utf-8")
+    with pytest.raises(ModelFormatError) as e:
+        load_tagger(old)
+    assert str(e.value).startswith(f"{old / 'config.json'}: this model was trained with --gazetteer True, an option")
+    assert "\n" not in str(e.value)
 
 
 def test_encoder_starts_a_new_task_from_a_trained_taggers_embeddings_and_lstm(ner_model, tmp_path):

@@ -183,18 +183,18 @@ def test_attention_rows_are_distributions_over_real_source_tokens():
             assert torch.allclose(a.sum(1), torch.ones(len(h) + 1), atol=1e-5)
 
 
-def test_teacher_forcing_schedules():
+def test_removed_scheduled_sampling_loads_when_off_and_is_refused_by_name_when_on():
+    """Configs saved before scheduled sampling was removed hold plain teacher forcing
+    (cmn-eng's: 1.0, constant): they load; a model trained with a schedule is refused."""
+    from zhnlp.serialization import ModelFormatError
     from zhnlp.translate import Seq2SeqConfig
 
-    assert Seq2SeqConfig(teacher_forcing=0.9).teacher_forcing_at(10_000) == 0.9
-    lin = Seq2SeqConfig(tf_schedule="linear", tf_k=100, tf_min=0.2)
-    assert [round(lin.teacher_forcing_at(s), 3) for s in (0, 50, 100, 500)] == [1.0, 0.6, 0.2, 0.2]
-    inv = Seq2SeqConfig(tf_schedule="inverse-sigmoid", tf_k=10)
-    values = [inv.teacher_forcing_at(s) for s in (0, 10, 50, 100)]
-    assert values == sorted(values, reverse=True) and values[0] > 0.9 and values[-1] < 0.01
-    assert math.isclose(values[1], 10 / (10 + math.e))
-    with pytest.raises(ZhnlpError, match="--tf-schedule"):
-        Seq2SeqConfig(tf_schedule="cosine")
+    old = dict(beam=3, teacher_forcing=1.0, tf_schedule="constant", tf_min=0.0, tf_k=5000.0)
+    assert Seq2SeqConfig.from_dict(old) == Seq2SeqConfig(beam=3)
+    with pytest.raises(ModelFormatError, match="^config.json: this model was trained with --tf-schedule 'linear'"):
+        Seq2SeqConfig.from_dict(dict(old, tf_schedule="linear"))
+    with pytest.raises(ModelFormatError, match="--teacher-forcing 0.9"):
+        Seq2SeqConfig.from_dict(dict(old, teacher_forcing=0.9))
     with pytest.raises(ZhnlpError, match="--beam"):
         Seq2SeqConfig(beam=0)
 
@@ -331,7 +331,7 @@ def test_seed_makes_training_reproducible(tmp_path):
 
     train, held = split_pairs()
     tr, dv = write_pairs(tmp_path / "t.tsv", train[:60]), write_pairs(tmp_path / "d.tsv", held[:10])
-    cfg = dict(TINY, teacher_forcing=0.8, tf_schedule="linear", tf_k=20)
+    cfg = dict(TINY)
     for name in ("a", "b"):
         train_seq2seq(tr, dv, tmp_path / name, config=Seq2SeqConfig(**cfg),
                       train_config=fast_train_config(epochs=2, batch_size=8, seed=11))
@@ -340,15 +340,14 @@ def test_seed_makes_training_reproducible(tmp_path):
 
 
 def test_resume_after_interruption_gives_the_same_weights(tmp_path):
-    """Scheduled sampling and token dropout included: the schedule follows the update count,
-    which the checkpoint keeps, and every epoch reseeds."""
+    """Token dropout included: every epoch reseeds."""
     from safetensors.numpy import load_file
 
     from zhnlp.translate import Seq2SeqConfig, train_seq2seq
 
     train, held = split_pairs()
     tr, dv = write_pairs(tmp_path / "t.tsv", train[:48]), write_pairs(tmp_path / "d.tsv", held[:8])
-    cfg = dict(TINY, teacher_forcing=0.9, tf_schedule="inverse-sigmoid", tf_k=3, src_token_dropout=0.1)
+    cfg = dict(TINY, src_token_dropout=0.1)
 
     def run(name, **kw):
         return train_seq2seq(tr, dv, tmp_path / name, config=Seq2SeqConfig(**cfg),

@@ -28,6 +28,7 @@ INPUT_OPTIONS = ("level", "user_dicts", "main_dict", "hmm", "normalize", "min_fr
 LEVELS = ("char", "word")
 POOLINGS = ("last", "max", "mean", "attention")
 BOUNDARY = "</s>"
+REMOVED_OPTIONS = {"bag": False}  # options zhnlp no longer has (docs/experiments.md): loaded when off
 
 
 @dataclass
@@ -44,7 +45,6 @@ class ClassifierConfig:
     bigram: bool = False             # character-bigram embeddings added to the token embeddings
     bigram_min_freq: int = 2
     bigram_embeddings: str | None = None  # pretrained vectors for them (zhnlp embed --level bigram; dim = emb_dim)
-    bag: bool = False                # the mean embedding beside the pooled GRU output (fastText-like)
     ngrams: int = 0                  # wide part: a linear model over the text's 1..N-grams of tokens (0: off)
     ngram_min_freq: int = 2
     emb_dim: int = 128
@@ -55,7 +55,7 @@ class ClassifierConfig:
     dropout: float = 0.3
     embeddings: str | None = None    # pretrained vectors (zhnlp embed) for the token embeddings
     freeze_embeddings: bool = False
-    encoder: str | None = None       # a pretrained encoder (zhnlp pretrain-encoder): embeddings and GRU start there
+    encoder: str | None = None       # a trained classifier whose embeddings and GRU this one starts from
     class_weights: str | None = None  # None, or "auto": inverse class frequency (imbalanced data)
     class_names: list[str] | None = None  # label id i → name (from --class-names; test files may use ids)
     half_precision: bool = False     # store weights as float16
@@ -83,8 +83,11 @@ class ClassifierConfig:
 
     @classmethod
     def from_dict(cls, d: dict) -> "ClassifierConfig":
+        """The config saved in config.json (``--bag``, removed, dropped when off)."""
+        from .serialization import drop_removed
+
         known = {f.name for f in fields(cls)}
-        return cls(**{k: v for k, v in d.items() if k in known})
+        return cls(**{k: v for k, v in drop_removed(d, REMOVED_OPTIONS).items() if k in known})
 
 
 # -- text → ids --------------------------------------------------------------------------------
@@ -239,7 +242,7 @@ def build_module(config: ClassifierConfig, encoder: TextEncoder, class_weights: 
                                   bidirectional=config.bidirectional, pooling=config.pooling,
                                   dropout=config.dropout, pad_id=encoder.vocabs["tokens"].pad_id,
                                   n_bigrams=len(encoder.vocabs["bigram"]) if config.bigram else 0,
-                                  bag=config.bag, n_ngrams=len(encoder.vocabs["ngrams"]) if config.ngrams else 0)
+                                  n_ngrams=len(encoder.vocabs["ngrams"]) if config.ngrams else 0)
     return _torch_module()(config, encoder, net_cfg, class_weights)
 
 
@@ -381,8 +384,6 @@ def train_classifier(train: str | Path, dev: str | Path | None, output: str | Pa
         config.bigram_embeddings = Path(config.bigram_embeddings).name
     encoder_coverage = None
     if config.encoder:
-        from .pretrain import load_encoder
-
         encoder_coverage = load_encoder(module.net, encoder.vocabs["tokens"], config.encoder, config)
         config.encoder = Path(config.encoder).name
     items = [encoder.encode(toks, lab) for toks, lab in zip(token_lists, train_d.labels)]
@@ -522,16 +523,47 @@ def load_classifier(name_or_path: str | Path, device: str | None = None, gpu: bo
     return Classifier(cfg, encoder, module, dev, files.path, files.metrics)
 
 
+def load_encoder(net, vocab: Vocab, directory: str | Path, config: ClassifierConfig) -> float:
+    """Start a classifier network (``net.embed``, ``net.rnn``) from the embeddings and GRU of a
+    trained classifier: transfer from a task with more labelled data (say product-review
+    sentiment to hotel reviews). Level, normalisation and shapes must match ``config`` (else an
+    error naming the option); embedding rows are copied token by token (tokens the source never
+    saw keep their initialisation). Returns the share of ``vocab`` covered."""
+    import torch
+
+    from .embeddings import copy_rows
+    from .serialization import CONFIG_FILE, check_state, load_model
+
+    files = load_model(directory, expect=(MODEL_TYPE,))
+    source, where = files.config.get("classifier") or {}, files.path / CONFIG_FILE
+    defaults = ClassifierConfig()
+    for name in ("level", "normalize", "emb_dim", "hidden", "layers", "bidirectional"):
+        theirs, mine = source.get(name, getattr(defaults, name)), getattr(config, name)
+        if theirs != mine:
+            flag = f"--{name.replace('_', '-')} {theirs}" if name != "bidirectional" else \
+                ("--bidirectional" if theirs else "--unidirectional")
+            raise ZhnlpError(f"{where}: the encoder has {name} {theirs!r} but the classifier {mine!r}; pass {flag}")
+    if "tokens" not in files.vocabs or "embed.weight" not in files.tensors:
+        raise ZhnlpError(f"{where}: incomplete encoder (no token vocabulary or embeddings)")
+    rnn = {k[len("rnn."):]: v.float() for k, v in files.tensors.items() if k.startswith("rnn.")}
+    check_state(rnn, {k: tuple(v.shape) for k, v in net.rnn.state_dict().items()}, files.path)
+    with torch.no_grad():
+        net.rnn.load_state_dict(rnn)
+    copied = copy_rows(net.embed, vocab, files.tensors["embed.weight"].float(), files.vocabs["tokens"])
+    return round(copied / max(len(vocab) - 1, 1), 4)
+
+
 def _read_classifier(name_or_path: str | Path):
     """(files, ClassifierConfig, net config or list of them) of a classifier or ensemble
     directory."""
     from .ensemble import net_section
     from .nn.classifier import ClassifierNetConfig
-    from .serialization import read_config, read_model, require_vocabs, resolve_model
+    from .serialization import drop_removed, read_config, read_model, require_vocabs, resolve_model
 
     path = resolve_model(name_or_path)
     kind = ENSEMBLE_TYPE if read_config(path)["model_type"] == ENSEMBLE_TYPE else MODEL_TYPE
-    section, make = net_section(kind == ENSEMBLE_TYPE, ClassifierNetConfig)
+    section, make = net_section(kind == ENSEMBLE_TYPE, lambda **d: ClassifierNetConfig(
+        **drop_removed(d, REMOVED_OPTIONS)))
     files, (cfg, net_cfg) = read_model(path, kind, {"classifier": ClassifierConfig.from_dict, section: make})
     require_vocabs(files, ("tokens", "labels") + (("bigram",) if cfg.bigram else ()) + (("ngrams",) if cfg.ngrams else ()))
     return files, cfg, net_cfg

@@ -310,6 +310,19 @@ def check_state(tensors: Mapping[str, Any], expected: Mapping[str, tuple], path:
         raise ModelFormatError(str(path / WEIGHTS_FILE), f"unexpected tensor {extra[0]!r}")
 
 
+def drop_removed(d: Mapping[str, Any], switches: Mapping[str, Any], extras: Sequence[str] = ()) -> dict:
+    """``d`` (a config section) without the options zhnlp no longer has, so that models saved
+    with them off still load: ``switches`` maps each removed option to its off value, ``extras``
+    are removed settings that mean nothing once it is off. An option that is on is a one-line
+    :class:`ModelFormatError` naming it (``read_model`` adds the directory to the path)."""
+    for key, off in switches.items():
+        if key in d and d[key] != off:
+            raise ModelFormatError(CONFIG_FILE, f"this model was trained with --{key.replace('_', '-')} "
+                                                f"{d[key]!r}, an option zhnlp no longer has (see "
+                                                "docs/experiments.md); retrain it without that option")
+    return {k: v for k, v in d.items() if k not in switches and k not in extras}
+
+
 def read_model(name_or_path: str | Path, model_type: str, sections: Mapping[str, Any],
                vocabs: tuple[str, ...] = (), framework: str = "pt") -> tuple[ModelFiles, list]:
     """Load a model directory of ``model_type``; build each config section with its factory
@@ -321,6 +334,8 @@ def read_model(name_or_path: str | Path, model_type: str, sections: Mapping[str,
         built = [make(files.config[key]) for key, make in sections.items()]
     except (KeyError, TypeError) as exc:
         raise ModelFormatError(str(files.path / CONFIG_FILE), f"malformed {model_type} config ({exc})") from None
+    except ModelFormatError as exc:  # a removed option (drop_removed): name the directory's config.json
+        raise ModelFormatError(str(files.path / CONFIG_FILE), exc.problem) from None
     require_vocabs(files, vocabs)
     return files, built
 
@@ -351,5 +366,5 @@ def round_to_half(net) -> None:
 
 __all__ = ["ModelFiles", "ModelFormatError", "save_model", "check_model_output", "is_model_directory", "load_model", "resolve_model", "bundled_models",
            "atomic_directory", "write_model_files", "write_metrics", "read_config", "check_state", "read_model",
-           "require_vocabs", "load_weights", "round_to_half",
+           "require_vocabs", "load_weights", "round_to_half", "drop_removed",
            "MODEL_VERSION"]

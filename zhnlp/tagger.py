@@ -18,7 +18,7 @@ from itertools import islice
 import unicodedata
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
+from typing import Any, Callable, Iterable, Sequence
 
 from .datacheck import DataSummary, check_ner_tags, check_scheme_of, check_tagging, summarize_tagging
 from .checks import check_number
@@ -31,11 +31,15 @@ DATA_FORMATS = ("auto", "conll", "conllu", "segmented", "word-pos")
 MODEL_TYPES = {"bilstm-crf": "bilstm-crf-tagger", "hmm": "hmm"}
 ENSEMBLE_TYPE = "bilstm-crf-ensemble"   # several BiLSTM-CRFs decoding as one (build_ensemble)
 # Options that decide the features a network reads: the members of an ensemble must agree on them.
-FEATURE_OPTIONS = ("task", "scheme", "min_freq", "bigram", "bigram_min_freq", "softword", "lexmatch", "lexicons", "affix",
-                   "gazetteer", "softlexicon", "softlexicon_max_words", "softlexicon_slots", "softlexicon_table",
+FEATURE_OPTIONS = ("task", "scheme", "min_freq", "bigram", "bigram_min_freq", "softword", "lexicons", "affix",
                    "normalize", "static_embeddings", "static_max_words", "use_crf")
 SOFTWORD_TAGS = ("<pad>", "B", "M", "E", "S")
-LEXMATCH_IDS = 9  # <pad> and the 8 sets of B/M/E (Featurizer.lexmatch, and per type Featurizer.gazetteer)
+# Options that zhnlp no longer has (docs/experiments.md): config.json files that hold them
+# switched off still load; one switched on is refused, naming it.
+REMOVED_OPTIONS = {"lexmatch": False, "gazetteer": False, "softlexicon": None, "softlexicon_table": None}
+REMOVED_SETTINGS = ("lexmatch_dim", "gazetteer_dim", "gazetteer_folds", "softlexicon_max_words", "softlexicon_slots",
+                    "softlexicon_dim")
+REMOVED_NET_SETTINGS = ("lexicon_words", "lexicon_dim", "lexicon_slots")  # SoftLexicon's table (0: none)
 EOS_BIGRAM = "</s>"
 
 
@@ -57,27 +61,7 @@ class TaggerConfig:
     bigram_embeddings: str | None = None  # pretrained vectors (zhnlp embed --level bigram; dim = bigram_dim)
     softword: bool = False           # BMES position of each character in jieba's segmentation
     softword_dim: int = 20
-    # B/M/E positions of each character in every lexicon word (of 2+ characters) that covers it,
-    # not only in jieba's one segmentation: a SoftLexicon-style view of the ambiguous matches.
-    lexmatch: bool = False
-    lexmatch_dim: int = 20
-    lexicons: list[str] = field(default_factory=list)  # user lexicons for --softword and --lexmatch
-    # Typed gazetteer (NER): for each entity type, the B/M/E positions of every entity string of
-    # that type (2+ tokens) from the training data found in the sentence. Each of gazetteer_folds
-    # contiguous blocks of the training file sees only the other blocks' entities, so the model
-    # learns how far a match can be trusted on text whose entities it has not seen.
-    gazetteer: bool = False
-    gazetteer_dim: int = 16
-    gazetteer_folds: int = 5
-    # SoftLexicon (Ma et al. 2020): the words of these word vectors (the file's first
-    # softlexicon_max_words; gensim writes the most frequent first) are the lexicon; each
-    # character reads the mean vector of the words it begins, lies inside, ends or is (B, M, E,
-    # S sets of up to softlexicon_slots words, the most frequent kept). The vectors stay fixed.
-    softlexicon: str | None = None
-    softlexicon_max_words: int = 20000
-    softlexicon_slots: int = 4
-    softlexicon_dim: int = 0         # set from the vectors when training
-    softlexicon_table: str | None = None  # the vectors' file in the model directory (named by its content)
+    lexicons: list[str] = field(default_factory=list)  # user lexicons for --softword
     affix: bool | None = None        # POS: embeddings of a word's first and last character (default: on for pos)
     affix_dim: int = 32
     affix_embeddings: str | None = None  # pretrained character vectors for the affix embeddings (dim = affix_dim)
@@ -107,26 +91,22 @@ class TaggerConfig:
         if self.affix is None:
             self.affix = self.task == "pos"
         for name in ("emb_dim", "hidden", "layers", "min_freq", "bigram_min_freq", "bigram_dim", "softword_dim",
-                     "lexmatch_dim", "affix_dim", "static_max_words", "gazetteer_dim", "softlexicon_max_words",
-                     "softlexicon_slots"):
+                     "affix_dim", "static_max_words"):
             if getattr(self, name) < 1:
                 raise ZhnlpError(f"--{name.replace('_', '-')} must be at least 1")
         if not 0 <= self.dropout < 1:
             raise ZhnlpError("--dropout must lie in [0, 1)")
         check_number("--word-dropout", self.word_dropout, 0)
-        if self.gazetteer and self.task != "ner":
-            raise ZhnlpError("--gazetteer is built from typed entities: it is for NER (train-ner)")
-        if self.softlexicon and self.task == "pos":
-            raise ZhnlpError("--softlexicon matches words over characters: it is for NER and CWS")
-        if self.gazetteer_folds < 2:
-            raise ZhnlpError("--gazetteer-folds must be at least 2")
         if self.segmenter and self.task != "pos":
             raise ZhnlpError("--segmenter names the CWS model that segments raw text for a POS model (train-pos)")
 
     @classmethod
     def from_dict(cls, d: dict) -> "TaggerConfig":
+        """The config saved in config.json (removed options, when off, dropped: see ``REMOVED_OPTIONS``)."""
+        from .serialization import drop_removed
+
         known = {f.name for f in fields(cls)}
-        return cls(**{k: v for k, v in d.items() if k in known})
+        return cls(**{k: v for k, v in drop_removed(d, REMOVED_OPTIONS, REMOVED_SETTINGS).items() if k in known})
 
 
 # -- reading training data -------------------------------------------------------------------
@@ -262,15 +242,11 @@ class Featurizer:
         """``root``: the model directory that holds the lexicons named in ``config.lexicons``."""
         self.config, self.vocabs, self.root = config, vocabs, root
         self._segmenter = None
-        self._gaz: tuple[list[str], dict[str, list[int]], int] | None = None
-        self._longest_word: int | None = None
 
     @classmethod
-    def build(cls, config: TaggerConfig, sentences: Sequence, static_vectors: Any = None,
-              lexicon_vectors: Any = None) -> "Featurizer":
-        """Vocabularies from the training sentences (and, for ``config.static_embeddings`` and
-        ``config.softlexicon``, the first words of ``static_vectors`` and ``lexicon_vectors``,
-        :class:`~zhnlp.embeddings.WordVectors`)."""
+    def build(cls, config: TaggerConfig, sentences: Sequence, static_vectors: Any = None) -> "Featurizer":
+        """Vocabularies from the training sentences (and, for ``config.static_embeddings``, the
+        first words of ``static_vectors``, :class:`~zhnlp.embeddings.WordVectors`)."""
         norm = _norm if config.normalize else (lambda t: t)
         vocabs = {"tokens": Vocab.build(([norm(t) for t in s.tokens] for s in sentences),
                                         min_freq=config.min_freq),
@@ -281,14 +257,6 @@ class Featurizer:
         if config.affix:
             vocabs["affix"] = Vocab.build(([norm(t)[0] for t in s.tokens] + [norm(t)[-1] for t in s.tokens]
                                            for s in sentences), specials=("<pad>", "<unk>"), unk="<unk>")
-        if config.gazetteer:
-            vocabs["gazetteer"] = gazetteer_vocab(sentences, config.scheme, norm)
-        if config.softlexicon:
-            if lexicon_vectors is None:
-                raise ZhnlpError("--softlexicon needs its vectors (zhnlp.embeddings.load_vectors)")
-            words = (norm(w) for w in lexicon_vectors.words)
-            vocabs["lexicon"] = Vocab(islice(dict.fromkeys(w for w in words if w and " " not in w),
-                                             config.softlexicon_max_words), specials=("<pad>",), unk=None)
         if config.static_embeddings:
             if static_vectors is None:
                 raise ZhnlpError("static embeddings need their vectors (zhnlp.embeddings.load_vectors)")
@@ -306,14 +274,9 @@ class Featurizer:
             sizes["bigram"], dims["bigram"] = len(self.vocabs["bigram"]), c.bigram_dim
         if c.softword:
             sizes["softword"], dims["softword"] = len(SOFTWORD_TAGS), c.softword_dim
-        if c.lexmatch:
-            sizes["lexmatch"], dims["lexmatch"] = LEXMATCH_IDS, c.lexmatch_dim
         if c.affix:
             for name in ("prefix", "suffix"):
                 sizes[name], dims[name] = len(self.vocabs["affix"]), c.affix_dim
-        if c.gazetteer:
-            for k in range(len(self.gazetteer_types)):
-                sizes[f"gazetteer{k}"], dims[f"gazetteer{k}"] = LEXMATCH_IDS, c.gazetteer_dim
         if c.static_embeddings:
             sizes["static"], dims["static"] = len(self.vocabs["static"]), c.static_dim
         return sizes, dims
@@ -337,68 +300,6 @@ class Featurizer:
             return [4] * len(chars)
         return ids
 
-    def lexmatch(self, chars: Sequence[str]) -> list[int]:
-        """Each character's id ``1 + B + 2M + 4E``: whether it begins (B), lies inside (M) or ends
-        (E) some word of two or more characters of the lexicon (jieba's dictionary and
-        ``config.lexicons``) found in the sentence, whichever segmentation jieba would choose."""
-        text = "".join(chars)
-        if len(text) != len(chars):  # multi-character tokens: no character positions to mark
-            return [1] * len(chars)
-        masks = [0] * len(text)
-        for start, ends in self.segmenter.tokenizer.get_DAG(text).items():
-            for end in ends:
-                if end > start:
-                    _mark_span(masks, start, end)
-        return [1 + m for m in masks]
-
-    @property
-    def gazetteer_types(self) -> list[str]:
-        """Entity types of the gazetteer, in the order of the ``gazetteer0, 1...`` features."""
-        return self._gazetteer()[0]
-
-    def _gazetteer(self, types: list[str] | None = None) -> tuple[list[str], dict[str, list[int]], int]:
-        """(types, text -> type indices, longest text); ``types`` fixes the order (default: sorted)."""
-        if self._gaz is None:
-            entries = [e.split("\t", 1) for e in self.vocabs["gazetteer"].itos]
-            types = types or sorted({t for t, _ in entries})
-            table: dict[str, list[int]] = {}
-            for t, text in entries:
-                table.setdefault(text, []).append(types.index(t))
-            self._gaz = (types, table, max((len(text) for _, text in entries), default=0))
-        return self._gaz
-
-    def gazetteer(self, tokens: Sequence[str]) -> list[list[int]]:
-        """Per gazetteer type, each token's id ``1 + B + 2M + 4E``: whether it begins (B), lies
-        inside (M) or ends (E) a string of the gazetteer of that type found in the sentence."""
-        types, table, longest = self._gazetteer()
-        masks = [[0] * len(tokens) for _ in types]
-        for i, j, type_ids in _spans(self._normed(tokens), table, longest):
-            for k in type_ids:
-                _mark_span(masks[k], i, j)
-        return [[1 + x for x in m] for m in masks]
-
-    def softlexicon(self, tokens: Sequence[str]) -> list[list[int]]:
-        """Each token's lexicon word ids: ``softlexicon_slots`` for each of its B, M, E and S sets
-        (the words of the sentence it begins, lies inside, ends, or is), 0 where a set has fewer;
-        the most frequent words (lowest ids) are kept."""
-        vocab, k = self.vocabs["lexicon"], self.config.softlexicon_slots
-        if self._longest_word is None:
-            self._longest_word = max((len(w) for w in vocab.itos[1:]), default=1)
-        norm = self._normed(tokens)
-        sets: list[list[list[int]]] = [[[], [], [], []] for _ in norm]
-        for i, tok in enumerate(norm):
-            if tok in vocab.stoi:
-                sets[i][3].append(vocab.stoi[tok])
-        for i, j, wid in _spans(norm, vocab.stoi, self._longest_word):
-            sets[i][0].append(wid)
-            sets[j][2].append(wid)
-            for x in range(i + 1, j):
-                sets[x][1].append(wid)
-        return [[w for ws in per for w in (sorted(ws)[:k] + [0] * k)[:k]] for per in sets]
-
-    def _normed(self, tokens: Sequence[str]) -> list[str]:
-        return [_norm(t) for t in tokens] if self.config.normalize else list(tokens)
-
     def encode(self, tokens: Sequence[str], tags: Sequence[str] | None = None) -> dict:
         """One dataset item: ``ids``, ``features`` and (when given) ``tags``."""
         c, v = self.config, self.vocabs
@@ -408,76 +309,17 @@ class Featurizer:
             item["features"]["bigram"] = v["bigram"].encode(_bigrams(norm))
         if c.softword:
             item["features"]["softword"] = self.softword(tokens)
-        if c.lexmatch:
-            item["features"]["lexmatch"] = self.lexmatch(tokens)
         if c.affix:
             item["features"]["prefix"] = v["affix"].encode([t[0] for t in norm])
             item["features"]["suffix"] = v["affix"].encode([t[-1] for t in norm])
         if c.static_embeddings:
             item["features"]["static"] = v["static"].encode(norm)
-        if c.gazetteer:
-            for k, ids in enumerate(self.gazetteer(tokens)):
-                item["features"][f"gazetteer{k}"] = ids
-        if c.softlexicon:
-            item["features"]["softlexicon"] = self.softlexicon(tokens)
         if tags is not None:
             unknown = [t for t in tags if t not in v["tags"]]
             if unknown:
                 raise ZhnlpError(f"tag {unknown[0]!r} was not seen in training")
             item["tags"] = v["tags"].encode(tags)
         return item
-
-
-def _spans(tokens: Sequence[str], table: Mapping[str, Any], longest: int) -> Iterator[tuple[int, int, Any]]:
-    """``(i, j, table[text])`` for every span of two or more tokens, ``tokens[i]`` to
-    ``tokens[j]`` inclusive, whose joined text (at most ``longest`` characters) is in ``table``."""
-    for i in range(len(tokens)):
-        text = tokens[i]
-        for j in range(i + 1, len(tokens)):
-            text += tokens[j]
-            if len(text) > longest:
-                break
-            if text in table:
-                yield i, j, table[text]
-
-
-def _mark_span(mask: list[int], i: int, j: int) -> None:
-    """Mark positions ``i`` to ``j`` (inclusive) of ``mask`` as begin (1), inside (2) and end (4)."""
-    mask[i] |= 1
-    mask[j] |= 4
-    for x in range(i + 1, j):
-        mask[x] |= 2
-
-
-def gazetteer_vocab(sentences: Sequence, scheme: str | None, norm=_norm) -> Vocab:
-    """The typed gazetteer of tagged ``sentences``: every entity of two or more tokens, as
-    ``TYPE<TAB>text`` entries of a :class:`~zhnlp.vocab.Vocab` (saved with the model)."""
-    from .schemes import entities
-
-    found = {}
-    for s in sentences:
-        toks = [norm(t) for t in s.tokens]
-        for etype, start, end in entities(s.tags, scheme):
-            if end - start > 1:
-                found[f"{etype}\t{''.join(toks[start:end])}"] = None
-    return Vocab(sorted(found), specials=(), unk=None)
-
-
-def fold_featurizers(feats: Featurizer, sentences: Sequence) -> list[tuple[range, Featurizer]]:
-    """For a gazetteer model, the training file cut into ``gazetteer_folds`` contiguous blocks,
-    each with a featurizer whose gazetteer holds only the entities of the other blocks (blocks,
-    not every k-th sentence: a document's sentences share their entities)."""
-    n, k = len(sentences), feats.config.gazetteer_folds
-    norm = _norm if feats.config.normalize else (lambda t: t)
-    out = []
-    for f in range(k):
-        block = range(f * n // k, (f + 1) * n // k)
-        others = [s for i, s in enumerate(sentences) if i not in block]
-        vocabs = {**feats.vocabs, "gazetteer": gazetteer_vocab(others, feats.config.scheme, norm)}
-        fold = Featurizer(feats.config, vocabs, feats.root)
-        fold._gazetteer(feats.gazetteer_types)  # the full model's feature order
-        out.append((block, fold))
-    return out
 
 
 def _bigrams(chars: Sequence[str]) -> list[str]:
@@ -533,9 +375,6 @@ def _torch_module():
                 allowed = _forbid_tag(allowed, len(tags), tags.pad_id)
             # A list of network configs: an ensemble of trained members (decoding only).
             self.net = TaggerEnsemble(net_cfg, allowed) if isinstance(net_cfg, list) else BiLSTMCRF(net_cfg, allowed)
-            if config.softlexicon_table and featurizer.root is not None:
-                self.net.use_lexicon(_read_lexicon_table(featurizer.root, config.softlexicon_table,
-                                                         tuple(self.net.lexicon_table.shape)))
             self.metric = main_metric(config.task)
             self.higher_is_better = True
             # Word dropout (Kiperwasser & Goldberg 2016): rare tokens are sometimes read as <unk>
@@ -581,9 +420,6 @@ def _torch_module():
             from .serialization import save_model
 
             model_type, nets = saved_nets(self.net_cfg, MODEL_TYPES["bilstm-crf"], ENSEMBLE_TYPE)
-            if self.net.lexicon_table is not None:  # the fixed SoftLexicon vectors, once
-                name, data = _lexicon_table_file(self.net.lexicon_table)
-                self.config.softlexicon_table, extra_files = name, {**(extra_files or {}), name: data}
             return save_model(directory, model_type=model_type, config={"tagger": asdict(self.config), **nets},
                               tensors=self.net.state_dict(), vocabs=self.featurizer.vocabs, metrics=metrics,
                               extra_files=extra_files, half=self.config.half_precision)
@@ -608,9 +444,6 @@ def build_module(config: TaggerConfig, featurizer: Featurizer):
                               emb_dim=config.emb_dim, hidden=config.hidden, layers=config.layers,
                               dropout=config.dropout, features=sizes, feature_dims=dims,
                               pad_id=featurizer.vocabs["tokens"].pad_id, use_crf=config.use_crf)
-    if config.softlexicon:
-        net_cfg.lexicon_words, net_cfg.lexicon_dim = len(featurizer.vocabs["lexicon"]), config.softlexicon_dim
-        net_cfg.lexicon_slots = config.softlexicon_slots
     return _torch_module()(config, featurizer, net_cfg)
 
 
@@ -715,13 +548,7 @@ def _train_neural(train_s, dev_s, test_s, output, config: TaggerConfig, train_co
         from .embeddings import load_vectors
 
         static = load_vectors(config.static_embeddings)
-    lexicon_vectors = None
-    if config.softlexicon:
-        from .embeddings import load_vectors
-
-        lexicon_vectors = load_vectors(config.softlexicon)
-        config.softlexicon_dim = lexicon_vectors.dim
-    feats = Featurizer.build(config, train_s, static, lexicon_vectors)
+    feats = Featurizer.build(config, train_s, static)
     module = build_module(config, feats)
     coverage = affix_coverage = static_coverage = None
     if config.embeddings:
@@ -747,20 +574,12 @@ def _train_neural(train_s, dev_s, test_s, output, config: TaggerConfig, train_co
     if static is not None:
         static_coverage = _load_static(module.net.feature_embed["static"], feats, static, train_s)
         config.static_embeddings = Path(config.static_embeddings).name
-    if lexicon_vectors is not None:
-        _load_lexicon(module.net, feats, lexicon_vectors)
-        config.softlexicon = Path(config.softlexicon).name
     encoder_coverage = None
     if config.encoder:
         encoder_coverage = load_encoder(module.net, feats, config.encoder)
         config.encoder = Path(config.encoder).name
-    if config.gazetteer:  # each block of the training file matched against the other blocks' entities
-        items = [fold.encode(train_s[i].tokens, train_s[i].tags)
-                 for block, fold in fold_featurizers(feats, train_s) for i in block]
-    else:
-        items = [feats.encode(s.tokens, s.tags) for s in train_s]
+    items = [feats.encode(s.tokens, s.tags) for s in train_s]
     dev_items = [feats.encode(s.tokens, s.tags) for s in dev_s]
-    lexicon_coverage = _lexicon_coverage(feats, items) if lexicon_vectors is not None else None
     from .batching import TaggingCollate
 
     collate = TaggingCollate(pad=feats.vocabs["tokens"].pad_id, tag_pad=0, feature_pad=0)
@@ -785,8 +604,6 @@ def _train_neural(train_s, dev_s, test_s, output, config: TaggerConfig, train_co
         metrics["static_embedding_coverage"] = static_coverage
     if bigram_coverage is not None:
         metrics["bigram_embedding_coverage"] = bigram_coverage
-    if lexicon_coverage is not None:
-        metrics["softlexicon"] = lexicon_coverage
     if encoder_coverage is not None:
         metrics["encoder_coverage"] = encoder_coverage
     module.eval()
@@ -855,7 +672,7 @@ def load_encoder(net, feats: Featurizer, directory: str | Path) -> float:
 
     def shape(c) -> dict:
         return {"emb-dim": c.emb_dim, "hidden": c.hidden, "layers": c.layers,
-                "features": sorted(c.feature_dims.items()), "softlexicon": (c.lexicon_dim, c.lexicon_slots)}
+                "features": sorted(c.feature_dims.items())}
 
     mine, theirs = shape(net.cfg), shape(src_net_cfg)
     for name in mine:
@@ -870,57 +687,11 @@ def load_encoder(net, feats: Featurizer, directory: str | Path) -> float:
             weights, vocab_name = source.feature_embed[name].weight, _FEATURE_VOCABS.get(name)
             if vocab_name is not None:
                 copy_rows(table, feats.vocabs[vocab_name], weights, src_vocabs[vocab_name])
-            else:  # a fixed table (soft-word, lexicon-match, gazetteer ids): same size, checked above
+            else:  # a fixed table (soft-word ids): same size, checked above
                 table.weight.copy_(weights)
     vocab = feats.vocabs["tokens"]
     tokens = vocab.itos[len(vocab.specials):]
     return round(sum(t in src_vocabs["tokens"].stoi for t in tokens) / max(len(tokens), 1), 4)
-
-
-def _load_lexicon(net, feats: Featurizer, vectors) -> None:
-    """Fill the fixed SoftLexicon table from ``vectors`` (float16 values, as stored)."""
-    from .embeddings import embedding_matrix
-
-    matrix, _ = embedding_matrix(feats.vocabs["lexicon"], vectors)
-    matrix[0] = 0
-    net.use_lexicon(matrix.half().float())
-
-
-def _lexicon_coverage(feats: Featurizer, items: Sequence[dict]) -> dict:
-    """The SoftLexicon's size and the share of training tokens (encoded ``items``) it gives a word."""
-    rows = [row for it in items for row in it["features"]["softlexicon"]]
-    return {"words": len(feats.vocabs["lexicon"]) - 1, "dim": feats.config.softlexicon_dim,
-            "train_tokens_in_a_word": round(sum(any(row) for row in rows) / max(1, len(rows)), 4)}
-
-
-def _lexicon_table_file(table) -> tuple[str, bytes]:
-    """(name, bytes) of the SoftLexicon vectors as a float16 safetensors file named by its content."""
-    import hashlib
-
-    from safetensors.torch import save
-
-    data = save({"vectors": table.detach().cpu().half().contiguous()})
-    return f"lexicon-vectors-{hashlib.sha256(data).hexdigest()[:16]}.safetensors", data
-
-
-def _read_lexicon_table(root: Path, name: str, shape: tuple[int, int]):
-    """The SoftLexicon vectors a model directory names (safetensors: nothing unpickled), of
-    ``shape`` (else an error naming the file)."""
-    from safetensors import SafetensorError
-    from safetensors.torch import load_file
-
-    from .serialization import ModelFormatError
-
-    path = Path(root) / name
-    if Path(name).name != name or not path.is_file():
-        raise ModelFormatError(str(path), "no such lexicon vectors file")
-    try:
-        table = load_file(str(path))["vectors"].float()
-    except (SafetensorError, KeyError, OSError) as e:
-        raise ModelFormatError(str(path), f"unreadable lexicon vectors ({e})") from None
-    if tuple(table.shape) != shape:
-        raise ModelFormatError(str(path), f"lexicon vectors of shape {tuple(table.shape)}, expected {shape}")
-    return table
 
 
 def _train_hmm(train_s, dev_s, test_s, output, config: TaggerConfig, t0: float,
@@ -1237,7 +1008,8 @@ def _read_neural(path: Path, kind: str | None = None):
 
     kind = kind or _neural_type(read_config(path)["model_type"])
 
-    section, make = net_section(kind == ENSEMBLE_TYPE, TaggerNetConfig)
+    section, make = net_section(kind == ENSEMBLE_TYPE, lambda **d: TaggerNetConfig(
+        **{k: v for k, v in d.items() if k not in REMOVED_NET_SETTINGS}))
     files, (cfg, net_cfg) = read_model(path, kind, {"tagger": TaggerConfig.from_dict, section: make},
                                        vocabs=("tokens", "tags"))
     return files, cfg, net_cfg

@@ -3,7 +3,7 @@
 A model takes part by implementing :class:`Trainable`: ``forward_loss(batch)`` returns the
 summed loss and the number of items it covers, ``evaluate(batches)`` returns a dict of
 dev metrics, ``save(directory, metrics)`` writes its model directory; an optional
-``on_train_step(step)`` hears of every update (for schedules such as scheduled sampling).
+``on_train_step(step)`` hears of every update (for step-based schedules).
 The trainer knows nothing else about it. It owns: Adam with weight decay, gradient clipping, learning-rate
 warm-up and decay, early stopping on the dev metric, the best model, resumable
 checkpoints (safetensors + JSON, no pickle), seeding, device choice, mixed precision on

@@ -10,7 +10,6 @@ sentence as a reference.
 """
 from __future__ import annotations
 
-import math
 import re
 import unicodedata
 import warnings
@@ -27,9 +26,12 @@ from .vocab import Vocab
 MODEL_TYPE = "gru-seq2seq"
 LANGS = ("zh", "en")
 LEVELS = ("char", "word")
-SCHEDULES = ("constant", "linear", "inverse-sigmoid")
 ATTENTIONS = ("dot", "additive")
 SPACE = "▁"   # whitespace inside a Chinese character-level sentence
+# Scheduled sampling, removed (docs/experiments.md): config.json files that hold it switched
+# off (plain teacher forcing) still load; one that used it is refused, naming the option.
+REMOVED_OPTIONS = {"teacher_forcing": 1.0, "tf_schedule": "constant"}
+REMOVED_SETTINGS = ("tf_min", "tf_k")
 
 
 @dataclass
@@ -57,10 +59,6 @@ class Seq2SeqConfig:
     tie_embeddings: bool = True      # the output layer reuses the target embeddings (needs emb_dim == 2 × hidden)
     init_range: float = 0.08         # uniform initialisation in [-r, r] (Sutskever et al.); 0: torch's default
     label_smoothing: float = 0.1
-    teacher_forcing: float = 1.0     # probability of reading the gold previous token (at the schedule's start)
-    tf_schedule: str = "constant"    # constant | linear | inverse-sigmoid (scheduled sampling)
-    tf_min: float = 0.0              # floor of the decaying schedules
-    tf_k: float = 5000.0             # linear: updates to reach tf_min; inverse-sigmoid: k in k/(k+exp(i/k))
     select: str = "bleu"             # dev metric that picks the best epoch: bleu | perplexity
     bucket_by: str = "target"        # length-bucketed batches sorted by target (then source) length, or source
     beam: int = 5                    # default beam size of translate/evaluate (1: greedy)
@@ -74,11 +72,8 @@ class Seq2SeqConfig:
         checks = [(self.src_lang in LANGS and self.tgt_lang in LANGS, "--src-lang/--tgt-lang must be zh or en"),
                   (self.src_level in LEVELS and self.tgt_level in LEVELS, "--src-level/--tgt-level must be char or word"),
                   (self.long_sentences in ("truncate", "skip"), "--long must be truncate or skip"),
-                  (self.tf_schedule in SCHEDULES, f"--tf-schedule must be one of {', '.join(SCHEDULES)}"),
                   (self.select in ("bleu", "perplexity"), "--select must be bleu or perplexity"),
                   (self.bucket_by in ("target", "source"), "--bucket-by must be target or source"),
-                  (0.0 <= self.teacher_forcing <= 1.0 and 0.0 <= self.tf_min <= 1.0,
-                   "--teacher-forcing and --tf-min must lie in [0, 1]"),
                   (0.0 <= self.dropout < 1.0, "--dropout must lie in [0, 1)"),
                   (0.0 <= self.src_token_dropout < 1.0, "--src-token-dropout must lie in [0, 1)"),
                   (0.0 <= self.label_smoothing < 1.0, "--label-smoothing must lie in [0, 1)"),
@@ -91,7 +86,6 @@ class Seq2SeqConfig:
                 raise ZhnlpError(msg)
         for name in ("emb_dim", "hidden", "src_min_freq", "tgt_min_freq", "max_src_len", "max_tgt_len"):
             check_number(f"--{name.replace('_', '-')}", getattr(self, name), 1)
-        check_number("--tf-k", self.tf_k, 0, above=True)
         check_number("--init-range", self.init_range, 0)
         check_number("--alpha", self.alpha, 0)
         if self.attention not in ATTENTIONS:
@@ -99,19 +93,11 @@ class Seq2SeqConfig:
 
     @classmethod
     def from_dict(cls, d: dict) -> "Seq2SeqConfig":
-        known = {f.name for f in fields(cls)}
-        return cls(**{k: v for k, v in d.items() if k in known})
+        """The config saved in config.json (scheduled sampling, removed, dropped when off)."""
+        from .serialization import drop_removed
 
-    def teacher_forcing_at(self, step: int) -> float:
-        """The teacher-forcing ratio at update ``step`` under the schedule (curriculum:
-        start from gold inputs, move towards the model's own predictions)."""
-        start, floor = self.teacher_forcing, self.tf_min
-        if self.tf_schedule == "constant":
-            return start
-        if self.tf_schedule == "linear":
-            return max(floor, start - (start - floor) * step / self.tf_k)
-        k = self.tf_k
-        return max(floor, start * k / (k + math.exp(min(step / k, 700.0))))
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in drop_removed(d, REMOVED_OPTIONS, REMOVED_SETTINGS).items() if k in known})
 
 
 # -- text ↔ tokens ↔ ids ---------------------------------------------------------------------------
@@ -244,14 +230,10 @@ def _torch_module():
             self.net = Seq2SeqNet(net_cfg)
             self.metric = config.select
             self.higher_is_better = config.select == "bleu"
-            self.tf_ratio = config.teacher_forcing
             self.dev_references: tuple[list[list[int]], list[list[str]]] | None = None
 
-        def on_train_step(self, step: int) -> None:
-            self.tf_ratio = self.config.teacher_forcing_at(step)
-
-        def nll(self, batch: dict, label_smoothing: float = 0.0, teacher_forcing: float = 1.0):
-            logits = self.net(batch["src"], batch["src_lengths"], batch["tgt_in"], teacher_forcing)
+        def nll(self, batch: dict, label_smoothing: float = 0.0):
+            logits = self.net(batch["src"], batch["src_lengths"], batch["tgt_in"])
             gold = batch["tgt_out"]
             loss = nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]).float(), gold.reshape(-1),
                                                ignore_index=self.net_cfg.tgt_pad, reduction="sum",
@@ -264,7 +246,7 @@ def _torch_module():
                 src, v = batch["src"], self.encoder.vocabs["src"]
                 drop = (torch.rand(src.shape, device=src.device) < p) & (src != v.pad_id) & (src != v.eos_id)
                 batch = {**batch, "src": src.masked_fill(drop, v.unk_id)}
-            return self.nll(batch, self.config.label_smoothing, self.tf_ratio if self.training else 1.0)
+            return self.nll(batch, self.config.label_smoothing)
 
         def evaluate(self, batches: Iterable[dict]) -> dict[str, float]:
             """Dev perplexity (teacher-forced) and, when dev references are set, greedy BLEU."""

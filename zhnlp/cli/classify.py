@@ -44,7 +44,6 @@ def train_classifier_cli(
     bigram_embeddings: Optional[str] = typer.Option(None, "--bigram-embeddings",
                                                     help="Pretrained bigram vectors (zhnlp embed train --level "
                                                          "bigram, --dim = --emb-dim) for --bigram."),
-    bag: bool = typer.Option(False, "--bag", help="Also give the output layer the mean embedding (fastText-like)."),
     ngrams: int = typer.Option(0, "--ngrams", help="Add a wide part: a linear model over the text's 1..N-grams (0: off)."),
     ngram_min_freq: int = typer.Option(2, "--ngram-min-freq", help="N-grams seen fewer times in training are dropped."),
     emb_dim: int = EMB_DIM, hidden: int = HIDDEN,
@@ -54,9 +53,8 @@ def train_classifier_cli(
     dropout: float = typer.Option(0.3, "--dropout"),
     embeddings: Optional[str] = typer.Option(None, "--embeddings", help="Pretrained vectors (zhnlp embed)."),
     freeze: bool = typer.Option(False, "--freeze-embeddings", help="Keep pretrained vectors fixed."),
-    encoder: Optional[str] = typer.Option(None, "--encoder", help="Start the embeddings and GRU from a pretrained "
-                                                                 "encoder (zhnlp pretrain-encoder) or a trained "
-                                                                 "classifier (transfer)."),
+    encoder: Optional[str] = typer.Option(None, "--encoder", help="Start the embeddings and GRU from a trained "
+                                                                 "classifier (transfer; same level and sizes)."),
     class_weights: Optional[str] = typer.Option(None, "--class-weights", help="auto: weigh classes by inverse frequency."),
     half: bool = typer.Option(False, "--half", help="Store weights as float16 (half the size)."),
     epochs: int = typer.Option(10, "--epochs"),
@@ -74,7 +72,7 @@ def train_classifier_cli(
 
     def work():
         cfg = ClassifierConfig(level=level, user_dicts=list(user_dict or []), main_dict=main_dict, max_len=max_len,
-                               min_freq=min_freq, bigram=bigram, bigram_min_freq=bigram_min_freq, bigram_embeddings=bigram_embeddings, bag=bag, ngrams=ngrams, ngram_min_freq=ngram_min_freq, emb_dim=emb_dim,
+                               min_freq=min_freq, bigram=bigram, bigram_min_freq=bigram_min_freq, bigram_embeddings=bigram_embeddings, ngrams=ngrams, ngram_min_freq=ngram_min_freq, emb_dim=emb_dim,
                                hidden=hidden, layers=layers, bidirectional=bidirectional, pooling=pooling,
                                dropout=dropout, embeddings=embeddings, freeze_embeddings=freeze, encoder=encoder,
                                class_weights=class_weights, half_precision=half)
@@ -96,48 +94,6 @@ def train_classifier_cli(
         m = result.metrics
         typer.echo(f"trained gru-classifier ({len(m['labels'])} classes) in {m['train_seconds']:.1f} s on "
                    f"{m['device']}: {T.scores_line(m, ('accuracy', 'macro_f1'))} -> {result.output}", err=True)
-
-
-@app.command("pretrain-encoder")
-def pretrain_encoder_cli(
-    text: str = typer.Argument(..., help="Plain text, one text per line (e.g. the training texts, unlabelled)."),
-    output: str = typer.Option(..., "-o", "--output", help="Encoder directory to write."),
-    dev: Optional[str] = typer.Option(None, "--dev", help="Dev text for perplexity (default: hold out 2% of TEXT)."),
-    level: str = typer.Option("char", "--level", help="char | word (as the classifier's --level)."),
-    user_dict: Optional[List[str]] = typer.Option(None, "--user-dict", help="With --level word: user lexicon (repeatable)."),
-    max_len: int = typer.Option(200, "--max-len", help="Tokens kept per line, first and last halves (0: all)."),
-    min_freq: int = typer.Option(2, "--min-freq", help="Rarer tokens share the <unk> embedding."),
-    emb_dim: int = EMB_DIM, hidden: int = HIDDEN,
-    layers: int = typer.Option(1, "--layers"),
-    dropout: float = typer.Option(0.1, "--dropout"),
-    epochs: int = typer.Option(2, "--epochs"),
-    lr: float = typer.Option(2e-3, "--lr"),
-    batch_size: int = T.BATCH_SIZE, weight_decay: float = T.WEIGHT_DECAY, lr_decay: float = T.LR_DECAY,
-    warmup: int = T.WARMUP, clip: float = T.CLIP, patience: int = typer.Option(1, "--patience"), ema: float = T.EMA,
-    gpu: bool = T.GPU, device: Optional[str] = T.DEVICE, amp: bool = T.AMP, bucket: bool = T.BUCKET,
-    seed: int = T.SEED, threads: int = T.THREADS, resume: bool = T.RESUME, force: bool = T.FORCE,
-    encoding: str = ENCODING,
-    quiet: bool = T.QUIET,
-) -> None:
-    """Pretrain a classifier's embeddings and BiGRU as forward and backward language models
-    on plain text; start `zhnlp train-classifier --encoder DIR` from it."""
-    from ..pretrain import EncoderConfig, pretrain_encoder
-
-    def work():
-        cfg = EncoderConfig(level=level, user_dicts=list(user_dict or []), max_len=max_len, min_freq=min_freq,
-                            emb_dim=emb_dim, hidden=hidden, layers=layers, dropout=dropout)
-        tcfg = T.train_config(epochs=epochs, batch_size=batch_size, lr=lr, weight_decay=weight_decay,
-                              lr_decay=lr_decay, warmup=warmup, clip=clip, patience=patience, seed=seed, gpu=gpu,
-                              device=device, amp=amp, bucket=bucket, threads=threads, quiet=quiet, ema=ema)
-        return pretrain_encoder(text, output, config=cfg, train_config=tcfg, dev=dev, encoding=encoding,
-                                resume=resume, force=force)
-
-    result = _run(work)
-    if not quiet:
-        m = result.metrics
-        ppl = f"dev perplexity {m['dev']['perplexity']:.2f}" if m["dev"] else "no dev lines"
-        typer.echo(f"pretrained {m['model']} on {m['train_lines']:,} lines ({m['vocab_size']:,} tokens) in "
-                   f"{m['train_seconds']:.1f} s on {m['device']}: {ppl} -> {result.output}", err=True)
 
 
 @app.command("classify")

@@ -55,23 +55,8 @@ def _make_train_command(task: str) -> None:
         word_dropout: float = typer.Option(0.0, "--word-dropout", help="alpha: in training, a token seen c times "
                                            "reads as <unk> with probability alpha/(alpha+c) (0: off)."),
         softword: bool = typer.Option(False, "--softword", help="Soft-word features from jieba's segmentation."),
-        lexmatch: bool = typer.Option(False, "--lexmatch", help="Lexicon-match features: whether each character "
-                                      "begins, lies inside or ends any dictionary word found in the sentence."),
         lexicon: Optional[List[str]] = typer.Option(None, "--lexicon",
-                                                    help="User lexicon for --softword and --lexmatch (repeatable)."),
-        gazetteer: bool = typer.Option(False, "--gazetteer", help="NER: typed gazetteer features, whether each "
-                                       "character begins, lies inside or ends an entity string of each type seen "
-                                       "in training."),
-        gazetteer_folds: int = typer.Option(5, "--gazetteer-folds", help="Training blocks for --gazetteer: each "
-                                            "sees only the other blocks' entities."),
-        gazetteer_dim: int = typer.Option(16, "--gazetteer-dim"),
-        softlexicon: Optional[str] = typer.Option(
-            None, "--softlexicon", help="NER/CWS: word vectors (zhnlp embed) whose words are a lexicon; each "
-                                        "character reads the mean vectors of the words it begins, lies inside, "
-                                        "ends or is (SoftLexicon)."),
-        softlexicon_max_words: int = typer.Option(20000, "--softlexicon-max-words",
-                                                  help="Words kept from --softlexicon, most frequent first."),
-        softlexicon_slots: int = typer.Option(4, "--softlexicon-slots", help="Words kept per B/M/E/S set."),
+                                                    help="User lexicon for --softword (repeatable)."),
         segmenter: Optional[str] = typer.Option(
             None, "--segmenter", help="POS: the CWS model (bundled name or directory) that segments raw text for "
                                       "this tagger, in the standard of its training words [default: jieba]."),
@@ -88,15 +73,13 @@ def _make_train_command(task: str) -> None:
 
         def work():
             cfg = TaggerConfig(task=task, scheme=scheme.upper() if scheme else None, emb_dim=emb_dim,
-                               hidden=hidden, layers=layers, dropout=dropout, bigram=bigram, softword=softword, lexmatch=lexmatch,
+                               hidden=hidden, layers=layers, dropout=dropout, bigram=bigram, softword=softword,
                                bigram_min_freq=bigram_min_freq, bigram_dim=bigram_dim, bigram_embeddings=bigram_embeddings, min_freq=min_freq, word_dropout=word_dropout,
                                lexicons=list(lexicon or []), constrained=not no_constraints,
                                embeddings=embeddings, freeze_embeddings=freeze, half_precision=half,
                                affix_dim=affix_dim, affix_embeddings=affix_embeddings,
                                static_embeddings=static_embeddings, static_max_words=static_max_words,
-                               gazetteer=gazetteer, gazetteer_folds=gazetteer_folds, gazetteer_dim=gazetteer_dim,
-                               softlexicon=softlexicon, softlexicon_max_words=softlexicon_max_words,
-                               softlexicon_slots=softlexicon_slots, encoder=encoder, segmenter=segmenter)
+                               encoder=encoder, segmenter=segmenter)
             tcfg = T.train_config(epochs=epochs, batch_size=batch_size, lr=lr, weight_decay=weight_decay,
                                   lr_decay=lr_decay, warmup=warmup, clip=clip, patience=patience, seed=seed, gpu=gpu,
                                   device=device, amp=amp, bucket=bucket, threads=threads, quiet=quiet,

@@ -49,10 +49,6 @@ def train_seq2seq_cli(
                                         help="Output layer shares the target embeddings (needs --emb-dim = 2 x --hidden)."),
     init_range: float = typer.Option(0.08, "--init-range", help="Uniform initialisation in [-r, r] (0: torch's)."),
     label_smoothing: float = typer.Option(0.1, "--label-smoothing"),
-    teacher_forcing: float = typer.Option(1.0, "--teacher-forcing", help="Probability of feeding the gold token."),
-    tf_schedule: str = typer.Option("constant", "--tf-schedule", help="constant | linear | inverse-sigmoid."),
-    tf_min: float = typer.Option(0.0, "--tf-min", help="Floor of a decaying teacher-forcing schedule."),
-    tf_k: float = typer.Option(5000.0, "--tf-k", help="linear: updates to reach --tf-min; inverse-sigmoid: k."),
     select: str = typer.Option("bleu", "--select", help="Dev metric for the best epoch: bleu (greedy) | perplexity."),
     bucket_by: str = typer.Option("target", "--bucket-by", help="Length-bucketed batches sorted by target (then "
                                                                  "source) length, or by source length."),
@@ -79,8 +75,7 @@ def train_seq2seq_cli(
                             long_sentences=long, emb_dim=emb_dim, hidden=hidden, layers=layers, attention=attention,
                             input_feed=input_feed, dropout=dropout, src_token_dropout=src_token_dropout,
                             tie_embeddings=tie_embeddings, init_range=init_range,
-                            label_smoothing=label_smoothing, teacher_forcing=teacher_forcing,
-                            tf_schedule=tf_schedule, tf_min=tf_min, tf_k=tf_k, select=select, bucket_by=bucket_by,
+                            label_smoothing=label_smoothing, select=select, bucket_by=bucket_by,
                             beam=beam, alpha=alpha,
                             half_precision=half)
         tcfg = T.train_config(epochs=epochs, batch_size=batch_size, lr=lr, weight_decay=weight_decay,

@@ -29,7 +29,6 @@ class ClassifierNetConfig:
     dropout: float = 0.3
     pad_id: int = 0
     n_bigrams: int = 0              # character-bigram embeddings added to the token embeddings (0: none)
-    bag: bool = False               # also feed the mean input embedding to the output layer (fastText-like)
     n_ngrams: int = 0               # a linear "wide" part over the text's n-gram set (0: none)
 
 
@@ -48,7 +47,7 @@ class GRUClassifier(nn.Module):
                           batch_first=True, dropout=cfg.dropout if cfg.layers > 1 else 0.0)
         out_dim = cfg.hidden * (2 if cfg.bidirectional else 1)
         self.attn = nn.Linear(out_dim, 1, bias=False) if cfg.pooling == "attention" else None
-        self.out = nn.Linear(out_dim + (cfg.emb_dim if cfg.bag else 0), cfg.n_classes)
+        self.out = nn.Linear(out_dim, cfg.n_classes)
         self.wide = nn.Embedding(cfg.n_ngrams, cfg.n_classes, padding_idx=0) if cfg.n_ngrams else None
         if self.wide is not None:
             nn.init.zeros_(self.wide.weight)
@@ -64,9 +63,6 @@ class GRUClassifier(nn.Module):
         need_hidden = self.cfg.pooling == "last"
         out, h = run_rnn(self.rnn, x, lengths, need_hidden=need_hidden)  # (B, T, dirs*H)
         pooled = self.pool(out, h, lengths)
-        if self.cfg.bag:  # padding embeds to zero, so the sum over all positions is over real tokens
-            lens = lengths.to(x.device).clamp(min=1).unsqueeze(1).to(x.dtype)
-            pooled = torch.cat([pooled, x.sum(1) / lens], -1)
         scores = self.out(self.dropout(pooled))
         if self.wide is not None and ngrams is not None:
             count = (ngrams != 0).sum(1, keepdim=True).clamp(min=1).to(scores.dtype)

@@ -149,29 +149,16 @@ class Seq2SeqNet(nn.Module):
             return nn.functional.linear(x, self.tgt_embed.weight, self.out_bias)
         return self.out(x)
 
-    def forward(self, src: torch.Tensor, src_lengths: torch.Tensor, tgt_in: torch.Tensor,
-                teacher_forcing: float = 1.0) -> torch.Tensor:
-        """Logits (B, T, V) for ``tgt_in`` (BOS + target). With ``teacher_forcing`` < 1, each
-        position reads the gold previous token with that probability and the model's own
-        previous prediction otherwise (scheduled sampling, Bengio et al. 2015)."""
+    def forward(self, src: torch.Tensor, src_lengths: torch.Tensor, tgt_in: torch.Tensor) -> torch.Tensor:
+        """Logits (B, T, V) for ``tgt_in`` (BOS + target), each position reading the gold
+        previous token (teacher forcing)."""
         enc = self.encode(src, src_lengths)
         B, T = tgt_in.shape
         hidden, feed = enc.hidden, enc.out.new_zeros(B, self.decoder.hidden_size)
-        feeds, logits, prev = [], [], tgt_in[:, 0]
-        sampling = teacher_forcing < 1.0
+        feeds = []
         for t in range(T):
-            feed, hidden, _ = self.step(enc, prev, hidden, feed)
+            feed, hidden, _ = self.step(enc, tgt_in[:, t], hidden, feed)
             feeds.append(feed)
-            if t + 1 < T:
-                prev = tgt_in[:, t + 1]
-                if sampling:  # the model's own prediction needs this step's logits now
-                    logits.append(self.generate(feed))
-                    own = logits[-1].detach().argmax(-1)
-                    gold = torch.rand(B, device=prev.device) < teacher_forcing
-                    prev = torch.where(gold, prev, own)
-        if sampling:
-            logits.append(self.generate(feed))
-            return torch.stack(logits, 1)
         return self.generate(torch.stack(feeds, 1))                # one projection for all steps: (B, T, V)
 
     # decoding ------------------------------------------------------------------------------

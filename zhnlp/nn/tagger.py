@@ -28,11 +28,6 @@ class TaggerNetConfig:
     feature_dims: dict[str, int] = field(default_factory=dict)  # feature name -> embedding size
     pad_id: int = 0
     use_crf: bool = True
-    # SoftLexicon (Ma et al. 2020): a fixed table of word vectors; each token reads the mean
-    # vector of the lexicon words in each of its B, M, E and S sets (lexicon_slots words a set).
-    lexicon_words: int = 0
-    lexicon_dim: int = 0
-    lexicon_slots: int = 0
 
 
 class _Decoding:
@@ -60,11 +55,6 @@ class BiLSTMCRF(_Decoding, nn.Module):
             name: nn.Embedding(size, cfg.feature_dims[name], padding_idx=0)
             for name, size in sorted(cfg.features.items())})
         in_dim = cfg.emb_dim + sum(cfg.feature_dims[n] for n in cfg.features)
-        # Fixed pretrained word vectors (SoftLexicon): a buffer outside the state dict, which the
-        # model directory stores once and an ensemble's members share (see use_lexicon).
-        table = torch.zeros(cfg.lexicon_words, cfg.lexicon_dim) if cfg.lexicon_words else None
-        self.register_buffer("lexicon_table", table, persistent=False)
-        in_dim += 4 * cfg.lexicon_dim if cfg.lexicon_words else 0
         self.dropout = nn.Dropout(cfg.dropout)
         self.rnn = nn.LSTM(in_dim, cfg.hidden, num_layers=cfg.layers, bidirectional=True, batch_first=True,
                            dropout=cfg.dropout if cfg.layers > 1 else 0.0)
@@ -87,27 +77,10 @@ class BiLSTMCRF(_Decoding, nn.Module):
         inference (see :func:`~zhnlp.batching.run_rnn`)."""
         x = [self.embed(ids)]  # (B, T, emb)
         x += [self.feature_embed[name](features[name]) for name in sorted(self.feature_embed)]
-        if self.lexicon_table is not None:
-            x.append(self.lexicon_sets(features["softlexicon"]))
         h = self.dropout(torch.cat(x, -1) if len(x) > 1 else x[0])
         out, _ = run_rnn(self.rnn, h.to(self.rnn.weight_ih_l0.dtype), lengths, need_hidden=False,
                          executor=executor)  # (B, T, 2*hidden)
         return self.proj(self.dropout(out)).to(h.dtype)  # (B, T, K)
-
-    def lexicon_sets(self, word_ids: torch.Tensor) -> torch.Tensor:
-        """(B, T, 4 * slots) word ids (0: none) → (B, T, 4 * dim): the mean vector of each of
-        the B, M, E, S sets (zeros for an empty set)."""
-        b, t, _ = word_ids.shape
-        vecs = nn.functional.embedding(word_ids, self.lexicon_table).view(b, t, 4, self.cfg.lexicon_slots, -1)
-        present = (word_ids != 0).view(b, t, 4, self.cfg.lexicon_slots, 1).to(vecs.dtype)
-        mean = (vecs * present).sum(3) / present.sum(3).clamp(min=1)
-        return mean.reshape(b, t, -1)
-
-    def use_lexicon(self, table: torch.Tensor) -> None:
-        """Read the SoftLexicon vectors from ``table`` ((lexicon_words, lexicon_dim), kept fixed)."""
-        if tuple(table.shape) != tuple(self.lexicon_table.shape):
-            raise ValueError(f"lexicon vectors of shape {tuple(table.shape)}, expected {tuple(self.lexicon_table.shape)}")
-        self.lexicon_table = table.to(self.lexicon_table.device, self.lexicon_table.dtype)
 
     def loss(self, batch: dict) -> torch.Tensor:
         """Summed loss over the batch: CRF NLL, or token cross-entropy without a CRF."""
@@ -140,15 +113,6 @@ class TaggerEnsemble(_Decoding, nn.Module):
     def emissions(self, ids: torch.Tensor, features: dict[str, torch.Tensor], lengths: torch.Tensor,
                   executor=None) -> torch.Tensor:
         return torch.stack([m.emissions(ids, features, lengths, executor).float() for m in self.members]).mean(0)
-
-    def use_lexicon(self, table: torch.Tensor) -> None:
-        """Every member reads the same SoftLexicon vectors (one tensor, not one copy each)."""
-        for m in self.members:
-            m.use_lexicon(table)
-
-    @property
-    def lexicon_table(self) -> torch.Tensor | None:
-        return self.members[0].lexicon_table
 
     def loss(self, batch: dict) -> torch.Tensor:
         raise TypeError("an ensemble is built from trained taggers (zhnlp ensemble), not trained as one")
