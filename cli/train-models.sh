@@ -90,7 +90,8 @@ build() {
         # Four seeds of one setting, decoded as one (zhnlp ensemble). Chosen on dev: the bigram table starts from
         # bigram vectors (--bigram-embeddings; members alone dev 94.18-95.01), and the first k seeds with the
         # best dev (k = 2, 3, 4, 5: 95.23, 95.30, 95.30, 94.83; a tie goes to more members); --gazetteer members
-        # ensembled 94.73, --softlexicon members (word vectors) 94.82-95.36 for two seeds; --encoder msra-ner
+        # (option since removed, as --softlexicon: docs/experiments.md) ensembled 94.73, --softlexicon members
+        # (word vectors) 94.82-95.36 for two seeds; --encoder msra-ner
         # members alone 94.89 and 94.25 (seeds 1, 2); --adversarial 1.0 members alone 94.20 and 94.83. The five-seed
         # ensemble with random bigram tables shipped before scored dev 95.03.
         bigram_vectors
