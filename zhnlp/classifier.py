@@ -644,5 +644,5 @@ def write_confusion(result: dict, prefix: str | Path) -> list[Path]:
 
 
 __all__ = ["ClassifierConfig", "Classifier", "TextEncoder", "TableOptions", "train_classifier",
-           "load_classifier", "build_ensemble", "check_labels", "write_confusion", "MODEL_TYPE", "ENSEMBLE_TYPE",
-           "MODEL_TYPES"]
+           "load_classifier", "load_encoder", "build_ensemble", "check_labels", "write_confusion", "MODEL_TYPE",
+           "ENSEMBLE_TYPE", "MODEL_TYPES"]
