@@ -30,7 +30,7 @@ def cpu_name() -> str:
 def devices_of(spec: str) -> list[str]:
     """The devices of ``--device`` that can run here (a note for each that cannot)."""
     from zhnlp.errors import ZhnlpError
-    from zhnlp.train import resolve_device
+    from zhnlp.training.trainer import resolve_device
 
     out = []
     for name in [d.strip() for d in spec.split(",") if d.strip()]:

@@ -3,8 +3,8 @@
 
 One training epoch (forward, backward, Adam step) of the same character GRU tagger over the
 same real sentences (MSRA NER training text, ../shared/data/msra_ner/train.bio), once with
-:class:`zhnlp.batching.BucketBatchSampler` and once with :class:`RandomBatchSampler`; both
-go through the same collate function and :func:`zhnlp.batching.run_rnn` (pack/unpack).
+:class:`zhnlp.training.batching.BucketBatchSampler` and once with :class:`RandomBatchSampler`; both
+go through the same collate function and :func:`zhnlp.training.batching.run_rnn` (pack/unpack).
 Rounds alternate the two samplers; the medians are compared. Prints sentences/s of each,
 their ratio and the share of padded positions in each.
 
@@ -65,8 +65,8 @@ def main() -> int:
     import torch
     from torch import nn
 
-    from zhnlp.batching import BucketBatchSampler, RandomBatchSampler, TaggingCollate, padding_share, run_rnn
-    from zhnlp.vocab import Vocab
+    from zhnlp.training.batching import BucketBatchSampler, RandomBatchSampler, TaggingCollate, padding_share, run_rnn
+    from zhnlp.text.vocab import Vocab
 
     path = args.data / "msra_ner" / "train.bio"
     if not path.exists():

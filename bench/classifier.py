@@ -85,7 +85,7 @@ class Missing(Exception):
 
 def read_table(path: Path, label_col: str | None, text_col: str | None = "review"):
     """Texts and labels as zhnlp reads them (U+FEFF stripped, rows with an empty text skipped)."""
-    from zhnlp.classifier import TableOptions
+    from zhnlp.tasks.classifier import TableOptions
 
     if not path.exists():
         raise Missing(f"missing {path} (needs ../shared/data beside the repo, or --data)")
@@ -193,9 +193,9 @@ def run_anchor(args, summary: list, results: dict) -> None:
 # -- 2. training speed: bucketed vs random batches ---------------------------------------------
 
 def run_train(args, devices: list[str], summary: list, results: dict) -> None:
-    from zhnlp.batching import BucketBatchSampler, RandomBatchSampler, padding_share
-    from zhnlp.classifier import ClassifierConfig, TableOptions, TextEncoder, train_classifier
-    from zhnlp.train import TrainConfig
+    from zhnlp.training.batching import BucketBatchSampler, RandomBatchSampler, padding_share
+    from zhnlp.tasks.classifier import ClassifierConfig, TableOptions, TextEncoder, train_classifier
+    from zhnlp.training.trainer import TrainConfig
 
     label_col = {"sentiment": "label", "category": "cat"}[args.train_task]
     texts, labels = read_table(args.data / "online_shopping_10_cats" / "train.csv", label_col)
@@ -205,7 +205,7 @@ def run_train(args, devices: list[str], summary: list, results: dict) -> None:
     texts, labels = [texts[i] for i in idx], [labels[i] for i in idx]
     batch_size = args.batch_size
     if args.shipped:  # the settings of a trained model (pretrained vectors and float16 storage aside)
-        from zhnlp.serialization import resolve_model
+        from zhnlp.training.serialization import resolve_model
 
         try:
             shipped = resolve_model(args.shipped)
@@ -297,7 +297,7 @@ def run_train(args, devices: list[str], summary: list, results: dict) -> None:
 
 def resolve_model_arg(args) -> str:
     from zhnlp.errors import ZhnlpError
-    from zhnlp.serialization import resolve_model
+    from zhnlp.training.serialization import resolve_model
 
     name = args.model or DEFAULT_MODEL
     try:
@@ -311,7 +311,7 @@ def resolve_model_arg(args) -> str:
 def run_infer(args, devices: list[str], summary: list, results: dict) -> None:
     import torch
 
-    from zhnlp.classifier import load_classifier
+    from zhnlp.tasks.classifier import load_classifier
 
     model = resolve_model_arg(args)
     src = args.infer_file or (args.data / "online_shopping_10_cats" / "test.csv")

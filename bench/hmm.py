@@ -1,7 +1,7 @@
 #!/usr/bin/env python
 """Benchmark of the HMM tagger on ResumeNER (issue 5): accuracy and decoding speed.
 
-Trains :class:`zhnlp.hmm.HMM` (default settings, chosen on dev.char.bmes) on
+Trains :class:`zhnlp.tasks.hmm.HMM` (default settings, chosen on dev.char.bmes) on
 ../shared/data/resume_ner/train.char.bmes (timed), then decodes test.char.bmes with
 
 * ``predict``: the batched numpy Viterbi (what tagging many sentences uses),
@@ -13,7 +13,7 @@ Trains :class:`zhnlp.hmm.HMM` (default settings, chosen on dev.char.bmes) on
 
 reporting sentences/s (median of ``--repeats`` runs), checking that every path is identical
 to the reference's, printing entity P/R/F1 on test (conlleval definition, by
-:func:`zhnlp.metrics.score_entities`, cross-checked by ../shared/tools/score.py when present)
+:func:`zhnlp.training.metrics.score_entities`, cross-checked by ../shared/tools/score.py when present)
 and the ratio to the anchor's published 54 sentences/s. Targets: F1 >= 85 and decoding
 >= 20 x 54 sentences/s with identical paths.
 
@@ -107,9 +107,9 @@ def main() -> int:
     ap.add_argument("--json", type=Path, help="write the figures here")
     args = ap.parse_args()
 
-    from zhnlp.conll import read_conll, write_conll
-    from zhnlp.hmm import HMM, HMMConfig
-    from zhnlp.metrics import score_entities
+    from zhnlp.formats.conll import read_conll, write_conll
+    from zhnlp.tasks.hmm import HMM, HMMConfig
+    from zhnlp.training.metrics import score_entities
 
     folder = args.data / "resume_ner"
     paths = {s: folder / f"{s}.char.bmes" for s in ("train", "dev", "test")}

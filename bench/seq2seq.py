@@ -62,8 +62,8 @@ def pairs_file(args, name: str) -> Path:
 
 def model_settings(args) -> dict:
     """Seq2SeqConfig fields of the shipped model (or of --hidden/--emb when it is absent)."""
-    from zhnlp.serialization import read_config, resolve_model
-    from zhnlp.translate import Seq2SeqConfig
+    from zhnlp.training.serialization import read_config, resolve_model
+    from zhnlp.tasks.translator import Seq2SeqConfig
 
     if args.shipped:
         try:
@@ -74,10 +74,10 @@ def model_settings(args) -> dict:
 
 
 def run_train(args, devices: list[str], summary: list, results: dict) -> None:
-    from zhnlp.batching import BucketBatchSampler, RandomBatchSampler, padding_share
-    from zhnlp.pairs import read_pairs
-    from zhnlp.train import TrainConfig
-    from zhnlp.translate import Seq2SeqConfig, train_seq2seq
+    from zhnlp.training.batching import BucketBatchSampler, RandomBatchSampler, padding_share
+    from zhnlp.formats.pairs import read_pairs
+    from zhnlp.training.trainer import TrainConfig
+    from zhnlp.tasks.translator import Seq2SeqConfig, train_seq2seq
 
     settings = model_settings(args)
     cfg = dict(settings, beam=1, select="perplexity")
@@ -127,9 +127,9 @@ def run_train(args, devices: list[str], summary: list, results: dict) -> None:
 
 
 def run_beam(args, devices: list[str], summary: list, results: dict) -> None:
-    from zhnlp.pairs import read_pairs
-    from zhnlp.serialization import ModelFormatError
-    from zhnlp.translate import load_translator
+    from zhnlp.formats.pairs import read_pairs
+    from zhnlp.training.serialization import ModelFormatError
+    from zhnlp.tasks.translator import load_translator
 
     sources = read_pairs(pairs_file(args, "test")).references()[0][:args.sentences]
     results["beam"] = {}

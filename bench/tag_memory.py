@@ -48,7 +48,7 @@ SENTENCE = "我们今天在北京大学讨论自然语言处理的问题，并�
 
 def source_lines(data: Path) -> tuple[list[str], str]:
     """Raw sentences (one per line, no newline) and where they came from."""
-    from zhnlp.conll import read_conll
+    from zhnlp.formats.conll import read_conll
 
     for sub, name in (("msra_ner", "test.bio"), ("resume_ner", "test.char.bmes")):
         p = data / sub / name

@@ -59,10 +59,10 @@ def main() -> int:
 
     import torch
 
-    from zhnlp.batching import BucketBatchSampler, RandomBatchSampler, TaggingCollate, to_device
-    from zhnlp.schemes import check_sentences
-    from zhnlp.tagger import Featurizer, TaggerConfig, build_module, read_examples
-    from zhnlp.train import resolve_device
+    from zhnlp.training.batching import BucketBatchSampler, RandomBatchSampler, TaggingCollate, to_device
+    from zhnlp.formats.schemes import check_sentences
+    from zhnlp.tasks.tagger import Featurizer, TaggerConfig, build_module, read_examples
+    from zhnlp.training.trainer import resolve_device
 
     data = args.data / "resume_ner"
     if not (data / "train.char.bmes").exists():

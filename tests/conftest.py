@@ -77,7 +77,7 @@ def one_line_error(r, *needles: str) -> str:
 def interrupted_after(epochs: int):
     """Within the block, the shared trainer raises KeyboardInterrupt (as Ctrl-C would) right
     after writing the checkpoint of its ``epochs``-th epoch."""
-    import zhnlp.train as train_mod
+    import zhnlp.training.trainer as train_mod
 
     calls = {"n": 0}
     original = train_mod.Trainer._save_checkpoint
@@ -95,6 +95,6 @@ def interrupted_after(epochs: int):
 
 def fast_train_config(**kw):
     """A TrainConfig for tiny test trainings: quiet, one thread, no early stopping."""
-    from zhnlp.train import TrainConfig
+    from zhnlp.training.trainer import TrainConfig
 
     return TrainConfig(**{"lr": 0.01, "progress": False, "patience": 0, "threads": 1, **kw})

@@ -1,7 +1,7 @@
 """A probe of the shared trainer under torchrun (run by tests/test_distributed.py).
 
 ``python -m torch.distributed.run --standalone --nproc-per-node 2 tests/ddp_probe.py OUT``
-trains a linear regression (a :class:`~zhnlp.train.Trainable` that notes the item indices of
+trains a linear regression (a :class:`~zhnlp.training.trainer.Trainable` that notes the item indices of
 every batch it is given) three times in one process group (one launch: starting processes
 that import torch is what costs): ``full``, 4 epochs then :meth:`Trainer.finish` into
 ``OUT/full``; ``interrupted``, 2 epochs into ``OUT/resumed`` that leave the checkpoint behind
@@ -41,7 +41,7 @@ def run(out: Path, mode: str, epochs: int) -> dict:
     import torch
     from torch import nn
 
-    from zhnlp.train import TrainConfig, Trainer
+    from zhnlp.training.trainer import TrainConfig, Trainer
 
     class Probe(nn.Module):
         # "higher is better" on the dev error makes the first epoch the best: the weights a run

@@ -8,7 +8,7 @@ from classifier_fixtures import labeled_rows, write_csv
 from conftest import invoke, one_line_error, trained_with_and_without
 from tagging_fixtures import write_ner
 from zhnlp.errors import ZhnlpError
-from zhnlp.train import TrainConfig, Trainer, _adversarial_parameters, _perturbed
+from zhnlp.training.trainer import TrainConfig, Trainer, _adversarial_parameters, _perturbed
 
 
 def test_perturbed_moves_along_the_gradient_by_epsilon_then_puts_the_weights_back():

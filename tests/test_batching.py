@@ -7,7 +7,7 @@ import pytest
 import torch
 from torch.utils.data import DataLoader
 
-from zhnlp.batching import (BucketBatchSampler, ClassificationCollate, RandomBatchSampler,
+from zhnlp.training.batching import (BucketBatchSampler, ClassificationCollate, RandomBatchSampler,
                             Seq2SeqCollate, TaggingCollate, lengths_to_mask, pad_batch,
                             length_groups, padding_share, run_rnn)
 

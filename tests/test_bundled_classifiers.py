@@ -8,7 +8,7 @@ import pytest
 from typer.testing import CliRunner
 
 from conftest import data_path
-from zhnlp.classifier import load_classifier
+from zhnlp.tasks.classifier import load_classifier
 from zhnlp.cli import app
 from zhnlp.resources import models_dir
 

@@ -10,8 +10,8 @@ from typer.testing import CliRunner
 from conftest import data_path, invoke, one_line_error
 from zhnlp.cli import app
 from zhnlp.resources import models_dir
-from zhnlp.serialization import bundled_models
-from zhnlp.tagger import load_tagger
+from zhnlp.training.serialization import bundled_models
+from zhnlp.tasks.tagger import load_tagger
 
 SHIPPED = {"resume-ner": "ner", "resume-ner-hmm": "ner", "msra-ner": "ner", "ud-cws": "cws", "ud-pos": "pos"}
 TEST_FILES = {"resume-ner": ("resume_ner", "test.char.bmes"), "resume-ner-hmm": ("resume_ner", "test.char.bmes"),
@@ -76,7 +76,7 @@ def test_scores_what_its_metrics_say(name):
 def test_bf16_decoding_scores_as_fp32_within_a_tenth(name):
     """``--precision bf16`` (the LSTM in bfloat16) is a speed option: on the test split it scores
     within 0.1 points of float32 and tags at least 99.9% of tokens the same."""
-    from zhnlp.tagger import read_examples
+    from zhnlp.tasks.tagger import read_examples
 
     sents = read_examples(data_path(*TEST_FILES[name]), SHIPPED[name])
     tokens = [s.tokens for s in sents]
@@ -85,7 +85,7 @@ def test_bf16_decoding_scores_as_fp32_within_a_tenth(name):
     same = sum(x == y for pa, pb in zip(a, b) for x, y in zip(pa, pb))
     assert same / sum(len(t) for t in tokens) >= 0.999
     gold = [s.tags for s in sents]
-    from zhnlp.tagger import score
+    from zhnlp.tasks.tagger import score
 
     fa = score(fp32.task, fp32.config.scheme, tokens, gold, a)["f1"]
     fb = score(bf16.task, bf16.config.scheme, tokens, gold, b)["f1"]

@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 from conftest import data_path
 from zhnlp.cli import app
 from zhnlp.resources import models_dir
-from zhnlp.translate import load_translator
+from zhnlp.tasks.translator import load_translator
 
 NAME = "cmn-eng"
 

@@ -16,11 +16,11 @@ import torch
 
 from classifier_fixtures import CLASS_WORDS, FILLER, LABELS, labeled_rows, write_csv, write_jsonl, write_txt
 from conftest import fast_train_config, interrupted_after, invoke, one_line_error
-from zhnlp.classifier import (Classifier, ClassifierConfig, TableOptions, TextEncoder, build_ensemble,
+from zhnlp.tasks.classifier import (Classifier, ClassifierConfig, TableOptions, TextEncoder, build_ensemble,
                               load_classifier, train_classifier)
 from zhnlp.errors import InputError, ZhnlpError
-from zhnlp.metrics import score_classes
-from zhnlp.tables import read_labeled
+from zhnlp.training.metrics import score_classes
+from zhnlp.formats.tables import read_labeled
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 TINY = dict(emb_dim=16, hidden=16, dropout=0.1)
@@ -289,7 +289,7 @@ def test_word_level(data, tmp_path):
 
 def _padding_check(net, texts, encoder):
     """Logits of each text alone equal its row in a padded batch with longer texts."""
-    from zhnlp.batching import ClassificationCollate
+    from zhnlp.training.batching import ClassificationCollate
 
     collate = ClassificationCollate(pad=encoder.vocabs["tokens"].pad_id)
     items = [encoder.encode(t) for t in texts]
@@ -323,7 +323,7 @@ def test_every_pooling_trains_and_ignores_padding(pooling, data, tmp_path):
 
 @pytest.mark.parametrize("bidirectional, layers", [(False, 1), (True, 2)])
 def test_padding_with_other_shapes(bidirectional, layers):
-    from zhnlp.classifier import build_module
+    from zhnlp.tasks.classifier import build_module
 
     torch.manual_seed(0)
     texts = ["米", "足球比赛冠军", "今天我们觉得电脑软件非常好用", "面条"]
@@ -362,7 +362,7 @@ def test_bigrams_and_half_precision(data, tmp_path):
 
 def test_bigram_embeddings_start_from_bigram_vectors(data, tmp_path):
     """--bigram-embeddings: vectors of zhnlp embed --level bigram fill the bigram table."""
-    from zhnlp.embeddings import EmbeddingConfig, save_vectors, train_vectors
+    from zhnlp.embeddings.vectors import EmbeddingConfig, save_vectors, train_vectors
 
     corpus = tmp_path / "text.txt"
     corpus.write_text("\n".join(t for t, _ in labeled_rows(80, seed=5)) + "\n", encoding="utf-8")
@@ -425,7 +425,7 @@ def test_wide_ngrams_and_bigrams_learn_and_ignore_padding(data, tmp_path):
 
 
 def test_ngram_features_are_the_known_ngram_set():
-    from zhnlp.classifier import _ngrams
+    from zhnlp.tasks.classifier import _ngrams
 
     assert _ngrams(list("abc"), 2) == ["a", "b", "c", "a\x1fb", "b\x1fc"]
     cfg = ClassifierConfig(ngrams=2, ngram_min_freq=1, **TINY)
@@ -441,8 +441,8 @@ def test_ngram_features_are_the_known_ngram_set():
 def test_classifier_starts_from_another_classifiers_weights(trained, tmp_path):
     """Transfer: the GRU and the embedding rows of shared tokens come from a classifier trained
     on other labels; its output layer and wide part do not (the label sets differ)."""
-    from zhnlp.classifier import build_module, load_encoder
-    from zhnlp.serialization import load_model
+    from zhnlp.tasks.classifier import build_module, load_encoder
+    from zhnlp.training.serialization import load_model
 
     source = trained[0]
     files = load_model(source)
@@ -466,7 +466,7 @@ def test_classifier_starts_from_another_classifiers_weights(trained, tmp_path):
                                         (dict(layers=2), "--layers 1"), (dict(level="word"), "--level char"),
                                         (dict(bidirectional=False), "--bidirectional")])
 def test_mismatched_classifier_shapes_are_refused(trained, kw, needle):
-    from zhnlp.classifier import build_module, load_encoder
+    from zhnlp.tasks.classifier import build_module, load_encoder
 
     config = ClassifierConfig(**{**TINY, **kw})
     enc = TextEncoder.build(config, ["足球比赛"], ["sports"])
@@ -475,7 +475,7 @@ def test_mismatched_classifier_shapes_are_refused(trained, kw, needle):
 
 
 def test_encoder_from_the_cli_and_a_tagger_refused(trained, data, tmp_path):
-    from zhnlp.serialization import resolve_model
+    from zhnlp.training.serialization import resolve_model
 
     invoke("train-classifier", data[0], "-o", tmp_path / "clf", "--emb-dim", 16, "--hidden", 16, "--epochs", 1,
            "--threads", 1, "--encoder", trained[0], "-q")

@@ -8,7 +8,7 @@ from collections import Counter
 import pytest
 
 from conftest import data_path
-from zhnlp.tables import read_labeled
+from zhnlp.formats.tables import read_labeled
 
 SHOP = "online_shopping_10_cats"
 SHOP_SIZES = {"train": 50_219, "dev": 6_277, "test": 6_277}

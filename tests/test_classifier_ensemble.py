@@ -11,7 +11,7 @@ import torch
 
 from classifier_fixtures import labeled_rows, write_csv
 from conftest import fast_train_config, invoke, one_line_error
-from zhnlp.classifier import ClassifierConfig, build_ensemble, load_classifier, train_classifier
+from zhnlp.tasks.classifier import ClassifierConfig, build_ensemble, load_classifier, train_classifier
 from zhnlp.nn.classifier import ClassifierEnsemble, ClassifierNetConfig
 
 _fast = functools.partial(fast_train_config, epochs=3, batch_size=16)

@@ -13,9 +13,9 @@ import pytest
 
 from classifier_fixtures import LABELS, labeled_rows, write_csv, write_jsonl
 from conftest import invoke, one_line_error
-from zhnlp.classifier import load_classifier
-from zhnlp.metrics import score_classes
-from zhnlp.tables import read_labeled
+from zhnlp.tasks.classifier import load_classifier
+from zhnlp.training.metrics import score_classes
+from zhnlp.formats.tables import read_labeled
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 TINY = ["--emb-dim", "16", "--hidden", "16", "--dropout", "0.1", "--lr", "0.01", "--batch-size", "16",
@@ -175,7 +175,7 @@ def test_classify_tsv_and_plain_lines_keep_quotes_as_written(model, clf, tmp_pat
 
 
 def test_classify_csv_output_round_trips_quotes(model, clf, tmp_path):
-    from zhnlp.tables import read_frame
+    from zhnlp.formats.tables import read_frame
 
     texts = QUOTED + ['a "b", c', "一,二\n三"]
     src = write_csv(tmp_path / "q.csv", [(t, "x") for t in texts], header=("text", "gold"))

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from zhnlp.conll import (Sentence, bmes_to_words, read_conll, read_conllu, read_segmented_sentences,
+from zhnlp.formats.conll import (Sentence, bmes_to_words, read_conll, read_conllu, read_segmented_sentences,
                          read_word_pos, split_word_pos, words_to_bmes, write_conll)
 from zhnlp.errors import InputError
 

@@ -86,13 +86,13 @@ def test_segment_on_cluster_equals_one_process(cluster, tmp_path, options):
 
 
 def _clear_loaded() -> None:
-    from zhnlp.dask import _LOADED
+    from zhnlp.corpus.dask import _LOADED
 
     _LOADED.clear()
 
 
 def _loaded_jobs() -> list[str]:
-    from zhnlp.dask import _LOADED
+    from zhnlp.corpus.dask import _LOADED
 
     return [type(job).__name__ for job in _LOADED.values()]
 
@@ -174,7 +174,7 @@ def test_bad_cluster_options_are_one_line_errors(cluster, tmp_path, args, needle
 def test_segment_bag_and_series(cluster):
     import dask.bag as db
 
-    from zhnlp.dask import segment_bag
+    from zhnlp.corpus.dask import segment_bag
 
     lines = LINES * 5
     seg = Segmenter(pos=True)
@@ -186,7 +186,7 @@ def test_segment_bag_and_series(cluster):
     dd = pytest.importorskip("dask.dataframe", reason="dask.dataframe needs pandas and pyarrow")
     import pandas as pd
 
-    from zhnlp.dask import segment_series
+    from zhnlp.corpus.dask import segment_series
 
     df = dd.from_pandas(pd.DataFrame({"text": lines, "n": range(len(lines))}), npartitions=3)
     df["words"] = segment_series(df["text"], sep="|")

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT, fast_train_config, invoke
-from zhnlp.conll import Sentence
-from zhnlp.datacheck import MAX_TAGS, MAX_WORD_CHARS, DataSummary, check_tagging, summarize_tagging
+from zhnlp.formats.conll import Sentence
+from zhnlp.formats.datacheck import MAX_TAGS, MAX_WORD_CHARS, DataSummary, check_tagging, summarize_tagging
 from zhnlp.errors import InputError
 
 NER = "张 B-PER\n三 I-PER\n在 O\n北 B-LOC\n京 I-LOC\n\n张 B-PER\n三 I-PER\n\n"
@@ -35,7 +35,7 @@ def test_a_tiny_training_set_with_one_entity_trains(tmp_path):
 
 
 def test_the_summaries_come_before_any_model_is_written(tmp_path):
-    from zhnlp.tagger import TaggerConfig, train_tagger
+    from zhnlp.tasks.tagger import TaggerConfig, train_tagger
 
     train = tmp_path / "t.bio"
     train.write_text(NER, encoding="utf-8")
@@ -53,7 +53,7 @@ def test_the_summaries_come_before_any_model_is_written(tmp_path):
 
 
 def test_wrong_data_is_refused_by_the_library_with_no_model_written(tmp_path):
-    from zhnlp.tagger import TaggerConfig, train_tagger
+    from zhnlp.tasks.tagger import TaggerConfig, train_tagger
 
     swapped = tmp_path / "swapped.bio"
     swapped.write_text("B-PER 张\nI-PER 三\nO 在\n\n", encoding="utf-8")
@@ -93,7 +93,7 @@ def _xlsx(path: Path, rows, columns=("review", "label")) -> Path:
 
 
 def test_xlsx_tables_are_read(tmp_path):
-    from zhnlp.tables import read_labeled
+    from zhnlp.formats.tables import read_labeled
 
     p = _xlsx(tmp_path / "t.xlsx", [("房间很好", "pos"), ("很差", 0), (None, "neg"), ("还行", 3)])
     d = read_labeled(p)

@@ -7,7 +7,7 @@ import pytest
 
 from conftest import FIXTURES, data_path
 from zhnlp import Segmenter
-from zhnlp.dictionary import (DictSpec, Entry, build_prefix_dict, jieba_dict_path, load_prefix_dict,
+from zhnlp.text.dictionary import (DictSpec, Entry, build_prefix_dict, jieba_dict_path, load_prefix_dict,
                               read_lexicon)
 from zhnlp.errors import DictionaryFormatError, InputError
 
@@ -118,7 +118,7 @@ def test_cache_is_used_and_equal(private_cache, monkeypatch, tmp_path):
     def no_build(_spec):
         raise AssertionError("cache not used")
 
-    monkeypatch.setattr("zhnlp.dictionary.build_prefix_dict", no_build)
+    monkeypatch.setattr("zhnlp.text.dictionary.build_prefix_dict", no_build)
     second = load_prefix_dict(spec)
     assert second == first
 

@@ -54,7 +54,7 @@ def torchrun(cwd: Path, *args, nproc: int = 2, timeout: float = 300) -> subproce
 def test_sharded_bucket_batches_are_disjoint_and_cover_every_item(n, batch, replicas):
     import random
 
-    from zhnlp.batching import BucketBatchSampler
+    from zhnlp.training.batching import BucketBatchSampler
 
     rng = random.Random(n)
     lengths = [rng.randrange(1, 30) for _ in range(n)]
@@ -130,7 +130,7 @@ def test_every_seq2seq_parameter_gets_a_gradient(attention, input_feed, tie):
 def test_hmm_tagger_refuses_torchrun(tmp_path, monkeypatch):
     """The HMM is counted in one pass without the trainer: N processes would race to write it."""
     from zhnlp.errors import ZhnlpError
-    from zhnlp.tagger import TaggerConfig, train_tagger
+    from zhnlp.tasks.tagger import TaggerConfig, train_tagger
 
     monkeypatch.setenv("WORLD_SIZE", "2")
     train = write_ner(tmp_path / "train.bio", 5)
@@ -154,7 +154,7 @@ def probe(tmp_path_factory):
 def test_ranks_train_on_disjoint_shards_and_stay_in_sync(probe):
     from ddp_probe import BATCH, N_ITEMS, items
 
-    from zhnlp.batching import BucketBatchSampler
+    from zhnlp.training.batching import BucketBatchSampler
 
     out, reports = probe
     ranks = [rep["full"] for rep in reports]
@@ -235,7 +235,7 @@ def test_torchrun_train_classifier_smoke(tmp_path):
     class-weight buffer) trains under DDP; the model loads."""
     from classifier_fixtures import labeled_rows, write_csv
 
-    from zhnlp.classifier import load_classifier
+    from zhnlp.tasks.classifier import load_classifier
 
     train = write_csv(tmp_path / "train.csv", labeled_rows(60, seed=1))
     dev = write_csv(tmp_path / "dev.csv", labeled_rows(15, seed=2))

@@ -9,7 +9,7 @@ from torch import nn
 from classifier_fixtures import labeled_rows, write_csv
 from conftest import interrupted_after, invoke, one_line_error, trained_with_and_without
 from zhnlp.errors import ZhnlpError
-from zhnlp.train import TrainConfig, Trainer, _WeightAverage
+from zhnlp.training.trainer import TrainConfig, Trainer, _WeightAverage
 
 
 def test_the_average_follows_the_weights_with_a_ramped_decay():

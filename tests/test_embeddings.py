@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from conftest import FIXTURES, data_path
-from zhnlp import embeddings as E
+from zhnlp.embeddings import vectors as E
 from zhnlp.errors import InputError, ZhnlpError
 
 CORPUS = FIXTURES / "embed" / "corpus.txt"  # 400 pre-segmented lines (make_corpus.py)
@@ -76,7 +76,7 @@ def test_char_level_training():
 def test_bigram_level_gives_the_bigrams_a_tagger_reads(tmp_path):
     """--level bigram: NFKC characters paired with the next one (the last with </s>), as the
     tagger's --bigram feature reads them; a bigram that NFKC gives a space is left out."""
-    from zhnlp.corpus import tokenized_lines
+    from zhnlp.corpus.runner import tokenized_lines
 
     corpus = tmp_path / "c.txt"
     corpus.write_text("北京 欢迎ＡＢ\n￣好\n", encoding="utf-8")
@@ -356,7 +356,7 @@ def test_shared_evaluation_files_parse():
 def test_embedding_matrix_rows_pad_and_coverage():
     import torch
 
-    from zhnlp.vocab import Vocab
+    from zhnlp.text.vocab import Vocab
 
     vocab = Vocab.from_counts({"北京": 10, "上海": 5, "火星": 3, "苹果": 2})
     vec = make_kv({"北京": [1, 2], "苹果": [3, 4], "上海": [5, 6], "<unk>": [9, 9]})
@@ -386,7 +386,7 @@ def test_embedding_matrix_rows_pad_and_coverage():
 
 
 def test_embedding_matrix_normal_init_follows_known_vectors(w2v):
-    from zhnlp.vocab import Vocab
+    from zhnlp.text.vocab import Vocab
 
     counts = {w: 1 for w in w2v.wv.index_to_key}
     counts.update({f"未知{i}": 1 for i in range(3000)})
@@ -399,7 +399,7 @@ def test_embedding_matrix_normal_init_follows_known_vectors(w2v):
 
 
 def test_embedding_matrix_fasttext_covers_any_word(ft):
-    from zhnlp.vocab import Vocab
+    from zhnlp.text.vocab import Vocab
 
     vocab = Vocab.from_counts({"北京": 3, "北京市民": 1})
     matrix, cov = E.embedding_matrix(vocab, ft)

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from zhnlp.conll import read_conll, write_conll
-from zhnlp.metrics import EntityScore, score_entities, score_tags, score_words
-from zhnlp.schemes import entities
+from zhnlp.formats.conll import read_conll, write_conll
+from zhnlp.training.metrics import EntityScore, score_entities, score_tags, score_words
+from zhnlp.formats.schemes import entities
 
 from conftest import DATA, FIXTURES, data_path
 

@@ -154,7 +154,7 @@ def test_resume_after_a_kill_between_the_checkpoint_renames(tmp_path):
 
     from conftest import fast_train_config, interrupted_after
     from tagging_fixtures import write_ner
-    from zhnlp.tagger import TaggerConfig, train_tagger
+    from zhnlp.tasks.tagger import TaggerConfig, train_tagger
 
     write_ner(tmp_path / "train.bio", 60, seed=0)
     write_ner(tmp_path / "dev.bio", 10, seed=1)

@@ -8,12 +8,12 @@ import math
 import numpy as np
 import pytest
 
-from zhnlp.conll import read_conll
-from zhnlp.hmm import (HMM, HMMConfig, PairLattice, reference_viterbi, reference_viterbi2,
+from zhnlp.formats.conll import read_conll
+from zhnlp.tasks.hmm import (HMM, HMMConfig, PairLattice, reference_viterbi, reference_viterbi2,
                        viterbi_batch, viterbi_path)
-from zhnlp.metrics import score_entities
-from zhnlp.schemes import validate
-from zhnlp.serialization import ModelFormatError
+from zhnlp.training.metrics import score_entities
+from zhnlp.formats.schemes import validate
+from zhnlp.training.serialization import ModelFormatError
 
 from conftest import FIXTURES, data_path
 
@@ -206,7 +206,7 @@ def test_save_load_round_trip(tmp_path, order):
 
 
 def test_load_rejects_wrong_shapes_and_types(tmp_path):
-    from zhnlp.serialization import save_model
+    from zhnlp.training.serialization import save_model
 
     m = HMM(HMMConfig(order=1)).fit(read_conll(TINY))
     tensors = dict(m.tensors())

@@ -9,7 +9,7 @@ import jieba
 import pytest
 
 from conftest import data_path
-from zhnlp.metrics import score_segmentation
+from zhnlp.training.metrics import score_segmentation
 
 
 def test_known_answer():

@@ -20,7 +20,7 @@ from conftest import invoke, one_line_error
 from tagging_fixtures import write_ner
 from zhnlp.checks import check_number, json_safe
 from zhnlp.errors import ZhnlpError
-from zhnlp.train import LOG_FILE, TrainConfig, Trainer
+from zhnlp.training.trainer import LOG_FILE, TrainConfig, Trainer
 
 
 def _strict(text: str):

@@ -16,7 +16,7 @@ import pytest
 from conftest import invoke, one_line_error
 from zhnlp.errors import OutputError
 from zhnlp.io import atomic_output, check_output_path, is_stream_target
-from zhnlp.serialization import check_model_output, is_model_directory
+from zhnlp.training.serialization import check_model_output, is_model_directory
 
 TEXT = "我爱北京天安门\n今天天气很好\n"
 EXPECTED = "我 爱 北京 天安门\n今天天气 很 好\n"
@@ -147,7 +147,7 @@ def test_check_model_output_refuses_a_users_folder_even_with_force(tmp_path):
 
 
 def test_save_refuses_a_folder_that_gained_files_during_training(tmp_path):
-    from zhnlp.serialization import atomic_directory
+    from zhnlp.training.serialization import atomic_directory
 
     out = tmp_path / "m"
     with pytest.raises(OutputError, match="not a zhnlp model directory"):

@@ -10,10 +10,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from zhnlp.corpus import OutputFormat, segment_stream
+from zhnlp.corpus.runner import OutputFormat, segment_stream
 from zhnlp.io import atomic_output, read_lines
 from zhnlp.segment import Segmenter
-from zhnlp.vocab import Vocab
+from zhnlp.text.vocab import Vocab
 
 CJK = "".join(chr(c) for c in range(0x4E00, 0x4E00 + 400))
 ALPHABET = CJK + "abcXYZ019 ，。！？、“”《》,.!?;:'\"()-—…%￥$　\t"
@@ -81,7 +81,7 @@ CELL = st.text(alphabet=CJK + "ab ,\"'\n;", min_size=1, max_size=20).filter(lamb
 def test_labelled_tables_survive_quoting(tmp_path, rows, fmt):
     import pandas as pd
 
-    from zhnlp.tables import read_labeled
+    from zhnlp.formats.tables import read_labeled
 
     path = tmp_path / f"t.{fmt}"
     frame = pd.DataFrame(rows, columns=["text", "label"])
@@ -102,7 +102,7 @@ SIDE = st.text(alphabet=CJK + "abc ,.!?'\"", min_size=1, max_size=30).filter(lam
 @SETTINGS
 @given(st.lists(st.tuples(SIDE, SIDE), min_size=1, max_size=10))
 def test_pair_files_read_back(tmp_path, pairs):
-    from zhnlp.pairs import read_pairs
+    from zhnlp.formats.pairs import read_pairs
 
     path = tmp_path / "p.tsv"
     path.write_text("".join(f"{en}\t{zh}\tattribution\n" for zh, en in pairs), encoding="utf-8")

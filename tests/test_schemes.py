@@ -5,9 +5,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from zhnlp.conll import Sentence, read_conll
+from zhnlp.formats.conll import Sentence, read_conll
 from zhnlp.errors import InputError
-from zhnlp.schemes import (allowed_transitions, check_scheme, check_sentences, convert, detect_scheme,
+from zhnlp.formats.schemes import (allowed_transitions, check_scheme, check_sentences, convert, detect_scheme,
                            entities, entities_to_tags, iter_checked, parse_tag, repair, validate)
 
 from conftest import FIXTURES, data_path

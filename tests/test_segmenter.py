@@ -10,7 +10,7 @@ import pytest
 
 from conftest import FIXTURES, data_path
 from zhnlp import Segmenter
-from zhnlp.dictionary import read_lexicon
+from zhnlp.text.dictionary import read_lexicon
 from zhnlp.errors import ZhnlpError
 
 

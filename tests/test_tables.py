@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from zhnlp.errors import InputError, ZhnlpError
-from zhnlp.metrics import score_classes
-from zhnlp.tables import (parse_split, pick_column, read_class_names, read_frame, read_labeled,
+from zhnlp.training.metrics import score_classes
+from zhnlp.formats.tables import (parse_split, pick_column, read_class_names, read_frame, read_labeled,
                           split_indices, table_format)
 
 

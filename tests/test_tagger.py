@@ -15,9 +15,9 @@ from conftest import fast_train_config, invoke, one_line_error
 from zhnlp.cli import app
 from zhnlp.errors import ZhnlpError
 from zhnlp.nn.crf import CRF
-from zhnlp.serialization import ModelFormatError
-from zhnlp.tagger import TaggerConfig, load_tagger, train_tagger
-from zhnlp.train import resolve_device
+from zhnlp.training.serialization import ModelFormatError
+from zhnlp.tasks.tagger import TaggerConfig, load_tagger, train_tagger
+from zhnlp.training.trainer import resolve_device
 
 
 # -- CRF -------------------------------------------------------------------------------------
@@ -146,7 +146,7 @@ def test_ner_learns_saves_and_reloads_identically(ner_model, ner_data):
 
 
 def test_one_torch_thread_runs_the_lstm_directions_on_two_threads_with_the_same_tags(ner_model, ner_data):
-    from zhnlp.tagger import read_examples
+    from zhnlp.tasks.tagger import read_examples
 
     sents = [s.tokens for s in read_examples(ner_data[1], "ner")]
     before = torch.get_num_threads()
@@ -191,7 +191,7 @@ def test_resume_after_interruption_gives_the_same_weights(ner_data, tmp_path):
     train_tagger(ner_data[0], ner_data[1], tmp_path / "full", config=TaggerConfig(**cfg),
                  train_config=_fast(epochs=3))
 
-    import zhnlp.train as train_mod
+    import zhnlp.training.trainer as train_mod
 
     calls = {"n": 0}
     original = train_mod.Trainer._save_checkpoint
@@ -248,7 +248,7 @@ def test_pos_on_conllu_with_given_words(tmp_path):
 
 
 def test_pos_segmenter_is_a_checked_cws_model(tmp_path):
-    from zhnlp.tagger import check_segmenter
+    from zhnlp.tasks.tagger import check_segmenter
 
     with pytest.raises(ZhnlpError, match="--segmenter names the CWS model .* POS model"):
         TaggerConfig(task="ner", segmenter="ud-cws")
@@ -266,8 +266,8 @@ def test_pos_segmenter_is_a_checked_cws_model(tmp_path):
 
 
 def test_punctuation_the_vocabulary_lacks_is_read_as_its_other_form():
-    from zhnlp.tagger import Featurizer, known_form
-    from zhnlp.vocab import Vocab
+    from zhnlp.tasks.tagger import Featurizer, known_form
+    from zhnlp.text.vocab import Vocab
 
     vocab = Vocab([".", ",", "“", "好"])
     assert [known_form(t, vocab) for t in ["。", ".", '"', "「", "好", "坏", "—"]] == \
@@ -283,7 +283,7 @@ def test_softword_model_keeps_its_lexicon_and_reloads_anywhere(ner_data, tmp_pat
     """The --lexicon files of --softword travel inside the model directory (named by their
     content), so the model reads the same soft-word positions after the original lexicon is
     gone; an ensemble keeps them too."""
-    from zhnlp.tagger import Featurizer, build_ensemble
+    from zhnlp.tasks.tagger import Featurizer, build_ensemble
 
     lexicon = tmp_path / "lex.txt"
     lexicon.write_text("张三在 100000\n北京工 100000\n", encoding="utf-8")
@@ -314,7 +314,7 @@ def test_removed_options_off_in_a_config_load_and_on_are_refused_by_name(ner_mod
     is a one-line error naming config.json and the option."""
     import shutil
 
-    from zhnlp.serialization import ModelFormatError
+    from zhnlp.training.serialization import ModelFormatError
 
     old = tmp_path / "old"
     shutil.copytree(ner_model[0], old)
@@ -337,8 +337,8 @@ def test_encoder_starts_a_new_task_from_a_trained_taggers_embeddings_and_lstm(ne
     """--encoder (transfer): the LSTM and fixed feature tables are copied whole, token and bigram
     rows entry by entry (rows the source never saw keep their start), the output layer and CRF
     start afresh, so a word-segmentation tagger can start from an NER one."""
-    from zhnlp.conll import Sentence
-    from zhnlp.tagger import Featurizer, build_module, load_encoder
+    from zhnlp.formats.conll import Sentence
+    from zhnlp.tasks.tagger import Featurizer, build_module, load_encoder
 
     source = load_tagger(ner_model[0]).backend.module
     cfg = TaggerConfig(task="cws", scheme="BMES", emb_dim=16, hidden=16, bigram=True, bigram_min_freq=1)
@@ -389,8 +389,8 @@ def test_encoder_from_the_cli_and_its_errors(ner_data, ner_model, tmp_path):
 
 def test_decoding_never_gives_the_padding_tag(ner_data, tmp_path):
     """An untrained network that scores the padding tag highest still decodes real tags."""
-    from zhnlp.conll import Sentence
-    from zhnlp.tagger import Featurizer, Tagger, _NeuralBackend, build_module
+    from zhnlp.formats.conll import Sentence
+    from zhnlp.tasks.tagger import Featurizer, Tagger, _NeuralBackend, build_module
 
     cfg = TaggerConfig(task="ner", scheme="BIO", emb_dim=4, hidden=4)
     feats = Featurizer.build(cfg, [Sentence(list("张三在北京"), ["B-PER", "I-PER", "O", "B-LOC", "I-LOC"])])
@@ -404,9 +404,9 @@ def test_decoding_never_gives_the_padding_tag(ner_data, tmp_path):
 def test_word_dropout_reads_rare_words_as_unk_in_training_only():
     """alpha/(alpha+count): a word seen once becomes <unk> half the time at alpha=1, one seen
     99 times 1% of the time; never padding, and never at evaluation."""
-    from zhnlp.conll import Sentence
-    from zhnlp.tagger import Featurizer, build_module
-    from zhnlp.batching import TaggingCollate
+    from zhnlp.formats.conll import Sentence
+    from zhnlp.tasks.tagger import Featurizer, build_module
+    from zhnlp.training.batching import TaggingCollate
 
     sents = [Sentence(tokens=["常见"] * 99 + ["罕见"], tags=["NOUN"] * 100, columns=[], line=1)]
     cfg = TaggerConfig(task="pos", emb_dim=8, hidden=8, word_dropout=1.0)
@@ -550,7 +550,7 @@ def test_tag_files_parallel_conll_input_and_atomic_outputs(ner_model, tmp_path):
 
 
 def test_pretrained_vectors_initialise_the_embeddings(ner_data, tmp_path):
-    from zhnlp.embeddings import EmbeddingConfig, save_vectors, train_vectors
+    from zhnlp.embeddings.vectors import EmbeddingConfig, save_vectors, train_vectors
 
     corpus = tmp_path / "chars.txt"
     corpus.write_text("\n".join(" ".join(c) for c, _ in ner_sentences(80, seed=5)) + "\n", encoding="utf-8")
@@ -570,7 +570,7 @@ def test_pretrained_vectors_initialise_the_embeddings(ner_data, tmp_path):
 
 def test_bigram_embeddings_from_bigram_vectors(ner_data, tmp_path):
     """--bigram-embeddings: vectors trained with --level bigram initialise the bigram table."""
-    from zhnlp.embeddings import EmbeddingConfig, save_vectors, train_vectors
+    from zhnlp.embeddings.vectors import EmbeddingConfig, save_vectors, train_vectors
 
     corpus = tmp_path / "text.txt"
     corpus.write_text("\n".join("".join(c) for c, _ in ner_sentences(80, seed=5)) + "\n", encoding="utf-8")
@@ -594,7 +594,7 @@ def test_bigram_embeddings_from_bigram_vectors(ner_data, tmp_path):
 
 def test_pos_affix_embeddings_from_character_vectors(tmp_path):
     """--affix-embeddings: character vectors initialise the first/last-character tables."""
-    from zhnlp.embeddings import EmbeddingConfig, save_vectors, train_vectors
+    from zhnlp.embeddings.vectors import EmbeddingConfig, save_vectors, train_vectors
 
     train = write_conllu(tmp_path / "train.conllu", 60, seed=1)
     dev = write_conllu(tmp_path / "dev.conllu", 10, seed=2)
@@ -621,7 +621,7 @@ def test_pos_static_embeddings_give_unseen_words_their_vectors(tmp_path):
     training is read through its own vector (not <unk>), and training leaves the table as it was."""
     from safetensors.torch import load_file
 
-    from zhnlp.embeddings import load_vectors
+    from zhnlp.embeddings.vectors import load_vectors
 
     train = write_conllu(tmp_path / "train.conllu", 60, seed=1)
     dev = write_conllu(tmp_path / "dev.conllu", 10, seed=2)

@@ -14,8 +14,8 @@ from tagging_fixtures import write_ner
 from zhnlp.errors import ZhnlpError
 from zhnlp.nn.crf import viterbi
 from zhnlp.nn.tagger import BiLSTMCRF, TaggerEnsemble, TaggerNetConfig
-from zhnlp.schemes import validate
-from zhnlp.tagger import TaggerConfig, build_ensemble, load_tagger, train_tagger
+from zhnlp.formats.schemes import validate
+from zhnlp.tasks.tagger import TaggerConfig, build_ensemble, load_tagger, train_tagger
 
 _fast = functools.partial(fast_train_config, epochs=3, batch_size=8)
 

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from conftest import data_path, fast_train_config, interrupted_after, invoke, one_line_error
 from translation_fixtures import all_pairs, split_pairs, write_pairs
 from zhnlp.errors import InputError, ZhnlpError
-from zhnlp.pairs import detokenize_en, read_pairs, split_pairs as split_pair_file, tokenize_en
+from zhnlp.formats.pairs import detokenize_en, read_pairs, split_pairs as split_pair_file, tokenize_en
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
@@ -186,8 +186,8 @@ def test_attention_rows_are_distributions_over_real_source_tokens():
 def test_removed_scheduled_sampling_loads_when_off_and_is_refused_by_name_when_on():
     """Configs saved before scheduled sampling was removed hold plain teacher forcing
     (cmn-eng's: 1.0, constant): they load; a model trained with a schedule is refused."""
-    from zhnlp.serialization import ModelFormatError
-    from zhnlp.translate import Seq2SeqConfig
+    from zhnlp.training.serialization import ModelFormatError
+    from zhnlp.tasks.translator import Seq2SeqConfig
 
     old = dict(beam=3, teacher_forcing=1.0, tf_schedule="constant", tf_min=0.0, tf_k=5000.0)
     assert Seq2SeqConfig.from_dict(old) == Seq2SeqConfig(beam=3)
@@ -202,7 +202,7 @@ def test_removed_scheduled_sampling_loads_when_off_and_is_refused_by_name_when_o
 def test_bleu_matches_sacrebleu_and_takes_uneven_references():
     import sacrebleu
 
-    from zhnlp.translate import bleu_chrf
+    from zhnlp.tasks.translator import bleu_chrf
 
     hyps = ["the cat sat on the mat .", "a dog barks", "hello world"]
     refs = [["the cat sat on the mat .", "a cat sat on the mat ."], ["the dog barks", "a dog is barking"],
@@ -224,7 +224,7 @@ TINY = dict(emb_dim=32, hidden=32, dropout=0.0, beam=3, tie_embeddings=False, sr
 
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory):
-    from zhnlp.translate import Seq2SeqConfig, train_seq2seq
+    from zhnlp.tasks.translator import Seq2SeqConfig, train_seq2seq
 
     d = tmp_path_factory.mktemp("s2s")
     train, held = split_pairs()
@@ -271,14 +271,14 @@ def test_load_translate_and_align(trained):
     ('I see. You? "Yes!" he said. Mr.Smith', "en", ["I see.", " You?", ' "Yes!"', " he said.", " Mr.Smith"]),
 ])
 def test_split_sentences_known_cases(text, lang, pieces):
-    from zhnlp.translate import split_sentences
+    from zhnlp.tasks.translator import split_sentences
 
     assert split_sentences(text, lang) == pieces
     assert "".join(pieces) == text
 
 
 def test_fit_length_cuts_long_sentences_at_clauses():
-    from zhnlp.translate import fit_length
+    from zhnlp.tasks.translator import fit_length
 
     text = "我爱你，你爱我，他也爱你，我们都很好。今天很好。" + "长" * 9
     assert fit_length(text, "zh", 8, len) == ["我爱你，你爱我，", "他也爱你，", "我们都很好。", "今天很好。", "长" * 9]
@@ -327,7 +327,7 @@ def test_score_matches_a_fresh_evaluation(trained):
 def test_seed_makes_training_reproducible(tmp_path):
     from safetensors.numpy import load_file
 
-    from zhnlp.translate import Seq2SeqConfig, train_seq2seq
+    from zhnlp.tasks.translator import Seq2SeqConfig, train_seq2seq
 
     train, held = split_pairs()
     tr, dv = write_pairs(tmp_path / "t.tsv", train[:60]), write_pairs(tmp_path / "d.tsv", held[:10])
@@ -343,7 +343,7 @@ def test_resume_after_interruption_gives_the_same_weights(tmp_path):
     """Token dropout included: every epoch reseeds."""
     from safetensors.numpy import load_file
 
-    from zhnlp.translate import Seq2SeqConfig, train_seq2seq
+    from zhnlp.tasks.translator import Seq2SeqConfig, train_seq2seq
 
     train, held = split_pairs()
     tr, dv = write_pairs(tmp_path / "t.tsv", train[:48]), write_pairs(tmp_path / "d.tsv", held[:8])
@@ -365,7 +365,7 @@ def test_resume_after_interruption_gives_the_same_weights(tmp_path):
 
 def test_half_precision_and_tied_embeddings_load(tmp_path):
     from zhnlp import load_translator
-    from zhnlp.translate import Seq2SeqConfig, train_seq2seq
+    from zhnlp.tasks.translator import Seq2SeqConfig, train_seq2seq
 
     train, held = split_pairs()
     tr = write_pairs(tmp_path / "t.tsv", train[:40])
@@ -457,7 +457,7 @@ def test_train_seq2seq_cli_split_strict_and_errors(tmp_path):
 
 
 def test_config_errors_name_the_option():
-    from zhnlp.translate import Seq2SeqConfig
+    from zhnlp.tasks.translator import Seq2SeqConfig
 
     for kw, needle in (({"tie_embeddings": True, "emb_dim": 100, "hidden": 128}, "--tie-embeddings"),
                        ({"src_token_dropout": 1.0}, "--src-token-dropout"), ({"select": "loss"}, "--select"),
@@ -468,7 +468,7 @@ def test_config_errors_name_the_option():
 
 
 def test_bucket_keys_sort_by_target_then_source():
-    from zhnlp.translate import bucket_keys
+    from zhnlp.tasks.translator import bucket_keys
 
     items = [{"src": [1] * 5, "tgt": [1] * 2}, {"src": [1] * 3, "tgt": [1] * 4}, {"src": [1] * 9, "tgt": [1] * 2}]
     by_target = bucket_keys(items)
@@ -478,7 +478,7 @@ def test_bucket_keys_sort_by_target_then_source():
 
 def test_word_level_source_and_the_other_direction(tmp_path):
     from zhnlp import load_translator
-    from zhnlp.translate import PairOptions, Seq2SeqConfig, train_seq2seq
+    from zhnlp.tasks.translator import PairOptions, Seq2SeqConfig, train_seq2seq
 
     train, held = split_pairs()
     tr = write_pairs(tmp_path / "t.tsv", train)

@@ -9,7 +9,7 @@ from typer.testing import CliRunner
 
 from zhnlp.cli import app
 from zhnlp.errors import InputError, ZhnlpError
-from zhnlp.vocab import DEFAULT_SPECIALS, Vocab, build_vocab, one_hot, one_hot_sparse
+from zhnlp.text.vocab import DEFAULT_SPECIALS, Vocab, build_vocab, one_hot, one_hot_sparse
 
 LINES = [["北京", "欢迎", "你"], ["我", "爱", "北京"], ["北京", "我"]]
 

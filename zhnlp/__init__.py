@@ -4,39 +4,42 @@ Importing zhnlp is cheap: names load on first access (no torch, gensim or pandas
 """
 from __future__ import annotations
 
+from . import _moved
+
 __version__ = "0.1.0"
+_moved.install()  # old module paths (zhnlp.tagger, zhnlp.batching...) keep working
 
 _LAZY = {
     "Segmenter": ("zhnlp.segment", "Segmenter"),
     "ZhnlpError": ("zhnlp.errors", "ZhnlpError"),
     "InputError": ("zhnlp.errors", "InputError"),
     "DictionaryFormatError": ("zhnlp.errors", "DictionaryFormatError"),
-    "read_lexicon": ("zhnlp.dictionary", "read_lexicon"),
-    "segment_files": ("zhnlp.corpus", "segment_files"),
-    "score_segmentation": ("zhnlp.metrics", "score_segmentation"),
-    "Vocab": ("zhnlp.vocab", "Vocab"),
-    "build_vocab": ("zhnlp.vocab", "build_vocab"),
-    "one_hot": ("zhnlp.vocab", "one_hot"),
-    "one_hot_sparse": ("zhnlp.vocab", "one_hot_sparse"),
-    "pad_batch": ("zhnlp.batching", "pad_batch"),
-    "train_vectors": ("zhnlp.embeddings", "train_vectors"),
-    "load_vectors": ("zhnlp.embeddings", "load_vectors"),
-    "save_vectors": ("zhnlp.embeddings", "save_vectors"),
-    "embedding_matrix": ("zhnlp.embeddings", "embedding_matrix"),
-    "load_tagger": ("zhnlp.tagger", "load_tagger"),
-    "train_tagger": ("zhnlp.tagger", "train_tagger"),
-    "TaggerConfig": ("zhnlp.tagger", "TaggerConfig"),
-    "TrainConfig": ("zhnlp.train", "TrainConfig"),
-    "load_classifier": ("zhnlp.classifier", "load_classifier"),
-    "train_classifier": ("zhnlp.classifier", "train_classifier"),
-    "ClassifierConfig": ("zhnlp.classifier", "ClassifierConfig"),
-    "read_labeled": ("zhnlp.tables", "read_labeled"),
-    "load_translator": ("zhnlp.translate", "load_translator"),
-    "train_seq2seq": ("zhnlp.translate", "train_seq2seq"),
-    "Seq2SeqConfig": ("zhnlp.translate", "Seq2SeqConfig"),
-    "read_pairs": ("zhnlp.pairs", "read_pairs"),
-    "tokenize_en": ("zhnlp.pairs", "tokenize_en"),
-    "detokenize_en": ("zhnlp.pairs", "detokenize_en"),
+    "read_lexicon": ("zhnlp.text.dictionary", "read_lexicon"),
+    "segment_files": ("zhnlp.corpus.runner", "segment_files"),
+    "score_segmentation": ("zhnlp.training.metrics", "score_segmentation"),
+    "Vocab": ("zhnlp.text.vocab", "Vocab"),
+    "build_vocab": ("zhnlp.text.vocab", "build_vocab"),
+    "one_hot": ("zhnlp.text.vocab", "one_hot"),
+    "one_hot_sparse": ("zhnlp.text.vocab", "one_hot_sparse"),
+    "pad_batch": ("zhnlp.training.batching", "pad_batch"),
+    "train_vectors": ("zhnlp.embeddings.vectors", "train_vectors"),
+    "load_vectors": ("zhnlp.embeddings.vectors", "load_vectors"),
+    "save_vectors": ("zhnlp.embeddings.vectors", "save_vectors"),
+    "embedding_matrix": ("zhnlp.embeddings.vectors", "embedding_matrix"),
+    "load_tagger": ("zhnlp.tasks.tagger", "load_tagger"),
+    "train_tagger": ("zhnlp.tasks.tagger", "train_tagger"),
+    "TaggerConfig": ("zhnlp.tasks.tagger", "TaggerConfig"),
+    "TrainConfig": ("zhnlp.training.trainer", "TrainConfig"),
+    "load_classifier": ("zhnlp.tasks.classifier", "load_classifier"),
+    "train_classifier": ("zhnlp.tasks.classifier", "train_classifier"),
+    "ClassifierConfig": ("zhnlp.tasks.classifier", "ClassifierConfig"),
+    "read_labeled": ("zhnlp.formats.tables", "read_labeled"),
+    "load_translator": ("zhnlp.tasks.translator", "load_translator"),
+    "train_seq2seq": ("zhnlp.tasks.translator", "train_seq2seq"),
+    "Seq2SeqConfig": ("zhnlp.tasks.translator", "Seq2SeqConfig"),
+    "read_pairs": ("zhnlp.formats.pairs", "read_pairs"),
+    "tokenize_en": ("zhnlp.formats.pairs", "tokenize_en"),
+    "detokenize_en": ("zhnlp.formats.pairs", "detokenize_en"),
 }
 
 __all__ = ["__version__", *_LAZY]

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from typing import Callable, Iterable, Iterator, Sequence
 
-from .dictionary import NUMBER_RE, DictSpec, FreqPolicy, load_main_tags, load_prefix_dict, read_word_set
+from .text.dictionary import NUMBER_RE, DictSpec, FreqPolicy, load_main_tags, load_prefix_dict, read_word_set
 from .fast_segment import FastCutter, resolve_engine
 
 MODES = ("precise", "full", "search")
@@ -29,7 +29,7 @@ class Segmenter:
             (PKU word F1 89.1 with it, 91.6 without).
         pos: tag each word (``cut_pos``); precise mode only.
         stopwords: a word-list path or bundled name (``zh``) whose words are dropped.
-        dict_freq: how lexicon counts become jieba counts (see :func:`zhnlp.dictionary.resolve_freq`).
+        dict_freq: how lexicon counts become jieba counts (see :func:`zhnlp.text.dictionary.resolve_freq`).
         skip_bad_lines: warn about malformed dictionary lines instead of failing.
         number_shapes: segment numbers by the shapes the main dictionary shows (``D年``);
             default: on with ``main_dict``, off otherwise (jieba's own behaviour).
@@ -51,7 +51,7 @@ class Segmenter:
             raise ValueError(f"mode (--mode) must be one of {', '.join(MODES)}, not {mode!r}")
         if pos and mode != "precise":
             raise ValueError("POS tagging works in precise mode only")
-        from .dictionary import resolve_dict_path, resolve_freq
+        from .text.dictionary import resolve_dict_path, resolve_freq
 
         user = tuple(str(p) for p in user_dicts) + tuple(str(resolve_dict_path(d)) for d in dicts)
         self.spec = DictSpec(main_dict=str(main_dict) if main_dict else None, user_dicts=user,
@@ -127,7 +127,7 @@ class Segmenter:
         """
         if self._tk is not None or not self.use_cache:
             return self.load()
-        from .dictionary import ensure_cached
+        from .text.dictionary import ensure_cached
 
         ensure_cached(self.spec)
         if self.stopwords_source:

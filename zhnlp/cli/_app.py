@@ -71,7 +71,7 @@ def _run(fn, *args, **kwargs):
 
 def _other_ranks_exit() -> None:
     """End a torchrun process other than rank 0 (exit 0) so that only rank 0 prints a summary."""
-    from ..train import launched_world  # light: reads the environment, imports no torch
+    from ..training.trainer import launched_world  # light: reads the environment, imports no torch
 
     if launched_world()[1] != 0:
         raise typer.Exit(0)

@@ -33,8 +33,8 @@ QUIET = typer.Option(False, "-q", "--quiet", help="No progress bar or summary.")
 def train_config(*, epochs: int, batch_size: int, lr: float, weight_decay: float, lr_decay: float, warmup: int,
                  clip: float, patience: int, seed: int, gpu: bool, device: Optional[str], amp: bool, bucket: bool,
                  threads: int, quiet: bool, adversarial: float = 0.0, ema: float = 0.0):
-    """The :class:`~zhnlp.train.TrainConfig` of the parsed options."""
-    from ..train import TrainConfig
+    """The :class:`~zhnlp.training.trainer.TrainConfig` of the parsed options."""
+    from ..training.trainer import TrainConfig
 
     return TrainConfig(epochs=epochs, batch_size=batch_size, lr=lr, weight_decay=weight_decay, lr_decay=lr_decay,
                        warmup_steps=warmup, clip_norm=clip, patience=patience, seed=seed,
@@ -51,11 +51,11 @@ def scores_line(metrics: dict, keys: tuple[str, ...]) -> str:
 
 def data_report(quiet: bool):
     """The ``report`` callback of the ``train_*`` functions: one stderr line per file read
-    (:meth:`~zhnlp.datacheck.DataSummary.describe`) before training; None with ``--quiet``.
+    (:meth:`~zhnlp.formats.datacheck.DataSummary.describe`) before training; None with ``--quiet``.
     Under torchrun only rank 0 prints."""
     if quiet:
         return None
-    from ..train import launched_world  # reads the environment only
+    from ..training.trainer import launched_world  # reads the environment only
 
     def report(summaries) -> None:
         if launched_world()[1] == 0:

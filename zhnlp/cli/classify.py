@@ -1,12 +1,15 @@
-"""``zhnlp train-classifier`` and ``zhnlp classify``: thin wrappers over :mod:`zhnlp.classifier`
-and :mod:`zhnlp.classify_corpus` (``zhnlp evaluate`` scores classifiers too)."""
+"""``zhnlp train-classifier`` and ``zhnlp classify``: thin wrappers over :mod:`zhnlp.tasks.classifier`
+and :mod:`zhnlp.corpus.classify` (``zhnlp evaluate`` scores classifiers too)."""
 from __future__ import annotations
 
 from typing import List, Optional
 
 import typer
 
-from . import _train_options as T
+from ._train_options import (
+    ADVERSARIAL, AMP, BATCH_SIZE, BUCKET, CLIP, DEVICE, EMA, FORCE, GPU, LR_DECAY, QUIET, RESUME, SEED,
+    THREADS as TRAIN_THREADS, WARMUP, WEIGHT_DECAY, data_report, scores_line, train_config,
+)
 from ._app import OUTPUT, OUTPUT_DIR, THREADS, _run, _summary, app
 
 TEXT_COL = typer.Option(None, "--text-col", help="Text column: a name or a 0-based index [default: text, review...].")
@@ -59,16 +62,16 @@ def train_classifier_cli(
     half: bool = typer.Option(False, "--half", help="Store weights as float16 (half the size)."),
     epochs: int = typer.Option(10, "--epochs"),
     lr: float = typer.Option(2e-3, "--lr"),
-    batch_size: int = T.BATCH_SIZE, weight_decay: float = T.WEIGHT_DECAY, lr_decay: float = T.LR_DECAY,
-    warmup: int = T.WARMUP, clip: float = T.CLIP, patience: int = typer.Option(3, "--patience"),
-    adversarial: float = T.ADVERSARIAL, ema: float = T.EMA,
-    gpu: bool = T.GPU, device: Optional[str] = T.DEVICE, amp: bool = T.AMP, bucket: bool = T.BUCKET,
-    seed: int = T.SEED, threads: int = T.THREADS, resume: bool = T.RESUME, force: bool = T.FORCE,
+    batch_size: int = BATCH_SIZE, weight_decay: float = WEIGHT_DECAY, lr_decay: float = LR_DECAY,
+    warmup: int = WARMUP, clip: float = CLIP, patience: int = typer.Option(3, "--patience"),
+    adversarial: float = ADVERSARIAL, ema: float = EMA,
+    gpu: bool = GPU, device: Optional[str] = DEVICE, amp: bool = AMP, bucket: bool = BUCKET,
+    seed: int = SEED, threads: int = TRAIN_THREADS, resume: bool = RESUME, force: bool = FORCE,
     encoding: str = ENCODING,
-    quiet: bool = T.QUIET,
+    quiet: bool = QUIET,
 ) -> None:
     """Train a GRU text classifier on a labelled table and write a model directory."""
-    from ..classifier import ClassifierConfig, TableOptions, train_classifier
+    from ..tasks.classifier import ClassifierConfig, TableOptions, train_classifier
 
     def work():
         cfg = ClassifierConfig(level=level, user_dicts=list(user_dict or []), main_dict=main_dict, max_len=max_len,
@@ -76,14 +79,14 @@ def train_classifier_cli(
                                hidden=hidden, layers=layers, bidirectional=bidirectional, pooling=pooling,
                                dropout=dropout, embeddings=embeddings, freeze_embeddings=freeze, encoder=encoder,
                                class_weights=class_weights, half_precision=half)
-        tcfg = T.train_config(epochs=epochs, batch_size=batch_size, lr=lr, weight_decay=weight_decay,
+        tcfg = train_config(epochs=epochs, batch_size=batch_size, lr=lr, weight_decay=weight_decay,
                               lr_decay=lr_decay, warmup=warmup, clip=clip, patience=patience, seed=seed, gpu=gpu,
                               device=device, amp=amp, bucket=bucket, threads=threads, quiet=quiet,
                               adversarial=adversarial, ema=ema)
         table = TableOptions(text_col=text_col, label_col=label_col, fmt=input_format, encoding=encoding,
                              class_names=class_names, strict=strict)
         return train_classifier(train, dev, output, config=cfg, train_config=tcfg, test=test, split=split,
-                                table=table, resume=resume, force=force, report=T.data_report(quiet))
+                                table=table, resume=resume, force=force, report=data_report(quiet))
 
     result = _run(work)
     if not quiet:
@@ -93,7 +96,7 @@ def train_classifier_cli(
                        "--strict to refuse)", err=True)
         m = result.metrics
         typer.echo(f"trained gru-classifier ({len(m['labels'])} classes) in {m['train_seconds']:.1f} s on "
-                   f"{m['device']}: {T.scores_line(m, ('accuracy', 'macro_f1'))} -> {result.output}", err=True)
+                   f"{m['device']}: {scores_line(m, ('accuracy', 'macro_f1'))} -> {result.output}", err=True)
 
 
 @app.command("classify")
@@ -113,7 +116,7 @@ def classify_cli(
     encoding: str = ENCODING,
     max_line_length: int = typer.Option(100_000, "--max-line-length"),
     allow_empty: bool = typer.Option(False, "--allow-empty", help="Accept empty input files."),
-    quiet: bool = T.QUIET,
+    quiet: bool = QUIET,
 ) -> None:
     """Label texts with a trained classifier, line by line (output line i = input line i).
 
@@ -122,7 +125,7 @@ def classify_cli(
     """
     import sys
 
-    from ..classify_corpus import classify_files
+    from ..corpus.classify import classify_files
 
     stats = _run(classify_files, files or ["-"], model, output=output, output_dir=output_dir,
                  input_format=input_format, text_col=text_col, top_k=top_k, probs=probs, batch_size=batch_size,

@@ -1,12 +1,12 @@
 """``zhnlp ensemble``: trained taggers or classifiers combined into one model directory (a thin
-wrapper over :func:`zhnlp.tagger.build_ensemble` and :func:`zhnlp.classifier.build_ensemble`)."""
+wrapper over :func:`zhnlp.tasks.tagger.build_ensemble` and :func:`zhnlp.tasks.classifier.build_ensemble`)."""
 from __future__ import annotations
 
 from typing import List, Optional
 
 import typer
 
-from . import _train_options as T
+from ._train_options import FORCE, QUIET, scores_line
 from ._app import _run, app
 from .classify import CLASS_NAMES, LABEL_COL, MODEL_DATA_FORMAT, TEXT_COL
 
@@ -25,24 +25,24 @@ def ensemble_cli(
     label_col: Optional[str] = LABEL_COL,
     class_names: Optional[str] = CLASS_NAMES,
     encoding: str = typer.Option("utf-8", "--encoding"),
-    force: bool = T.FORCE,
-    quiet: bool = T.QUIET,
+    force: bool = FORCE,
+    quiet: bool = QUIET,
 ) -> None:
     """Combine trained models (say, one setting trained with different --seed) into one model:
     taggers decode with their averaged emission and transition scores, classifiers predict
     their mean probabilities."""
-    from ..classifier import MODEL_TYPES as CLASSIFIER_TYPES
-    from ..serialization import read_config, resolve_model
+    from ..tasks.classifier import MODEL_TYPES as CLASSIFIER_TYPES
+    from ..training.serialization import read_config, resolve_model
 
     def work():
         if read_config(resolve_model(members[0]))["model_type"] in CLASSIFIER_TYPES:
-            from ..classifier import TableOptions, build_ensemble
+            from ..tasks.classifier import TableOptions, build_ensemble
 
             table = TableOptions(text_col=text_col, label_col=label_col, fmt=data_format, encoding=encoding,
                                  class_names=class_names)
             return "classifiers", build_ensemble(members, output, dev=dev, test=test, table=table, half=half,
                                                   force=force)
-        from ..tagger import build_ensemble
+        from ..tasks.tagger import build_ensemble
 
         result = build_ensemble(members, output, dev=dev, test=test, half=half, data_format=data_format,
                                 encoding=encoding, force=force)
@@ -52,4 +52,4 @@ def ensemble_cli(
     if not quiet:
         m = result.metrics
         typer.echo(f"built an ensemble of {len(m['members'])} {kind}: "
-                   f"{T.scores_line(m, ('f1', 'accuracy', 'macro_f1'))} -> {result.output}", err=True)
+                   f"{scores_line(m, ('f1', 'accuracy', 'macro_f1'))} -> {result.output}", err=True)

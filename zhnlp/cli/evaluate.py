@@ -37,15 +37,15 @@ def evaluate_cli(
     """Score a model on gold data: entity P/R/F1 per type (NER), word P/R/F1 (CWS), accuracy (POS);
     accuracy, macro-F1, per-class P/R/F1 and a confusion matrix (classifiers); sacreBLEU
     (beam and greedy), chrF and perplexity (seq2seq; all targets of a source are references)."""
-    from ..classifier import MODEL_TYPES as CLASSIFIER_TYPES
-    from ..serialization import read_config, resolve_model
-    from ..train import use_threads
+    from ..tasks.classifier import MODEL_TYPES as CLASSIFIER_TYPES
+    from ..training.serialization import read_config, resolve_model
+    from ..training.trainer import use_threads
 
     def work():
         use_threads(threads)
         kind = read_config(resolve_model(model))["model_type"]
         if kind in CLASSIFIER_TYPES:
-            from ..classifier import TableOptions, load_classifier, write_confusion
+            from ..tasks.classifier import TableOptions, load_classifier, write_confusion
 
             clf = load_classifier(model, device=device, gpu=gpu)
             result = clf.evaluate(test, TableOptions(text_col=text_col, label_col=label_col, fmt=data_format,
@@ -53,12 +53,12 @@ def evaluate_cli(
             written = write_confusion(result, confusion) if confusion else []
             return "classifier", result, written
         if kind == "gru-seq2seq":
-            from ..translate import PairOptions, load_translator
+            from ..tasks.translator import PairOptions, load_translator
 
             tr = load_translator(model, device=device, gpu=gpu)
             pairs = PairOptions(src_col=src_col, tgt_col=tgt_col, encoding=encoding)
             return "seq2seq", tr.evaluate(test, pairs, beam=beam, alpha=alpha), []
-        from ..tagger import load_tagger
+        from ..tasks.tagger import load_tagger
 
         tagger = load_tagger(model, device=device, gpu=gpu, precision=precision)
         return tagger.task, tagger.evaluate(test, data_format, encoding), []

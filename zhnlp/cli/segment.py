@@ -45,14 +45,14 @@ def segment_cli(
     block_size: str = typer.Option("8MB", "--block-size", help="With --scheduler: bytes per block (8MB, 512KiB...)."),
 ) -> None:
     """Segment text into words, line by line (output line i = input line i)."""
-    from ..corpus import OutputFormat, segment_files
+    from ..corpus.runner import OutputFormat, segment_files
     from ..segment import Segmenter
 
     def work():
         if max_line_length < 1:
             raise ValueError("--max-line-length must be at least 1")
         if model:
-            from ..tag_corpus import ModelSegmenter
+            from ..corpus.tag import ModelSegmenter
 
             if pos or user_dict or dict_name or main_dict or stopwords:
                 raise ValueError("--model segments with the trained model alone: drop --pos and the dictionary options")
@@ -79,9 +79,9 @@ def eval_seg_cli(
     encoding: str = typer.Option("utf-8", "--encoding", help="Encoding of both files."),
 ) -> None:
     """Score a segmentation: word precision, recall, F1, OOV and IV recall (SIGHAN bakeoff)."""
-    from ..corpus import read_segmented
-    from ..dictionary import read_word_set
-    from ..metrics import score_segmentation
+    from ..corpus.runner import read_segmented
+    from ..text.dictionary import read_word_set
+    from ..training.metrics import score_segmentation
 
     def work():
         words = read_word_set(training_words, encoding, kind="wordlist") if training_words else None
@@ -95,7 +95,7 @@ def eval_seg_cli(
 @app.command("dicts")
 def dicts_cli() -> None:
     """List the bundled dictionaries: name, kind, entries, source."""
-    from ..dictionary import read_lexicon
+    from ..text.dictionary import read_lexicon
     from ..resources import BUNDLED_DICTS
 
     typer.echo(f"{'name':10} {'kind':10} {'entries':>8}  description (source)")

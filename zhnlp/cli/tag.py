@@ -1,5 +1,5 @@
-"""``zhnlp train-ner|train-cws|train-pos`` and ``zhnlp tag``: thin wrappers over :mod:`zhnlp.tagger`
-and :mod:`zhnlp.tag_corpus`."""
+"""``zhnlp train-ner|train-cws|train-pos`` and ``zhnlp tag``: thin wrappers over :mod:`zhnlp.tasks.tagger`
+and :mod:`zhnlp.corpus.tag`."""
 from __future__ import annotations
 
 import sys
@@ -7,7 +7,10 @@ from typing import List, Optional
 
 import typer
 
-from . import _train_options as T
+from ._train_options import (
+    ADVERSARIAL, AMP, BATCH_SIZE, BUCKET, CLIP, DEVICE, EMA, FORCE, GPU, LR_DECAY, PATIENCE, QUIET, RESUME,
+    SEED, THREADS as TRAIN_THREADS, WARMUP, WEIGHT_DECAY, data_report, scores_line, train_config,
+)
 from ._app import OUTPUT, OUTPUT_DIR, PRECISION, SCHEDULER, THREADS, _run, _summary, app
 
 TASK_NAMES = {"ner": "named-entity", "cws": "word-segmentation", "pos": "part-of-speech"}
@@ -24,12 +27,12 @@ def _make_train_command(task: str) -> None:
         data_format: str = typer.Option("auto", "--data-format", help="auto | conll | conllu | segmented | word-pos"),
         repair: bool = typer.Option(True, "--repair/--strict",
                                     help="Repair tags that break the scheme (as conlleval reads them), or fail on them."),
-        gpu: bool = T.GPU, device: Optional[str] = T.DEVICE, amp: bool = T.AMP,
+        gpu: bool = GPU, device: Optional[str] = DEVICE, amp: bool = AMP,
         epochs: int = typer.Option(30, "--epochs"),
-        batch_size: int = T.BATCH_SIZE,
+        batch_size: int = BATCH_SIZE,
         lr: float = typer.Option(1e-3, "--lr"),
-        weight_decay: float = T.WEIGHT_DECAY, lr_decay: float = T.LR_DECAY, warmup: int = T.WARMUP,
-        clip: float = T.CLIP, patience: int = T.PATIENCE, adversarial: float = T.ADVERSARIAL, ema: float = T.EMA,
+        weight_decay: float = WEIGHT_DECAY, lr_decay: float = LR_DECAY, warmup: int = WARMUP,
+        clip: float = CLIP, patience: int = PATIENCE, adversarial: float = ADVERSARIAL, ema: float = EMA,
         emb_dim: int = typer.Option(128, "--emb-dim"),
         hidden: int = typer.Option(128, "--hidden", help="LSTM units per direction."),
         layers: int = typer.Option(1, "--layers"),
@@ -65,11 +68,11 @@ def _make_train_command(task: str) -> None:
                                     "LSTM this one starts from (transfer; same sizes and features)."),
         no_constraints: bool = typer.Option(False, "--no-constraints", help="Allow decoding illegal transitions."),
         half: bool = typer.Option(False, "--half", help="Store weights as float16 (half the size)."),
-        bucket: bool = T.BUCKET, seed: int = T.SEED, threads: int = T.THREADS, resume: bool = T.RESUME, force: bool = T.FORCE,
+        bucket: bool = BUCKET, seed: int = SEED, threads: int = TRAIN_THREADS, resume: bool = RESUME, force: bool = FORCE,
         encoding: str = typer.Option("utf-8", "--encoding"),
-        quiet: bool = T.QUIET,
+        quiet: bool = QUIET,
     ) -> None:
-        from ..tagger import TaggerConfig, train_tagger
+        from ..tasks.tagger import TaggerConfig, train_tagger
 
         def work():
             cfg = TaggerConfig(task=task, scheme=scheme.upper() if scheme else None, emb_dim=emb_dim,
@@ -80,13 +83,13 @@ def _make_train_command(task: str) -> None:
                                affix_dim=affix_dim, affix_embeddings=affix_embeddings,
                                static_embeddings=static_embeddings, static_max_words=static_max_words,
                                encoder=encoder, segmenter=segmenter)
-            tcfg = T.train_config(epochs=epochs, batch_size=batch_size, lr=lr, weight_decay=weight_decay,
+            tcfg = train_config(epochs=epochs, batch_size=batch_size, lr=lr, weight_decay=weight_decay,
                                   lr_decay=lr_decay, warmup=warmup, clip=clip, patience=patience, seed=seed, gpu=gpu,
                                   device=device, amp=amp, bucket=bucket, threads=threads, quiet=quiet,
                                   adversarial=adversarial, ema=ema)
             return train_tagger(train, dev, output, config=cfg, train_config=tcfg, model=model, test=test,
                                 data_format=data_format, encoding=encoding, resume=resume, repair=repair,
-                                force=force, report=T.data_report(quiet))
+                                force=force, report=data_report(quiet))
 
         result = _run(work)
         if not quiet:
@@ -95,7 +98,7 @@ def _make_train_command(task: str) -> None:
                 typer.echo(f"note: repaired illegal tag sequences in {n} {split} sentence(s) (--strict to refuse)",
                            err=True)
             typer.echo(f"trained {m.get('model')} {task} in {m.get('train_seconds', 0):.1f} s on {m.get('device')}: "
-                       f"{T.scores_line(m, ('f1', 'accuracy'))} -> {result.output}", err=True)
+                       f"{scores_line(m, ('f1', 'accuracy'))} -> {result.output}", err=True)
 
     train_cli.__doc__ = (f"Train a {TASK_NAMES[task]} tagger (BiLSTM-CRF or HMM) and write a model directory.")
     app.command(f"train-{task}")(train_cli)
@@ -131,7 +134,7 @@ def tag_cli(
     text: NER gives entity/TYPE items, CWS words, POS word/TAG; jsonl gives tokens, tags
     (and entities with offsets); conll gives token TAB tag with a blank line per sentence.
     """
-    from ..tag_corpus import tag_files
+    from ..corpus.tag import tag_files
 
     stats = _run(tag_files, files or ["-"], model, output=output, output_dir=output_dir, fmt=fmt,
                  input_format=input_format, batch_size=batch_size, device=device or ("cuda" if gpu else "cpu"),

@@ -1,12 +1,15 @@
-"""``zhnlp train-seq2seq`` and ``zhnlp translate``: thin wrappers over :mod:`zhnlp.translate` and
-:mod:`zhnlp.translate_corpus` (``zhnlp evaluate`` scores translation models too)."""
+"""``zhnlp train-seq2seq`` and ``zhnlp translate``: thin wrappers over :mod:`zhnlp.tasks.translator` and
+:mod:`zhnlp.corpus.translate` (``zhnlp evaluate`` scores translation models too)."""
 from __future__ import annotations
 
 from typing import List, Optional
 
 import typer
 
-from . import _train_options as T
+from ._train_options import (
+    AMP, BATCH_SIZE, BUCKET, CLIP, DEVICE, EMA, FORCE, GPU, QUIET, RESUME, SEED, THREADS as TRAIN_THREADS,
+    WARMUP, WEIGHT_DECAY, data_report, train_config,
+)
 from ._app import OUTPUT, OUTPUT_DIR, THREADS, _run, _summary, app
 
 SRC_COL = typer.Option(1, "--src-col", help="Source column, 0-based (Tatoeba: 1 = Chinese).")
@@ -58,15 +61,15 @@ def train_seq2seq_cli(
     epochs: int = typer.Option(14, "--epochs"),
     lr: float = typer.Option(2e-3, "--lr"),
     lr_decay: float = typer.Option(0.85, "--lr-decay", help="Multiply the learning rate by this every epoch."),
-    batch_size: int = T.BATCH_SIZE, weight_decay: float = T.WEIGHT_DECAY, warmup: int = T.WARMUP,
-    clip: float = T.CLIP, patience: int = typer.Option(3, "--patience"), ema: float = T.EMA,
-    gpu: bool = T.GPU, device: Optional[str] = T.DEVICE, amp: bool = T.AMP, bucket: bool = T.BUCKET,
-    seed: int = T.SEED, threads: int = T.THREADS, resume: bool = T.RESUME, force: bool = T.FORCE,
+    batch_size: int = BATCH_SIZE, weight_decay: float = WEIGHT_DECAY, warmup: int = WARMUP,
+    clip: float = CLIP, patience: int = typer.Option(3, "--patience"), ema: float = EMA,
+    gpu: bool = GPU, device: Optional[str] = DEVICE, amp: bool = AMP, bucket: bool = BUCKET,
+    seed: int = SEED, threads: int = TRAIN_THREADS, resume: bool = RESUME, force: bool = FORCE,
     encoding: str = typer.Option("utf-8", "--encoding"),
-    quiet: bool = T.QUIET,
+    quiet: bool = QUIET,
 ) -> None:
     """Train a GRU encoder-decoder with attention on sentence pairs and write a model directory."""
-    from ..translate import PairOptions, Seq2SeqConfig, train_seq2seq
+    from ..tasks.translator import PairOptions, Seq2SeqConfig, train_seq2seq
 
     def work():
         cfg = Seq2SeqConfig(src_lang=src_lang, tgt_lang=tgt_lang, src_level=src_level, tgt_level=tgt_level,
@@ -78,12 +81,12 @@ def train_seq2seq_cli(
                             label_smoothing=label_smoothing, select=select, bucket_by=bucket_by,
                             beam=beam, alpha=alpha,
                             half_precision=half)
-        tcfg = T.train_config(epochs=epochs, batch_size=batch_size, lr=lr, weight_decay=weight_decay,
+        tcfg = train_config(epochs=epochs, batch_size=batch_size, lr=lr, weight_decay=weight_decay,
                               lr_decay=lr_decay, warmup=warmup, clip=clip, patience=patience, seed=seed, gpu=gpu,
                               device=device, amp=amp, bucket=bucket, threads=threads, quiet=quiet, ema=ema)
         return train_seq2seq(train, dev, output, config=cfg, train_config=tcfg, test=test, split=split,
                              pairs=PairOptions(src_col=src_col, tgt_col=tgt_col, encoding=encoding, strict=strict),
-                             resume=resume, force=force, report=T.data_report(quiet))
+                             resume=resume, force=force, report=data_report(quiet))
 
     result = _run(work)
     if not quiet:
@@ -116,13 +119,13 @@ def translate_cli(
     encoding: str = typer.Option("utf-8", "--encoding", help="Input encoding (UTF-8 BOM tolerated; gbk...)."),
     max_line_length: int = typer.Option(100_000, "--max-line-length"),
     allow_empty: bool = typer.Option(False, "--allow-empty", help="Accept empty input files."),
-    quiet: bool = T.QUIET,
+    quiet: bool = QUIET,
 ) -> None:
     """Translate sentences line by line (output line i = input line i; empty lines stay empty); a line
     longer than the model was trained on is translated sentence by sentence (a note says so)."""
     import sys
 
-    from ..translate_corpus import translate_files
+    from ..corpus.translate import translate_files
 
     stats = _run(translate_files, files or ["-"], model, output=output, output_dir=output_dir, beam=beam,
                  alpha=alpha, batch_size=batch_size, device=device or ("cuda" if gpu else "cpu"), encoding=encoding,
@@ -139,7 +142,7 @@ def translate_cli(
         typer.echo(f"note: {stats.unknown_tokens} of {stats.source_tokens} source tokens are unknown to the model "
                    "(read as <unk>; their translation may be missing or wrong)", err=True)
     if not quiet and stats.plot:
-        from ..plots import has_cjk_font
+        from ..training.plots import has_cjk_font
 
         typer.echo(f"wrote attention of {len(stats.plotted)} sentence(s) to {stats.plot}", err=True)
         if not has_cjk_font(font):

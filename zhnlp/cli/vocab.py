@@ -1,4 +1,4 @@
-"""``zhnlp vocab build`` and ``zhnlp vocab info``: thin wrappers over :mod:`zhnlp.vocab`."""
+"""``zhnlp vocab build`` and ``zhnlp vocab info``: thin wrappers over :mod:`zhnlp.text.vocab`."""
 from __future__ import annotations
 
 import json
@@ -28,7 +28,7 @@ def vocab_build_cli(
 ) -> None:
     """Count tokens in corpora (streamed) and write a vocabulary: specials, then tokens by count."""
     from ..segment import Segmenter
-    from ..vocab import build_vocab
+    from ..text.vocab import build_vocab
 
     def work():
         seg = Segmenter(user_dicts=user_dict or (), dicts=dict_name or ()) if segment and level == "word" else None
@@ -51,7 +51,7 @@ def vocab_info_cli(
     as_json: bool = typer.Option(False, "--json", help="One JSON object."),
 ) -> None:
     """Size, level, special ids and the most frequent tokens of a vocabulary."""
-    from ..vocab import Vocab
+    from ..text.vocab import Vocab
 
     v = _run(Vocab.load, vocab_file)
     info = {"size": len(v), "level": v.level, "specials": {s: i for i, s in enumerate(v.specials)},

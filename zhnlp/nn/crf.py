@@ -15,7 +15,7 @@ class CRF(nn.Module):
     """A CRF layer over ``num_tags`` tags (batch-first emissions, bool masks).
 
     ``allowed``: optional ``(start, trans, end)`` bool lists from
-    :func:`zhnlp.schemes.allowed_transitions`; decoding never takes a forbidden step.
+    :func:`zhnlp.formats.schemes.allowed_transitions`; decoding never takes a forbidden step.
     """
 
     def __init__(self, num_tags: int, allowed: tuple[Sequence[bool], Sequence[Sequence[bool]], Sequence[bool]] | None = None) -> None:

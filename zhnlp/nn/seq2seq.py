@@ -16,8 +16,8 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from ..batching import lengths_to_mask, run_rnn
-from ..translate import ATTENTIONS
+from .rnn import lengths_to_mask, run_rnn
+from .choices import ATTENTIONS
 
 
 @dataclass

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 import torch
 from torch import nn
 
-from ..batching import run_rnn
+from .rnn import run_rnn
 from .crf import CRF, viterbi
 
 
@@ -74,7 +74,7 @@ class BiLSTMCRF(_Decoding, nn.Module):
     def emissions(self, ids: torch.Tensor, features: dict[str, torch.Tensor], lengths: torch.Tensor,
                   executor=None) -> torch.Tensor:
         """(B, T, K) tag scores; ``executor``: run the LSTM's backward direction there at
-        inference (see :func:`~zhnlp.batching.run_rnn`)."""
+        inference (see :func:`~zhnlp.nn.rnn.run_rnn`)."""
         x = [self.embed(ids)]  # (B, T, emb)
         x += [self.feature_embed[name](features[name]) for name in sorted(self.feature_embed)]
         h = self.dropout(torch.cat(x, -1) if len(x) > 1 else x[0])

@@ -33,7 +33,7 @@ from typing import Any, Iterable, Mapping, Sequence
 
 import numpy as np
 
-from .vocab import Vocab
+from ..text.vocab import Vocab
 
 UNK_TOKEN = "<unk>"
 MODEL_TYPE = "hmm"
@@ -87,7 +87,7 @@ class HMMConfig:
         if self.min_freq < 1:
             raise ValueError("min_freq must be at least 1")
         if self.scheme is not None:
-            from .schemes import check_scheme
+            from ..formats.schemes import check_scheme
 
             self.scheme = check_scheme(self.scheme)
 
@@ -452,7 +452,7 @@ class HMM:
 
     # -- training -------------------------------------------------------------------------
     def fit(self, sentences: Iterable[Any]) -> "HMM":
-        """Estimate λ from tagged sentences (:class:`~zhnlp.conll.Sentence` or
+        """Estimate λ from tagged sentences (:class:`~zhnlp.formats.conll.Sentence` or
         ``(tokens, tags)`` pairs), streamed once: counts, then smoothed log probabilities."""
         cfg = self.config
         tok_counts: Counter[str] = Counter()
@@ -553,7 +553,7 @@ class HMM:
         K = len(self.tags)
         if not self.config.constrained:
             return np.ones(K, bool), np.ones((K, K), bool), np.ones(K, bool)
-        from .schemes import allowed_transitions, detect_scheme, parse_tag
+        from ..formats.schemes import allowed_transitions, detect_scheme, parse_tag
 
         scheme = self.config.scheme
         if scheme is None:
@@ -674,7 +674,7 @@ class HMM:
         """Write a model directory (``model_type="hmm"``): the float64 parameters as
         safetensors, vocabularies ``tokens`` and ``tags``, the config (with the caller's
         ``task_config`` under that key) and optional metrics."""
-        from .serialization import save_model
+        from ..training.serialization import save_model
 
         config: dict[str, Any] = asdict(self.config)
         task = task_config if task_config is not None else self.task_config
@@ -686,7 +686,7 @@ class HMM:
     @classmethod
     def load(cls, path: str | Path) -> "HMM":
         """Read a model directory written by :meth:`save` (shapes checked, nothing unpickled)."""
-        from .serialization import CONFIG_FILE, ModelFormatError, check_state, load_model
+        from ..training.serialization import CONFIG_FILE, ModelFormatError, check_state, load_model
 
         files = load_model(path, framework="np", expect=(MODEL_TYPE,))
         cfg = dict(files.config)

@@ -1,8 +1,8 @@
 """GRU text classifiers: train on a labelled table, predict labels and probabilities.
 
-:func:`train_classifier` reads the tables (:mod:`zhnlp.tables`), builds vocabularies over
+:func:`train_classifier` reads the tables (:mod:`zhnlp.formats.tables`), builds vocabularies over
 characters or words (``zhnlp.Segmenter``), trains a :class:`~zhnlp.nn.classifier.GRUClassifier`
-with the shared :class:`~zhnlp.train.Trainer` and writes a model directory (config.json,
+with the shared :class:`~zhnlp.training.trainer.Trainer` and writes a model directory (config.json,
 vocab JSON, labels JSON, model.safetensors, metrics.json). :func:`load_classifier` gives
 a :class:`Classifier` for a directory or a bundled model name.
 """
@@ -14,10 +14,12 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
 
-from .datacheck import DataSummary, check_classes, check_skipped, counted
-from .errors import InputError, ZhnlpError
-from .tables import LabeledTexts
-from .vocab import Vocab
+from ..formats.datacheck import DataSummary, check_classes, check_skipped, counted
+from ..errors import InputError, ZhnlpError
+from ..formats.tables import LabeledTexts
+from ..nn.choices import POOLINGS
+from ..text.features import bigrams
+from ..text.vocab import Vocab
 
 MODEL_TYPE = "gru-classifier"
 ENSEMBLE_TYPE = "gru-classifier-ensemble"   # several classifiers averaging their probabilities
@@ -26,8 +28,6 @@ MODEL_TYPES = (MODEL_TYPE, ENSEMBLE_TYPE)    # what load_classifier reads
 INPUT_OPTIONS = ("level", "user_dicts", "main_dict", "hmm", "normalize", "min_freq", "max_len", "bigram",
                  "bigram_min_freq", "ngrams", "ngram_min_freq")
 LEVELS = ("char", "word")
-POOLINGS = ("last", "max", "mean", "attention")
-BOUNDARY = "</s>"
 REMOVED_OPTIONS = {"bag": False}  # options zhnlp no longer has (docs/experiments.md): loaded when off
 
 
@@ -84,7 +84,7 @@ class ClassifierConfig:
     @classmethod
     def from_dict(cls, d: dict) -> "ClassifierConfig":
         """The config saved in config.json (``--bag``, removed, dropped when off)."""
-        from .serialization import drop_removed
+        from ..training.serialization import drop_removed
 
         known = {f.name for f in fields(cls)}
         return cls(**{k: v for k, v in drop_removed(d, REMOVED_OPTIONS).items() if k in known})
@@ -103,7 +103,7 @@ class TextEncoder:
     @property
     def segmenter(self):
         if self._segmenter is None:
-            from .segment import Segmenter
+            from ..segment import Segmenter
 
             c, root = self.config, self.root
             user = [root / p if root else p for p in c.user_dicts]
@@ -137,7 +137,7 @@ class TextEncoder:
         self.vocabs["tokens"] = Vocab.build(token_lists, min_freq=config.min_freq)
         self.vocabs["labels"] = Vocab.build([sorted(set(labels))], specials=(), unk=None)
         if config.bigram:
-            self.vocabs["bigram"] = Vocab.build((_bigrams(t) for t in token_lists), min_freq=config.bigram_min_freq,
+            self.vocabs["bigram"] = Vocab.build((bigrams(t) for t in token_lists), min_freq=config.bigram_min_freq,
                                                specials=("<pad>", "<unk>"), unk="<unk>")
         if config.ngrams:
             self.vocabs["ngrams"] = Vocab.build((set(_ngrams(t, config.ngrams)) for t in token_lists),
@@ -153,7 +153,7 @@ class TextEncoder:
         item: dict[str, Any] = {"ids": self.vocabs["tokens"].encode(toks) or [self.vocabs["tokens"].unk_id]}
         feats = {}
         if self.config.bigram:
-            feats["bigram"] = self.vocabs["bigram"].encode(_bigrams(toks)) or [1]
+            feats["bigram"] = self.vocabs["bigram"].encode(bigrams(toks)) or [1]
         if self.config.ngrams:  # the set of known n-grams (unknown ones carry no weight)
             v = self.vocabs["ngrams"]
             feats["ngrams"] = sorted({i for i in v.encode(_ngrams(toks, self.config.ngrams)) if i > 1}) or [0]
@@ -163,9 +163,6 @@ class TextEncoder:
             item["label"] = self.vocabs["labels"].stoi[label]
         return item
 
-
-def _bigrams(toks: Sequence[str]) -> list[str]:
-    return [a + b for a, b in zip(toks, list(toks[1:]) + [BOUNDARY])]
 
 
 def _ngrams(toks: Sequence[str], n: int) -> list[str]:
@@ -179,8 +176,8 @@ def _torch_module():
     import torch
     from torch import nn
 
-    from .metrics import score_classes
-    from .nn.classifier import ClassifierEnsemble, GRUClassifier
+    from ..training.metrics import score_classes
+    from ..nn.classifier import ClassifierEnsemble, GRUClassifier
 
     class ClassifierModule(nn.Module):
         """GRU classifier with its encoder: what the shared trainer trains."""
@@ -222,8 +219,8 @@ def _torch_module():
             return {"accuracy": s["accuracy"], "macro_f1": s["macro_f1"]}
 
         def save(self, directory: str | Path, metrics: dict | None = None, extra_files=None) -> Path:
-            from .ensemble import saved_nets
-            from .serialization import save_model
+            from ..training.ensemble import saved_nets
+            from ..training.serialization import save_model
 
             model_type, nets = saved_nets(self.net_cfg, MODEL_TYPE, ENSEMBLE_TYPE)
             return save_model(directory, model_type=model_type, config={"classifier": asdict(self.config), **nets},
@@ -235,7 +232,7 @@ def _torch_module():
 
 def build_module(config: ClassifierConfig, encoder: TextEncoder, class_weights: list[float] | None = None):
     """A fresh classifier module for the encoder's vocabularies."""
-    from .nn.classifier import ClassifierNetConfig
+    from ..nn.classifier import ClassifierNetConfig
 
     net_cfg = ClassifierNetConfig(n_tokens=len(encoder.vocabs["tokens"]), n_classes=len(encoder.labels),
                                   emb_dim=config.emb_dim, hidden=config.hidden, layers=config.layers,
@@ -261,7 +258,7 @@ class TableOptions:
     names: list[str] | None = None   # the class names themselves (a model's, when no file is given)
 
     def read(self, path: str | Path, need_labels: bool = True) -> LabeledTexts:
-        from .tables import read_class_names, read_labeled
+        from ..formats.tables import read_class_names, read_labeled
 
         names = read_class_names(self.class_names) if self.class_names else self.names
         return read_labeled(path, text_col=self.text_col, label_col=self.label_col, fmt=self.fmt,
@@ -307,7 +304,7 @@ def train_classifier(train: str | Path, dev: str | Path | None, output: str | Pa
                      report: Callable[[list[DataSummary]], None] | None = None) -> TrainClassifierResult:
     """Train a GRU classifier on a labelled table and write its model directory.
 
-    The tables are summarised and checked before training (:mod:`zhnlp.datacheck`): one class,
+    The tables are summarised and checked before training (:mod:`zhnlp.formats.datacheck`): one class,
     a label column of free text or ids, or most rows skipped is an error naming the file;
     ``report`` gets the summaries of train (and dev, test) before training starts.
 
@@ -316,14 +313,14 @@ def train_classifier(train: str | Path, dev: str | Path | None, output: str | Pa
     directory. The best epoch is chosen on dev accuracy; ``test`` is scored once at the end.
     ``output`` must be new, an empty folder or (with ``force``) a model directory to replace.
     """
-    from .serialization import check_model_output
-    from .train import Trainer, set_seed
+    from ..training.serialization import check_model_output
+    from ..training.trainer import Trainer, set_seed
 
     check_model_output(output, force=force)
 
     table = table or TableOptions()
     if table.class_names and not table.names:
-        from .tables import read_class_names
+        from ..formats.tables import read_class_names
 
         table.names = read_class_names(table.class_names, table.encoding)
         table.class_names = None
@@ -334,7 +331,7 @@ def train_classifier(train: str | Path, dev: str | Path | None, output: str | Pa
     if split:
         if dev or test:
             raise ZhnlpError("--split cuts TRAIN into train/dev/test; do not also give --dev or --test")
-        from .tables import parse_split, split_indices
+        from ..formats.tables import parse_split, split_indices
 
         fractions = parse_split(split)
         parts = split_indices(data.labels, fractions, train_config.seed)
@@ -371,14 +368,14 @@ def train_classifier(train: str | Path, dev: str | Path | None, output: str | Pa
     module = build_module(config, encoder, weights)
     coverage = None
     if config.embeddings:
-        from .embeddings import load_pretrained
+        from ..embeddings.vectors import load_pretrained
 
         coverage = load_pretrained(module.net.embed, module.encoder.vocabs["tokens"], config.embeddings,
                                    freeze=config.freeze_embeddings)
         config.embeddings = Path(config.embeddings).name
     bigram_coverage = None
     if config.bigram and config.bigram_embeddings:
-        from .embeddings import load_pretrained
+        from ..embeddings.vectors import load_pretrained
 
         bigram_coverage = load_pretrained(module.net.bigram_embed, encoder.vocabs["bigram"], config.bigram_embeddings)
         config.bigram_embeddings = Path(config.bigram_embeddings).name
@@ -388,7 +385,7 @@ def train_classifier(train: str | Path, dev: str | Path | None, output: str | Pa
         config.encoder = Path(config.encoder).name
     items = [encoder.encode(toks, lab) for toks, lab in zip(token_lists, train_d.labels)]
     dev_items = [encoder.encode(t, lab) for t, lab in zip(dev_d.texts, dev_d.labels)] if dev_d is not None else []
-    from .batching import ClassificationCollate
+    from ..training.batching import ClassificationCollate
 
     collate = ClassificationCollate(pad=encoder.vocabs["tokens"].pad_id)
     trainer = Trainer(module, items, dev_items, collate=collate, lengths=[len(i["ids"]) for i in items],
@@ -397,7 +394,7 @@ def train_classifier(train: str | Path, dev: str | Path | None, output: str | Pa
         report(summaries)
     result = trainer.train()
     if config.half_precision:  # score what ships
-        from .serialization import round_to_half
+        from ..training.serialization import round_to_half
 
         round_to_half(module.net)
     metrics: dict[str, Any] = {"model": "gru-classifier", "level": config.level, "labels": labels,
@@ -458,7 +455,7 @@ class Classifier:
         import numpy as np
         import torch
 
-        from .batching import ClassificationCollate, to_device
+        from ..training.batching import ClassificationCollate, to_device
 
         if isinstance(texts, str):
             raise TypeError("predict_proba takes a list of texts, not one string")
@@ -490,7 +487,7 @@ class Classifier:
 
     def score(self, data: LabeledTexts) -> dict:
         """Accuracy, macro P/R/F1, per-class P/R/F1 and the confusion matrix on labelled texts."""
-        from .metrics import score_classes
+        from ..training.metrics import score_classes
 
         check_labels(data, self.labels)
         return score_classes(data.labels, self.predict(data.texts), self.labels)
@@ -511,8 +508,8 @@ def load_classifier(name_or_path: str | Path, device: str | None = None, gpu: bo
 
     The same directory loads on CPU and GPU; nothing is unpickled.
     """
-    from .serialization import load_weights
-    from .train import resolve_device
+    from ..training.serialization import load_weights
+    from ..training.trainer import resolve_device
 
     files, cfg, net_cfg = _read_classifier(name_or_path)
     encoder = TextEncoder(cfg, files.vocabs, files.path)
@@ -531,8 +528,8 @@ def load_encoder(net, vocab: Vocab, directory: str | Path, config: ClassifierCon
     saw keep their initialisation). Returns the share of ``vocab`` covered."""
     import torch
 
-    from .embeddings import copy_rows
-    from .serialization import CONFIG_FILE, check_state, load_model
+    from ..embeddings.vectors import copy_rows
+    from ..training.serialization import CONFIG_FILE, check_state, load_model
 
     files = load_model(directory, expect=(MODEL_TYPE,))
     source, where = files.config.get("classifier") or {}, files.path / CONFIG_FILE
@@ -556,9 +553,9 @@ def load_encoder(net, vocab: Vocab, directory: str | Path, config: ClassifierCon
 def _read_classifier(name_or_path: str | Path):
     """(files, ClassifierConfig, net config or list of them) of a classifier or ensemble
     directory."""
-    from .ensemble import net_section
-    from .nn.classifier import ClassifierNetConfig
-    from .serialization import drop_removed, read_config, read_model, require_vocabs, resolve_model
+    from ..training.ensemble import net_section
+    from ..nn.classifier import ClassifierNetConfig
+    from ..training.serialization import drop_removed, read_config, read_model, require_vocabs, resolve_model
 
     path = resolve_model(name_or_path)
     kind = ENSEMBLE_TYPE if read_config(path)["model_type"] == ENSEMBLE_TYPE else MODEL_TYPE
@@ -580,7 +577,7 @@ def build_ensemble(members: Sequence[str | Path], output: str | Path, *, dev: st
     its own members. ``dev``/``test`` (tables read with ``table``) are scored into metrics.json.
     ``half``: float16 weights (default: as the members store theirs).
     """
-    from .ensemble import assemble
+    from ..training.ensemble import assemble
 
     cfg, module, base = assemble(
         members, output=output, force=force, read=_read_classifier, options=INPUT_OPTIONS,
@@ -600,7 +597,7 @@ def build_ensemble(members: Sequence[str | Path], output: str | Path, *, dev: st
 def _bundle_dictionaries(config: ClassifierConfig, root: Path | None = None) -> dict[str, bytes]:
     """The word-level segmenter's dictionaries (``user_dicts``, ``main_dict``; paths, relative to
     ``root`` when given) as files of the model directory, which ``config`` then names."""
-    from .serialization import bundle_files
+    from ..training.serialization import bundle_files
 
     config.user_dicts, files = bundle_files(config.user_dicts, "user-dict", root)
     if config.main_dict:
@@ -620,8 +617,8 @@ def write_confusion(result: dict, prefix: str | Path) -> list[Path]:
     import csv
     import io as _io
 
-    from .io import atomic_output, check_output_path
-    from .plots import confusion_png
+    from ..io import atomic_output, check_output_path
+    from ..training.plots import confusion_png
 
     prefix = str(prefix)
     base = prefix[:-4] if prefix.lower().endswith((".csv", ".png")) else prefix

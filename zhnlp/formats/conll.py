@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Iterable, Iterator, Sequence
 
-from .errors import InputError
-from .io import atomic_output, input_name, read_lines
+from ..errors import InputError
+from ..io import atomic_output, input_name, read_lines
 
 DOCSTART = "-DOCSTART-"
 _SPACES = re.compile(r" +")

@@ -1,5 +1,5 @@
 """Word vectors: train word2vec / fastText with gensim, save and load them, query and evaluate
-them, and turn them into an embedding matrix for a :class:`~zhnlp.vocab.Vocab`.
+them, and turn them into an embedding matrix for a :class:`~zhnlp.text.vocab.Vocab`.
 
 Training streams the corpus from disk (gensim reads it once for the vocabulary and once per
 epoch), so memory grows with the vocabulary, never with the corpus. Raw text is segmented
@@ -34,17 +34,17 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence
 
-from .checks import check_number
-from .errors import InputError, ZhnlpError
-from .io import MAX_LINE_CHARS, atomic_path, check_output_path, open_binary, read_lines
+from ..checks import check_number
+from ..errors import InputError, ZhnlpError
+from ..io import MAX_LINE_CHARS, atomic_path, check_output_path, open_binary, read_lines
 
 if TYPE_CHECKING:  # pragma: no cover
     import numpy as np
     import torch
     from gensim.models import KeyedVectors
 
-    from .segment import Segmenter
-    from .vocab import Vocab
+    from ..segment import Segmenter
+    from ..text.vocab import Vocab
 
 ALGOS = ("word2vec", "fasttext")
 VECTOR_FORMATS = ("word2vec", "word2vec-bin", "glove", "fasttext", "fasttext-bin")
@@ -161,7 +161,7 @@ class TokenStream:
         self.encoding, self.jobs, self.max_line_chars = encoding, jobs, max_line_chars
 
     def __iter__(self) -> Iterator[list[str]]:
-        from .corpus import tokenized_lines
+        from ..text.features import tokenized_lines
 
         for tokens in tokenized_lines(self.inputs, self.segmenter, level=self.level,
                                       pre_segmented=self.pre_segmented, encoding=self.encoding,
@@ -186,7 +186,7 @@ def segment_to_file(inputs: Sequence[str | Path], target: str | Path, segmenter:
                     max_line_chars: int = MAX_LINE_CHARS) -> tuple[int, int]:
     """Segment raw text once into a pre-segmented file (words joined by spaces, blank lines
     dropped), streamed in ``jobs`` processes; returns (lines, tokens)."""
-    from .corpus import tokenized_lines
+    from ..text.features import tokenized_lines
 
     lines = tokens = 0
     with open(target, "w", encoding="utf-8", newline="\n") as f:
@@ -216,7 +216,7 @@ def train_vectors(inputs: Sequence[str | Path], config: EmbeddingConfig | None =
     ``progress`` prints the stages and one line per epoch on stderr.
     Raises :class:`ZhnlpError` for an empty corpus or one where no word reaches ``min_count``.
     """
-    from .corpus import LEVELS
+    from ..text.features import LEVELS
 
     config = config or EmbeddingConfig()
     config.validate()

@@ -82,7 +82,7 @@ def confusion_png(matrix: Sequence[Sequence[int]], labels: Sequence[str], title:
 def attention_png(alignments: Sequence, font: str | None = None) -> bytes | None:
     """Attention heat maps, one panel per translation: rows the output tokens (and EOS),
     columns the source tokens (and EOS), darker = more attention. ``alignments`` hold
-    ``source``, ``target``, ``weights`` and ``text`` (:class:`zhnlp.translate.Alignment`);
+    ``source``, ``target``, ``weights`` and ``text`` (:class:`zhnlp.tasks.translator.Alignment`);
     ``font`` is a font file for the Chinese labels when no CJK font is installed."""
     plt = _pyplot()
     if plt is None or not alignments:
@@ -134,7 +134,7 @@ def _cjk_font(font: str | None = None) -> list[str]:
             added.append(font_manager.FontProperties(fname=path).get_name())
         except (OSError, RuntimeError, ValueError) as exc:
             if font:
-                from .errors import ZhnlpError
+                from ..errors import ZhnlpError
 
                 raise ZhnlpError(f"--font {font}: not a usable font file ({exc})") from None
     names = {f.name for f in font_manager.fontManager.ttflist}

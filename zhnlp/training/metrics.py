@@ -200,12 +200,12 @@ def score_entities(gold_tag_seqs: Iterable, pred_tag_seqs: Iterable,
                    scheme: str | None = None) -> EntityScore:
     """Entity precision/recall/F1, overall and per type, of predicted against gold tags.
 
-    Items are tag lists (or :class:`~zhnlp.conll.Sentence`); entities are read by
-    :func:`zhnlp.schemes.entities` (conlleval, extended to BIOES/BMES like seqeval), so the
+    Items are tag lists (or :class:`~zhnlp.formats.conll.Sentence`); entities are read by
+    :func:`zhnlp.formats.schemes.entities` (conlleval, extended to BIOES/BMES like seqeval), so the
     figures match conlleval and seqeval's default mode. ``scheme`` rejects tags of another
     scheme. Sentences of different lengths raise ValueError naming the sentence.
     """
-    from .schemes import entities
+    from ..formats.schemes import entities
 
     g_n = p_n = hit = sents = toks = tok_hit = 0
     counts: dict[str, list[int]] = {}

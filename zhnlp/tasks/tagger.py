@@ -8,23 +8,24 @@ is read:
 * ``pos``: tokens are words (given, or segmented by :class:`~zhnlp.Segmenter`); output tags.
 
 :func:`train_tagger` reads the data, builds vocabularies and features, runs the shared
-:class:`~zhnlp.train.Trainer` and writes a model directory; :func:`load_tagger` gives a
+:class:`~zhnlp.training.trainer.Trainer` and writes a model directory; :func:`load_tagger` gives a
 :class:`Tagger` for a directory or a bundled model name.
 """
 from __future__ import annotations
 
 import time
 from itertools import islice
-import unicodedata
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
 
-from .datacheck import DataSummary, check_ner_tags, check_scheme_of, check_tagging, summarize_tagging
-from .checks import check_number
-from .errors import InputError, ZhnlpError
-from .train import use_threads  # noqa: F401  (re-exported: it used to live here)
-from .vocab import Vocab
+from ..formats.datacheck import DataSummary, check_ner_tags, check_scheme_of, check_tagging, summarize_tagging
+from ..checks import check_number
+from ..errors import InputError, ZhnlpError
+from ..training.trainer import use_threads  # noqa: F401  (re-exported: it used to live here)
+from ..text.features import bigrams, known_form
+from ..text.features import norm as norm_token
+from ..text.vocab import Vocab
 
 TASKS = ("ner", "cws", "pos")
 DATA_FORMATS = ("auto", "conll", "conllu", "segmented", "word-pos")
@@ -40,7 +41,6 @@ REMOVED_OPTIONS = {"lexmatch": False, "gazetteer": False, "softlexicon": None, "
 REMOVED_SETTINGS = ("lexmatch_dim", "gazetteer_dim", "gazetteer_folds", "softlexicon_max_words", "softlexicon_slots",
                     "softlexicon_dim")
 REMOVED_NET_SETTINGS = ("lexicon_words", "lexicon_dim", "lexicon_slots")  # SoftLexicon's table (0: none)
-EOS_BIGRAM = "</s>"
 
 
 @dataclass
@@ -103,7 +103,7 @@ class TaggerConfig:
     @classmethod
     def from_dict(cls, d: dict) -> "TaggerConfig":
         """The config saved in config.json (removed options, when off, dropped: see ``REMOVED_OPTIONS``)."""
-        from .serialization import drop_removed
+        from ..training.serialization import drop_removed
 
         known = {f.name for f in fields(cls)}
         return cls(**{k: v for k, v in drop_removed(d, REMOVED_OPTIONS, REMOVED_SETTINGS).items() if k in known})
@@ -121,7 +121,7 @@ def detect_format(path: str | Path, encoding: str = "utf-8", sample: int = 50) -
     """
     import json
 
-    from .io import read_lines
+    from ..io import read_lines
 
     counts, word_pos, n = set(), 0, 0
     for line in read_lines(path, encoding, allow_empty=True):
@@ -177,7 +177,7 @@ def read_examples(path: str | Path, task: str, fmt: str = "auto", encoding: str 
     spaces) or CoNLL-U, turned into characters with B/M/E/S. POS: CoNLL-U (UPOS), People's
     Daily ``word/pos`` or CoNLL.
     """
-    from . import conll
+    from ..formats import conll
 
     fmt = resolve_format(path, task, fmt, encoding)
     if task == "cws":
@@ -206,33 +206,7 @@ def read_examples(path: str | Path, task: str, fmt: str = "auto", encoding: str 
 
 # -- features ---------------------------------------------------------------------------------
 
-def _norm(tok: str) -> str:
-    return unicodedata.normalize("NFKC", tok) or tok
 
-
-# Punctuation that corpora write in different forms, beyond what NFKC unifies (it already
-# reads ，：？！（ as , : ? ! ( ): a normalized token the vocabulary lacks is read as the first
-# of these forms it has. UD Chinese GSD, for one, writes "." where most text writes "。", and
-# “” where others write "" or 「」.
-PUNCT_FORMS: dict[str, tuple[str, ...]] = {
-    "。": (".",), ".": ("。",),
-    '"': ("“", "”"), "“": ('"', "「"), "”": ('"', "」"), "「": ("“", '"'), "」": ("”", '"'),
-    "'": ("‘", "’"), "‘": ("'", "『"), "’": ("'", "』"), "『": ("‘", "'"), "』": ("’", "'"),
-    "—": ("-", "--"), "——": ("--", "—", "-"), "―": ("—", "-"), "--": ("——", "—", "-"),
-    "...": ("......",), "......": ("...",),
-    "·": ("・", "‧"), "・": ("·", "‧"), "‧": ("·", "・"), "•": ("·", "・"),
-    "~": ("〜",), "〜": ("~",),
-    "【": ("〔", "["), "】": ("〕", "]"), "〔": ("【", "["), "〕": ("】", "]"), "[": ("〔", "【"), "]": ("〕", "】"),
-    "〈": ("《",), "〉": ("》",), "《": ("〈",), "》": ("〉",),
-}
-
-
-def known_form(token: str, vocab: Vocab) -> str:
-    """``token`` (normalized), or when ``vocab`` lacks it, the first of its other punctuation
-    forms (:data:`PUNCT_FORMS`) that ``vocab`` has."""
-    if token in vocab:
-        return token
-    return next((f for f in PUNCT_FORMS.get(token, ()) if f in vocab), token)
 
 
 class Featurizer:
@@ -246,13 +220,13 @@ class Featurizer:
     @classmethod
     def build(cls, config: TaggerConfig, sentences: Sequence, static_vectors: Any = None) -> "Featurizer":
         """Vocabularies from the training sentences (and, for ``config.static_embeddings``, the
-        first words of ``static_vectors``, :class:`~zhnlp.embeddings.WordVectors`)."""
-        norm = _norm if config.normalize else (lambda t: t)
+        first words of ``static_vectors``, :class:`~zhnlp.embeddings.vectors.WordVectors`)."""
+        norm = norm_token if config.normalize else (lambda t: t)
         vocabs = {"tokens": Vocab.build(([norm(t) for t in s.tokens] for s in sentences),
                                         min_freq=config.min_freq),
                   "tags": Vocab.build((s.tags for s in sentences), specials=("<pad>",), unk=None)}
         if config.bigram:
-            vocabs["bigram"] = Vocab.build((_bigrams([norm(t) for t in s.tokens]) for s in sentences),
+            vocabs["bigram"] = Vocab.build((bigrams([norm(t) for t in s.tokens]) for s in sentences),
                                            min_freq=config.bigram_min_freq, specials=("<pad>", "<unk>"), unk="<unk>")
         if config.affix:
             vocabs["affix"] = Vocab.build(([norm(t)[0] for t in s.tokens] + [norm(t)[-1] for t in s.tokens]
@@ -284,7 +258,7 @@ class Featurizer:
     @property
     def segmenter(self):
         if self._segmenter is None:
-            from .segment import Segmenter
+            from ..segment import Segmenter
 
             lexicons = [self.root / p if self.root else p for p in self.config.lexicons]
             self._segmenter = Segmenter(user_dicts=lexicons).load()
@@ -303,10 +277,10 @@ class Featurizer:
     def encode(self, tokens: Sequence[str], tags: Sequence[str] | None = None) -> dict:
         """One dataset item: ``ids``, ``features`` and (when given) ``tags``."""
         c, v = self.config, self.vocabs
-        norm = [known_form(_norm(t), v["tokens"]) for t in tokens] if c.normalize else list(tokens)
+        norm = [known_form(norm_token(t), v["tokens"]) for t in tokens] if c.normalize else list(tokens)
         item: dict[str, Any] = {"ids": v["tokens"].encode(norm), "features": {}}
         if c.bigram:
-            item["features"]["bigram"] = v["bigram"].encode(_bigrams(norm))
+            item["features"]["bigram"] = v["bigram"].encode(bigrams(norm))
         if c.softword:
             item["features"]["softword"] = self.softword(tokens)
         if c.affix:
@@ -322,9 +296,6 @@ class Featurizer:
         return item
 
 
-def _bigrams(chars: Sequence[str]) -> list[str]:
-    """Each character with the next one (the last with ``</s>``): the ``bigram`` feature."""
-    return [a + b for a, b in zip(chars, list(chars[1:]) + [EOS_BIGRAM])]
 
 
 # -- scoring ---------------------------------------------------------------------------------
@@ -332,12 +303,12 @@ def _bigrams(chars: Sequence[str]) -> list[str]:
 def score(task: str, scheme: str | None, gold_tokens: Sequence[Sequence[str]],
           gold_tags: Sequence[Sequence[str]], pred_tags: Sequence[Sequence[str]]) -> dict:
     """Task metric: entity P/R/F1 (conlleval) for NER, word P/R/F1 for CWS, accuracy for POS."""
-    from . import metrics
+    from ..training import metrics
 
     if task == "ner":
         return metrics.score_entities(gold_tags, pred_tags, scheme).as_dict()
     if task == "cws":
-        from .conll import bmes_to_words
+        from ..formats.conll import bmes_to_words
 
         gold = [" ".join(bmes_to_words(t, g)) for t, g in zip(gold_tokens, gold_tags)]
         pred = [" ".join(bmes_to_words(t, p)) for t, p in zip(gold_tokens, pred_tags)]
@@ -357,7 +328,7 @@ def _torch_module():
     import torch
     from torch import nn
 
-    from .nn.tagger import BiLSTMCRF, TaggerNetConfig
+    from ..nn.tagger import BiLSTMCRF, TaggerNetConfig
 
     class TaggerModule(nn.Module):
         """BiLSTM-CRF with its task: what the shared trainer trains (see zhnlp.train.Trainable)."""
@@ -365,8 +336,8 @@ def _torch_module():
         def __init__(self, config: TaggerConfig, featurizer: Featurizer,
                      net_cfg: TaggerNetConfig | list[TaggerNetConfig]) -> None:
             super().__init__()
-            from .nn.tagger import TaggerEnsemble
-            from .schemes import allowed_transitions
+            from ..nn.tagger import TaggerEnsemble
+            from ..formats.schemes import allowed_transitions
 
             self.config, self.featurizer, self.net_cfg = config, featurizer, net_cfg
             tags = featurizer.vocabs["tags"]
@@ -416,8 +387,8 @@ def _torch_module():
                                            pred_tags).items() if isinstance(v, (int, float))}
 
         def save(self, directory: str | Path, metrics: dict | None = None, extra_files=None) -> Path:
-            from .ensemble import saved_nets
-            from .serialization import save_model
+            from ..training.ensemble import saved_nets
+            from ..training.serialization import save_model
 
             model_type, nets = saved_nets(self.net_cfg, MODEL_TYPES["bilstm-crf"], ENSEMBLE_TYPE)
             return save_model(directory, model_type=model_type, config={"tagger": asdict(self.config), **nets},
@@ -437,7 +408,7 @@ def _forbid_tag(allowed, n: int, tag: int):
 
 def build_module(config: TaggerConfig, featurizer: Featurizer):
     """A fresh BiLSTM-CRF tagger module for the featurizer's vocabularies."""
-    from .nn.tagger import TaggerNetConfig
+    from ..nn.tagger import TaggerNetConfig
 
     sizes, dims = featurizer.feature_sizes()
     net_cfg = TaggerNetConfig(n_tokens=len(featurizer.vocabs["tokens"]), n_tags=len(featurizer.vocabs["tags"]),
@@ -464,7 +435,7 @@ def train_tagger(train: str | Path, dev: str | Path | None, output: str | Path, 
                  report: Callable[[list[DataSummary]], None] | None = None) -> TrainTaggerResult:
     """Train a tagger (``model``: ``bilstm-crf`` or ``hmm``) and write its model directory.
 
-    Each file is summarised and checked before training (:mod:`zhnlp.datacheck`): data that
+    Each file is summarised and checked before training (:mod:`zhnlp.formats.datacheck`): data that
     cannot be what was meant (swapped columns, tags that are no tag set, no entity, raw text
     for segmentation...) is an error naming the file; ``report`` gets the summaries of the
     files that pass, before training starts.
@@ -477,9 +448,9 @@ def train_tagger(train: str | Path, dev: str | Path | None, output: str | Path, 
     recorded in metrics.json beside dev's scores, the training time and the device.
     ``output`` must be new, an empty folder or (with ``force``) a model directory to replace.
     """
-    from .schemes import check_sentences, detect_scheme
-    from .serialization import check_model_output
-    from .train import launched_world
+    from ..formats.schemes import check_sentences, detect_scheme
+    from ..training.serialization import check_model_output
+    from ..training.trainer import launched_world
 
     check_model_output(output, force=force)
     if config.segmenter:
@@ -497,7 +468,7 @@ def train_tagger(train: str | Path, dev: str | Path | None, output: str | Path, 
     train_s, dev_s, test_s = read["train"], read.get("dev", []), read.get("test", [])
     repaired: dict[str, int] = {}
     if config.task == "ner":
-        from .schemes import validate
+        from ..formats.schemes import validate
 
         for name, path, _ in splits:  # before any repair, which would read a non-tag as O
             check_ner_tags(read[name], path)
@@ -540,25 +511,25 @@ def _train_neural(train_s, dev_s, test_s, output, config: TaggerConfig, train_co
                   t0: float, repaired: dict, announce: Callable[[], None] = lambda: None) -> TrainTaggerResult:
     import torch
 
-    from .train import Trainer, set_seed
+    from ..training.trainer import Trainer, set_seed
 
     set_seed(train_config.seed)
     static = None
     if config.static_embeddings:
-        from .embeddings import load_vectors
+        from ..embeddings.vectors import load_vectors
 
         static = load_vectors(config.static_embeddings)
     feats = Featurizer.build(config, train_s, static)
     module = build_module(config, feats)
     coverage = affix_coverage = static_coverage = None
     if config.embeddings:
-        from .embeddings import load_pretrained
+        from ..embeddings.vectors import load_pretrained
 
         coverage = load_pretrained(module.net.embed, module.featurizer.vocabs["tokens"], config.embeddings,
                                    freeze=config.freeze_embeddings)
         config.embeddings = Path(config.embeddings).name  # provenance, not a path of this machine
     if config.affix and config.affix_embeddings:
-        from .embeddings import load_pretrained
+        from ..embeddings.vectors import load_pretrained
 
         for name in ("prefix", "suffix"):  # one character vocabulary, two tables (first, last)
             affix_coverage = load_pretrained(module.net.feature_embed[name], feats.vocabs["affix"],
@@ -566,7 +537,7 @@ def _train_neural(train_s, dev_s, test_s, output, config: TaggerConfig, train_co
         config.affix_embeddings = Path(config.affix_embeddings).name
     bigram_coverage = None
     if config.bigram and config.bigram_embeddings:
-        from .embeddings import load_pretrained
+        from ..embeddings.vectors import load_pretrained
 
         bigram_coverage = load_pretrained(module.net.feature_embed["bigram"], feats.vocabs["bigram"],
                                           config.bigram_embeddings, dim_option="--bigram-dim")
@@ -580,7 +551,7 @@ def _train_neural(train_s, dev_s, test_s, output, config: TaggerConfig, train_co
         config.encoder = Path(config.encoder).name
     items = [feats.encode(s.tokens, s.tags) for s in train_s]
     dev_items = [feats.encode(s.tokens, s.tags) for s in dev_s]
-    from .batching import TaggingCollate
+    from ..training.batching import TaggingCollate
 
     collate = TaggingCollate(pad=feats.vocabs["tokens"].pad_id, tag_pad=0, feature_pad=0)
     trainer = Trainer(module, items, dev_items, collate=collate, lengths=[len(i["ids"]) for i in items],
@@ -588,7 +559,7 @@ def _train_neural(train_s, dev_s, test_s, output, config: TaggerConfig, train_co
     announce()
     result = trainer.train()
     if config.half_precision:  # score what ships: weights rounded to float16
-        from .serialization import round_to_half
+        from ..training.serialization import round_to_half
 
         round_to_half(module.net)
     metrics: dict[str, Any] = {"task": config.task, "model": "bilstm-crf", "best_epoch": result.best_epoch,
@@ -620,8 +591,8 @@ def _train_neural(train_s, dev_s, test_s, output, config: TaggerConfig, train_co
 
 def _bundle_lexicons(config: TaggerConfig, root: Path | None = None) -> dict[str, bytes]:
     """The lexicons of ``config`` (paths, relative to ``root`` when given) as files of the model
-    directory (:func:`~zhnlp.serialization.bundle_files`); ``config.lexicons`` becomes their names."""
-    from .serialization import bundle_files
+    directory (:func:`~zhnlp.training.serialization.bundle_files`); ``config.lexicons`` becomes their names."""
+    from ..training.serialization import bundle_files
 
     config.lexicons, files = bundle_files(config.lexicons, "lexicon", root)
     return files
@@ -629,13 +600,13 @@ def _bundle_lexicons(config: TaggerConfig, root: Path | None = None) -> dict[str
 
 def _load_static(embedding, feats: Featurizer, vectors, train_s) -> dict:
     """Fill the fixed word-vector table and report how many training tokens it covers."""
-    from .embeddings import embedding_matrix
+    from ..embeddings.vectors import embedding_matrix
 
     matrix, _ = embedding_matrix(feats.vocabs["static"], vectors)
     embedding.weight.data.copy_(matrix)
     embedding.weight.requires_grad = False
     vocab = feats.vocabs["static"]
-    norm = _norm if feats.config.normalize else (lambda t: t)
+    norm = norm_token if feats.config.normalize else (lambda t: t)
     tokens = [norm(t) for s in train_s for t in s.tokens]
     hits = sum(t in vocab.stoi for t in tokens)
     return {"words": len(vocab) - len(vocab.specials), "dim": int(matrix.shape[1]),
@@ -658,8 +629,8 @@ def load_encoder(net, feats: Featurizer, directory: str | Path) -> float:
     """
     import torch
 
-    from .embeddings import copy_rows
-    from .serialization import CONFIG_FILE, read_config, resolve_model
+    from ..embeddings.vectors import copy_rows
+    from ..training.serialization import CONFIG_FILE, read_config, resolve_model
 
     path = resolve_model(directory)
     kind = read_config(path)["model_type"]
@@ -728,7 +699,7 @@ def build_ensemble(members: Sequence[str | Path], output: str | Path, *, dev: st
     recorded in metrics.json. ``half``: store float16 weights (default: as the members do).
     A member that is an ensemble adds its own members (to add seeds to a built ensemble).
     """
-    from .ensemble import assemble
+    from ..training.ensemble import assemble
 
     cfg, module, base = assemble(
         members, output=output, force=force, read=_read_neural, options=FEATURE_OPTIONS,
@@ -750,7 +721,7 @@ def build_ensemble(members: Sequence[str | Path], output: str | Path, *, dev: st
 def entity_offsets(text: str, tags: Sequence[str], scheme: str | None) -> list[tuple[str, int, int, str]]:
     """Entities of ``tags`` (one per non-space character of ``text``) as (type, start, end,
     span) with character offsets into ``text`` (end exclusive)."""
-    from .schemes import entities
+    from ..formats.schemes import entities
 
     positions = [i for i, c in enumerate(text) if not c.isspace()]
     out = []
@@ -797,7 +768,7 @@ class Tagger:
                                      "(config.json names a CWS model)")
                 self._segmenter = cws
             else:
-                from .segment import Segmenter
+                from ..segment import Segmenter
 
                 self._segmenter = Segmenter().load()
         return self._segmenter
@@ -849,7 +820,7 @@ class Tagger:
 
     def segment_lines(self, lines: Sequence[str], batch_size: int = 64) -> list[list[str]]:
         """:meth:`segment` for many lines, batched."""
-        from .conll import bmes_to_words
+        from ..formats.conll import bmes_to_words
 
         pieces = [line.split() for line in lines]
         flat = [list(p) for ps in pieces for p in ps]
@@ -903,7 +874,7 @@ class _NeuralBackend:
     def predict(self, token_lists: Sequence[Sequence[str]], batch_size: int = 64) -> list[list[str]]:
         import torch
 
-        from .batching import TaggingCollate, to_device
+        from ..training.batching import TaggingCollate, to_device
 
         feats = self.module.featurizer
         collate = TaggingCollate(pad=feats.vocabs["tokens"].pad_id)
@@ -937,7 +908,7 @@ def load_tagger(name_or_path: str | Path, device: str | None = None, gpu: bool =
     BiLSTM-CRF's LSTM and emission layer in bfloat16 (faster CPU decoding, see ``BiLSTMCRF.set_precision``);
     HMMs are unaffected.
     """
-    from .serialization import METRICS_FILE, load_weights, read_config, read_json, resolve_model
+    from ..training.serialization import METRICS_FILE, load_weights, read_config, read_json, resolve_model
 
     check_precision(precision)
     path = resolve_model(name_or_path)
@@ -948,7 +919,7 @@ def load_tagger(name_or_path: str | Path, device: str | None = None, gpu: bool =
         hmm = HMM.load(path)
         metrics = read_json(path / METRICS_FILE) if (path / METRICS_FILE).is_file() else {}
         return Tagger(TaggerConfig.from_dict(hmm.task_config or {}), _HMMBackend(hmm), path, metrics)
-    from .train import resolve_device
+    from ..training.trainer import resolve_device
 
     files, cfg, net_cfg = _read_neural(path, _neural_type(kind))
     module = _torch_module()(cfg, Featurizer(cfg, files.vocabs, path), net_cfg)
@@ -972,7 +943,7 @@ def tagger_config(name_or_path: str | Path) -> tuple[Path, TaggerConfig]:
     """A trained tagger's directory and config, checked as :func:`load_tagger` checks them
     (unsafe files, format version, vocabularies, weights) but without importing torch: for a
     process that only hands lines to workers (``zhnlp tag -j N``, ``--scheduler``)."""
-    from .serialization import read_config, read_model, resolve_model
+    from ..training.serialization import read_config, read_model, resolve_model
 
     path = resolve_model(name_or_path)
     kind = read_config(path)["model_type"]
@@ -1002,9 +973,9 @@ def _read_neural(path: Path, kind: str | None = None):
     """(files, TaggerConfig, net config or list of them) of a directory of ``kind`` (default:
     as its config.json says): a BiLSTM-CRF, or an ensemble of them (anything else is refused,
     naming config.json)."""
-    from .ensemble import net_section
-    from .nn.tagger import TaggerNetConfig
-    from .serialization import read_config, read_model
+    from ..training.ensemble import net_section
+    from ..nn.tagger import TaggerNetConfig
+    from ..training.serialization import read_config, read_model
 
     kind = kind or _neural_type(read_config(path)["model_type"])
 

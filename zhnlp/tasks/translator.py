@@ -1,9 +1,9 @@
 """GRU seq2seq translation: train on sentence pairs, translate with greedy or beam search, score.
 
-:func:`train_seq2seq` reads pair files (:mod:`zhnlp.pairs`), builds source and target
+:func:`train_seq2seq` reads pair files (:mod:`zhnlp.formats.pairs`), builds source and target
 vocabularies (Chinese as characters or ``zhnlp.Segmenter`` words, English by the reversible
-rule of :func:`zhnlp.pairs.tokenize_en`), trains a :class:`~zhnlp.nn.seq2seq.Seq2SeqNet`
-with the shared :class:`~zhnlp.train.Trainer` (best epoch on dev BLEU or perplexity) and
+rule of :func:`zhnlp.formats.pairs.tokenize_en`), trains a :class:`~zhnlp.nn.seq2seq.Seq2SeqNet`
+with the shared :class:`~zhnlp.training.trainer.Trainer` (best epoch on dev BLEU or perplexity) and
 writes a model directory. :func:`load_translator` gives a :class:`Translator`.
 BLEU and chrF are sacreBLEU's, on detokenized output, with every target of a source
 sentence as a reference.
@@ -17,16 +17,16 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
 
-from .datacheck import DataSummary, check_languages, check_pairs_vary, check_skipped
-from .checks import check_number
-from .errors import ZhnlpError
-from .pairs import Pairs, detokenize_en, tokenize_en
-from .vocab import Vocab
+from ..formats.datacheck import DataSummary, check_languages, check_pairs_vary, check_skipped
+from ..checks import check_number
+from ..errors import ZhnlpError
+from ..formats.pairs import Pairs, detokenize_en, tokenize_en
+from ..nn.choices import ATTENTIONS
+from ..text.vocab import Vocab
 
 MODEL_TYPE = "gru-seq2seq"
 LANGS = ("zh", "en")
 LEVELS = ("char", "word")
-ATTENTIONS = ("dot", "additive")
 SPACE = "▁"   # whitespace inside a Chinese character-level sentence
 # Scheduled sampling, removed (docs/experiments.md): config.json files that hold it switched
 # off (plain teacher forcing) still load; one that used it is refused, naming the option.
@@ -94,7 +94,7 @@ class Seq2SeqConfig:
     @classmethod
     def from_dict(cls, d: dict) -> "Seq2SeqConfig":
         """The config saved in config.json (scheduled sampling, removed, dropped when off)."""
-        from .serialization import drop_removed
+        from ..training.serialization import drop_removed
 
         known = {f.name for f in fields(cls)}
         return cls(**{k: v for k, v in drop_removed(d, REMOVED_OPTIONS, REMOVED_SETTINGS).items() if k in known})
@@ -112,7 +112,7 @@ class PairEncoder:
     @property
     def segmenter(self):
         if self._segmenter is None:
-            from .segment import Segmenter
+            from ..segment import Segmenter
 
             self._segmenter = Segmenter(user_dicts=self.config.user_dicts).load()
         return self._segmenter
@@ -164,7 +164,7 @@ class PairEncoder:
 
     def collate(self):
         """The batch maker of these vocabularies (source + EOS; BOS + target, target + EOS)."""
-        from .batching import Seq2SeqCollate
+        from ..training.batching import Seq2SeqCollate
 
         src_v, tgt_v = self.vocabs["src"], self.vocabs["tgt"]
         return Seq2SeqCollate(src_pad=src_v.pad_id, tgt_pad=tgt_v.pad_id, bos=tgt_v.bos_id, eos=tgt_v.eos_id,
@@ -219,7 +219,7 @@ def _torch_module():
     import torch
     from torch import nn
 
-    from .nn.seq2seq import Seq2SeqNet, perplexity
+    from ..nn.seq2seq import Seq2SeqNet, perplexity
 
     class Seq2SeqModule(nn.Module):
         """Seq2seq network with its encoder: what the shared trainer trains."""
@@ -265,7 +265,7 @@ def _torch_module():
             return scores
 
         def save(self, directory: str | Path, metrics: dict | None = None, extra_files=None) -> Path:
-            from .serialization import save_model
+            from ..training.serialization import save_model
 
             return save_model(directory, model_type=MODEL_TYPE,
                               config={"seq2seq": asdict(self.config), "net": asdict(self.net_cfg)},
@@ -277,7 +277,7 @@ def _torch_module():
 
 def build_module(config: Seq2SeqConfig, encoder: PairEncoder):
     """A fresh seq2seq module for the encoder's vocabularies."""
-    from .nn.seq2seq import Seq2SeqNetConfig
+    from ..nn.seq2seq import Seq2SeqNetConfig
 
     src, tgt = encoder.vocabs["src"], encoder.vocabs["tgt"]
     net_cfg = Seq2SeqNetConfig(n_src=len(src), n_tgt=len(tgt), src_pad=src.pad_id, tgt_pad=tgt.pad_id,
@@ -347,7 +347,7 @@ class PairOptions:
     strict: bool = False
 
     def read(self, path: str | Path) -> Pairs:
-        from .pairs import read_pairs
+        from ..formats.pairs import read_pairs
 
         return read_pairs(path, src_col=self.src_col, tgt_col=self.tgt_col, encoding=self.encoding,
                           strict=self.strict)
@@ -378,7 +378,7 @@ def train_seq2seq(train: str | Path, dev: str | Path | None, output: str | Path,
                   ) -> TrainSeq2SeqResult:
     """Train a GRU seq2seq model on a pair file and write its model directory.
 
-    The pair files are summarised and checked before training (:mod:`zhnlp.datacheck`): most
+    The pair files are summarised and checked before training (:mod:`zhnlp.formats.datacheck`): most
     lines skipped, a side that is one text throughout, or a side whose language is not the
     declared one (swapped columns) is an error naming the file; ``report`` gets the summaries
     before training starts.
@@ -391,13 +391,13 @@ def train_seq2seq(train: str | Path, dev: str | Path | None, output: str | Path,
     """
     import json
 
-    from .serialization import check_model_output
+    from ..training.serialization import check_model_output
 
     check_model_output(output, force=force)
 
-    from .pairs import describe_skipped, split_pairs
-    from .tables import parse_split
-    from .train import Trainer, set_seed
+    from ..formats.pairs import describe_skipped, split_pairs
+    from ..formats.tables import parse_split
+    from ..training.trainer import Trainer, set_seed
 
     pairs = pairs or PairOptions()
     data = pairs.read(train)
@@ -457,7 +457,7 @@ def train_seq2seq(train: str | Path, dev: str | Path | None, output: str | Path,
     result = trainer.train()
     module.dev_references = None
     if config.half_precision:  # score what ships
-        from .serialization import round_to_half
+        from ..training.serialization import round_to_half
 
         round_to_half(module.net)
     metrics: dict[str, Any] = {"model": MODEL_TYPE, "src_lang": config.src_lang, "tgt_lang": config.tgt_lang,
@@ -639,8 +639,8 @@ class Translator:
         """Teacher-forced perplexity of the targets given the sources."""
         import torch
 
-        from .batching import to_device
-        from .nn.seq2seq import perplexity
+        from ..training.batching import to_device
+        from ..nn.seq2seq import perplexity
 
         collate = self.encoder.collate()
         items = [{"src": self.encoder.source_ids(s), "tgt": self.encoder.target_ids(t)}
@@ -685,9 +685,9 @@ def load_translator(name_or_path: str | Path, device: str | None = None, gpu: bo
 
     The same directory loads on CPU and GPU; nothing is unpickled.
     """
-    from .nn.seq2seq import Seq2SeqNetConfig
-    from .serialization import load_weights, read_model
-    from .train import resolve_device
+    from ..nn.seq2seq import Seq2SeqNetConfig
+    from ..training.serialization import load_weights, read_model
+    from ..training.trainer import resolve_device
 
     files, (cfg, net_cfg) = read_model(name_or_path, MODEL_TYPE, {"seq2seq": Seq2SeqConfig.from_dict,
                                                                   "net": lambda d: Seq2SeqNetConfig(**d)},

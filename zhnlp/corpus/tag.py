@@ -9,13 +9,13 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Iterator, Sequence
+from typing import Any, Iterable, Iterator, Sequence
 
-from .checks import check_number
-from .corpus import SegmentStats, process_files
-from .errors import ZhnlpError
-from .io import MAX_LINE_CHARS
-from .segment import chunk_lines
+from ..checks import check_number
+from .runner import SegmentStats, process_files
+from ..errors import ZhnlpError
+from ..io import MAX_LINE_CHARS
+from ..segment import chunk_lines
 
 OUTPUT_FORMATS = ("text", "jsonl", "conll")
 INPUT_FORMATS = ("text", "conll")
@@ -38,7 +38,7 @@ class TagFormat:
         if self.fmt == "conll":
             return "".join(f"{tok}\t{tag}\n" for tok, tag in zip(tokens, tags)) + "\n"
         if self.task == "cws":
-            from .conll import bmes_to_words
+            from ..formats.conll import bmes_to_words
 
             words = bmes_to_words(tokens, tags)
             if self.fmt == "jsonl":
@@ -57,10 +57,10 @@ class TagFormat:
         """[type, start, end, text]: character offsets into the raw line (end exclusive), or
         token offsets for CoNLL input."""
         if text is None:
-            from .schemes import entities
+            from ..formats.schemes import entities
 
             return [[t, s, e, "".join(tokens[s:e])] for t, s, e in entities(tags, self.scheme)]
-        from .tagger import entity_offsets
+        from ..tasks.tagger import entity_offsets
 
         return [list(e) for e in entity_offsets(text, tags, self.scheme)]
 
@@ -98,9 +98,9 @@ _WORKER: dict = {}
 
 def _init_worker(model: str, device: str, fmt: TagFormat, input_format: str, batch_size: int,
                  precision: str = "fp32", threads: int = 0) -> None:
-    from .parallel import ignore_sigint_in_worker
-    from .tagger import load_tagger
-    from .train import use_threads
+    from ..parallel import ignore_sigint_in_worker
+    from ..tasks.tagger import load_tagger
+    from ..training.trainer import use_threads
 
     ignore_sigint_in_worker()
     use_threads(threads)
@@ -114,7 +114,7 @@ def _run_in_worker(units: list) -> str:
 
 
 def _check_options(input_format: str, batch_size: int, jobs: int, precision: str, threads: int = 0) -> None:
-    from .tagger import check_precision
+    from ..tasks.tagger import check_precision
 
     check_precision(precision)
     if input_format not in INPUT_FORMATS:
@@ -130,11 +130,11 @@ def tag_stream(lines: Iterable[str], model: str, *, fmt: str = "text", input_for
                batch_size: int = 64, device: str = "cpu", jobs: int = 1, chunk: int = 1024,
                tagger=None, config=None, precision: str = "fp32", threads: int = 0) -> Iterator[str]:
     """Output text for the input lines, chunk by chunk, in input order. ``tagger`` (one
-    process) or ``config`` (``(path, TaggerConfig)`` of :func:`~zhnlp.tagger.tagger_config`,
+    process) or ``config`` (``(path, TaggerConfig)`` of :func:`~zhnlp.tasks.tagger.tagger_config`,
     for ``jobs`` > 1) saves reading the model again; ``precision`` as in
-    :func:`~zhnlp.tagger.load_tagger`; ``threads``: torch CPU threads of each worker process
-    (see :func:`~zhnlp.train.use_threads`; 0: torch's default)."""
-    from .tagger import load_tagger
+    :func:`~zhnlp.tasks.tagger.load_tagger`; ``threads``: torch CPU threads of each worker process
+    (see :func:`~zhnlp.training.trainer.use_threads`; 0: torch's default)."""
+    from ..tasks.tagger import load_tagger
 
     _check_options(input_format, batch_size, jobs, precision, threads)
     units = conll_sentences(lines) if input_format == "conll" else lines
@@ -145,8 +145,8 @@ def tag_stream(lines: Iterable[str], model: str, *, fmt: str = "text", input_for
         for c in chunks:
             yield tag_chunk(tagger, tf, c, input_format, batch_size)
         return
-    from .parallel import ordered_map
-    from .tagger import tagger_config
+    from ..parallel import ordered_map
+    from ..tasks.tagger import tagger_config
 
     # The parent only hands out lines: it reads the config, and each worker loads the model.
     path, cfg = config or tagger_config(model)
@@ -157,16 +157,16 @@ def tag_stream(lines: Iterable[str], model: str, *, fmt: str = "text", input_for
 
 class ModelSegmenter:
     """A trained CWS model in the place of a :class:`~zhnlp.Segmenter` (``zhnlp segment --model``):
-    same ``cut``/``cut_lines``/``map_chunks`` interface, so :func:`zhnlp.corpus.segment_files` runs it
+    same ``cut``/``cut_lines``/``map_chunks`` interface, so :func:`zhnlp.corpus.runner.segment_files` runs it
     unchanged. Whitespace in the input always separates words. ``threads``: torch CPU threads of
-    each process that segments (see :func:`~zhnlp.train.use_threads`; 0: torch's default)."""
+    each process that segments (see :func:`~zhnlp.training.trainer.use_threads`; 0: torch's default)."""
 
     pos = False
 
     def __init__(self, model: str, device: str = "cpu", batch_size: int = 64, precision: str = "fp32",
                  threads: int = 1) -> None:
-        from .tagger import load_tagger
-        from .train import use_threads
+        from ..tasks.tagger import load_tagger
+        from ..training.trainer import use_threads
 
         self.device, self.batch_size, self.precision, self.threads = device, batch_size, precision, threads
         use_threads(threads)
@@ -187,8 +187,8 @@ class ModelSegmenter:
     def tagger(self):
         """The CWS tagger (loaded on first use)."""
         if self._tagger is None:  # in a worker process
-            from .tagger import load_tagger
-            from .train import use_threads
+            from ..tasks.tagger import load_tagger
+            from ..training.trainer import use_threads
 
             use_threads(self.threads)
             self._tagger = load_tagger(self.model, device=self.device, precision=self.precision)
@@ -212,7 +212,7 @@ class ModelSegmenter:
             for chunk in chunks:
                 yield _segment_chunk(self, formatter, chunk)
             return
-        from .parallel import ordered_map
+        from ..parallel import ordered_map
 
         yield from ordered_map(_segment_in_worker, chunks, jobs, initializer=_init_segment_worker,
                                initargs=(self, formatter))
@@ -224,7 +224,7 @@ def _segment_chunk(seg: ModelSegmenter, formatter, lines: list[str]):
 
 
 def _init_segment_worker(seg: ModelSegmenter, formatter) -> None:
-    from .parallel import ignore_sigint_in_worker
+    from ..parallel import ignore_sigint_in_worker
 
     ignore_sigint_in_worker()
     _WORKER.update(segmenter=seg, formatter=formatter)
@@ -242,13 +242,13 @@ def tag_files(inputs: Sequence[str], model: str, *, output: str | None = None, o
     """Tag files ('-' = stdin) to stdout, one file or one file per input; outputs atomic.
 
     ``scheduler`` (``tcp://HOST:PORT`` or ``local:N``) tags raw-text input on a Dask cluster
-    in blocks of ``block_size`` bytes, each worker loading the model once (see :mod:`zhnlp.dask`).
-    ``precision="bf16"`` runs the LSTM and emission layer in bfloat16 (see :func:`~zhnlp.tagger.load_tagger`).
+    in blocks of ``block_size`` bytes, each worker loading the model once (see :mod:`zhnlp.corpus.dask`).
+    ``precision="bf16"`` runs the LSTM and emission layer in bfloat16 (see :func:`~zhnlp.tasks.tagger.load_tagger`).
     ``threads``: torch CPU threads of the process that tags (each worker's with ``jobs`` > 1; 0: torch's
-    default); with 1, a BiLSTM runs its two directions on two threads (see :func:`~zhnlp.train.use_threads`).
+    default); with 1, a BiLSTM runs its two directions on two threads (see :func:`~zhnlp.training.trainer.use_threads`).
     """
-    from .tagger import load_tagger, tagger_config
-    from .train import use_threads
+    from ..tasks.tagger import load_tagger, tagger_config
+    from ..training.trainer import use_threads
 
     _check_options(input_format, batch_size, jobs, precision, threads)
     # Fail on a bad model before touching outputs; with workers, the parent needs no weights.
@@ -257,15 +257,14 @@ def tag_files(inputs: Sequence[str], model: str, *, output: str | None = None, o
         use_threads(threads)
     path, cfg = (tagger.path, tagger.config) if tagger else tagger_config(model)
     if tagger is None and device != "cpu":
-        from .train import resolve_device
+        from ..training.trainer import resolve_device
 
         resolve_device(device)  # a clear error here rather than in every worker
     tf = TagFormat(fmt, cfg.task, cfg.scheme)
     options = dict(output=output, output_dir=output_dir, encoding=encoding, allow_empty=allow_empty,
                    max_line_chars=max_line_chars, progress=progress, stdout=stdout, label="tag")
     if scheduler:
-        from .corpus import run_on_cluster
-        from .dask import TagJob
+        from .runner import run_on_cluster
 
         if input_format != "text":
             raise ZhnlpError("--scheduler tags raw text lines: drop --input-format conll")
@@ -279,4 +278,29 @@ def tag_files(inputs: Sequence[str], model: str, *, output: str | None = None, o
                          **options)
 
 
-__all__ = ["tag_files", "tag_stream", "tag_chunk", "TagFormat", "conll_sentences", "ModelSegmenter"]
+@dataclass(frozen=True)
+class TagJob:
+    """Tag blocks of raw-text lines with the model at ``model`` (a directory or bundled name)."""
+
+    model: str
+    device: str
+    fmt: Any  # TagFormat
+    batch_size: int = 64
+    precision: str = "fp32"
+
+    def load(self) -> "_LoadedTagJob":
+        from ..tasks.tagger import load_tagger
+
+        return _LoadedTagJob(self, load_tagger(self.model, device=self.device, precision=self.precision))
+
+
+@dataclass(frozen=True)
+class _LoadedTagJob:
+    job: TagJob
+    tagger: Any
+
+    def process(self, lines: list[str]) -> str:
+        return "".join(tag_chunk(self.tagger, self.job.fmt, c, "text", self.job.batch_size)
+                       for c in chunk_lines(lines, 1024))
+
+__all__ = ["tag_files", "tag_stream", "tag_chunk", "TagFormat", "TagJob", "conll_sentences", "ModelSegmenter"]

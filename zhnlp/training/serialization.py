@@ -4,7 +4,7 @@ A model directory holds::
 
     config.json         {"format": "zhnlp-model", "version": 1, "model_type": ..., "config": {...},
                          "vocabs": {name: file}, "zhnlp_version": ...}
-    vocab-NAME.json     one :class:`~zhnlp.vocab.Vocab` per name (characters, tags, labels...)
+    vocab-NAME.json     one :class:`~zhnlp.text.vocab.Vocab` per name (characters, tags, labels...)
     model.safetensors   the weights (safetensors: a JSON header and raw tensors, nothing executable)
     metrics.json        dev/test scores, training time, device (optional)
 
@@ -23,8 +23,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator, Mapping, Sequence
 
-from .errors import InputError, OutputError
-from .vocab import Vocab
+from ..errors import InputError, OutputError
+from ..text.vocab import Vocab
 
 MODEL_FORMAT = "zhnlp-model"
 MODEL_VERSION = 1
@@ -51,7 +51,7 @@ class ModelFiles:
 
 def resolve_model(name_or_path: str | Path) -> Path:
     """A model directory: the path itself, or a bundled model by name (``msra-ner``)."""
-    from .resources import models_dir
+    from ..resources import models_dir
 
     p = Path(name_or_path)
     if p.is_dir():
@@ -67,7 +67,7 @@ def resolve_model(name_or_path: str | Path) -> Path:
 
 def bundled_models() -> list[str]:
     """Names of the models installed with zhnlp."""
-    from .resources import models_dir
+    from ..resources import models_dir
 
     d = models_dir()
     return sorted(p.name for p in d.iterdir() if (p / CONFIG_FILE).is_file()) if d.is_dir() else []
@@ -150,7 +150,7 @@ def _umask() -> int:
 def write_model_files(directory: Path, *, model_type: str, config: Mapping, tensors: Mapping[str, Any],
                       vocabs: Mapping[str, Vocab], metrics: Mapping | None = None) -> None:
     """Write a model's files into ``directory`` (which exists; see :func:`save_model`)."""
-    from . import __version__
+    from .. import __version__
 
     vocab_files = {}
     for name, vocab in vocabs.items():

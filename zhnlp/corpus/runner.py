@@ -11,11 +11,12 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable, Iterator, Sequence
+from typing import Any, Callable, Iterable, Iterator, Sequence
 
-from .errors import InputError, OutputError, ZhnlpError
-from .io import MAX_LINE_CHARS, atomic_output, check_output_path, read_lines
-from .segment import Segmenter, chunk_lines
+from ..errors import InputError, OutputError, ZhnlpError
+from ..io import MAX_LINE_CHARS, atomic_output, check_output_path, read_lines
+from ..segment import Segmenter, chunk_lines
+from ..text.features import LEVELS, tokenized_lines  # re-exported: zhnlp.corpus.tokenized_lines
 
 FORMATS = ("text", "jsonl", "conll")
 
@@ -106,15 +107,13 @@ def segment_files(inputs: Sequence[str], seg: Segmenter, *, output: str | None =
 
     Every output is written atomically. ``scheduler`` (``tcp://HOST:PORT`` or ``local:N``)
     runs the work on a Dask cluster in blocks of ``block_size`` bytes, with the same output
-    (see :mod:`zhnlp.dask`). Raises :class:`InputError`/:class:`OutputError`.
+    (see :mod:`zhnlp.corpus.dask`). Raises :class:`InputError`/:class:`OutputError`.
     """
     if jobs < 1:
         raise ZhnlpError(f"--jobs must be at least 1, not {jobs}")
     options = dict(output=output, output_dir=output_dir, encoding=encoding, allow_empty=allow_empty,
                    max_line_chars=max_line_chars, progress=progress, stdout=stdout, label="segment")
     if scheduler:
-        from .dask import SegmentJob
-
         return run_on_cluster(inputs, SegmentJob(seg.check(), out), scheduler, block_size, jobs, **options)
     return process_files(inputs, lambda lines: segment_stream(lines, seg, out, jobs), **options)
 
@@ -262,51 +261,19 @@ def read_segmented(path: str | Path, encoding: str = "utf-8") -> Iterator[str]:
     return read_lines(path, encoding, allow_empty=True)
 
 
-LEVELS = ("word", "char", "bigram")
+@dataclass(frozen=True)
+class SegmentJob:
+    """Segment blocks of lines with ``segmenter`` (a Segmenter or ModelSegmenter) into ``out`` format."""
 
+    segmenter: Any
+    out: OutputFormat
 
-def _has_space(token: str) -> bool:
-    return any(c.isspace() for c in token)  # NFKC of a character can hold one (U+FFE3 -> " \u0304")
+    def load(self) -> "SegmentJob":
+        self.segmenter.load()
+        return self
 
-
-def tokenized_lines(inputs: Sequence[str | Path], seg: Segmenter | None = None, *,
-                    level: str = "word", pre_segmented: bool = False, encoding: str = "utf-8",
-                    jobs: int = 1, max_line_chars: int = MAX_LINE_CHARS,
-                    allow_empty: bool = False) -> Iterator[list[str]]:
-    """Token lists, one per non-blank input line, streamed from the files in order.
-
-    ``level="char"``: the line's characters (whitespace dropped); ``level="bigram"``: their
-    bigrams as a tagger's ``--bigram`` feature reads them (NFKC, the last with ``</s>``; any
-    holding a space after NFKC left out, as no vector file can store it), for
-    vectors that initialise those embeddings (``--bigram-embeddings``); ``pre_segmented``: the
-    line split on whitespace; otherwise the words of ``seg`` (a default :class:`Segmenter`
-    if None), in ``jobs`` processes. Memory stays flat whatever the corpus size, so the
-    result can feed vocabulary counts or word2vec epochs straight from disk.
-    """
-    if level not in LEVELS:
-        raise ZhnlpError(f"--level must be one of {', '.join(LEVELS)}, not {level!r}")
-    if not inputs:
-        raise ZhnlpError("no input files")
-
-    def lines() -> Iterator[str]:
-        for path in inputs:
-            for line in read_lines(path, encoding, max_line_chars=max_line_chars,
-                                   allow_empty=allow_empty):
-                if line.strip():
-                    yield line
-
-    if level == "char":
-        return ([c for c in line if not c.isspace()] for line in lines())
-    if level == "bigram":
-        from .tagger import _bigrams, _norm
-
-        return ([b for b in _bigrams([_norm(c) for c in line if not c.isspace()]) if not _has_space(b)]
-                for line in lines())
-    if pre_segmented:
-        return (line.split() for line in lines())
-    seg = seg or Segmenter()
-    return ([w for w in words if w.strip()] for words in seg.cut_lines(lines(), jobs=jobs))
-
+    def process(self, lines: list[str]) -> str:
+        return "".join(self.segmenter.map_chunks(chunk_lines(lines, 1000, 100_000), 1, formatter=self.out.line))
 
 __all__ = ["OutputFormat", "SegmentStats", "segment_files", "process_files", "segment_stream", "tokenized_lines",
-           "FORMATS", "LEVELS"]
+           "FORMATS", "LEVELS", "SegmentJob", "run_on_cluster"]

@@ -34,7 +34,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Iterable, Sequence
 
-from .errors import InputError
+from ..errors import InputError
 from .schemes import entities, parse_tag, tag_in_scheme
 
 MAX_TAGS = 200

@@ -8,7 +8,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
-from .errors import InputError, ZhnlpError
+from ..errors import InputError, ZhnlpError
 
 MEMBER_METRICS = ("seed", "best_epoch", "train_config", "dev")  # what metrics.json keeps of each member
 
@@ -17,7 +17,7 @@ def assemble(members: Sequence[str | Path], *, output: str | Path, force: bool, 
              make_module: Callable, half: bool | None) -> tuple[Any, Any, dict]:
     """(config, module, metrics) of an ensemble of ``members``.
 
-    ``output`` is checked first (:func:`~zhnlp.serialization.check_model_output`, replacing a
+    ``output`` is checked first (:func:`~zhnlp.training.serialization.check_model_output`, replacing a
     model directory only with ``force``). ``read(path)`` gives a member's ``(files, config, net_config)`` and refuses what cannot be
     a member; a member that is itself an ensemble (a list of net configs) counts as its own
     members, so that an ensemble can gain seeds. Members must agree on the config ``options``

@@ -17,13 +17,11 @@ import contextlib
 import pickle
 import threading
 from collections import OrderedDict, deque
-from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Iterator
 
-from .corpus import OutputFormat
-from .errors import InputError, ZhnlpError
-from .io import MAX_LINE_CHARS, check_encoding, input_name, line_blocks, read_lines
-from .segment import Segmenter, chunk_lines
+from ..errors import InputError, ZhnlpError
+from ..io import MAX_LINE_CHARS, check_encoding, input_name, line_blocks, read_lines
+from ..segment import Segmenter
 
 #: Default block size: big enough that scheduling costs nothing, small enough to spread a file.
 BLOCK_SIZE = 8 << 20
@@ -100,47 +98,6 @@ def loaded(obj: Any) -> Any:
         return _LOADED[key]
 
 
-@dataclass(frozen=True)
-class SegmentJob:
-    """Segment blocks of lines with ``segmenter`` (a Segmenter or ModelSegmenter) into ``out`` format."""
-
-    segmenter: Any
-    out: OutputFormat
-
-    def load(self) -> "SegmentJob":
-        self.segmenter.load()
-        return self
-
-    def process(self, lines: list[str]) -> str:
-        return "".join(self.segmenter.map_chunks(chunk_lines(lines, 1000, 100_000), 1, formatter=self.out.line))
-
-
-@dataclass(frozen=True)
-class TagJob:
-    """Tag blocks of raw-text lines with the model at ``model`` (a directory or bundled name)."""
-
-    model: str
-    device: str
-    fmt: Any  # TagFormat
-    batch_size: int = 64
-    precision: str = "fp32"
-
-    def load(self) -> "_LoadedTagJob":
-        from .tagger import load_tagger
-
-        return _LoadedTagJob(self, load_tagger(self.model, device=self.device, precision=self.precision))
-
-
-@dataclass(frozen=True)
-class _LoadedTagJob:
-    job: TagJob
-    tagger: Any
-
-    def process(self, lines: list[str]) -> str:
-        from .tag_corpus import tag_chunk
-
-        return "".join(tag_chunk(self.tagger, self.job.fmt, c, "text", self.job.batch_size)
-                       for c in chunk_lines(lines, 1024))
 
 
 def process_block(job: Any, path: str, start: int, end: int, encoding: str,
@@ -220,5 +177,5 @@ def _segment_pandas(part: Any, seg: Segmenter, sep: str | None) -> Any:
                      dtype=object)
 
 
-__all__ = ["require_dask", "connect", "run_file", "process_block", "SegmentJob", "TagJob", "segment_bag", "segment_series",
+__all__ = ["require_dask", "connect", "run_file", "process_block", "segment_bag", "segment_series",
            "parse_block_size", "loaded", "BLOCK_SIZE"]

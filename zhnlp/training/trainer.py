@@ -40,8 +40,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Protocol, Sequence
 
-from .checks import check_number, json_safe
-from .errors import ZhnlpError
+from ..checks import check_number, json_safe
+from ..errors import ZhnlpError
 from .serialization import check_model_output
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -255,7 +255,7 @@ def use_threads(threads: int) -> None:
     ``--threads`` does. One thread keeps a command fast on a shared machine: torch's default
     (a thread per core) waits for its slowest thread at every op, so one busy core beside it
     slows the whole run tenfold or more. With one thread, a BiLSTM-CRF tagger on the CPU runs
-    each layer's two LSTM directions on two threads (see :meth:`zhnlp.tagger.Tagger.predict`)."""
+    each layer's two LSTM directions on two threads (see :meth:`zhnlp.tasks.tagger.Tagger.predict`)."""
     check_number("--threads", threads, 0)
     if threads:
         import torch

@@ -1,0 +1,8 @@
+"""The networks' named variants, without importing torch: configs check them before any network
+is built (the networks in this package read them from here too)."""
+from __future__ import annotations
+
+POOLINGS = ("last", "max", "mean", "attention")  # how a classifier's GRU states become one vector
+ATTENTIONS = ("dot", "additive")                 # Luong (multiplicative) or Bahdanau (additive) attention
+
+__all__ = ["POOLINGS", "ATTENTIONS"]

@@ -1,0 +1,1 @@
+"""Tasks: the tagger (BiLSTM-CRF, HMM), the classifier and the translator, each loaded, trained and applied."""

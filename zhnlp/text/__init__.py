@@ -1,0 +1,1 @@
+"""Text: segmentation (jieba and the compiled engine), dictionaries, vocabularies, character features."""

@@ -1,0 +1,99 @@
+"""Character features every model reads alike: NFKC-normalized characters, character bigrams
+(the last with ``</s>``), other written forms of punctuation, and token lists streamed from
+files at the word, character or bigram level (what vocabularies and word vectors count).
+
+One definition here serves the tagger, the classifier and ``zhnlp embed --level bigram``, so
+that pretrained bigram vectors are found by the models that read them.
+"""
+from __future__ import annotations
+
+import unicodedata
+from pathlib import Path
+from typing import Container, Iterator, Sequence
+
+from ..errors import ZhnlpError
+from ..io import MAX_LINE_CHARS, read_lines
+from ..segment import Segmenter
+
+LEVELS = ("word", "char", "bigram")
+EOS_BIGRAM = "</s>"
+
+
+def norm(tok: str) -> str:
+    """NFKC form of a token (full-width letters and digits as ASCII, compatibility forms unified)."""
+    return unicodedata.normalize("NFKC", tok) or tok
+
+
+def bigrams(chars: Sequence[str]) -> list[str]:
+    """Each character with the next one (the last with ``</s>``): the ``bigram`` feature."""
+    return [a + b for a, b in zip(chars, list(chars[1:]) + [EOS_BIGRAM])]
+
+
+def has_space(token: str) -> bool:
+    """Whether a token holds whitespace (NFKC of a character can: U+FFE3 -> " \\u0304")."""
+    return any(c.isspace() for c in token)
+
+
+# Punctuation that corpora write in different forms, beyond what NFKC unifies (it already
+# reads ，：？！（ as , : ? ! ( ): a normalized token the vocabulary lacks is read as the first
+# of these forms it has. UD Chinese GSD, for one, writes "." where most text writes "。", and
+# “” where others write "" or 「」.
+PUNCT_FORMS: dict[str, tuple[str, ...]] = {
+    "。": (".",), ".": ("。",),
+    '"': ("“", "”"), "“": ('"', "「"), "”": ('"', "」"), "「": ("“", '"'), "」": ("”", '"'),
+    "'": ("‘", "’"), "‘": ("'", "『"), "’": ("'", "』"), "『": ("‘", "'"), "』": ("’", "'"),
+    "—": ("-", "--"), "——": ("--", "—", "-"), "―": ("—", "-"), "--": ("——", "—", "-"),
+    "...": ("......",), "......": ("...",),
+    "·": ("・", "‧"), "・": ("·", "‧"), "‧": ("·", "・"), "•": ("·", "・"),
+    "~": ("〜",), "〜": ("~",),
+    "【": ("〔", "["), "】": ("〕", "]"), "〔": ("【", "["), "〕": ("】", "]"), "[": ("〔", "【"), "]": ("〕", "】"),
+    "〈": ("《",), "〉": ("》",), "《": ("〈",), "》": ("〉",),
+}
+
+
+def known_form(token: str, vocab: Container[str]) -> str:
+    """``token`` (normalized), or when ``vocab`` lacks it, the first of its other punctuation
+    forms (:data:`PUNCT_FORMS`) that ``vocab`` has."""
+    if token in vocab:
+        return token
+    return next((f for f in PUNCT_FORMS.get(token, ()) if f in vocab), token)
+
+
+def tokenized_lines(inputs: Sequence[str | Path], seg: Segmenter | None = None, *,
+                    level: str = "word", pre_segmented: bool = False, encoding: str = "utf-8",
+                    jobs: int = 1, max_line_chars: int = MAX_LINE_CHARS,
+                    allow_empty: bool = False) -> Iterator[list[str]]:
+    """Token lists, one per non-blank input line, streamed from the files in order.
+
+    ``level="char"``: the line's characters (whitespace dropped); ``level="bigram"``: their
+    bigrams as a tagger's ``--bigram`` feature reads them (NFKC, the last with ``</s>``; any
+    holding a space after NFKC left out, as no vector file can store it), for
+    vectors that initialise those embeddings (``--bigram-embeddings``); ``pre_segmented``: the
+    line split on whitespace; otherwise the words of ``seg`` (a default :class:`Segmenter`
+    if None), in ``jobs`` processes. Memory stays flat whatever the corpus size, so the
+    result can feed vocabulary counts or word2vec epochs straight from disk.
+    """
+    if level not in LEVELS:
+        raise ZhnlpError(f"--level must be one of {', '.join(LEVELS)}, not {level!r}")
+    if not inputs:
+        raise ZhnlpError("no input files")
+
+    def lines() -> Iterator[str]:
+        for path in inputs:
+            for line in read_lines(path, encoding, max_line_chars=max_line_chars,
+                                   allow_empty=allow_empty):
+                if line.strip():
+                    yield line
+
+    if level == "char":
+        return ([c for c in line if not c.isspace()] for line in lines())
+    if level == "bigram":
+        return ([b for b in bigrams([norm(c) for c in line if not c.isspace()]) if not has_space(b)]
+                for line in lines())
+    if pre_segmented:
+        return (line.split() for line in lines())
+    seg = seg or Segmenter()
+    return ([w for w in words if w.strip()] for words in seg.cut_lines(lines(), jobs=jobs))
+
+
+__all__ = ["LEVELS", "EOS_BIGRAM", "PUNCT_FORMS", "norm", "bigrams", "has_space", "known_form", "tokenized_lines"]

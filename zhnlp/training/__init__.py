@@ -1,0 +1,1 @@
+"""Training: the one trainer, batching, model directories, metrics, plots and ensembles."""
