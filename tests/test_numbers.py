@@ -228,3 +228,16 @@ def test_json_printed_by_a_command_is_strict(tmp_path, monkeypatch):
     (tmp_path / "sim.txt").write_text("我 你 5\n你 我 3\n", encoding="utf-8")
     out = _strict(invoke("embed", "evaluate", "v.txt", "sim.txt", "--json").stdout)
     assert out["results"][0]["spearman"] is None and out["results"][0]["used"] == 2
+
+
+@pytest.mark.parametrize("job", [_ner, _classifier], ids=["train-ner", "train-classifier"])
+def test_training_takes_one_thread_by_default(job, tmp_path, monkeypatch):
+    """Training collapses as inference does when a job shares the cores: --threads defaults to 1."""
+    calls: list[int] = []
+    monkeypatch.setattr(torch, "set_num_threads", calls.append)
+    monkeypatch.chdir(tmp_path)
+    args = job(tmp_path)
+    for given, expected in (([], [1]), (["--threads", "0"], [])):
+        calls.clear()
+        invoke(*args, *given, "-o", "model", "--epochs", "1", "--force", "-q")
+        assert calls == expected, (given, calls)

@@ -18,7 +18,8 @@ CLIP = typer.Option(5.0, "--clip", help="Gradient norm clipping (0: off).")
 PATIENCE = typer.Option(5, "--patience", help="Stop after this many epochs without a better dev score.")
 BUCKET = typer.Option(True, "--bucket/--no-bucket", help="Length-bucketed batches.")
 SEED = typer.Option(1, "--seed", help="Seeds every random source.")
-THREADS = typer.Option(0, "--threads", help="torch CPU threads (0: torch's default).")
+THREADS = typer.Option(1, "--threads", help="torch CPU threads (0: torch's default, a thread per core, which slows "
+                                             "down many times over when another job shares the cores).")
 ADVERSARIAL = typer.Option(0.0, "--adversarial", help="Adversarial training (FGM): each step also learns from "
                                                       "embeddings moved this far (L2) along their gradient; "
                                                       "about 1.0 for trained vectors (0: off; twice the time).")

@@ -75,7 +75,9 @@ class TrainConfig:
     eval_batch_size: int = 256
     progress: bool = True
     max_steps: int = 0             # stop after this many updates in all (tests, benchmarks); 0: no limit
-    threads: int = 0               # torch CPU threads (0: torch's default); 1 avoids oversubscription on busy machines
+    # torch CPU threads (0: torch's default, a thread per core, which slows down many times over when
+    # another job shares the cores; see use_threads)
+    threads: int = 1
     # Adversarial training (FGM, Miyato et al. 2017): each step also takes the loss with the
     # embeddings moved by this L2 length along their gradient, the direction that hurts most
     # (0: off). Costs a second forward and backward pass per step.
