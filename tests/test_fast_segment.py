@@ -96,6 +96,33 @@ def test_jieba_rs_blocks_are_jiebas_plus_the_characters_cut_apart():
     assert jieba_blocks <= in_blocks
 
 
+def test_embedded_dictionary_is_jiebas_word_for_word():
+    """rjieba's own copy of dict.txt, used for a plain segmenter, holds jieba's words with
+    jieba's counts and total: suggest_freq, a function of every count on a word's best split
+    and of the total, agrees with a copy built word by word, on every word and on n-grams."""
+    from importlib.metadata import version
+
+    import rjieba
+
+    from zhnlp.fast_segment import EMBEDDED_DICT
+
+    seg = Segmenter(engine="fast").load()
+    assert seg._fast.embedded == (version("rjieba") in EMBEDDED_DICT)
+    assert not Segmenter(dicts=["it"]).load()._fast.embedded
+    if not seg._fast.embedded:
+        pytest.skip(f"rjieba {version('rjieba')}: embedded dictionary not verified, not used")
+    freq = seg.tokenizer.FREQ
+    words = [w for w, f in freq.items() if f]
+    built = rjieba.Jieba.empty()
+    for w in words:
+        built.add_word(w, freq[w], None)
+    embedded = rjieba.Jieba()
+    assert seg.tokenizer.total == EMBEDDED_DICT[version("rjieba")][1]
+    grams = [w[i:i + n] for w in words[::7] for n in (2, 3) for i in range(len(w) - n + 1)] + ["的是", "北京大学生"]
+    assert all(embedded.has_word(w) for w in words)
+    assert [embedded.suggest_freq(w) for w in words + grams] == [built.suggest_freq(w) for w in words + grams]
+
+
 def test_engine_option_is_checked():
     with pytest.raises(ValueError, match="engine .*fast, jieba.*'rust'"):
         Segmenter(engine="rust")
@@ -236,6 +263,16 @@ def assert_identical_on(lines: list[str], whole: tuple = tuple(MODES), **kw) -> 
 
 def test_sample_of_shared_text_is_identical(shared_lines):
     assert_identical_on(shared_lines[::200])
+
+
+@pytest.mark.parametrize("hmm", [True, False])
+def test_sample_of_shared_text_equals_jieba_itself(shared_lines, hmm):
+    """Against jieba's own module-level ``lcut`` too, not only zhnlp's jieba engine."""
+    import jieba
+
+    fast = Segmenter(hmm=hmm).load()
+    sample = shared_lines[::50]
+    assert [fast.cut(line) for line in sample] == [jieba.lcut(line, HMM=hmm) for line in sample]
 
 
 PKU_WORDS = DATA / "sighan2005" / "gold" / "pku_training_words.utf8"

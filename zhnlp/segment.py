@@ -102,7 +102,8 @@ class Segmenter:
         self._user_tags = pd.user_tags
         self._tk = tk
         if self.engine == "fast" and self.mode != "full" and not self.pos:
-            self._fast = FastCutter(pd.freq, pd.total, self._cut_jieba)
+            plain = not self.spec.main_dict and not self.spec.user_dicts
+            self._fast = FastCutter(pd.freq, pd.total, self._cut_jieba, self.spec.main_path() if plain else None)
         if self.pos:
             self._load_pos()
         if self.stopwords_source:
