@@ -5,8 +5,7 @@ None of them imports torch, gensim or pandas at module level.
 """
 from __future__ import annotations
 
-from . import segment, tag, vocab  # noqa: F401  (registers commands)
-from . import classify, embed, ensemble, evaluate, translate  # noqa: F401
+from . import classify, embed, ensemble, evaluate, segment, tag, translate, vocab  # noqa: F401  (registers commands)  # noqa: F401
 from ._app import app, main
 
 __all__ = ["app", "main"]

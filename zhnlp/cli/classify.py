@@ -6,11 +6,30 @@ from typing import List, Optional
 
 import typer
 
-from ._train_options import (
-    ADVERSARIAL, AMP, BATCH_SIZE, BUCKET, CLIP, DEVICE, EMA, FORCE, GPU, LR_DECAY, QUIET, RESUME, SEED,
-    THREADS as TRAIN_THREADS, WARMUP, WEIGHT_DECAY, data_report, scores_line, train_config,
-)
 from ._app import OUTPUT, OUTPUT_DIR, THREADS, _run, _summary, app
+from ._train_options import (
+    ADVERSARIAL,
+    AMP,
+    BATCH_SIZE,
+    BUCKET,
+    CLIP,
+    DEVICE,
+    EMA,
+    FORCE,
+    GPU,
+    LR_DECAY,
+    QUIET,
+    RESUME,
+    SEED,
+    WARMUP,
+    WEIGHT_DECAY,
+    data_report,
+    scores_line,
+    train_config,
+)
+from ._train_options import (
+    THREADS as TRAIN_THREADS,
+)
 
 TEXT_COL = typer.Option(None, "--text-col", help="Text column: a name or a 0-based index [default: text, review...].")
 LABEL_COL = typer.Option(None, "--label-col", help="Label column: a name or a 0-based index [default: label...].")

@@ -6,8 +6,8 @@ from typing import List, Optional
 
 import typer
 
-from ._train_options import FORCE, QUIET, scores_line
 from ._app import _run, app
+from ._train_options import FORCE, QUIET, scores_line
 from .classify import CLASS_NAMES, LABEL_COL, MODEL_DATA_FORMAT, TEXT_COL
 
 

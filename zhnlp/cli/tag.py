@@ -7,11 +7,31 @@ from typing import List, Optional
 
 import typer
 
-from ._train_options import (
-    ADVERSARIAL, AMP, BATCH_SIZE, BUCKET, CLIP, DEVICE, EMA, FORCE, GPU, LR_DECAY, PATIENCE, QUIET, RESUME,
-    SEED, THREADS as TRAIN_THREADS, WARMUP, WEIGHT_DECAY, data_report, scores_line, train_config,
-)
 from ._app import OUTPUT, OUTPUT_DIR, PRECISION, SCHEDULER, THREADS, _run, _summary, app
+from ._train_options import (
+    ADVERSARIAL,
+    AMP,
+    BATCH_SIZE,
+    BUCKET,
+    CLIP,
+    DEVICE,
+    EMA,
+    FORCE,
+    GPU,
+    LR_DECAY,
+    PATIENCE,
+    QUIET,
+    RESUME,
+    SEED,
+    WARMUP,
+    WEIGHT_DECAY,
+    data_report,
+    scores_line,
+    train_config,
+)
+from ._train_options import (
+    THREADS as TRAIN_THREADS,
+)
 
 TASK_NAMES = {"ner": "named-entity", "cws": "word-segmentation", "pos": "part-of-speech"}
 

@@ -6,11 +6,27 @@ from typing import List, Optional
 
 import typer
 
-from ._train_options import (
-    AMP, BATCH_SIZE, BUCKET, CLIP, DEVICE, EMA, FORCE, GPU, QUIET, RESUME, SEED, THREADS as TRAIN_THREADS,
-    WARMUP, WEIGHT_DECAY, data_report, train_config,
-)
 from ._app import OUTPUT, OUTPUT_DIR, THREADS, _run, _summary, app
+from ._train_options import (
+    AMP,
+    BATCH_SIZE,
+    BUCKET,
+    CLIP,
+    DEVICE,
+    EMA,
+    FORCE,
+    GPU,
+    QUIET,
+    RESUME,
+    SEED,
+    WARMUP,
+    WEIGHT_DECAY,
+    data_report,
+    train_config,
+)
+from ._train_options import (
+    THREADS as TRAIN_THREADS,
+)
 
 SRC_COL = typer.Option(1, "--src-col", help="Source column, 0-based (Tatoeba: 1 = Chinese).")
 TGT_COL = typer.Option(0, "--tgt-col", help="Target column, 0-based (Tatoeba: 0 = English).")

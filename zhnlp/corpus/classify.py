@@ -15,10 +15,23 @@ import time
 from dataclasses import dataclass
 from typing import Iterable, Iterator, Sequence
 
-from .runner import SegmentStats, plan_outputs, process_files
 from ..errors import ZhnlpError
+from ..formats.tables import (
+    TEXT_COLUMNS,
+    clean_text,
+    csv_dialect,
+    json_objects,
+    json_text,
+    pick_column,
+    read_frame,
+    table_format,
+)
 from ..io import MAX_LINE_CHARS, atomic_output
 from ..segment import chunk_lines
+from ..tasks.classifier import load_classifier
+from ..tasks.classifier import probability_text as pt
+from ..training.trainer import use_threads
+from .runner import SegmentStats, plan_outputs, process_files
 
 INPUT_FORMATS = ("auto", "text", "csv", "tsv", "jsonl")
 
@@ -46,7 +59,6 @@ def _ranked(clf, probs_row, k: int) -> list[tuple[str, float]]:
 def classify_stream(lines: Iterable[str], clf, opts: ClassifyOptions = ClassifyOptions(),
                     chunk: int = 1024) -> Iterator[str]:
     """Output text for plain input lines, chunk by chunk, in input order."""
-    from ..tasks.classifier import probability_text as pt
 
     for block in chunk_lines(lines, chunk):
         idx = [i for i, line in enumerate(block) if line.strip()]
@@ -63,7 +75,6 @@ def classify_stream(lines: Iterable[str], clf, opts: ClassifyOptions = ClassifyO
 
 def classify_frame(frame, clf, text_col, opts: ClassifyOptions):
     """The frame with ``label``/``probability`` (and top-k / per-class) columns appended."""
-    from ..formats.tables import clean_text
 
     texts = [clean_text(t) for t in frame[text_col].tolist()]
     idx = [i for i, t in enumerate(texts) if t]
@@ -99,7 +110,6 @@ def _write_jsonl(inp: str, clf, opts: ClassifyOptions, text_col, encoding: str, 
 
     import pandas as pd
 
-    from ..formats.tables import TEXT_COLUMNS, json_objects, json_text, pick_column
 
     def flush(block: list[dict]) -> None:
         frame = pd.DataFrame({"text": [json_text(o.get(col)) for o in block]})
@@ -127,8 +137,6 @@ def _write_jsonl(inp: str, clf, opts: ClassifyOptions, text_col, encoding: str, 
 
 def _write_table(inp: str, fmt: str, clf, opts: ClassifyOptions, text_col, encoding: str, f,
                  stats: SegmentStats, chunksize: int = 2000) -> None:
-    from ..formats.tables import TEXT_COLUMNS, csv_dialect, pick_column, read_frame
-
     if fmt == "jsonl":
         return _write_jsonl(inp, clf, opts, text_col, encoding, f, stats, chunksize)
     first = True
@@ -154,9 +162,6 @@ def classify_files(inputs: Sequence[str], model: str, *, output: str | None = No
     """Classify files ('-' = stdin): plain lines or tables (by suffix or ``input_format``);
     output to stdout, one file (``output``) or one file per input (``output_dir``), atomically.
     ``threads``: torch CPU threads (0: torch's default; see :func:`~zhnlp.training.trainer.use_threads`)."""
-    from ..tasks.classifier import load_classifier
-    from ..formats.tables import table_format
-    from ..training.trainer import use_threads
 
     if input_format not in INPUT_FORMATS:
         raise ZhnlpError(f"--input-format must be one of {', '.join(INPUT_FORMATS)}, not {input_format!r}")

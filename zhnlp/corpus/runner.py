@@ -17,6 +17,7 @@ from ..errors import InputError, OutputError, ZhnlpError
 from ..io import MAX_LINE_CHARS, atomic_output, check_output_path, read_lines
 from ..segment import Segmenter, chunk_lines
 from ..text.features import LEVELS, tokenized_lines  # re-exported: zhnlp.corpus.tokenized_lines
+from .dask import connect, parse_block_size, require_dask, run_file
 
 FORMATS = ("text", "jsonl", "conll")
 
@@ -83,9 +84,8 @@ def _progress_bar(total: int | None, enabled: bool):
 
     if not enabled:
         return contextlib.nullcontext(None)
-    from rich.progress import (BarColumn, DownloadColumn, Progress, TimeRemainingColumn,
-                               TransferSpeedColumn)
     from rich.console import Console
+    from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn, TransferSpeedColumn
 
     prog = Progress("[progress.description]{task.description}", BarColumn(), DownloadColumn(),
                     TransferSpeedColumn(), TimeRemainingColumn(), console=Console(stderr=True),
@@ -121,7 +121,6 @@ def segment_files(inputs: Sequence[str], seg: Segmenter, *, output: str | None =
 def run_on_cluster(inputs: Sequence[str], job, scheduler: str, block_size: int | str, jobs: int,
                    **options) -> SegmentStats:
     """:func:`process_files` with every file's blocks run by ``job`` on a Dask cluster."""
-    from .dask import connect, parse_block_size, require_dask, run_file
 
     require_dask()
     if jobs != 1:

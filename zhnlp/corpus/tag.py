@@ -12,10 +12,15 @@ from pathlib import Path
 from typing import Any, Iterable, Iterator, Sequence
 
 from ..checks import check_number
-from .runner import SegmentStats, process_files
 from ..errors import ZhnlpError
+from ..formats.conll import bmes_to_words
+from ..formats.schemes import entities
 from ..io import MAX_LINE_CHARS
+from ..parallel import ignore_sigint_in_worker, ordered_map
 from ..segment import chunk_lines
+from ..tasks.tagger import check_precision, entity_offsets, load_tagger, tagger_config
+from ..training.trainer import resolve_device, use_threads
+from .runner import SegmentStats, process_files, run_on_cluster
 
 OUTPUT_FORMATS = ("text", "jsonl", "conll")
 INPUT_FORMATS = ("text", "conll")
@@ -38,8 +43,6 @@ class TagFormat:
         if self.fmt == "conll":
             return "".join(f"{tok}\t{tag}\n" for tok, tag in zip(tokens, tags)) + "\n"
         if self.task == "cws":
-            from ..formats.conll import bmes_to_words
-
             words = bmes_to_words(tokens, tags)
             if self.fmt == "jsonl":
                 return json.dumps({"tokens": tokens, "tags": tags, "words": words}, ensure_ascii=False) + "\n"
@@ -57,10 +60,7 @@ class TagFormat:
         """[type, start, end, text]: character offsets into the raw line (end exclusive), or
         token offsets for CoNLL input."""
         if text is None:
-            from ..formats.schemes import entities
-
             return [[t, s, e, "".join(tokens[s:e])] for t, s, e in entities(tags, self.scheme)]
-        from ..tasks.tagger import entity_offsets
 
         return [list(e) for e in entity_offsets(text, tags, self.scheme)]
 
@@ -98,10 +98,6 @@ _WORKER: dict = {}
 
 def _init_worker(model: str, device: str, fmt: TagFormat, input_format: str, batch_size: int,
                  precision: str = "fp32", threads: int = 0) -> None:
-    from ..parallel import ignore_sigint_in_worker
-    from ..tasks.tagger import load_tagger
-    from ..training.trainer import use_threads
-
     ignore_sigint_in_worker()
     use_threads(threads)
     _WORKER.update(tagger=load_tagger(model, device=device, precision=precision), fmt=fmt, input_format=input_format,
@@ -114,8 +110,6 @@ def _run_in_worker(units: list) -> str:
 
 
 def _check_options(input_format: str, batch_size: int, jobs: int, precision: str, threads: int = 0) -> None:
-    from ..tasks.tagger import check_precision
-
     check_precision(precision)
     if input_format not in INPUT_FORMATS:
         raise ZhnlpError(f"--input-format must be one of {', '.join(INPUT_FORMATS)}, not {input_format!r}")
@@ -134,7 +128,6 @@ def tag_stream(lines: Iterable[str], model: str, *, fmt: str = "text", input_for
     for ``jobs`` > 1) saves reading the model again; ``precision`` as in
     :func:`~zhnlp.tasks.tagger.load_tagger`; ``threads``: torch CPU threads of each worker process
     (see :func:`~zhnlp.training.trainer.use_threads`; 0: torch's default)."""
-    from ..tasks.tagger import load_tagger
 
     _check_options(input_format, batch_size, jobs, precision, threads)
     units = conll_sentences(lines) if input_format == "conll" else lines
@@ -145,8 +138,6 @@ def tag_stream(lines: Iterable[str], model: str, *, fmt: str = "text", input_for
         for c in chunks:
             yield tag_chunk(tagger, tf, c, input_format, batch_size)
         return
-    from ..parallel import ordered_map
-    from ..tasks.tagger import tagger_config
 
     # The parent only hands out lines: it reads the config, and each worker loads the model.
     path, cfg = config or tagger_config(model)
@@ -165,9 +156,6 @@ class ModelSegmenter:
 
     def __init__(self, model: str, device: str = "cpu", batch_size: int = 64, precision: str = "fp32",
                  threads: int = 1) -> None:
-        from ..tasks.tagger import load_tagger
-        from ..training.trainer import use_threads
-
         self.device, self.batch_size, self.precision, self.threads = device, batch_size, precision, threads
         use_threads(threads)
         self._tagger = load_tagger(model, device=device, precision=precision)
@@ -187,8 +175,6 @@ class ModelSegmenter:
     def tagger(self):
         """The CWS tagger (loaded on first use)."""
         if self._tagger is None:  # in a worker process
-            from ..tasks.tagger import load_tagger
-            from ..training.trainer import use_threads
 
             use_threads(self.threads)
             self._tagger = load_tagger(self.model, device=self.device, precision=self.precision)
@@ -212,7 +198,6 @@ class ModelSegmenter:
             for chunk in chunks:
                 yield _segment_chunk(self, formatter, chunk)
             return
-        from ..parallel import ordered_map
 
         yield from ordered_map(_segment_in_worker, chunks, jobs, initializer=_init_segment_worker,
                                initargs=(self, formatter))
@@ -224,8 +209,6 @@ def _segment_chunk(seg: ModelSegmenter, formatter, lines: list[str]):
 
 
 def _init_segment_worker(seg: ModelSegmenter, formatter) -> None:
-    from ..parallel import ignore_sigint_in_worker
-
     ignore_sigint_in_worker()
     _WORKER.update(segmenter=seg, formatter=formatter)
 
@@ -247,8 +230,6 @@ def tag_files(inputs: Sequence[str], model: str, *, output: str | None = None, o
     ``threads``: torch CPU threads of the process that tags (each worker's with ``jobs`` > 1; 0: torch's
     default); with 1, a BiLSTM runs its two directions on two threads (see :func:`~zhnlp.training.trainer.use_threads`).
     """
-    from ..tasks.tagger import load_tagger, tagger_config
-    from ..training.trainer import use_threads
 
     _check_options(input_format, batch_size, jobs, precision, threads)
     # Fail on a bad model before touching outputs; with workers, the parent needs no weights.
@@ -257,15 +238,11 @@ def tag_files(inputs: Sequence[str], model: str, *, output: str | None = None, o
         use_threads(threads)
     path, cfg = (tagger.path, tagger.config) if tagger else tagger_config(model)
     if tagger is None and device != "cpu":
-        from ..training.trainer import resolve_device
-
         resolve_device(device)  # a clear error here rather than in every worker
     tf = TagFormat(fmt, cfg.task, cfg.scheme)
     options = dict(output=output, output_dir=output_dir, encoding=encoding, allow_empty=allow_empty,
                    max_line_chars=max_line_chars, progress=progress, stdout=stdout, label="tag")
     if scheduler:
-        from .runner import run_on_cluster
-
         if input_format != "text":
             raise ZhnlpError("--scheduler tags raw text lines: drop --input-format conll")
         where = str(Path(path).resolve()) if Path(model).is_dir() else model  # bundled: each worker's copy
@@ -289,8 +266,6 @@ class TagJob:
     precision: str = "fp32"
 
     def load(self) -> "_LoadedTagJob":
-        from ..tasks.tagger import load_tagger
-
         return _LoadedTagJob(self, load_tagger(self.model, device=self.device, precision=self.precision))
 
 

@@ -11,10 +11,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Iterator, Sequence
 
-from .runner import SegmentStats, process_files
 from ..errors import ZhnlpError
-from ..io import MAX_LINE_CHARS
+from ..io import MAX_LINE_CHARS, atomic_output, check_output_path
 from ..segment import chunk_lines
+from ..tasks.translator import load_translator
+from ..training.plots import attention_png
+from ..training.trainer import use_threads
+from .runner import SegmentStats, process_files
 
 
 @dataclass
@@ -50,9 +53,6 @@ def translate_files(inputs: Sequence[str], model: str, *, output: str | None = N
     lines into this PNG (written atomically after the translations). ``threads``: torch CPU
     threads (0: torch's default; see :func:`~zhnlp.training.trainer.use_threads`).
     """
-    from ..io import check_output_path
-    from ..tasks.translator import load_translator
-    from ..training.trainer import use_threads
 
     if batch_size < 1:
         raise ZhnlpError("--batch-size must be at least 1")
@@ -88,8 +88,6 @@ def translate_files(inputs: Sequence[str], model: str, *, output: str | None = N
 def write_attention_plot(translator, sentences: Sequence[str], path: str | Path, *, beam: int | None = None,
                          alpha: float | None = None, font: str | None = None) -> Path:
     """Translate ``sentences`` and draw their attention into one PNG at ``path`` (atomic)."""
-    from ..io import atomic_output, check_output_path
-    from ..training.plots import attention_png
 
     target = check_output_path(path)
     png = attention_png([translator.align(s, beam=beam, alpha=alpha) for s in sentences], font=font)

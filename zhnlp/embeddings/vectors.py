@@ -37,6 +37,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence
 from ..checks import check_number
 from ..errors import InputError, ZhnlpError
 from ..io import MAX_LINE_CHARS, atomic_path, check_output_path, open_binary, read_lines
+from ..text.features import LEVELS, tokenized_lines
 
 if TYPE_CHECKING:  # pragma: no cover
     import numpy as np
@@ -161,8 +162,6 @@ class TokenStream:
         self.encoding, self.jobs, self.max_line_chars = encoding, jobs, max_line_chars
 
     def __iter__(self) -> Iterator[list[str]]:
-        from ..text.features import tokenized_lines
-
         for tokens in tokenized_lines(self.inputs, self.segmenter, level=self.level,
                                       pre_segmented=self.pre_segmented, encoding=self.encoding,
                                       jobs=self.jobs, max_line_chars=self.max_line_chars,
@@ -186,7 +185,6 @@ def segment_to_file(inputs: Sequence[str | Path], target: str | Path, segmenter:
                     max_line_chars: int = MAX_LINE_CHARS) -> tuple[int, int]:
     """Segment raw text once into a pre-segmented file (words joined by spaces, blank lines
     dropped), streamed in ``jobs`` processes; returns (lines, tokens)."""
-    from ..text.features import tokenized_lines
 
     lines = tokens = 0
     with open(target, "w", encoding="utf-8", newline="\n") as f:
@@ -216,7 +214,6 @@ def train_vectors(inputs: Sequence[str | Path], config: EmbeddingConfig | None =
     ``progress`` prints the stages and one line per epoch on stderr.
     Raises :class:`ZhnlpError` for an empty corpus or one where no word reaches ``min_count``.
     """
-    from ..text.features import LEVELS
 
     config = config or EmbeddingConfig()
     config.validate()

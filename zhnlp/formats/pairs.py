@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Iterable, Sequence
 
 from ..errors import InputError, ZhnlpError
+from ..io import read_lines
 
 # -- English tokens -----------------------------------------------------------------------------
 
@@ -118,7 +119,6 @@ def read_pairs(path: str | Path, *, src_col: int = 1, tgt_col: int = 0, encoding
     A line with too few columns or an empty side is skipped and listed in ``skipped``, or
     raises :class:`InputError` naming the line with ``strict``. Blank lines are ignored.
     """
-    from ..io import read_lines
 
     if src_col < 0 or tgt_col < 0 or src_col == tgt_col:
         raise ZhnlpError(f"--src-col and --tgt-col must be two different column numbers (0-based), "

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Iterator, Sequence
 
 from ..errors import InputError, ZhnlpError
-from ..io import check_encoding, input_name
+from ..io import check_encoding, input_name, read_lines
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -160,7 +160,6 @@ def _concat(frames, path, enc, fmt):
 def json_objects(path: str | Path, encoding: str = "utf-8") -> Iterator[tuple[int, dict]]:
     """(line number, object) for each non-blank line of a JSON-lines file; a line that is
     not a JSON object is an error naming it."""
-    from ..io import read_lines
 
     name = input_name(path)
     for n, line in enumerate(read_lines(path, encoding), 1):
@@ -383,7 +382,6 @@ def _plain_lines(path, encoding: str, n_rows: int, header: bool) -> list[int]:
 
 def read_class_names(path: str | Path, encoding: str = "utf-8") -> list[str]:
     """One class name per line (line i names label id i)."""
-    from ..io import read_lines
 
     names = [line.strip() for line in read_lines(path, encoding)]
     while names and not names[-1]:

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from .rnn import lengths_to_mask, run_rnn
 from .choices import POOLINGS
+from .rnn import lengths_to_mask, run_rnn
 
 
 @dataclass

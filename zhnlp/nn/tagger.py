@@ -7,9 +7,8 @@ from dataclasses import dataclass, field
 import torch
 from torch import nn
 
-from .rnn import run_rnn
 from .crf import CRF, viterbi
-
+from .rnn import run_rnn
 
 PRECISIONS = {"fp32": torch.float32, "bf16": torch.bfloat16}  # inference precisions of the LSTM
 

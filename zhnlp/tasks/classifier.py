@@ -14,12 +14,35 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
 
-from ..formats.datacheck import DataSummary, check_classes, check_skipped, counted
+from ..embeddings.vectors import copy_rows, load_pretrained
 from ..errors import InputError, ZhnlpError
-from ..formats.tables import LabeledTexts
+from ..formats.datacheck import DataSummary, check_classes, check_skipped, counted
+from ..formats.tables import LabeledTexts, parse_split, read_class_names, read_labeled, split_indices
+from ..io import atomic_output, check_output_path
 from ..nn.choices import POOLINGS
+from ..segment import Segmenter
 from ..text.features import bigrams
 from ..text.vocab import Vocab
+from ..training.batching import ClassificationCollate, to_device
+from ..training.ensemble import assemble, net_section, saved_nets
+from ..training.metrics import score_classes
+from ..training.plots import confusion_png
+from ..training.serialization import (
+    CONFIG_FILE,
+    bundle_files,
+    check_model_output,
+    check_state,
+    drop_removed,
+    load_model,
+    load_weights,
+    read_config,
+    read_model,
+    require_vocabs,
+    resolve_model,
+    round_to_half,
+    save_model,
+)
+from ..training.trainer import Trainer, resolve_device, set_seed
 
 MODEL_TYPE = "gru-classifier"
 ENSEMBLE_TYPE = "gru-classifier-ensemble"   # several classifiers averaging their probabilities
@@ -84,7 +107,6 @@ class ClassifierConfig:
     @classmethod
     def from_dict(cls, d: dict) -> "ClassifierConfig":
         """The config saved in config.json (``--bag``, removed, dropped when off)."""
-        from ..training.serialization import drop_removed
 
         known = {f.name for f in fields(cls)}
         return cls(**{k: v for k, v in drop_removed(d, REMOVED_OPTIONS).items() if k in known})
@@ -103,8 +125,6 @@ class TextEncoder:
     @property
     def segmenter(self):
         if self._segmenter is None:
-            from ..segment import Segmenter
-
             c, root = self.config, self.root
             user = [root / p if root else p for p in c.user_dicts]
             main = root / c.main_dict if root and c.main_dict else c.main_dict
@@ -176,7 +196,6 @@ def _torch_module():
     import torch
     from torch import nn
 
-    from ..training.metrics import score_classes
     from ..nn.classifier import ClassifierEnsemble, GRUClassifier
 
     class ClassifierModule(nn.Module):
@@ -219,9 +238,6 @@ def _torch_module():
             return {"accuracy": s["accuracy"], "macro_f1": s["macro_f1"]}
 
         def save(self, directory: str | Path, metrics: dict | None = None, extra_files=None) -> Path:
-            from ..training.ensemble import saved_nets
-            from ..training.serialization import save_model
-
             model_type, nets = saved_nets(self.net_cfg, MODEL_TYPE, ENSEMBLE_TYPE)
             return save_model(directory, model_type=model_type, config={"classifier": asdict(self.config), **nets},
                               tensors=self.net.state_dict(), vocabs=self.encoder.vocabs, metrics=metrics,
@@ -258,8 +274,6 @@ class TableOptions:
     names: list[str] | None = None   # the class names themselves (a model's, when no file is given)
 
     def read(self, path: str | Path, need_labels: bool = True) -> LabeledTexts:
-        from ..formats.tables import read_class_names, read_labeled
-
         names = read_class_names(self.class_names) if self.class_names else self.names
         return read_labeled(path, text_col=self.text_col, label_col=self.label_col, fmt=self.fmt,
                             encoding=self.encoding, strict=self.strict, need_labels=need_labels, class_names=names)
@@ -313,15 +327,11 @@ def train_classifier(train: str | Path, dev: str | Path | None, output: str | Pa
     directory. The best epoch is chosen on dev accuracy; ``test`` is scored once at the end.
     ``output`` must be new, an empty folder or (with ``force``) a model directory to replace.
     """
-    from ..training.serialization import check_model_output
-    from ..training.trainer import Trainer, set_seed
 
     check_model_output(output, force=force)
 
     table = table or TableOptions()
     if table.class_names and not table.names:
-        from ..formats.tables import read_class_names
-
         table.names = read_class_names(table.class_names, table.encoding)
         table.class_names = None
     config.class_names = table.names
@@ -331,7 +341,6 @@ def train_classifier(train: str | Path, dev: str | Path | None, output: str | Pa
     if split:
         if dev or test:
             raise ZhnlpError("--split cuts TRAIN into train/dev/test; do not also give --dev or --test")
-        from ..formats.tables import parse_split, split_indices
 
         fractions = parse_split(split)
         parts = split_indices(data.labels, fractions, train_config.seed)
@@ -368,15 +377,11 @@ def train_classifier(train: str | Path, dev: str | Path | None, output: str | Pa
     module = build_module(config, encoder, weights)
     coverage = None
     if config.embeddings:
-        from ..embeddings.vectors import load_pretrained
-
         coverage = load_pretrained(module.net.embed, module.encoder.vocabs["tokens"], config.embeddings,
                                    freeze=config.freeze_embeddings)
         config.embeddings = Path(config.embeddings).name
     bigram_coverage = None
     if config.bigram and config.bigram_embeddings:
-        from ..embeddings.vectors import load_pretrained
-
         bigram_coverage = load_pretrained(module.net.bigram_embed, encoder.vocabs["bigram"], config.bigram_embeddings)
         config.bigram_embeddings = Path(config.bigram_embeddings).name
     encoder_coverage = None
@@ -385,7 +390,6 @@ def train_classifier(train: str | Path, dev: str | Path | None, output: str | Pa
         config.encoder = Path(config.encoder).name
     items = [encoder.encode(toks, lab) for toks, lab in zip(token_lists, train_d.labels)]
     dev_items = [encoder.encode(t, lab) for t, lab in zip(dev_d.texts, dev_d.labels)] if dev_d is not None else []
-    from ..training.batching import ClassificationCollate
 
     collate = ClassificationCollate(pad=encoder.vocabs["tokens"].pad_id)
     trainer = Trainer(module, items, dev_items, collate=collate, lengths=[len(i["ids"]) for i in items],
@@ -394,7 +398,6 @@ def train_classifier(train: str | Path, dev: str | Path | None, output: str | Pa
         report(summaries)
     result = trainer.train()
     if config.half_precision:  # score what ships
-        from ..training.serialization import round_to_half
 
         round_to_half(module.net)
     metrics: dict[str, Any] = {"model": "gru-classifier", "level": config.level, "labels": labels,
@@ -455,7 +458,6 @@ class Classifier:
         import numpy as np
         import torch
 
-        from ..training.batching import ClassificationCollate, to_device
 
         if isinstance(texts, str):
             raise TypeError("predict_proba takes a list of texts, not one string")
@@ -487,7 +489,6 @@ class Classifier:
 
     def score(self, data: LabeledTexts) -> dict:
         """Accuracy, macro P/R/F1, per-class P/R/F1 and the confusion matrix on labelled texts."""
-        from ..training.metrics import score_classes
 
         check_labels(data, self.labels)
         return score_classes(data.labels, self.predict(data.texts), self.labels)
@@ -508,8 +509,6 @@ def load_classifier(name_or_path: str | Path, device: str | None = None, gpu: bo
 
     The same directory loads on CPU and GPU; nothing is unpickled.
     """
-    from ..training.serialization import load_weights
-    from ..training.trainer import resolve_device
 
     files, cfg, net_cfg = _read_classifier(name_or_path)
     encoder = TextEncoder(cfg, files.vocabs, files.path)
@@ -528,8 +527,6 @@ def load_encoder(net, vocab: Vocab, directory: str | Path, config: ClassifierCon
     saw keep their initialisation). Returns the share of ``vocab`` covered."""
     import torch
 
-    from ..embeddings.vectors import copy_rows
-    from ..training.serialization import CONFIG_FILE, check_state, load_model
 
     files = load_model(directory, expect=(MODEL_TYPE,))
     source, where = files.config.get("classifier") or {}, files.path / CONFIG_FILE
@@ -553,9 +550,7 @@ def load_encoder(net, vocab: Vocab, directory: str | Path, config: ClassifierCon
 def _read_classifier(name_or_path: str | Path):
     """(files, ClassifierConfig, net config or list of them) of a classifier or ensemble
     directory."""
-    from ..training.ensemble import net_section
     from ..nn.classifier import ClassifierNetConfig
-    from ..training.serialization import drop_removed, read_config, read_model, require_vocabs, resolve_model
 
     path = resolve_model(name_or_path)
     kind = ENSEMBLE_TYPE if read_config(path)["model_type"] == ENSEMBLE_TYPE else MODEL_TYPE
@@ -577,7 +572,6 @@ def build_ensemble(members: Sequence[str | Path], output: str | Path, *, dev: st
     its own members. ``dev``/``test`` (tables read with ``table``) are scored into metrics.json.
     ``half``: float16 weights (default: as the members store theirs).
     """
-    from ..training.ensemble import assemble
 
     cfg, module, base = assemble(
         members, output=output, force=force, read=_read_classifier, options=INPUT_OPTIONS,
@@ -597,7 +591,6 @@ def build_ensemble(members: Sequence[str | Path], output: str | Path, *, dev: st
 def _bundle_dictionaries(config: ClassifierConfig, root: Path | None = None) -> dict[str, bytes]:
     """The word-level segmenter's dictionaries (``user_dicts``, ``main_dict``; paths, relative to
     ``root`` when given) as files of the model directory, which ``config`` then names."""
-    from ..training.serialization import bundle_files
 
     config.user_dicts, files = bundle_files(config.user_dicts, "user-dict", root)
     if config.main_dict:
@@ -617,8 +610,6 @@ def write_confusion(result: dict, prefix: str | Path) -> list[Path]:
     import csv
     import io as _io
 
-    from ..io import atomic_output, check_output_path
-    from ..training.plots import confusion_png
 
     prefix = str(prefix)
     base = prefix[:-4] if prefix.lower().endswith((".csv", ".png")) else prefix

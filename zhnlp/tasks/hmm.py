@@ -33,7 +33,9 @@ from typing import Any, Iterable, Mapping, Sequence
 
 import numpy as np
 
+from ..formats.schemes import allowed_transitions, check_scheme, detect_scheme, parse_tag
 from ..text.vocab import Vocab
+from ..training.serialization import CONFIG_FILE, ModelFormatError, check_state, load_model, save_model
 
 UNK_TOKEN = "<unk>"
 MODEL_TYPE = "hmm"
@@ -87,8 +89,6 @@ class HMMConfig:
         if self.min_freq < 1:
             raise ValueError("min_freq must be at least 1")
         if self.scheme is not None:
-            from ..formats.schemes import check_scheme
-
             self.scheme = check_scheme(self.scheme)
 
     @classmethod
@@ -553,7 +553,6 @@ class HMM:
         K = len(self.tags)
         if not self.config.constrained:
             return np.ones(K, bool), np.ones((K, K), bool), np.ones(K, bool)
-        from ..formats.schemes import allowed_transitions, detect_scheme, parse_tag
 
         scheme = self.config.scheme
         if scheme is None:
@@ -674,7 +673,6 @@ class HMM:
         """Write a model directory (``model_type="hmm"``): the float64 parameters as
         safetensors, vocabularies ``tokens`` and ``tags``, the config (with the caller's
         ``task_config`` under that key) and optional metrics."""
-        from ..training.serialization import save_model
 
         config: dict[str, Any] = asdict(self.config)
         task = task_config if task_config is not None else self.task_config
@@ -686,7 +684,6 @@ class HMM:
     @classmethod
     def load(cls, path: str | Path) -> "HMM":
         """Read a model directory written by :meth:`save` (shapes checked, nothing unpickled)."""
-        from ..training.serialization import CONFIG_FILE, ModelFormatError, check_state, load_model
 
         files = load_model(path, framework="np", expect=(MODEL_TYPE,))
         cfg = dict(files.config)

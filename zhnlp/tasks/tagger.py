@@ -14,18 +14,47 @@ is read:
 from __future__ import annotations
 
 import time
-from itertools import islice
 from dataclasses import asdict, dataclass, field, fields
+from itertools import islice
 from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
 
-from ..formats.datacheck import DataSummary, check_ner_tags, check_scheme_of, check_tagging, summarize_tagging
 from ..checks import check_number
+from ..embeddings.vectors import copy_rows, embedding_matrix, load_pretrained, load_vectors
 from ..errors import InputError, ZhnlpError
-from ..training.trainer import use_threads  # noqa: F401  (re-exported: it used to live here)
+from ..formats import conll
+from ..formats.conll import bmes_to_words
+from ..formats.datacheck import DataSummary, check_ner_tags, check_scheme_of, check_tagging, summarize_tagging
+from ..formats.schemes import allowed_transitions, check_sentences, detect_scheme, entities, validate
+from ..io import read_lines
+from ..segment import Segmenter
 from ..text.features import bigrams, known_form
 from ..text.features import norm as norm_token
 from ..text.vocab import Vocab
+from ..training import metrics
+from ..training.batching import TaggingCollate, to_device
+from ..training.ensemble import assemble, net_section, saved_nets
+from ..training.serialization import (
+    CONFIG_FILE,
+    METRICS_FILE,
+    bundle_files,
+    check_model_output,
+    drop_removed,
+    load_weights,
+    read_config,
+    read_json,
+    read_model,
+    resolve_model,
+    round_to_half,
+    save_model,
+)
+from ..training.trainer import (
+    Trainer,
+    launched_world,
+    resolve_device,
+    set_seed,
+    use_threads,  # noqa: F401  (re-exported: it used to live here)
+)
 
 TASKS = ("ner", "cws", "pos")
 DATA_FORMATS = ("auto", "conll", "conllu", "segmented", "word-pos")
@@ -103,7 +132,6 @@ class TaggerConfig:
     @classmethod
     def from_dict(cls, d: dict) -> "TaggerConfig":
         """The config saved in config.json (removed options, when off, dropped: see ``REMOVED_OPTIONS``)."""
-        from ..training.serialization import drop_removed
 
         known = {f.name for f in fields(cls)}
         return cls(**{k: v for k, v in drop_removed(d, REMOVED_OPTIONS, REMOVED_SETTINGS).items() if k in known})
@@ -121,7 +149,6 @@ def detect_format(path: str | Path, encoding: str = "utf-8", sample: int = 50) -
     """
     import json
 
-    from ..io import read_lines
 
     counts, word_pos, n = set(), 0, 0
     for line in read_lines(path, encoding, allow_empty=True):
@@ -177,7 +204,6 @@ def read_examples(path: str | Path, task: str, fmt: str = "auto", encoding: str 
     spaces) or CoNLL-U, turned into characters with B/M/E/S. POS: CoNLL-U (UPOS), People's
     Daily ``word/pos`` or CoNLL.
     """
-    from ..formats import conll
 
     fmt = resolve_format(path, task, fmt, encoding)
     if task == "cws":
@@ -258,8 +284,6 @@ class Featurizer:
     @property
     def segmenter(self):
         if self._segmenter is None:
-            from ..segment import Segmenter
-
             lexicons = [self.root / p if self.root else p for p in self.config.lexicons]
             self._segmenter = Segmenter(user_dicts=lexicons).load()
         return self._segmenter
@@ -303,13 +327,10 @@ class Featurizer:
 def score(task: str, scheme: str | None, gold_tokens: Sequence[Sequence[str]],
           gold_tags: Sequence[Sequence[str]], pred_tags: Sequence[Sequence[str]]) -> dict:
     """Task metric: entity P/R/F1 (conlleval) for NER, word P/R/F1 for CWS, accuracy for POS."""
-    from ..training import metrics
 
     if task == "ner":
         return metrics.score_entities(gold_tags, pred_tags, scheme).as_dict()
     if task == "cws":
-        from ..formats.conll import bmes_to_words
-
         gold = [" ".join(bmes_to_words(t, g)) for t, g in zip(gold_tokens, gold_tags)]
         pred = [" ".join(bmes_to_words(t, p)) for t, p in zip(gold_tokens, pred_tags)]
         s = metrics.score_segmentation(gold, pred)
@@ -337,7 +358,6 @@ def _torch_module():
                      net_cfg: TaggerNetConfig | list[TaggerNetConfig]) -> None:
             super().__init__()
             from ..nn.tagger import TaggerEnsemble
-            from ..formats.schemes import allowed_transitions
 
             self.config, self.featurizer, self.net_cfg = config, featurizer, net_cfg
             tags = featurizer.vocabs["tags"]
@@ -387,9 +407,6 @@ def _torch_module():
                                            pred_tags).items() if isinstance(v, (int, float))}
 
         def save(self, directory: str | Path, metrics: dict | None = None, extra_files=None) -> Path:
-            from ..training.ensemble import saved_nets
-            from ..training.serialization import save_model
-
             model_type, nets = saved_nets(self.net_cfg, MODEL_TYPES["bilstm-crf"], ENSEMBLE_TYPE)
             return save_model(directory, model_type=model_type, config={"tagger": asdict(self.config), **nets},
                               tensors=self.net.state_dict(), vocabs=self.featurizer.vocabs, metrics=metrics,
@@ -448,9 +465,6 @@ def train_tagger(train: str | Path, dev: str | Path | None, output: str | Path, 
     recorded in metrics.json beside dev's scores, the training time and the device.
     ``output`` must be new, an empty folder or (with ``force``) a model directory to replace.
     """
-    from ..formats.schemes import check_sentences, detect_scheme
-    from ..training.serialization import check_model_output
-    from ..training.trainer import launched_world
 
     check_model_output(output, force=force)
     if config.segmenter:
@@ -468,8 +482,6 @@ def train_tagger(train: str | Path, dev: str | Path | None, output: str | Path, 
     train_s, dev_s, test_s = read["train"], read.get("dev", []), read.get("test", [])
     repaired: dict[str, int] = {}
     if config.task == "ner":
-        from ..formats.schemes import validate
-
         for name, path, _ in splits:  # before any repair, which would read a non-tag as O
             check_ner_tags(read[name], path)
         config.scheme = config.scheme or detect_scheme(t for s in train_s for t in s.tags)
@@ -511,34 +523,25 @@ def _train_neural(train_s, dev_s, test_s, output, config: TaggerConfig, train_co
                   t0: float, repaired: dict, announce: Callable[[], None] = lambda: None) -> TrainTaggerResult:
     import torch
 
-    from ..training.trainer import Trainer, set_seed
 
     set_seed(train_config.seed)
     static = None
     if config.static_embeddings:
-        from ..embeddings.vectors import load_vectors
-
         static = load_vectors(config.static_embeddings)
     feats = Featurizer.build(config, train_s, static)
     module = build_module(config, feats)
     coverage = affix_coverage = static_coverage = None
     if config.embeddings:
-        from ..embeddings.vectors import load_pretrained
-
         coverage = load_pretrained(module.net.embed, module.featurizer.vocabs["tokens"], config.embeddings,
                                    freeze=config.freeze_embeddings)
         config.embeddings = Path(config.embeddings).name  # provenance, not a path of this machine
     if config.affix and config.affix_embeddings:
-        from ..embeddings.vectors import load_pretrained
-
         for name in ("prefix", "suffix"):  # one character vocabulary, two tables (first, last)
             affix_coverage = load_pretrained(module.net.feature_embed[name], feats.vocabs["affix"],
                                              config.affix_embeddings, dim_option="--affix-dim")
         config.affix_embeddings = Path(config.affix_embeddings).name
     bigram_coverage = None
     if config.bigram and config.bigram_embeddings:
-        from ..embeddings.vectors import load_pretrained
-
         bigram_coverage = load_pretrained(module.net.feature_embed["bigram"], feats.vocabs["bigram"],
                                           config.bigram_embeddings, dim_option="--bigram-dim")
         config.bigram_embeddings = Path(config.bigram_embeddings).name
@@ -551,7 +554,6 @@ def _train_neural(train_s, dev_s, test_s, output, config: TaggerConfig, train_co
         config.encoder = Path(config.encoder).name
     items = [feats.encode(s.tokens, s.tags) for s in train_s]
     dev_items = [feats.encode(s.tokens, s.tags) for s in dev_s]
-    from ..training.batching import TaggingCollate
 
     collate = TaggingCollate(pad=feats.vocabs["tokens"].pad_id, tag_pad=0, feature_pad=0)
     trainer = Trainer(module, items, dev_items, collate=collate, lengths=[len(i["ids"]) for i in items],
@@ -559,7 +561,6 @@ def _train_neural(train_s, dev_s, test_s, output, config: TaggerConfig, train_co
     announce()
     result = trainer.train()
     if config.half_precision:  # score what ships: weights rounded to float16
-        from ..training.serialization import round_to_half
 
         round_to_half(module.net)
     metrics: dict[str, Any] = {"task": config.task, "model": "bilstm-crf", "best_epoch": result.best_epoch,
@@ -592,7 +593,6 @@ def _train_neural(train_s, dev_s, test_s, output, config: TaggerConfig, train_co
 def _bundle_lexicons(config: TaggerConfig, root: Path | None = None) -> dict[str, bytes]:
     """The lexicons of ``config`` (paths, relative to ``root`` when given) as files of the model
     directory (:func:`~zhnlp.training.serialization.bundle_files`); ``config.lexicons`` becomes their names."""
-    from ..training.serialization import bundle_files
 
     config.lexicons, files = bundle_files(config.lexicons, "lexicon", root)
     return files
@@ -600,7 +600,6 @@ def _bundle_lexicons(config: TaggerConfig, root: Path | None = None) -> dict[str
 
 def _load_static(embedding, feats: Featurizer, vectors, train_s) -> dict:
     """Fill the fixed word-vector table and report how many training tokens it covers."""
-    from ..embeddings.vectors import embedding_matrix
 
     matrix, _ = embedding_matrix(feats.vocabs["static"], vectors)
     embedding.weight.data.copy_(matrix)
@@ -629,8 +628,6 @@ def load_encoder(net, feats: Featurizer, directory: str | Path) -> float:
     """
     import torch
 
-    from ..embeddings.vectors import copy_rows
-    from ..training.serialization import CONFIG_FILE, read_config, resolve_model
 
     path = resolve_model(directory)
     kind = read_config(path)["model_type"]
@@ -699,7 +696,6 @@ def build_ensemble(members: Sequence[str | Path], output: str | Path, *, dev: st
     recorded in metrics.json. ``half``: store float16 weights (default: as the members do).
     A member that is an ensemble adds its own members (to add seeds to a built ensemble).
     """
-    from ..training.ensemble import assemble
 
     cfg, module, base = assemble(
         members, output=output, force=force, read=_read_neural, options=FEATURE_OPTIONS,
@@ -721,7 +717,6 @@ def build_ensemble(members: Sequence[str | Path], output: str | Path, *, dev: st
 def entity_offsets(text: str, tags: Sequence[str], scheme: str | None) -> list[tuple[str, int, int, str]]:
     """Entities of ``tags`` (one per non-space character of ``text``) as (type, start, end,
     span) with character offsets into ``text`` (end exclusive)."""
-    from ..formats.schemes import entities
 
     positions = [i for i, c in enumerate(text) if not c.isspace()]
     out = []
@@ -768,8 +763,6 @@ class Tagger:
                                      "(config.json names a CWS model)")
                 self._segmenter = cws
             else:
-                from ..segment import Segmenter
-
                 self._segmenter = Segmenter().load()
         return self._segmenter
 
@@ -820,7 +813,6 @@ class Tagger:
 
     def segment_lines(self, lines: Sequence[str], batch_size: int = 64) -> list[list[str]]:
         """:meth:`segment` for many lines, batched."""
-        from ..formats.conll import bmes_to_words
 
         pieces = [line.split() for line in lines]
         flat = [list(p) for ps in pieces for p in ps]
@@ -874,7 +866,6 @@ class _NeuralBackend:
     def predict(self, token_lists: Sequence[Sequence[str]], batch_size: int = 64) -> list[list[str]]:
         import torch
 
-        from ..training.batching import TaggingCollate, to_device
 
         feats = self.module.featurizer
         collate = TaggingCollate(pad=feats.vocabs["tokens"].pad_id)
@@ -908,7 +899,6 @@ def load_tagger(name_or_path: str | Path, device: str | None = None, gpu: bool =
     BiLSTM-CRF's LSTM and emission layer in bfloat16 (faster CPU decoding, see ``BiLSTMCRF.set_precision``);
     HMMs are unaffected.
     """
-    from ..training.serialization import METRICS_FILE, load_weights, read_config, read_json, resolve_model
 
     check_precision(precision)
     path = resolve_model(name_or_path)
@@ -919,7 +909,6 @@ def load_tagger(name_or_path: str | Path, device: str | None = None, gpu: bool =
         hmm = HMM.load(path)
         metrics = read_json(path / METRICS_FILE) if (path / METRICS_FILE).is_file() else {}
         return Tagger(TaggerConfig.from_dict(hmm.task_config or {}), _HMMBackend(hmm), path, metrics)
-    from ..training.trainer import resolve_device
 
     files, cfg, net_cfg = _read_neural(path, _neural_type(kind))
     module = _torch_module()(cfg, Featurizer(cfg, files.vocabs, path), net_cfg)
@@ -943,7 +932,6 @@ def tagger_config(name_or_path: str | Path) -> tuple[Path, TaggerConfig]:
     """A trained tagger's directory and config, checked as :func:`load_tagger` checks them
     (unsafe files, format version, vocabularies, weights) but without importing torch: for a
     process that only hands lines to workers (``zhnlp tag -j N``, ``--scheduler``)."""
-    from ..training.serialization import read_config, read_model, resolve_model
 
     path = resolve_model(name_or_path)
     kind = read_config(path)["model_type"]
@@ -973,9 +961,7 @@ def _read_neural(path: Path, kind: str | None = None):
     """(files, TaggerConfig, net config or list of them) of a directory of ``kind`` (default:
     as its config.json says): a BiLSTM-CRF, or an ensemble of them (anything else is refused,
     naming config.json)."""
-    from ..training.ensemble import net_section
     from ..nn.tagger import TaggerNetConfig
-    from ..training.serialization import read_config, read_model
 
     kind = kind or _neural_type(read_config(path)["model_type"])
 

@@ -17,12 +17,24 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
 
-from ..formats.datacheck import DataSummary, check_languages, check_pairs_vary, check_skipped
 from ..checks import check_number
 from ..errors import ZhnlpError
-from ..formats.pairs import Pairs, detokenize_en, tokenize_en
+from ..formats.datacheck import DataSummary, check_languages, check_pairs_vary, check_skipped
+from ..formats.pairs import Pairs, describe_skipped, detokenize_en, read_pairs, split_pairs, tokenize_en
+from ..formats.tables import parse_split
 from ..nn.choices import ATTENTIONS
+from ..segment import Segmenter
 from ..text.vocab import Vocab
+from ..training.batching import Seq2SeqCollate, to_device
+from ..training.serialization import (
+    check_model_output,
+    drop_removed,
+    load_weights,
+    read_model,
+    round_to_half,
+    save_model,
+)
+from ..training.trainer import Trainer, resolve_device, set_seed
 
 MODEL_TYPE = "gru-seq2seq"
 LANGS = ("zh", "en")
@@ -94,7 +106,6 @@ class Seq2SeqConfig:
     @classmethod
     def from_dict(cls, d: dict) -> "Seq2SeqConfig":
         """The config saved in config.json (scheduled sampling, removed, dropped when off)."""
-        from ..training.serialization import drop_removed
 
         known = {f.name for f in fields(cls)}
         return cls(**{k: v for k, v in drop_removed(d, REMOVED_OPTIONS, REMOVED_SETTINGS).items() if k in known})
@@ -112,8 +123,6 @@ class PairEncoder:
     @property
     def segmenter(self):
         if self._segmenter is None:
-            from ..segment import Segmenter
-
             self._segmenter = Segmenter(user_dicts=self.config.user_dicts).load()
         return self._segmenter
 
@@ -164,7 +173,6 @@ class PairEncoder:
 
     def collate(self):
         """The batch maker of these vocabularies (source + EOS; BOS + target, target + EOS)."""
-        from ..training.batching import Seq2SeqCollate
 
         src_v, tgt_v = self.vocabs["src"], self.vocabs["tgt"]
         return Seq2SeqCollate(src_pad=src_v.pad_id, tgt_pad=tgt_v.pad_id, bos=tgt_v.bos_id, eos=tgt_v.eos_id,
@@ -265,8 +273,6 @@ def _torch_module():
             return scores
 
         def save(self, directory: str | Path, metrics: dict | None = None, extra_files=None) -> Path:
-            from ..training.serialization import save_model
-
             return save_model(directory, model_type=MODEL_TYPE,
                               config={"seq2seq": asdict(self.config), "net": asdict(self.net_cfg)},
                               tensors=self.net.state_dict(), vocabs=self.encoder.vocabs, metrics=metrics,
@@ -347,8 +353,6 @@ class PairOptions:
     strict: bool = False
 
     def read(self, path: str | Path) -> Pairs:
-        from ..formats.pairs import read_pairs
-
         return read_pairs(path, src_col=self.src_col, tgt_col=self.tgt_col, encoding=self.encoding,
                           strict=self.strict)
 
@@ -391,13 +395,9 @@ def train_seq2seq(train: str | Path, dev: str | Path | None, output: str | Path,
     """
     import json
 
-    from ..training.serialization import check_model_output
 
     check_model_output(output, force=force)
 
-    from ..formats.pairs import describe_skipped, split_pairs
-    from ..formats.tables import parse_split
-    from ..training.trainer import Trainer, set_seed
 
     pairs = pairs or PairOptions()
     data = pairs.read(train)
@@ -457,7 +457,6 @@ def train_seq2seq(train: str | Path, dev: str | Path | None, output: str | Path,
     result = trainer.train()
     module.dev_references = None
     if config.half_precision:  # score what ships
-        from ..training.serialization import round_to_half
 
         round_to_half(module.net)
     metrics: dict[str, Any] = {"model": MODEL_TYPE, "src_lang": config.src_lang, "tgt_lang": config.tgt_lang,
@@ -639,7 +638,6 @@ class Translator:
         """Teacher-forced perplexity of the targets given the sources."""
         import torch
 
-        from ..training.batching import to_device
         from ..nn.seq2seq import perplexity
 
         collate = self.encoder.collate()
@@ -686,8 +684,6 @@ def load_translator(name_or_path: str | Path, device: str | None = None, gpu: bo
     The same directory loads on CPU and GPU; nothing is unpickled.
     """
     from ..nn.seq2seq import Seq2SeqNetConfig
-    from ..training.serialization import load_weights, read_model
-    from ..training.trainer import resolve_device
 
     files, (cfg, net_cfg) = read_model(name_or_path, MODEL_TYPE, {"seq2seq": Seq2SeqConfig.from_dict,
                                                                   "net": lambda d: Seq2SeqNetConfig(**d)},

@@ -23,7 +23,7 @@ from typing import Iterable, Union
 
 from ..errors import DictionaryFormatError, InputError
 from ..parallel import call_in_child
-from ..resources import bundled_dict, cache_dir
+from ..resources import BUNDLED_DICTS, bundled_dict, cache_dir
 
 logger = logging.getLogger(__name__)
 
@@ -164,8 +164,6 @@ def resolve_dict_path(name_or_path: str | Path, kind: str = "lexicon") -> Path:
         return p
     bundled = bundled_dict(str(name_or_path))
     if bundled is None or bundled.kind != kind:
-        from ..resources import BUNDLED_DICTS
-
         names = ", ".join(n for n, d in BUNDLED_DICTS.items() if d.kind == kind)
         raise InputError(name_or_path, f"no such file, and no bundled {kind} of that name ({names})")
     return bundled.path

@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING, Iterable, Iterator, Mapping, Sequence
 
 from ..checks import check_number
 from ..errors import InputError, ZhnlpError
+from ..io import atomic_output, check_output_path
+from .features import tokenized_lines
 
 if TYPE_CHECKING:  # pragma: no cover
     import torch
@@ -221,7 +223,6 @@ class Vocab:
 
     def save(self, path: str | Path) -> Path:
         """Write JSON atomically (a failed write leaves any existing file untouched)."""
-        from ..io import atomic_output, check_output_path
 
         target = check_output_path(path)
         with atomic_output(target) as f:
@@ -252,7 +253,6 @@ def build_vocab(inputs: Sequence[str | Path], *, level: str = "word", min_freq: 
     Raw text is segmented with ``segmenter`` (a default :class:`~zhnlp.Segmenter` if None)
     unless ``pre_segmented``; ``level="char"`` counts characters.
     """
-    from .features import tokenized_lines
 
     if level not in ("word", "char"):  # a Vocab can tokenize raw text only at these levels
         raise ZhnlpError(f"--level must be word or char, not {level!r}")

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any, Callable, Sequence
 
 from ..errors import InputError, ZhnlpError
+from .serialization import check_model_output, load_weights, resolve_model, round_to_half
 
 MEMBER_METRICS = ("seed", "best_epoch", "train_config", "dev")  # what metrics.json keeps of each member
 
@@ -26,7 +27,6 @@ def assemble(members: Sequence[str | Path], *, output: str | Path, force: bool, 
     whose ``net.members`` receive the members' weights (rounded to float16 when ``half``,
     default: when every member stores float16, so that scores are those of what ships).
     """
-    from .serialization import check_model_output, load_weights, resolve_model, round_to_half
 
     check_model_output(output, force=force)
     if len(members) < 2:

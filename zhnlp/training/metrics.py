@@ -4,6 +4,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Iterable, Sequence
 
+from ..formats.schemes import entities
+
 
 def word_spans(words: Iterable[str]) -> set[tuple[int, int]]:
     """Character spans (start, end) of consecutive words."""
@@ -205,7 +207,6 @@ def score_entities(gold_tag_seqs: Iterable, pred_tag_seqs: Iterable,
     figures match conlleval and seqeval's default mode. ``scheme`` rejects tags of another
     scheme. Sentences of different lengths raise ValueError naming the sentence.
     """
-    from ..formats.schemes import entities
 
     g_n = p_n = hit = sents = toks = tok_hit = 0
     counts: dict[str, list[int]] = {}

@@ -9,6 +9,8 @@ import io
 import math
 from typing import Sequence
 
+from ..errors import ZhnlpError
+
 
 def _pyplot():
     try:
@@ -121,8 +123,9 @@ def _cjk_font(font: str | None = None) -> list[str]:
     extra = [font] if font else []
     if not font:
         try:
-            import mplfonts  # optional: pip install mplfonts (bundles Noto Sans CJK)
             from pathlib import Path
+
+            import mplfonts  # optional: pip install mplfonts (bundles Noto Sans CJK)
 
             extra += [str(p) for p in (Path(mplfonts.__file__).parent / "fonts").glob("NotoSansCJKsc-Regular.*")]
         except ImportError:
@@ -134,8 +137,6 @@ def _cjk_font(font: str | None = None) -> list[str]:
             added.append(font_manager.FontProperties(fname=path).get_name())
         except (OSError, RuntimeError, ValueError) as exc:
             if font:
-                from ..errors import ZhnlpError
-
                 raise ZhnlpError(f"--font {font}: not a usable font file ({exc})") from None
     names = {f.name for f in font_manager.fontManager.ttflist}
     cjk = [n for n in ("Noto Sans CJK SC", "Noto Sans SC", "WenQuanYi Zen Hei", "SimHei", "Microsoft YaHei",

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any, Iterator, Mapping, Sequence
 
 from ..errors import InputError, OutputError
+from ..resources import models_dir
 from ..text.vocab import Vocab
 
 MODEL_FORMAT = "zhnlp-model"
@@ -51,7 +52,6 @@ class ModelFiles:
 
 def resolve_model(name_or_path: str | Path) -> Path:
     """A model directory: the path itself, or a bundled model by name (``msra-ner``)."""
-    from ..resources import models_dir
 
     p = Path(name_or_path)
     if p.is_dir():
@@ -67,7 +67,6 @@ def resolve_model(name_or_path: str | Path) -> Path:
 
 def bundled_models() -> list[str]:
     """Names of the models installed with zhnlp."""
-    from ..resources import models_dir
 
     d = models_dir()
     return sorted(p.name for p in d.iterdir() if (p / CONFIG_FILE).is_file()) if d.is_dir() else []

@@ -371,7 +371,6 @@ class Trainer:
     def _loader(self, items, lengths, batch_size: int, shuffle: bool, epoch: int = 0):
         from torch.utils.data import DataLoader
 
-        from .batching import BucketBatchSampler, RandomBatchSampler
 
         cls = BucketBatchSampler if (self.config.bucket or not shuffle) else RandomBatchSampler
         sampler = cls(lengths, batch_size, shuffle=shuffle, seed=self.config.seed,
@@ -382,8 +381,6 @@ class Trainer:
                           persistent_workers=False, pin_memory=self.device.type == "cuda")
 
     def _to_device(self, batch: dict) -> dict:
-        from .batching import to_device
-
         return to_device(batch, self.device)
 
     def dev_batches(self, items=None):
@@ -801,6 +798,7 @@ class _progress:
             self.bar.__exit__(*exc)
 
 
+from .batching import BucketBatchSampler, RandomBatchSampler, to_device
 from .plots import learning_curve_png  # noqa: E402  (re-exported: it used to live here)
 
 __all__ = ["TrainConfig", "Trainer", "TrainResult", "Trainable", "resolve_device", "set_seed", "use_threads",
