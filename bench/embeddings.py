@@ -106,7 +106,7 @@ def raw_texts(name: str, path: Path):
 
 def build_corpus(data: Path, work: Path, jobs: int, limit_lines: int | None = None) -> dict:
     """Write raw.txt (one sentence a line) and segmented.txt (zhnlp words); reuse them if present."""
-    from zhnlp.embeddings.vectors import segment_to_file
+    from zhnlp.embeddings import segment_to_file
     from zhnlp.segment import Segmenter
 
     raw, seg = work / "raw.txt", work / "segmented.txt"
@@ -144,7 +144,7 @@ def build_corpus(data: Path, work: Path, jobs: int, limit_lines: int | None = No
 
 # ------------------------------------------------------------------------------- quality
 def evaluate_all(vec, data: Path, subwords: bool = True) -> dict:
-    from zhnlp.embeddings.vectors import evaluate
+    from zhnlp.embeddings import evaluate
 
     out = {}
     for label, parts in EVAL_FILES:
@@ -165,7 +165,7 @@ def fmt_ana(r: dict) -> str:
 
 
 def quality(args, seg_path: Path) -> dict:
-    from zhnlp.embeddings.vectors import EmbeddingConfig, as_vectors, train_vectors
+    from zhnlp.embeddings import EmbeddingConfig, as_vectors, train_vectors
 
     results = {}
     for name in args.models:

@@ -362,7 +362,7 @@ def test_bigrams_and_half_precision(data, tmp_path):
 
 def test_bigram_embeddings_start_from_bigram_vectors(data, tmp_path):
     """--bigram-embeddings: vectors of zhnlp embed --level bigram fill the bigram table."""
-    from zhnlp.embeddings.vectors import EmbeddingConfig, save_vectors, train_vectors
+    from zhnlp.embeddings import EmbeddingConfig, save_vectors, train_vectors
 
     corpus = tmp_path / "text.txt"
     corpus.write_text("\n".join(t for t, _ in labeled_rows(80, seed=5)) + "\n", encoding="utf-8")

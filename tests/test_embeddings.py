@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from conftest import FIXTURES, data_path
-from zhnlp.embeddings import vectors as E
+import zhnlp.embeddings as E
 from zhnlp.errors import InputError, ZhnlpError
 
 CORPUS = FIXTURES / "embed" / "corpus.txt"  # 400 pre-segmented lines (make_corpus.py)

@@ -550,7 +550,7 @@ def test_tag_files_parallel_conll_input_and_atomic_outputs(ner_model, tmp_path):
 
 
 def test_pretrained_vectors_initialise_the_embeddings(ner_data, tmp_path):
-    from zhnlp.embeddings.vectors import EmbeddingConfig, save_vectors, train_vectors
+    from zhnlp.embeddings import EmbeddingConfig, save_vectors, train_vectors
 
     corpus = tmp_path / "chars.txt"
     corpus.write_text("\n".join(" ".join(c) for c, _ in ner_sentences(80, seed=5)) + "\n", encoding="utf-8")
@@ -570,7 +570,7 @@ def test_pretrained_vectors_initialise_the_embeddings(ner_data, tmp_path):
 
 def test_bigram_embeddings_from_bigram_vectors(ner_data, tmp_path):
     """--bigram-embeddings: vectors trained with --level bigram initialise the bigram table."""
-    from zhnlp.embeddings.vectors import EmbeddingConfig, save_vectors, train_vectors
+    from zhnlp.embeddings import EmbeddingConfig, save_vectors, train_vectors
 
     corpus = tmp_path / "text.txt"
     corpus.write_text("\n".join("".join(c) for c, _ in ner_sentences(80, seed=5)) + "\n", encoding="utf-8")
@@ -594,7 +594,7 @@ def test_bigram_embeddings_from_bigram_vectors(ner_data, tmp_path):
 
 def test_pos_affix_embeddings_from_character_vectors(tmp_path):
     """--affix-embeddings: character vectors initialise the first/last-character tables."""
-    from zhnlp.embeddings.vectors import EmbeddingConfig, save_vectors, train_vectors
+    from zhnlp.embeddings import EmbeddingConfig, save_vectors, train_vectors
 
     train = write_conllu(tmp_path / "train.conllu", 60, seed=1)
     dev = write_conllu(tmp_path / "dev.conllu", 10, seed=2)
@@ -621,7 +621,7 @@ def test_pos_static_embeddings_give_unseen_words_their_vectors(tmp_path):
     training is read through its own vector (not <unk>), and training leaves the table as it was."""
     from safetensors.torch import load_file
 
-    from zhnlp.embeddings.vectors import load_vectors
+    from zhnlp.embeddings import load_vectors
 
     train = write_conllu(tmp_path / "train.conllu", 60, seed=1)
     dev = write_conllu(tmp_path / "dev.conllu", 10, seed=2)

@@ -1,4 +1,4 @@
-"""``zhnlp embed train|similar|analogy|evaluate|convert``: thin wrappers over :mod:`zhnlp.embeddings.vectors`."""
+"""``zhnlp embed train|similar|analogy|evaluate|convert``: thin wrappers over :mod:`zhnlp.embeddings`."""
 from __future__ import annotations
 
 import json
@@ -48,7 +48,7 @@ def embed_train_cli(
     quiet: bool = typer.Option(False, "-q", "--quiet", help="No progress lines or summary."),
 ) -> None:
     """Train word vectors on corpus files (streamed from disk) and save them."""
-    from ..embeddings.vectors import EmbeddingConfig, train_to_file
+    from ..embeddings import EmbeddingConfig, train_to_file
     from ..segment import Segmenter
 
     def work():
@@ -78,7 +78,7 @@ def embed_similar_cli(
     source_fmt: Optional[str] = typer.Option(None, "--from", help=f"{FORMAT_HELP} [default: detected]"),
 ) -> None:
     """The nearest words by cosine: word<TAB>cosine lines."""
-    from ..embeddings.vectors import load_vectors, most_similar
+    from ..embeddings import load_vectors, most_similar
 
     pairs = _run(lambda: most_similar(load_vectors(vectors, source_fmt), word, topn))
     for w, score in pairs:
@@ -95,7 +95,7 @@ def embed_analogy_cli(
     source_fmt: Optional[str] = typer.Option(None, "--from", help=f"{FORMAT_HELP} [default: detected]"),
 ) -> None:
     """a : b :: c : ? by 3CosAdd (closest to b - a + c): word<TAB>cosine lines."""
-    from ..embeddings.vectors import analogy, load_vectors
+    from ..embeddings import analogy, load_vectors
 
     pairs = _run(lambda: analogy(load_vectors(vectors, source_fmt), a, b, c, topn))
     for w, score in pairs:
@@ -114,7 +114,7 @@ def embed_evaluate_cli(
     source_fmt: Optional[str] = typer.Option(None, "--from", help=f"{FORMAT_HELP} [default: detected]"),
 ) -> None:
     """Spearman x100 on word-similarity files, accuracy on analogy files (3CosAdd)."""
-    from ..embeddings.vectors import evaluate, load_vectors
+    from ..embeddings import evaluate, load_vectors
 
     def work():
         vec = load_vectors(vectors, source_fmt)
@@ -139,7 +139,7 @@ def embed_convert_cli(
     quiet: bool = typer.Option(False, "-q", "--quiet", help="No summary."),
 ) -> None:
     """Convert a vector file between formats (fasttext-bin output needs a fastText .bin input)."""
-    from ..embeddings.vectors import convert_vectors
+    from ..embeddings import convert_vectors
 
     result = _run(convert_vectors, source, target, source_fmt, target_fmt)
     if not quiet:

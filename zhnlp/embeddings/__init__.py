@@ -1,7 +1,15 @@
-"""Word vectors: train (word2vec, fastText), read and write, evaluate, embedding matrices.
+"""Word vectors: train (word2vec, fastText), read and write, query, evaluate, embedding matrices.
 
-The names of :mod:`zhnlp.embeddings.vectors` are importable from here, as before the layout
-moved them (``from zhnlp.embeddings import load_vectors``).
+Every public name of the submodules is importable from here (``from zhnlp.embeddings import
+load_vectors``), as it was when they were one module.
 """
+from .evaluate import *  # noqa: F401,F403
+from .evaluate import __all__ as _evaluate
+from .matrix import *  # noqa: F401,F403
+from .matrix import __all__ as _matrix
+from .train import *  # noqa: F401,F403
+from .train import __all__ as _train
 from .vectors import *  # noqa: F401,F403
-from .vectors import __all__  # noqa: F401
+from .vectors import __all__ as _vectors
+
+__all__ = [*_vectors, *_train, *_evaluate, *_matrix]

@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
 
-from ..embeddings.vectors import copy_rows, load_pretrained
+from ..embeddings import copy_rows, load_pretrained
 from ..errors import InputError, ZhnlpError
 from ..formats.datacheck import DataSummary, check_classes, check_skipped, counted
 from ..formats.tables import LabeledTexts, parse_split, read_class_names, read_labeled, split_indices

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
 
 from ..checks import check_number
-from ..embeddings.vectors import copy_rows, embedding_matrix, load_pretrained, load_vectors
+from ..embeddings import copy_rows, embedding_matrix, load_pretrained, load_vectors
 from ..errors import InputError, ZhnlpError
 from ..formats import conll
 from ..formats.conll import bmes_to_words
