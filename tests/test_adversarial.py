@@ -3,22 +3,23 @@ from __future__ import annotations
 
 import pytest
 import torch
-from torch import nn
 from classifier_fixtures import labeled_rows, write_csv
 from conftest import invoke, one_line_error, trained_with_and_without
 from tagging_fixtures import write_ner
+from torch import nn
+
 from zhnlp.errors import ZhnlpError
-from zhnlp.training.trainer import TrainConfig, Trainer, _adversarial_parameters, _perturbed
+from zhnlp.training.trainer import TrainConfig, Trainer, adversarial_parameters, perturbed
 
 
 def test_perturbed_moves_along_the_gradient_by_epsilon_then_puts_the_weights_back():
     p = nn.Parameter(torch.tensor([[1.0, 2.0], [3.0, 4.0]]))
     p.grad = torch.tensor([[0.0, 0.0], [3.0, 4.0]])  # norm 5
-    with _perturbed([p], 2.0):
+    with perturbed([p], 2.0):
         assert p.detach().flatten().tolist() == pytest.approx([1.0, 2.0, 3.0 + 1.2, 4.0 + 1.6])
     assert p.detach().tolist() == [[1.0, 2.0], [3.0, 4.0]]
     p.grad = torch.zeros(2, 2)  # no gradient, no direction: left as it is
-    with _perturbed([p], 2.0):
+    with perturbed([p], 2.0):
         assert p.detach().tolist() == [[1.0, 2.0], [3.0, 4.0]]
 
 
@@ -74,8 +75,8 @@ def test_each_step_also_learns_from_the_embeddings_moved_along_their_gradient(tm
 
 def test_adversarial_needs_a_model_that_names_its_embeddings():
     with pytest.raises(ZhnlpError, match="--adversarial is not available for Module"):
-        _adversarial_parameters(nn.Module(), 1.0)
-    assert _adversarial_parameters(nn.Module(), 0.0) == []
+        adversarial_parameters(nn.Module(), 1.0)
+    assert adversarial_parameters(nn.Module(), 0.0) == []
     with pytest.raises(ZhnlpError, match="--adversarial must be at least 0"):
         TrainConfig(adversarial=-1)
 

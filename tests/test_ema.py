@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import pytest
 import torch
-from torch import nn
-
 from classifier_fixtures import labeled_rows, write_csv
 from conftest import interrupted_after, invoke, one_line_error, trained_with_and_without
+from torch import nn
+
 from zhnlp.errors import ZhnlpError
-from zhnlp.training.trainer import TrainConfig, Trainer, _WeightAverage
+from zhnlp.training.trainer import TrainConfig, Trainer, WeightAverage
 
 
 def test_the_average_follows_the_weights_with_a_ramped_decay():
     p = nn.Parameter(torch.tensor([0.0, 10.0]))
-    avg = _WeightAverage([p], 0.9)
+    avg = WeightAverage([p], 0.9)
     expected = p.detach().clone()
     for step, value in enumerate([1.0, 2.0, 3.0, 4.0]):
         with torch.no_grad():
@@ -74,13 +74,13 @@ def _train(tmp_path, name, ema, epochs=3, resume=False):
 
 def test_dev_scores_and_the_kept_weights_are_the_averages(tmp_path, monkeypatch):
     seen = []
-    original = _WeightAverage.update
+    original = WeightAverage.update
 
     def spy(self, step):
         original(self, step)
         seen.append((self.params[0].detach().clone(), self.shadow[0].clone()))  # lin.weight: live, average
 
-    monkeypatch.setattr(_WeightAverage, "update", spy)
+    monkeypatch.setattr(WeightAverage, "update", spy)
     model, trainer = _train(tmp_path, "ema", 0.9)
     result = trainer.train()
     steps = len(seen) // 3

@@ -35,14 +35,25 @@ import os
 import random
 import shutil
 import time
-from contextlib import contextmanager, nullcontext
+from contextlib import nullcontext
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Protocol, Sequence
 
 from ..checks import check_number, json_safe
 from ..errors import ZhnlpError
+from .batching import BucketBatchSampler, RandomBatchSampler, to_device
+from .distributed import broadcast_object, ddp, distributed_kwargs, launched_world, world
+from .plots import learning_curve_png  # re-exported: it used to live here
 from .serialization import check_model_output
+from .weights import (
+    WeightAverage,
+    adversarial_parameters,
+    all_finite,
+    flatten_optimizer,
+    perturbed,
+    unflatten_optimizer,
+)
 
 if TYPE_CHECKING:  # pragma: no cover
     import torch
@@ -99,77 +110,6 @@ class TrainConfig:
         check_number("--lr-decay", self.lr_decay, 0, 1, above=True)
         check_number("--ema", self.ema, 0, 1, below=True)
 
-
-def _adversarial_parameters(model, epsilon: float) -> list:
-    """The embedding weights that ``--adversarial`` perturbs (none when it is off)."""
-    if not epsilon:
-        return []
-    if not hasattr(model, "adversarial_parameters"):
-        raise ZhnlpError(f"--adversarial is not available for {type(model).__name__}")
-    return [p for p in model.adversarial_parameters() if p.requires_grad]
-
-
-@contextmanager
-def _replaced(params: list, values: list):
-    """``values`` in ``params`` (in place) for the block, the original weights after it."""
-    import torch
-
-    with torch.no_grad():
-        saved = [p.detach().clone() for p in params]
-        for p, v in zip(params, values):
-            p.copy_(v)
-    try:
-        yield
-    finally:
-        with torch.no_grad():
-            for p, original in zip(params, saved):
-                p.copy_(original)
-
-
-def _perturbed(params: list, epsilon: float):
-    """Move each of ``params`` by ``epsilon`` along its current gradient (L2-normalised), then
-    put it back: the fast gradient method of adversarial training (FGM)."""
-    import torch
-
-    moved, values = [], []
-    with torch.no_grad():
-        for p in params:
-            norm = p.grad.norm() if p.grad is not None else None
-            if norm is not None and torch.isfinite(norm) and norm > 0:
-                moved.append(p)
-                values.append(torch.add(p.detach(), p.grad, alpha=epsilon / float(norm)))
-    return _replaced(moved, values)
-
-
-class _WeightAverage:
-    """An exponential moving average of ``params`` (Polyak averaging; ``--ema``). The decay
-    ramps up as ``(1 + t) / (10 + t)`` over the first updates, so early averages are not
-    dominated by the initial weights."""
-
-    def __init__(self, params: list, decay: float) -> None:
-        self.params, self.decay = params, decay
-        self.shadow = [p.detach().clone() for p in params]
-
-    def update(self, step: int) -> None:
-        import torch
-
-        decay = min(self.decay, (1 + step) / (10 + step))
-        with torch.no_grad():
-            torch._foreach_lerp_(self.shadow, [p.detach() for p in self.params], 1 - decay)
-
-    def applied(self):
-        """The averaged weights in the parameters for the block, the trained ones after it."""
-        return _replaced(self.params, self.shadow)
-
-    def tensors(self) -> dict:
-        return {str(i): t.detach().cpu().contiguous() for i, t in enumerate(self.shadow)}
-
-    def load(self, tensors: dict) -> None:
-        import torch
-
-        with torch.no_grad():
-            for i, t in enumerate(self.shadow):
-                t.copy_(tensors[str(i)])
 
 
 class Trainable(Protocol):
@@ -288,9 +228,9 @@ class Trainer:
         self.resume = resume
         self.on_epoch_end = on_epoch_end
         self.device = resolve_device(config.device)
-        self.world_size, self.rank = _world()  # torchrun's; the group is joined in train()
+        self.world_size, self.rank = world()  # torchrun's; the group is joined in train()
         self._owns_group = False
-        self._average: _WeightAverage | None = None  # --ema's, made in train()
+        self._average: WeightAverage | None = None  # --ema's, made in train()
         self._check_paths()
 
     @property
@@ -374,7 +314,7 @@ class Trainer:
 
         cls = BucketBatchSampler if (self.config.bucket or not shuffle) else RandomBatchSampler
         sampler = cls(lengths, batch_size, shuffle=shuffle, seed=self.config.seed,
-                      **_distributed_kwargs(shuffle))
+                      **distributed_kwargs(shuffle))
         sampler.set_epoch(epoch)
         return DataLoader(_ListDataset(items), batch_sampler=sampler, collate_fn=self.collate,
                           num_workers=self.config.num_workers,
@@ -429,8 +369,8 @@ class Trainer:
         use_threads(c.threads)
         model = self.model.to(self.device)
         params = [p for p in model.parameters() if p.requires_grad]
-        adversarial = _adversarial_parameters(model, c.adversarial)
-        self._average = _WeightAverage(params, c.ema) if c.ema else None
+        adversarial = adversarial_parameters(model, c.adversarial)
+        self._average = WeightAverage(params, c.ema) if c.ema else None
         opt_cls = torch.optim.AdamW if c.decoupled else torch.optim.Adam
         opt = opt_cls(params, lr=c.lr, weight_decay=c.weight_decay)
         use_amp = c.amp and self.device.type == "cuda"
@@ -444,7 +384,7 @@ class Trainer:
         elif self.is_main:
             shutil.rmtree(self.checkpoint, ignore_errors=True)
         distributed = self.distributed
-        net = _ddp(model) if distributed else model  # DDP runs forward_loss and averages gradients
+        net = ddp(model) if distributed else model  # DDP runs forward_loss and averages gradients
         forward_loss = net if distributed else model.forward_loss
         stopped_early = False
         t_start = time.perf_counter() - state["seconds"]
@@ -469,7 +409,7 @@ class Trainer:
                         opt.zero_grad(set_to_none=True)
                         scaler.scale(loss / max(count, 1)).backward()  # DDP: gradients averaged over ranks
                         if adversarial:  # the loss once more, at the worst nearby embeddings
-                            with _perturbed(adversarial, c.adversarial):
+                            with perturbed(adversarial, c.adversarial):
                                 with torch.autocast(self.device.type, dtype=amp_dtype, enabled=use_amp):
                                     adv_loss, _ = forward_loss(batch)
                                 scaler.scale(adv_loss / max(count, 1)).backward()
@@ -500,13 +440,13 @@ class Trainer:
                 n_items = int(n_items)
             if not math.isfinite(loss_sum):
                 raise self._diverged("the loss is not finite", epoch, diverged or state["step"])
-            if not _finite(params):  # the last update made them inf or nan
+            if not all_finite(params):  # the last update made them inf or nan
                 raise self._diverged("the weights are not finite", epoch, state["step"])
             stop = None
             if self.is_main:
                 stop = self._end_epoch(model, opt, state, epoch, loss_sum, n_items, train_secs, t_start)
             if distributed:  # rank 0's bookkeeping and decision, so every rank stops after the same epoch
-                state, stop = _broadcast_object((state, stop))
+                state, stop = broadcast_object((state, stop))
             if stop:
                 stopped_early = stop == "early"
                 break
@@ -600,7 +540,7 @@ class Trainer:
         if best:
             with self._average.applied() if self._average else nullcontext():
                 save_file(weights(), str(tmp / "best.safetensors"))
-        opt_tensors, opt_meta = _flatten_optimizer(opt.state_dict())
+        opt_tensors, opt_meta = flatten_optimizer(opt.state_dict())
         save_file(opt_tensors, str(tmp / "optimizer.safetensors"))
         meta = {"version": CHECKPOINT_VERSION, **state, "optimizer": opt_meta,
                 "config": asdict(self.config), "world_size": self.world_size,
@@ -624,7 +564,7 @@ class Trainer:
         except RuntimeError as exc:
             raise ZhnlpError(f"{self.checkpoint}: the checkpoint does not fit this model "
                              f"(were the options changed?): {str(exc).splitlines()[0]}") from None
-        opt.load_state_dict(_unflatten_optimizer(load_file(str(self.checkpoint / "optimizer.safetensors")),
+        opt.load_state_dict(unflatten_optimizer(load_file(str(self.checkpoint / "optimizer.safetensors")),
                                                  meta["optimizer"]))
         if self._average:
             saved = self.checkpoint / "average.safetensors"
@@ -654,13 +594,6 @@ class Trainer:
                 dist.broadcast(tensor, 0)
 
 
-def _finite(params: list) -> bool:
-    """Whether every weight in ``params`` is finite (checked once an epoch, before a checkpoint)."""
-    import torch
-
-    with torch.no_grad():
-        return all(bool(torch.isfinite(p).all()) for p in params)
-
 
 class _ListDataset:
     """A list as a map-style dataset (picklable for DataLoader workers)."""
@@ -678,97 +611,6 @@ class _ListDataset:
 def _unwrap(model):
     return getattr(model, "module", model)  # DistributedDataParallel keeps the model in .module
 
-
-def launched_world() -> tuple[int, int]:
-    """(world size, rank) of torchrun's environment (``WORLD_SIZE``, ``RANK``); (1, 0) outside
-    torchrun. Reads the environment only: cheap, and no torch import."""
-    try:
-        size = max(1, int(os.environ.get("WORLD_SIZE") or 1))
-        return size, (int(os.environ.get("RANK") or 0) if size > 1 else 0)
-    except ValueError:
-        return 1, 0
-
-
-def _world() -> tuple[int, int]:
-    """(world size, rank): of a process group already joined, else of torchrun's environment."""
-    try:
-        import torch.distributed as dist
-
-        if dist.is_available() and dist.is_initialized():
-            return dist.get_world_size(), dist.get_rank()
-    except ImportError:  # pragma: no cover
-        pass
-    return launched_world()
-
-
-def _ddp(model):
-    """``model`` in DistributedDataParallel, with ``forward`` = ``model.forward_loss``.
-
-    DDP averages the gradients of what its own ``forward`` computed, and a Trainable's
-    training step is ``forward_loss``, so a thin module calls that. ``device_ids`` stays
-    unset: batches are already on the device, and ``lengths`` must stay on the CPU (DDP
-    would move them). Buffers (CRF constraints, class weights) are constants, so they are
-    not re-broadcast every step. Every parameter of zhnlp's models takes part in every
-    loss (frozen embeddings have no gradient at all), so no search for unused ones.
-    """
-    import inspect
-
-    import torch
-    from torch.nn.parallel import DistributedDataParallel
-
-    class ForwardLoss(torch.nn.Module):
-        def __init__(self, module) -> None:
-            super().__init__()
-            self.module = module
-
-        def forward(self, batch: dict):
-            return self.module.forward_loss(batch)
-
-    newer = "forward_sync_buffers" in inspect.signature(DistributedDataParallel).parameters  # torch >= 2.13
-    no_sync = {"forward_sync_buffers": False} if newer else {"broadcast_buffers": False}
-    return DistributedDataParallel(ForwardLoss(model), **no_sync)
-
-
-def _broadcast_object(obj):
-    """Rank 0's ``obj`` on every rank (JSON-able bookkeeping, in memory: nothing is written)."""
-    import torch.distributed as dist
-
-    box = [obj]
-    dist.broadcast_object_list(box, src=0)
-    return box[0]
-
-
-def _distributed_kwargs(shuffle: bool) -> dict:
-    try:
-        import torch.distributed as dist
-
-        if shuffle and dist.is_available() and dist.is_initialized():
-            return {"num_replicas": dist.get_world_size(), "rank": dist.get_rank()}
-    except ImportError:  # pragma: no cover
-        pass
-    return {}
-
-
-def _flatten_optimizer(sd: dict) -> tuple[dict, dict]:
-    """Optimizer state as (tensors for safetensors, JSON-able rest)."""
-    import torch
-
-    tensors, scalars = {}, {}
-    for idx, st in sd["state"].items():
-        for name, value in st.items():
-            if isinstance(value, torch.Tensor):
-                tensors[f"{idx}.{name}"] = value.detach().cpu().contiguous()
-            else:
-                scalars[f"{idx}.{name}"] = value
-    return tensors, {"param_groups": sd["param_groups"], "scalars": scalars}
-
-
-def _unflatten_optimizer(tensors: dict, meta: dict) -> dict:
-    state: dict[int, dict] = {}
-    for key, value in list(tensors.items()) + list(meta["scalars"].items()):
-        idx, name = key.split(".", 1)
-        state.setdefault(int(idx), {})[name] = value
-    return {"state": state, "param_groups": meta["param_groups"]}
 
 
 class _progress:
@@ -798,8 +640,6 @@ class _progress:
             self.bar.__exit__(*exc)
 
 
-from .batching import BucketBatchSampler, RandomBatchSampler, to_device
-from .plots import learning_curve_png  # noqa: E402  (re-exported: it used to live here)
 
 __all__ = ["TrainConfig", "Trainer", "TrainResult", "Trainable", "resolve_device", "set_seed", "use_threads",
-           "learning_curve_png"]
+           "launched_world", "learning_curve_png"]
