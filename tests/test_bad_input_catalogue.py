@@ -231,6 +231,8 @@ CASES: dict[str, tuple[dict, list, tuple]] = {
                                                                   "-o", "out/model"], ("--init-range", "inf")),
     "train-seq2seq-max-src-len-zero": ({"p.tsv": "Hi.\t你好。\n"}, ["train-seq2seq", "p.tsv", "--max-src-len", "0",
                                                                     "-o", "out/model"], ("--max-src-len",)),
+    "segment-threads-negative": ({"good.txt": GOOD}, ["segment", "good.txt", "--threads", "-4", "-o", "out/out.txt"],
+                                 ("--threads", "-4")),
     "tag-threads-negative": ({"good.txt": GOOD}, ["tag", "resume-ner", "good.txt", "--threads", "-4",
                                                   "-o", "out/out.txt"], ("--threads", "-4")),
     "classify-threads-negative": ({"good.txt": GOOD}, ["classify", "hotel-sentiment", "good.txt", "--threads", "-4",

@@ -7,7 +7,7 @@ from typing import List, Optional
 
 import typer
 
-from ..checks import json_safe
+from ..checks import check_number, json_safe
 from ._app import OUTPUT, OUTPUT_DIR, PRECISION, SCHEDULER, THREADS, _run, _summary, app
 
 
@@ -51,6 +51,7 @@ def segment_cli(
     def work():
         if max_line_length < 1:
             raise ValueError("--max-line-length must be at least 1")
+        check_number("--threads", threads, 0)  # used only with --model, checked always
         if model:
             from ..corpus.tag import ModelSegmenter
 
