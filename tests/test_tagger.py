@@ -266,7 +266,8 @@ def test_pos_segmenter_is_a_checked_cws_model(tmp_path):
 
 
 def test_punctuation_the_vocabulary_lacks_is_read_as_its_other_form():
-    from zhnlp.tasks.tagger import Featurizer, known_form
+    from zhnlp.tasks.tagger import Featurizer
+    from zhnlp.text.features import known_form
     from zhnlp.text.vocab import Vocab
 
     vocab = Vocab([".", ",", "“", "好"])

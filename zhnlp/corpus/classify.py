@@ -110,7 +110,6 @@ def _write_jsonl(inp: str, clf, opts: ClassifyOptions, text_col, encoding: str, 
 
     import pandas as pd
 
-
     def flush(block: list[dict]) -> None:
         frame = pd.DataFrame({"text": [json_text(o.get(col)) for o in block]})
         extra = classify_frame(frame, clf, "text", opts).drop(columns=["text"])

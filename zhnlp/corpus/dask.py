@@ -98,8 +98,6 @@ def loaded(obj: Any) -> Any:
         return _LOADED[key]
 
 
-
-
 def process_block(job: Any, path: str, start: int, end: int, encoding: str,
                   max_line_chars: int) -> tuple:
     """Run on a worker: ``("ok", text, lines, bytes)``, or ``("error", problem, line in block, text)``

@@ -184,7 +184,6 @@ class TextEncoder:
         return item
 
 
-
 def _ngrams(toks: Sequence[str], n: int) -> list[str]:
     """Token 1..n-grams (joined with a space at word level would be ambiguous; \x1f cannot occur)."""
     return ["\x1f".join(toks[i:i + k]) for k in range(1, n + 1) for i in range(len(toks) - k + 1)]
@@ -458,7 +457,6 @@ class Classifier:
         import numpy as np
         import torch
 
-
         if isinstance(texts, str):
             raise TypeError("predict_proba takes a list of texts, not one string")
         items = [self.encoder.encode(t) for t in texts]
@@ -526,7 +524,6 @@ def load_encoder(net, vocab: Vocab, directory: str | Path, config: ClassifierCon
     error naming the option); embedding rows are copied token by token (tokens the source never
     saw keep their initialisation). Returns the share of ``vocab`` covered."""
     import torch
-
 
     files = load_model(directory, expect=(MODEL_TYPE,))
     source, where = files.config.get("classifier") or {}, files.path / CONFIG_FILE
@@ -609,7 +606,6 @@ def write_confusion(result: dict, prefix: str | Path) -> list[Path]:
     columns predicted) and ``PREFIX.png`` (a heat map); returns the paths written."""
     import csv
     import io as _io
-
 
     prefix = str(prefix)
     base = prefix[:-4] if prefix.lower().endswith((".csv", ".png")) else prefix

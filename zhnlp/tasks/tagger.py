@@ -14,23 +14,17 @@ is read:
 from __future__ import annotations
 
 import time
-from dataclasses import asdict, dataclass, field, fields
-from itertools import islice
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
 
-from ..checks import check_number
-from ..embeddings import copy_rows, embedding_matrix, load_pretrained, load_vectors
+from ..embeddings import copy_rows, load_pretrained, load_vectors
 from ..errors import InputError, ZhnlpError
-from ..formats import conll
 from ..formats.conll import bmes_to_words
 from ..formats.datacheck import DataSummary, check_ner_tags, check_scheme_of, check_tagging, summarize_tagging
 from ..formats.schemes import allowed_transitions, check_sentences, detect_scheme, entities, validate
-from ..io import read_lines
+from ..formats.tagged import detect_format, read_examples, resolve_format  # re-exported
 from ..segment import Segmenter
-from ..text.features import bigrams, known_form
-from ..text.features import norm as norm_token
-from ..text.vocab import Vocab
 from ..training import metrics
 from ..training.batching import TaggingCollate, to_device
 from ..training.ensemble import assemble, net_section, saved_nets
@@ -39,7 +33,6 @@ from ..training.serialization import (
     METRICS_FILE,
     bundle_files,
     check_model_output,
-    drop_removed,
     load_weights,
     read_config,
     read_json,
@@ -55,271 +48,17 @@ from ..training.trainer import (
     set_seed,
     use_threads,  # noqa: F401  (re-exported: it used to live here)
 )
+from .tagger_features import (  # re-exported: they used to live here
+    FEATURE_OPTIONS,
+    REMOVED_NET_SETTINGS,
+    TASKS,
+    Featurizer,
+    TaggerConfig,
+    _load_static,
+)
 
-TASKS = ("ner", "cws", "pos")
-DATA_FORMATS = ("auto", "conll", "conllu", "segmented", "word-pos")
 MODEL_TYPES = {"bilstm-crf": "bilstm-crf-tagger", "hmm": "hmm"}
 ENSEMBLE_TYPE = "bilstm-crf-ensemble"   # several BiLSTM-CRFs decoding as one (build_ensemble)
-# Options that decide the features a network reads: the members of an ensemble must agree on them.
-FEATURE_OPTIONS = ("task", "scheme", "min_freq", "bigram", "bigram_min_freq", "softword", "lexicons", "affix",
-                   "normalize", "static_embeddings", "static_max_words", "use_crf")
-SOFTWORD_TAGS = ("<pad>", "B", "M", "E", "S")
-# Options that zhnlp no longer has (docs/experiments.md): config.json files that hold them
-# switched off still load; one switched on is refused, naming it.
-REMOVED_OPTIONS = {"lexmatch": False, "gazetteer": False, "softlexicon": None, "softlexicon_table": None}
-REMOVED_SETTINGS = ("lexmatch_dim", "gazetteer_dim", "gazetteer_folds", "softlexicon_max_words", "softlexicon_slots",
-                    "softlexicon_dim")
-REMOVED_NET_SETTINGS = ("lexicon_words", "lexicon_dim", "lexicon_slots")  # SoftLexicon's table (0: none)
-
-
-@dataclass
-class TaggerConfig:
-    """Task and feature options of a tagger (saved in config.json)."""
-
-    task: str = "ner"
-    scheme: str | None = None        # tag scheme; None: detected from the training tags
-    emb_dim: int = 128
-    hidden: int = 128                # LSTM units per direction
-    layers: int = 1
-    dropout: float = 0.5
-    min_freq: int = 1                # token vocabulary cut-off
-    word_dropout: float = 0.0        # alpha: in training a token seen c times becomes <unk> w.p. alpha/(alpha+c)
-    bigram: bool = False             # character-bigram embeddings (c[i] c[i+1])
-    bigram_dim: int = 64
-    bigram_min_freq: int = 2         # rare bigrams share <unk>: keeps the model small
-    bigram_embeddings: str | None = None  # pretrained vectors (zhnlp embed --level bigram; dim = bigram_dim)
-    softword: bool = False           # BMES position of each character in jieba's segmentation
-    softword_dim: int = 20
-    lexicons: list[str] = field(default_factory=list)  # user lexicons for --softword
-    affix: bool | None = None        # POS: embeddings of a word's first and last character (default: on for pos)
-    affix_dim: int = 32
-    affix_embeddings: str | None = None  # pretrained character vectors for the affix embeddings (dim = affix_dim)
-    normalize: bool = True           # full-width forms looked up as their half-width twins (NFKC), and
-                                     # punctuation the vocabulary lacks as its other forms (PUNCT_FORMS)
-    constrained: bool = True         # decoding never takes a transition the scheme forbids
-    use_crf: bool = True
-    embeddings: str | None = None    # pretrained vectors (zhnlp embed) for the token embeddings
-    freeze_embeddings: bool = False
-    # Pretrained word vectors read as a second, fixed embedding of every token: words never seen
-    # in training keep their own vector (the trained table gives them <unk>). The table holds
-    # the file's first static_max_words words (gensim writes the most frequent first).
-    static_embeddings: str | None = None
-    static_max_words: int = 40000
-    static_dim: int = 0              # set from the vectors when training
-    half_precision: bool = False     # store weights as float16 (half the size; loads as float32)
-    # A trained BiLSTM-CRF tagger (say NER on a larger corpus) whose embeddings and LSTM this one
-    # starts from: rows copied entry by entry, the output layer and CRF start afresh.
-    encoder: str | None = None
-    # POS: the CWS model (a bundled name or a directory) that segments raw text, so that words
-    # follow the standard the tagger was trained on (ud-pos: ud-cws); None: jieba.
-    segmenter: str | None = None
-
-    def __post_init__(self) -> None:
-        if self.task not in TASKS:
-            raise ZhnlpError(f"task must be one of {', '.join(TASKS)}, not {self.task!r}")
-        if self.affix is None:
-            self.affix = self.task == "pos"
-        for name in ("emb_dim", "hidden", "layers", "min_freq", "bigram_min_freq", "bigram_dim", "softword_dim",
-                     "affix_dim", "static_max_words"):
-            if getattr(self, name) < 1:
-                raise ZhnlpError(f"--{name.replace('_', '-')} must be at least 1")
-        if not 0 <= self.dropout < 1:
-            raise ZhnlpError("--dropout must lie in [0, 1)")
-        check_number("--word-dropout", self.word_dropout, 0)
-        if self.segmenter and self.task != "pos":
-            raise ZhnlpError("--segmenter names the CWS model that segments raw text for a POS model (train-pos)")
-
-    @classmethod
-    def from_dict(cls, d: dict) -> "TaggerConfig":
-        """The config saved in config.json (removed options, when off, dropped: see ``REMOVED_OPTIONS``)."""
-
-        known = {f.name for f in fields(cls)}
-        return cls(**{k: v for k, v in drop_removed(d, REMOVED_OPTIONS, REMOVED_SETTINGS).items() if k in known})
-
-
-# -- reading training data -------------------------------------------------------------------
-
-def detect_format(path: str | Path, encoding: str = "utf-8", sample: int = 50) -> str:
-    """Guess a tagging file's format from its first non-blank, non-comment lines.
-
-    CoNLL-U: 10 TAB-separated columns with a numeric ID. word/pos: every token has a
-    ``/``. CoNLL: every line has the same number (2 or more) of fields. Otherwise:
-    segmented text (words separated by spaces). A file whose first line is a JSON object
-    or array is refused (no tagging format is JSON).
-    """
-    import json
-
-
-    counts, word_pos, n = set(), 0, 0
-    for line in read_lines(path, encoding, allow_empty=True):
-        s = line.strip()
-        if not s or s.startswith("#") or s.startswith("-DOCSTART-"):
-            continue
-        if not n and s[0] in "{[":
-            try:
-                json.loads(s)
-            except ValueError:
-                pass
-            else:
-                raise InputError(str(path), "JSON lines, not a tagging format: give CoNLL (a token and its tag "
-                                            "a line, a blank line between sentences), CoNLL-U, segmented text or "
-                                            "word/pos text", 1 + n)
-        cols = s.split("\t")
-        if len(cols) == 10 and cols[0].split("-")[0].split(".")[0].isdigit():
-            return "conllu"
-        parts = s.split()
-        counts.add(len(parts))
-        word_pos += all("/" in p[1:] for p in parts)
-        n += 1
-        if n >= sample:
-            break
-    if not n:
-        raise InputError(str(path), "empty file: no sentences")
-    if word_pos == n:
-        return "word-pos"
-    if len(counts) == 1 and min(counts) >= 2:
-        return "conll"
-    return "segmented"
-
-
-def resolve_format(path: str | Path, task: str, fmt: str = "auto", encoding: str = "utf-8") -> str:
-    """The format ``path`` is read in for ``task``: ``fmt``, or the detected one when ``auto``.
-    NER has no CoNLL-U or word/pos reading (their tags are parts of speech): an error."""
-    if fmt == "auto":
-        fmt = detect_format(path, encoding)
-        if fmt == "segmented" and task != "cws":
-            fmt = "conll"  # uneven columns: let the CoNLL reader name the bad line
-    if fmt not in DATA_FORMATS:
-        raise ZhnlpError(f"--data-format must be one of {', '.join(DATA_FORMATS)}, not {fmt!r}")
-    if task == "ner" and fmt in ("conllu", "word-pos"):
-        raise InputError(str(path), f"{fmt} text tags parts of speech (train-pos); train-ner reads CoNLL: a "
-                                    "token and its NER tag (B-PER, O...) a line")
-    return fmt
-
-
-def read_examples(path: str | Path, task: str, fmt: str = "auto", encoding: str = "utf-8") -> list:
-    """Sentences (tokens and tags) of a training/evaluation file for ``task``.
-
-    NER: CoNLL (token and tag, space or TAB). CWS: segmented text (words separated by
-    spaces) or CoNLL-U, turned into characters with B/M/E/S. POS: CoNLL-U (UPOS), People's
-    Daily ``word/pos`` or CoNLL.
-    """
-
-    fmt = resolve_format(path, task, fmt, encoding)
-    if task == "cws":
-        if fmt == "segmented":
-            sents = list(conll.read_segmented_sentences(path, encoding=encoding))
-        elif fmt in ("conllu", "word-pos"):
-            reader = conll.read_conllu if fmt == "conllu" else conll.read_word_pos
-            sents = [conll.Sentence(tokens=[c for w in s.tokens for c in w], tags=conll.words_to_bmes(s.tokens),
-                                    columns=[], line=s.line)
-                     for s in reader(path, encoding=encoding)]
-        else:
-            sents = list(conll.read_conll(path, encoding=encoding))
-    elif fmt == "conllu":
-        sents = list(conll.read_conllu(path, encoding=encoding))
-    elif fmt == "word-pos":
-        sents = list(conll.read_word_pos(path, encoding=encoding))
-    elif fmt == "segmented":
-        raise InputError(str(path), f"{task.upper()} training needs tags: use CoNLL (token and tag per line)"
-                                    + (" or CoNLL-U / word/pos" if task == "pos" else ""))
-    else:
-        sents = list(conll.read_conll(path, encoding=encoding))
-    if not sents:
-        raise InputError(str(path), "no sentences (empty training or evaluation file)")
-    return sents
-
-
-# -- features ---------------------------------------------------------------------------------
-
-
-
-
-class Featurizer:
-    """Turns token lists into the id sequences a :class:`~zhnlp.nn.tagger.BiLSTMCRF` reads."""
-
-    def __init__(self, config: TaggerConfig, vocabs: dict[str, Vocab], root: Path | None = None) -> None:
-        """``root``: the model directory that holds the lexicons named in ``config.lexicons``."""
-        self.config, self.vocabs, self.root = config, vocabs, root
-        self._segmenter = None
-
-    @classmethod
-    def build(cls, config: TaggerConfig, sentences: Sequence, static_vectors: Any = None) -> "Featurizer":
-        """Vocabularies from the training sentences (and, for ``config.static_embeddings``, the
-        first words of ``static_vectors``, :class:`~zhnlp.embeddings.vectors.WordVectors`)."""
-        norm = norm_token if config.normalize else (lambda t: t)
-        vocabs = {"tokens": Vocab.build(([norm(t) for t in s.tokens] for s in sentences),
-                                        min_freq=config.min_freq),
-                  "tags": Vocab.build((s.tags for s in sentences), specials=("<pad>",), unk=None)}
-        if config.bigram:
-            vocabs["bigram"] = Vocab.build((bigrams([norm(t) for t in s.tokens]) for s in sentences),
-                                           min_freq=config.bigram_min_freq, specials=("<pad>", "<unk>"), unk="<unk>")
-        if config.affix:
-            vocabs["affix"] = Vocab.build(([norm(t)[0] for t in s.tokens] + [norm(t)[-1] for t in s.tokens]
-                                           for s in sentences), specials=("<pad>", "<unk>"), unk="<unk>")
-        if config.static_embeddings:
-            if static_vectors is None:
-                raise ZhnlpError("static embeddings need their vectors (zhnlp.embeddings.load_vectors)")
-            words = (norm(w) for w in static_vectors.words)
-            vocabs["static"] = Vocab(islice(dict.fromkeys(w for w in words if w), config.static_max_words),
-                                     specials=("<pad>", "<unk>"), unk="<unk>")
-            config.static_dim = static_vectors.dim
-        return cls(config, vocabs)
-
-    def feature_sizes(self) -> tuple[dict[str, int], dict[str, int]]:
-        """(feature -> vocabulary size, feature -> embedding size) for the network config."""
-        c = self.config
-        sizes, dims = {}, {}
-        if c.bigram:
-            sizes["bigram"], dims["bigram"] = len(self.vocabs["bigram"]), c.bigram_dim
-        if c.softword:
-            sizes["softword"], dims["softword"] = len(SOFTWORD_TAGS), c.softword_dim
-        if c.affix:
-            for name in ("prefix", "suffix"):
-                sizes[name], dims[name] = len(self.vocabs["affix"]), c.affix_dim
-        if c.static_embeddings:
-            sizes["static"], dims["static"] = len(self.vocabs["static"]), c.static_dim
-        return sizes, dims
-
-    @property
-    def segmenter(self):
-        if self._segmenter is None:
-            lexicons = [self.root / p if self.root else p for p in self.config.lexicons]
-            self._segmenter = Segmenter(user_dicts=lexicons).load()
-        return self._segmenter
-
-    def softword(self, chars: Sequence[str]) -> list[int]:
-        """BMES position (ids 1-4) of each character in jieba's segmentation of the sentence."""
-        ids: list[int] = []
-        for w in self.segmenter.cut("".join(chars)):
-            n = len(w)
-            ids.extend([4] if n == 1 else [1] + [2] * (n - 2) + [3])
-        if len(ids) != len(chars):  # multi-character tokens in the input: fall back to singles
-            return [4] * len(chars)
-        return ids
-
-    def encode(self, tokens: Sequence[str], tags: Sequence[str] | None = None) -> dict:
-        """One dataset item: ``ids``, ``features`` and (when given) ``tags``."""
-        c, v = self.config, self.vocabs
-        norm = [known_form(norm_token(t), v["tokens"]) for t in tokens] if c.normalize else list(tokens)
-        item: dict[str, Any] = {"ids": v["tokens"].encode(norm), "features": {}}
-        if c.bigram:
-            item["features"]["bigram"] = v["bigram"].encode(bigrams(norm))
-        if c.softword:
-            item["features"]["softword"] = self.softword(tokens)
-        if c.affix:
-            item["features"]["prefix"] = v["affix"].encode([t[0] for t in norm])
-            item["features"]["suffix"] = v["affix"].encode([t[-1] for t in norm])
-        if c.static_embeddings:
-            item["features"]["static"] = v["static"].encode(norm)
-        if tags is not None:
-            unknown = [t for t in tags if t not in v["tags"]]
-            if unknown:
-                raise ZhnlpError(f"tag {unknown[0]!r} was not seen in training")
-            item["tags"] = v["tags"].encode(tags)
-        return item
-
-
 
 
 # -- scoring ---------------------------------------------------------------------------------
@@ -523,7 +262,6 @@ def _train_neural(train_s, dev_s, test_s, output, config: TaggerConfig, train_co
                   t0: float, repaired: dict, announce: Callable[[], None] = lambda: None) -> TrainTaggerResult:
     import torch
 
-
     set_seed(train_config.seed)
     static = None
     if config.static_embeddings:
@@ -596,70 +334,6 @@ def _bundle_lexicons(config: TaggerConfig, root: Path | None = None) -> dict[str
 
     config.lexicons, files = bundle_files(config.lexicons, "lexicon", root)
     return files
-
-
-def _load_static(embedding, feats: Featurizer, vectors, train_s) -> dict:
-    """Fill the fixed word-vector table and report how many training tokens it covers."""
-
-    matrix, _ = embedding_matrix(feats.vocabs["static"], vectors)
-    embedding.weight.data.copy_(matrix)
-    embedding.weight.requires_grad = False
-    vocab = feats.vocabs["static"]
-    norm = norm_token if feats.config.normalize else (lambda t: t)
-    tokens = [norm(t) for s in train_s for t in s.tokens]
-    hits = sum(t in vocab.stoi for t in tokens)
-    return {"words": len(vocab) - len(vocab.specials), "dim": int(matrix.shape[1]),
-            "train_token_coverage": round(hits / max(1, len(tokens)), 4)}
-
-
-# feature tables whose rows follow a vocabulary (copied entry by entry); the others are fixed
-_FEATURE_VOCABS = {"bigram": "bigram", "prefix": "affix", "suffix": "affix", "static": "static"}
-
-
-def load_encoder(net, feats: Featurizer, directory: str | Path) -> float:
-    """Start ``net`` (a :class:`~zhnlp.nn.tagger.BiLSTMCRF`) from a trained BiLSTM-CRF tagger:
-    transfer from a task or corpus with more labelled data (MSRA's news NER to résumés).
-
-    Token and feature embeddings are copied entry by entry (entries the source never saw keep
-    their initialisation), fixed feature tables and the LSTM whole; the output layer and the CRF
-    start afresh, so the tag sets may differ. Both must read the same features with the same
-    sizes (else an error naming the options). Returns the share of the training tokens'
-    vocabulary (specials aside) that the source knows.
-    """
-    import torch
-
-
-    path = resolve_model(directory)
-    kind = read_config(path)["model_type"]
-    if kind == ENSEMBLE_TYPE:
-        raise ZhnlpError(f"{path / CONFIG_FILE}: an ensemble cannot be an --encoder; pass one of its members")
-    if kind == MODEL_TYPES["hmm"]:
-        raise ZhnlpError(f"{path / CONFIG_FILE}: an HMM has no network to start from; --encoder takes a BiLSTM-CRF")
-    module = load_tagger(path).backend.module  # every file checked as for tagging
-    source, src_net_cfg, src_vocabs = module.net, module.net.cfg, module.featurizer.vocabs
-
-    def shape(c) -> dict:
-        return {"emb-dim": c.emb_dim, "hidden": c.hidden, "layers": c.layers,
-                "features": sorted(c.feature_dims.items())}
-
-    mine, theirs = shape(net.cfg), shape(src_net_cfg)
-    for name in mine:
-        if mine[name] != theirs[name]:
-            raise ZhnlpError(f"{path / CONFIG_FILE}: the encoder has {name} {theirs[name]} but this tagger "
-                             f"{mine[name]}; train with the encoder's --emb-dim, --hidden, --layers and feature options")
-
-    with torch.no_grad():
-        net.rnn.load_state_dict(source.rnn.state_dict())
-        copy_rows(net.embed, feats.vocabs["tokens"], source.embed.weight, src_vocabs["tokens"])
-        for name, table in net.feature_embed.items():
-            weights, vocab_name = source.feature_embed[name].weight, _FEATURE_VOCABS.get(name)
-            if vocab_name is not None:
-                copy_rows(table, feats.vocabs[vocab_name], weights, src_vocabs[vocab_name])
-            else:  # a fixed table (soft-word ids): same size, checked above
-                table.weight.copy_(weights)
-    vocab = feats.vocabs["tokens"]
-    tokens = vocab.itos[len(vocab.specials):]
-    return round(sum(t in src_vocabs["tokens"].stoi for t in tokens) / max(len(tokens), 1), 4)
 
 
 def _train_hmm(train_s, dev_s, test_s, output, config: TaggerConfig, t0: float,
@@ -866,7 +540,6 @@ class _NeuralBackend:
     def predict(self, token_lists: Sequence[Sequence[str]], batch_size: int = 64) -> list[list[str]]:
         import torch
 
-
         feats = self.module.featurizer
         collate = TaggingCollate(pad=feats.vocabs["tokens"].pad_id)
         order = sorted(range(len(token_lists)), key=lambda i: -len(token_lists[i]))
@@ -970,6 +643,55 @@ def _read_neural(path: Path, kind: str | None = None):
     files, (cfg, net_cfg) = read_model(path, kind, {"tagger": TaggerConfig.from_dict, section: make},
                                        vocabs=("tokens", "tags"))
     return files, cfg, net_cfg
+
+
+# feature tables whose rows follow a vocabulary (copied entry by entry); the others are fixed
+_FEATURE_VOCABS = {"bigram": "bigram", "prefix": "affix", "suffix": "affix", "static": "static"}
+
+
+def load_encoder(net, feats: Featurizer, directory: str | Path) -> float:
+    """Start ``net`` (a :class:`~zhnlp.nn.tagger.BiLSTMCRF`) from a trained BiLSTM-CRF tagger:
+    transfer from a task or corpus with more labelled data (MSRA's news NER to résumés).
+
+    Token and feature embeddings are copied entry by entry (entries the source never saw keep
+    their initialisation), fixed feature tables and the LSTM whole; the output layer and the CRF
+    start afresh, so the tag sets may differ. Both must read the same features with the same
+    sizes (else an error naming the options). Returns the share of the training tokens'
+    vocabulary (specials aside) that the source knows.
+    """
+    import torch
+
+    path = resolve_model(directory)
+    kind = read_config(path)["model_type"]
+    if kind == ENSEMBLE_TYPE:
+        raise ZhnlpError(f"{path / CONFIG_FILE}: an ensemble cannot be an --encoder; pass one of its members")
+    if kind == MODEL_TYPES["hmm"]:
+        raise ZhnlpError(f"{path / CONFIG_FILE}: an HMM has no network to start from; --encoder takes a BiLSTM-CRF")
+    module = load_tagger(path).backend.module  # every file checked as for tagging
+    source, src_net_cfg, src_vocabs = module.net, module.net.cfg, module.featurizer.vocabs
+
+    def shape(c) -> dict:
+        return {"emb-dim": c.emb_dim, "hidden": c.hidden, "layers": c.layers,
+                "features": sorted(c.feature_dims.items())}
+
+    mine, theirs = shape(net.cfg), shape(src_net_cfg)
+    for name in mine:
+        if mine[name] != theirs[name]:
+            raise ZhnlpError(f"{path / CONFIG_FILE}: the encoder has {name} {theirs[name]} but this tagger "
+                             f"{mine[name]}; train with the encoder's --emb-dim, --hidden, --layers and feature options")
+
+    with torch.no_grad():
+        net.rnn.load_state_dict(source.rnn.state_dict())
+        copy_rows(net.embed, feats.vocabs["tokens"], source.embed.weight, src_vocabs["tokens"])
+        for name, table in net.feature_embed.items():
+            weights, vocab_name = source.feature_embed[name].weight, _FEATURE_VOCABS.get(name)
+            if vocab_name is not None:
+                copy_rows(table, feats.vocabs[vocab_name], weights, src_vocabs[vocab_name])
+            else:  # a fixed table (soft-word ids): same size, checked above
+                table.weight.copy_(weights)
+    vocab = feats.vocabs["tokens"]
+    tokens = vocab.itos[len(vocab.specials):]
+    return round(sum(t in src_vocabs["tokens"].stoi for t in tokens) / max(len(tokens), 1), 4)
 
 
 __all__ = ["TaggerConfig", "Tagger", "Featurizer", "train_tagger", "build_ensemble", "load_tagger", "use_threads",

@@ -395,9 +395,7 @@ def train_seq2seq(train: str | Path, dev: str | Path | None, output: str | Path,
     """
     import json
 
-
     check_model_output(output, force=force)
-
 
     pairs = pairs or PairOptions()
     data = pairs.read(train)

@@ -59,7 +59,6 @@ def pad_sequences(seqs: Sequence[Sequence[int]], pad: int, batch_first: bool = T
     return ids.t().contiguous() if batch_first else ids
 
 
-
 def to_device(batch: dict, device) -> dict:
     """A collated batch on ``device`` (nested dicts too); ``lengths`` stay on the CPU, where
     ``pack_padded_sequence`` wants them."""
@@ -72,7 +71,6 @@ def to_device(batch: dict, device) -> dict:
         else:
             out[key] = value
     return out
-
 
 
 class BucketBatchSampler:

@@ -111,7 +111,6 @@ class TrainConfig:
         check_number("--ema", self.ema, 0, 1, below=True)
 
 
-
 class Trainable(Protocol):
     """What a model must provide to be trained (an ``nn.Module`` with these methods)."""
 
@@ -310,7 +309,6 @@ class Trainer:
     # batches ---------------------------------------------------------------------------------
     def _loader(self, items, lengths, batch_size: int, shuffle: bool, epoch: int = 0):
         from torch.utils.data import DataLoader
-
 
         cls = BucketBatchSampler if (self.config.bucket or not shuffle) else RandomBatchSampler
         sampler = cls(lengths, batch_size, shuffle=shuffle, seed=self.config.seed,
@@ -594,7 +592,6 @@ class Trainer:
                 dist.broadcast(tensor, 0)
 
 
-
 class _ListDataset:
     """A list as a map-style dataset (picklable for DataLoader workers)."""
 
@@ -610,7 +607,6 @@ class _ListDataset:
 
 def _unwrap(model):
     return getattr(model, "module", model)  # DistributedDataParallel keeps the model in .module
-
 
 
 class _progress:
@@ -638,7 +634,6 @@ class _progress:
     def __exit__(self, *exc) -> None:
         if self.enabled:
             self.bar.__exit__(*exc)
-
 
 
 __all__ = ["TrainConfig", "Trainer", "TrainResult", "Trainable", "resolve_device", "set_seed", "use_threads",

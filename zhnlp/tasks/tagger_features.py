@@ -1,0 +1,209 @@
+"""What a tagger reads: its task and feature options (:class:`TaggerConfig`, saved in config.json)
+and the :class:`Featurizer` that turns tokens into the ids of the network's embeddings (characters,
+bigrams, soft-word positions, first and last characters, static vectors), with the tables that
+start from pretrained vectors or from another trained tagger."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+from itertools import islice
+from pathlib import Path
+from typing import Any, Sequence
+
+from ..checks import check_number
+from ..embeddings import embedding_matrix
+from ..errors import ZhnlpError
+from ..segment import Segmenter
+from ..text.features import bigrams, known_form
+from ..text.features import norm as norm_token
+from ..text.vocab import Vocab
+from ..training.serialization import drop_removed
+
+TASKS = ("ner", "cws", "pos")
+
+
+# Options that decide the features a network reads: the members of an ensemble must agree on them.
+FEATURE_OPTIONS = ("task", "scheme", "min_freq", "bigram", "bigram_min_freq", "softword", "lexicons", "affix",
+                   "normalize", "static_embeddings", "static_max_words", "use_crf")
+
+
+SOFTWORD_TAGS = ("<pad>", "B", "M", "E", "S")
+
+
+# Options that zhnlp no longer has (docs/experiments.md): config.json files that hold them
+# switched off still load; one switched on is refused, naming it.
+REMOVED_OPTIONS = {"lexmatch": False, "gazetteer": False, "softlexicon": None, "softlexicon_table": None}
+
+
+REMOVED_SETTINGS = ("lexmatch_dim", "gazetteer_dim", "gazetteer_folds", "softlexicon_max_words", "softlexicon_slots",
+                    "softlexicon_dim")
+
+
+REMOVED_NET_SETTINGS = ("lexicon_words", "lexicon_dim", "lexicon_slots")  # SoftLexicon's table (0: none)
+
+
+@dataclass
+class TaggerConfig:
+    """Task and feature options of a tagger (saved in config.json)."""
+
+    task: str = "ner"
+    scheme: str | None = None        # tag scheme; None: detected from the training tags
+    emb_dim: int = 128
+    hidden: int = 128                # LSTM units per direction
+    layers: int = 1
+    dropout: float = 0.5
+    min_freq: int = 1                # token vocabulary cut-off
+    word_dropout: float = 0.0        # alpha: in training a token seen c times becomes <unk> w.p. alpha/(alpha+c)
+    bigram: bool = False             # character-bigram embeddings (c[i] c[i+1])
+    bigram_dim: int = 64
+    bigram_min_freq: int = 2         # rare bigrams share <unk>: keeps the model small
+    bigram_embeddings: str | None = None  # pretrained vectors (zhnlp embed --level bigram; dim = bigram_dim)
+    softword: bool = False           # BMES position of each character in jieba's segmentation
+    softword_dim: int = 20
+    lexicons: list[str] = field(default_factory=list)  # user lexicons for --softword
+    affix: bool | None = None        # POS: embeddings of a word's first and last character (default: on for pos)
+    affix_dim: int = 32
+    affix_embeddings: str | None = None  # pretrained character vectors for the affix embeddings (dim = affix_dim)
+    normalize: bool = True           # full-width forms looked up as their half-width twins (NFKC), and
+                                     # punctuation the vocabulary lacks as its other forms (PUNCT_FORMS)
+    constrained: bool = True         # decoding never takes a transition the scheme forbids
+    use_crf: bool = True
+    embeddings: str | None = None    # pretrained vectors (zhnlp embed) for the token embeddings
+    freeze_embeddings: bool = False
+    # Pretrained word vectors read as a second, fixed embedding of every token: words never seen
+    # in training keep their own vector (the trained table gives them <unk>). The table holds
+    # the file's first static_max_words words (gensim writes the most frequent first).
+    static_embeddings: str | None = None
+    static_max_words: int = 40000
+    static_dim: int = 0              # set from the vectors when training
+    half_precision: bool = False     # store weights as float16 (half the size; loads as float32)
+    # A trained BiLSTM-CRF tagger (say NER on a larger corpus) whose embeddings and LSTM this one
+    # starts from: rows copied entry by entry, the output layer and CRF start afresh.
+    encoder: str | None = None
+    # POS: the CWS model (a bundled name or a directory) that segments raw text, so that words
+    # follow the standard the tagger was trained on (ud-pos: ud-cws); None: jieba.
+    segmenter: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.task not in TASKS:
+            raise ZhnlpError(f"task must be one of {', '.join(TASKS)}, not {self.task!r}")
+        if self.affix is None:
+            self.affix = self.task == "pos"
+        for name in ("emb_dim", "hidden", "layers", "min_freq", "bigram_min_freq", "bigram_dim", "softword_dim",
+                     "affix_dim", "static_max_words"):
+            if getattr(self, name) < 1:
+                raise ZhnlpError(f"--{name.replace('_', '-')} must be at least 1")
+        if not 0 <= self.dropout < 1:
+            raise ZhnlpError("--dropout must lie in [0, 1)")
+        check_number("--word-dropout", self.word_dropout, 0)
+        if self.segmenter and self.task != "pos":
+            raise ZhnlpError("--segmenter names the CWS model that segments raw text for a POS model (train-pos)")
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "TaggerConfig":
+        """The config saved in config.json (removed options, when off, dropped: see ``REMOVED_OPTIONS``)."""
+
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in drop_removed(d, REMOVED_OPTIONS, REMOVED_SETTINGS).items() if k in known})
+
+
+class Featurizer:
+    """Turns token lists into the id sequences a :class:`~zhnlp.nn.tagger.BiLSTMCRF` reads."""
+
+    def __init__(self, config: TaggerConfig, vocabs: dict[str, Vocab], root: Path | None = None) -> None:
+        """``root``: the model directory that holds the lexicons named in ``config.lexicons``."""
+        self.config, self.vocabs, self.root = config, vocabs, root
+        self._segmenter = None
+
+    @classmethod
+    def build(cls, config: TaggerConfig, sentences: Sequence, static_vectors: Any = None) -> "Featurizer":
+        """Vocabularies from the training sentences (and, for ``config.static_embeddings``, the
+        first words of ``static_vectors``, :class:`~zhnlp.embeddings.vectors.WordVectors`)."""
+        norm = norm_token if config.normalize else (lambda t: t)
+        vocabs = {"tokens": Vocab.build(([norm(t) for t in s.tokens] for s in sentences),
+                                        min_freq=config.min_freq),
+                  "tags": Vocab.build((s.tags for s in sentences), specials=("<pad>",), unk=None)}
+        if config.bigram:
+            vocabs["bigram"] = Vocab.build((bigrams([norm(t) for t in s.tokens]) for s in sentences),
+                                           min_freq=config.bigram_min_freq, specials=("<pad>", "<unk>"), unk="<unk>")
+        if config.affix:
+            vocabs["affix"] = Vocab.build(([norm(t)[0] for t in s.tokens] + [norm(t)[-1] for t in s.tokens]
+                                           for s in sentences), specials=("<pad>", "<unk>"), unk="<unk>")
+        if config.static_embeddings:
+            if static_vectors is None:
+                raise ZhnlpError("static embeddings need their vectors (zhnlp.embeddings.load_vectors)")
+            words = (norm(w) for w in static_vectors.words)
+            vocabs["static"] = Vocab(islice(dict.fromkeys(w for w in words if w), config.static_max_words),
+                                     specials=("<pad>", "<unk>"), unk="<unk>")
+            config.static_dim = static_vectors.dim
+        return cls(config, vocabs)
+
+    def feature_sizes(self) -> tuple[dict[str, int], dict[str, int]]:
+        """(feature -> vocabulary size, feature -> embedding size) for the network config."""
+        c = self.config
+        sizes, dims = {}, {}
+        if c.bigram:
+            sizes["bigram"], dims["bigram"] = len(self.vocabs["bigram"]), c.bigram_dim
+        if c.softword:
+            sizes["softword"], dims["softword"] = len(SOFTWORD_TAGS), c.softword_dim
+        if c.affix:
+            for name in ("prefix", "suffix"):
+                sizes[name], dims[name] = len(self.vocabs["affix"]), c.affix_dim
+        if c.static_embeddings:
+            sizes["static"], dims["static"] = len(self.vocabs["static"]), c.static_dim
+        return sizes, dims
+
+    @property
+    def segmenter(self):
+        if self._segmenter is None:
+            lexicons = [self.root / p if self.root else p for p in self.config.lexicons]
+            self._segmenter = Segmenter(user_dicts=lexicons).load()
+        return self._segmenter
+
+    def softword(self, chars: Sequence[str]) -> list[int]:
+        """BMES position (ids 1-4) of each character in jieba's segmentation of the sentence."""
+        ids: list[int] = []
+        for w in self.segmenter.cut("".join(chars)):
+            n = len(w)
+            ids.extend([4] if n == 1 else [1] + [2] * (n - 2) + [3])
+        if len(ids) != len(chars):  # multi-character tokens in the input: fall back to singles
+            return [4] * len(chars)
+        return ids
+
+    def encode(self, tokens: Sequence[str], tags: Sequence[str] | None = None) -> dict:
+        """One dataset item: ``ids``, ``features`` and (when given) ``tags``."""
+        c, v = self.config, self.vocabs
+        norm = [known_form(norm_token(t), v["tokens"]) for t in tokens] if c.normalize else list(tokens)
+        item: dict[str, Any] = {"ids": v["tokens"].encode(norm), "features": {}}
+        if c.bigram:
+            item["features"]["bigram"] = v["bigram"].encode(bigrams(norm))
+        if c.softword:
+            item["features"]["softword"] = self.softword(tokens)
+        if c.affix:
+            item["features"]["prefix"] = v["affix"].encode([t[0] for t in norm])
+            item["features"]["suffix"] = v["affix"].encode([t[-1] for t in norm])
+        if c.static_embeddings:
+            item["features"]["static"] = v["static"].encode(norm)
+        if tags is not None:
+            unknown = [t for t in tags if t not in v["tags"]]
+            if unknown:
+                raise ZhnlpError(f"tag {unknown[0]!r} was not seen in training")
+            item["tags"] = v["tags"].encode(tags)
+        return item
+
+
+def _load_static(embedding, feats: Featurizer, vectors, train_s) -> dict:
+    """Fill the fixed word-vector table and report how many training tokens it covers."""
+
+    matrix, _ = embedding_matrix(feats.vocabs["static"], vectors)
+    embedding.weight.data.copy_(matrix)
+    embedding.weight.requires_grad = False
+    vocab = feats.vocabs["static"]
+    norm = norm_token if feats.config.normalize else (lambda t: t)
+    tokens = [norm(t) for s in train_s for t in s.tokens]
+    hits = sum(t in vocab.stoi for t in tokens)
+    return {"words": len(vocab) - len(vocab.specials), "dim": int(matrix.shape[1]),
+            "train_token_coverage": round(hits / max(1, len(tokens)), 4)}
+
+
+
+__all__ = ["TaggerConfig", "Featurizer", "TASKS", "FEATURE_OPTIONS", "SOFTWORD_TAGS"]
