@@ -107,7 +107,7 @@ def raw_texts(name: str, path: Path):
 def build_corpus(data: Path, work: Path, jobs: int, limit_lines: int | None = None) -> dict:
     """Write raw.txt (one sentence a line) and segmented.txt (zhnlp words); reuse them if present."""
     from zhnlp.embeddings import segment_to_file
-    from zhnlp.segment import Segmenter
+    from zhnlp.text.segment import Segmenter
 
     raw, seg = work / "raw.txt", work / "segmented.txt"
     info_path = work / "corpus.json"

@@ -118,7 +118,7 @@ def median(xs):
 
 def lexicon_words(name: str) -> list[str]:
     """The words of a bundled THUOCL lexicon, read as zhnlp reads them."""
-    from zhnlp.dictionary import read_lexicon
+    from zhnlp.text.dictionary import read_lexicon
 
     return [e.word for e in read_lexicon(ROOT / "dictionaries" / "thuocl" / THUOCL_FILES[name])]
 

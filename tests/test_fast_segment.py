@@ -19,8 +19,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conftest import DATA, invoke, one_line_error
-from zhnlp.fast_segment import fast_available
-from zhnlp.segment import Segmenter
+from zhnlp.text.fast_segment import fast_available
+from zhnlp.text.segment import Segmenter
 
 pytestmark = pytest.mark.skipif(not fast_available(), reason="rjieba (the compiled engine) is not installed")
 
@@ -84,7 +84,7 @@ def test_jieba_rs_blocks_are_jiebas_plus_the_characters_cut_apart():
     ``好`` and the character is found only when both lie in one block."""
     import rjieba
 
-    from zhnlp.fast_segment import _CUT_APART
+    from zhnlp.text.fast_segment import _CUT_APART
 
     rj = rjieba.Jieba.empty()
     codes = [c for c in [*range(0x40000), *range(0xE0000, 0xE01F0)] if not 0xD800 <= c <= 0xDFFF and c != 0x597D]
@@ -104,7 +104,7 @@ def test_embedded_dictionary_is_jiebas_word_for_word():
 
     import rjieba
 
-    from zhnlp.fast_segment import EMBEDDED_DICT
+    from zhnlp.text.fast_segment import EMBEDDED_DICT
 
     seg = Segmenter(engine="fast").load()
     assert seg._fast.embedded == (version("rjieba") in EMBEDDED_DICT)
@@ -129,7 +129,7 @@ def test_engine_option_is_checked():
 
 
 def test_missing_wheel_falls_back_to_jieba_with_one_warning(monkeypatch, caplog):
-    import zhnlp.fast_segment as fs
+    import zhnlp.text.fast_segment as fs
 
     monkeypatch.setattr(fs, "fast_available", lambda: False)
     with caplog.at_level(logging.WARNING):

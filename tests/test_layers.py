@@ -12,7 +12,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "zhnlp"
 LAYERS = [
     ("ground", ["zhnlp.errors", "zhnlp.io", "zhnlp.resources", "zhnlp.parallel", "zhnlp.checks", "zhnlp._moved"]),
     ("nn", ["zhnlp.nn"]),
-    ("text", ["zhnlp.text", "zhnlp.segment", "zhnlp.fast_segment"]),
+    ("text", ["zhnlp.text", "zhnlp.text.segment", "zhnlp.text.fast_segment"]),
     ("formats", ["zhnlp.formats"]),
     ("embeddings", ["zhnlp.embeddings"]),
     ("training", ["zhnlp.training"]),

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from zhnlp.corpus.runner import OutputFormat, segment_stream
 from zhnlp.io import atomic_output, read_lines
-from zhnlp.segment import Segmenter
+from zhnlp.text.segment import Segmenter
 from zhnlp.text.vocab import Vocab
 
 CJK = "".join(chr(c) for c in range(0x4E00, 0x4E00 + 400))

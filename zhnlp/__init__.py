@@ -10,7 +10,7 @@ __version__ = "0.1.0"
 _moved.install()  # old module paths (zhnlp.tagger, zhnlp.batching...) keep working
 
 _LAZY = {
-    "Segmenter": ("zhnlp.segment", "Segmenter"),
+    "Segmenter": ("zhnlp.text.segment", "Segmenter"),
     "ZhnlpError": ("zhnlp.errors", "ZhnlpError"),
     "InputError": ("zhnlp.errors", "InputError"),
     "DictionaryFormatError": ("zhnlp.errors", "DictionaryFormatError"),

@@ -13,6 +13,8 @@ import sys
 
 #: old module path -> new module path
 MOVED = {
+    "zhnlp.segment": "zhnlp.text.segment",
+    "zhnlp.fast_segment": "zhnlp.text.fast_segment",
     "zhnlp.dictionary": "zhnlp.text.dictionary",
     "zhnlp.vocab": "zhnlp.text.vocab",
     "zhnlp.conll": "zhnlp.formats.conll",

@@ -49,7 +49,7 @@ def embed_train_cli(
 ) -> None:
     """Train word vectors on corpus files (streamed from disk) and save them."""
     from ..embeddings import EmbeddingConfig, train_to_file
-    from ..segment import Segmenter
+    from ..text.segment import Segmenter
 
     def work():
         options = dict(algo=algo, sg=sg, hs=hs, negative=negative, sample=sample, dim=dim, window=window,

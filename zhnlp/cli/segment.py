@@ -46,7 +46,7 @@ def segment_cli(
 ) -> None:
     """Segment text into words, line by line (output line i = input line i)."""
     from ..corpus.runner import OutputFormat, segment_files
-    from ..segment import Segmenter
+    from ..text.segment import Segmenter
 
     def work():
         if max_line_length < 1:

@@ -27,7 +27,7 @@ def vocab_build_cli(
     quiet: bool = typer.Option(False, "-q", "--quiet", help="No summary."),
 ) -> None:
     """Count tokens in corpora (streamed) and write a vocabulary: specials, then tokens by count."""
-    from ..segment import Segmenter
+    from ..text.segment import Segmenter
     from ..text.vocab import build_vocab
 
     def work():

@@ -27,7 +27,7 @@ from ..formats.tables import (
     table_format,
 )
 from ..io import MAX_LINE_CHARS, atomic_output
-from ..segment import chunk_lines
+from ..text.segment import chunk_lines
 from ..tasks.classifier import load_classifier
 from ..tasks.classifier import probability_text as pt
 from ..training.trainer import use_threads

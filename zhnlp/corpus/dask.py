@@ -21,7 +21,7 @@ from typing import Any, Callable, Iterable, Iterator
 
 from ..errors import InputError, ZhnlpError
 from ..io import MAX_LINE_CHARS, check_encoding, input_name, line_blocks, read_lines
-from ..segment import Segmenter
+from ..text.segment import Segmenter
 
 #: Default block size: big enough that scheduling costs nothing, small enough to spread a file.
 BLOCK_SIZE = 8 << 20

@@ -17,7 +17,7 @@ from ..formats.conll import bmes_to_words
 from ..formats.schemes import entities
 from ..io import MAX_LINE_CHARS
 from ..parallel import ignore_sigint_in_worker, ordered_map
-from ..segment import chunk_lines
+from ..text.segment import chunk_lines
 from ..tasks.tagger import check_precision, entity_offsets, load_tagger, tagger_config
 from ..training.trainer import resolve_device, use_threads
 from .runner import SegmentStats, process_files, run_on_cluster

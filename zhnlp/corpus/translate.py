@@ -13,7 +13,7 @@ from typing import Iterable, Iterator, Sequence
 
 from ..errors import ZhnlpError
 from ..io import MAX_LINE_CHARS, atomic_output, check_output_path
-from ..segment import chunk_lines
+from ..text.segment import chunk_lines
 from ..tasks.translator import load_translator
 from ..training.plots import attention_png
 from ..training.trainer import use_threads

@@ -22,7 +22,7 @@ from ..text.features import LEVELS, tokenized_lines
 from .vectors import save_vectors, vector_format_for
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ..segment import Segmenter
+    from ..text.segment import Segmenter
 
 
 ALGOS = ("word2vec", "fasttext")

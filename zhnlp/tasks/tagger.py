@@ -24,7 +24,7 @@ from ..formats.conll import bmes_to_words
 from ..formats.datacheck import DataSummary, check_ner_tags, check_scheme_of, check_tagging, summarize_tagging
 from ..formats.schemes import allowed_transitions, check_sentences, detect_scheme, entities, validate
 from ..formats.tagged import detect_format, read_examples, resolve_format  # re-exported
-from ..segment import Segmenter
+from ..text.segment import Segmenter
 from ..training import metrics
 from ..training.batching import TaggingCollate, to_device
 from ..training.ensemble import assemble, net_section, saved_nets

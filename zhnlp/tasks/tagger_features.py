@@ -12,7 +12,7 @@ from typing import Any, Sequence
 from ..checks import check_number
 from ..embeddings import embedding_matrix
 from ..errors import ZhnlpError
-from ..segment import Segmenter
+from ..text.segment import Segmenter
 from ..text.features import bigrams, known_form
 from ..text.features import norm as norm_token
 from ..text.vocab import Vocab

@@ -23,7 +23,7 @@ from ..formats.datacheck import DataSummary, check_languages, check_pairs_vary, 
 from ..formats.pairs import Pairs, describe_skipped, detokenize_en, read_pairs, split_pairs, tokenize_en
 from ..formats.tables import parse_split
 from ..nn.choices import ATTENTIONS
-from ..segment import Segmenter
+from ..text.segment import Segmenter
 from ..text.vocab import Vocab
 from ..training.batching import Seq2SeqCollate, to_device
 from ..training.serialization import (

@@ -13,7 +13,7 @@ from typing import Container, Iterator, Sequence
 
 from ..errors import ZhnlpError
 from ..io import MAX_LINE_CHARS, read_lines
-from ..segment import Segmenter
+from .segment import Segmenter
 
 LEVELS = ("word", "char", "bigram")
 EOS_BIGRAM = "</s>"

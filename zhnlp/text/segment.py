@@ -9,7 +9,18 @@ from __future__ import annotations
 import re
 from typing import Callable, Iterable, Iterator, Sequence
 
-from .text.dictionary import NUMBER_RE, DictSpec, FreqPolicy, load_main_tags, load_prefix_dict, read_word_set
+from ..parallel import ignore_sigint_in_worker, ordered_map
+from .dictionary import (
+    NUMBER_RE,
+    DictSpec,
+    FreqPolicy,
+    ensure_cached,
+    load_main_tags,
+    load_prefix_dict,
+    read_word_set,
+    resolve_dict_path,
+    resolve_freq,
+)
 from .fast_segment import FastCutter, resolve_engine
 
 MODES = ("precise", "full", "search")
@@ -35,7 +46,7 @@ class Segmenter:
             default: on with ``main_dict``, off otherwise (jieba's own behaviour).
         use_cache: read and write the per-user dictionary cache.
         engine: ``fast`` (default): precise and search mode through the compiled engine
-            (:mod:`zhnlp.fast_segment`), token for token jieba's; ``jieba``: jieba's Python
+            (:mod:`zhnlp.text.fast_segment`), token for token jieba's; ``jieba``: jieba's Python
             code throughout. Full mode and POS run on jieba with either. Without rjieba
             installed, ``fast`` falls back to ``jieba`` with one warning.
     The dictionaries load on first use.
@@ -51,7 +62,6 @@ class Segmenter:
             raise ValueError(f"mode (--mode) must be one of {', '.join(MODES)}, not {mode!r}")
         if pos and mode != "precise":
             raise ValueError("POS tagging works in precise mode only")
-        from .text.dictionary import resolve_dict_path, resolve_freq
 
         user = tuple(str(p) for p in user_dicts) + tuple(str(resolve_dict_path(d)) for d in dicts)
         self.spec = DictSpec(main_dict=str(main_dict) if main_dict else None, user_dicts=user,
@@ -128,7 +138,6 @@ class Segmenter:
         """
         if self._tk is not None or not self.use_cache:
             return self.load()
-        from .text.dictionary import ensure_cached
 
         ensure_cached(self.spec)
         if self.stopwords_source:
@@ -223,7 +232,6 @@ class Segmenter:
             for chunk in chunks:
                 yield _run(self, formatter, chunk)
             return
-        from .parallel import ordered_map
 
         self.check()  # the parent only dispatches: it does not hold the dictionary
         yield from ordered_map(_run_in_worker, chunks, jobs, initializer=_init_worker,
@@ -286,8 +294,6 @@ _WORKER: dict = {}  # per worker process: the Segmenter it loaded once, and the 
 
 
 def _init_worker(segmenter: Segmenter, formatter: Callable[[list], str] | None) -> None:
-    from .parallel import ignore_sigint_in_worker
-
     ignore_sigint_in_worker()
     _WORKER["job"] = (segmenter.load(), formatter)
 

@@ -19,7 +19,7 @@ Its output is made jieba's own, token for token, by construction rather than by 
 - A line whose tokens cannot tell a Latin/digit word of the dictionary from joined single
   letters, or that holds lone surrogates, goes to jieba's Python code whole.
 
-Full mode and POS tagging stay on jieba (:class:`zhnlp.segment.Segmenter` routes them).
+Full mode and POS tagging stay on jieba (:class:`zhnlp.text.segment.Segmenter` routes them).
 """
 from __future__ import annotations
 
