@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import io
+import tempfile
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -130,19 +132,11 @@ def _sentences(draw):
 def test_round_trip_property(sents):
     buf = io.StringIO()
     write_conll(sents, buf)
-    path = _tmp_file(buf.getvalue())
-    back = list(read_conll(path))
+    with tempfile.TemporaryDirectory(prefix="zhnlp-conll-") as d:  # hypothesis runs it many times: no leftovers
+        path = Path(d) / "x.conll"
+        path.write_text(buf.getvalue(), encoding="utf-8")
+        back = list(read_conll(path))
     assert [(s.tokens, s.tags, s.columns) for s in back] == [(s.tokens, s.tags, s.columns) for s in sents]
-
-
-def _tmp_file(text: str):
-    import tempfile
-    from pathlib import Path
-
-    d = Path(tempfile.mkdtemp(prefix="zhnlp-conll-"))
-    p = d / "x.conll"
-    p.write_text(text, encoding="utf-8")
-    return p
 
 
 # -- word segmentation ---------------------------------------------------------------------

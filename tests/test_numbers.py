@@ -241,3 +241,15 @@ def test_training_takes_one_thread_by_default(job, tmp_path, monkeypatch):
         calls.clear()
         invoke(*args, *given, "-o", "model", "--epochs", "1", "--force", "-q")
         assert calls == expected, (given, calls)
+
+
+def test_ensemble_threads_reach_torch_before_the_members_load(tmp_path, monkeypatch):
+    """zhnlp ensemble scores --dev/--test (inference): one thread by default, as evaluate."""
+    calls: list[int] = []
+    monkeypatch.setattr(torch, "set_num_threads", calls.append)
+    monkeypatch.chdir(tmp_path)
+    for given, expected in (([], [1]), (["--threads", "2"], [2])):
+        calls.clear()
+        r = invoke("ensemble", "shopping-sentiment", "shopping-sentiment", "-o", "m", *given, ok=False)
+        one_line_error(r, "twice")
+        assert calls == expected, (given, calls)

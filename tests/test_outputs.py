@@ -157,3 +157,12 @@ def test_save_refuses_a_folder_that_gained_files_during_training(tmp_path):
             (out / "notes.txt").write_text("written meanwhile", encoding="utf-8")
     assert (out / "notes.txt").read_text(encoding="utf-8") == "written meanwhile"
     assert [p.name for p in tmp_path.iterdir()] == ["m"]
+
+
+def test_metrics_json_is_strict_json_with_undefined_scores_as_null(tmp_path):
+    from zhnlp.training.serialization import write_metrics
+
+    write_metrics(tmp_path, {"dev": {"f1": float("nan"), "loss": float("inf")}, "epochs": [1.0, float("-inf")]})
+    text = (tmp_path / "metrics.json").read_text(encoding="utf-8")
+    assert json.loads(text, parse_constant=lambda c: pytest.fail(f"bare {c} in metrics.json")) == \
+        {"dev": {"f1": None, "loss": None}, "epochs": [1.0, None]}

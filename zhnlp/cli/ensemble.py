@@ -6,7 +6,7 @@ from typing import List, Optional
 
 import typer
 
-from ._app import _run, app
+from ._app import THREADS, _run, app
 from ._train_options import FORCE, QUIET, scores_line
 from .classify import CLASS_NAMES, LABEL_COL, MODEL_DATA_FORMAT, TEXT_COL
 
@@ -25,6 +25,7 @@ def ensemble_cli(
     label_col: Optional[str] = LABEL_COL,
     class_names: Optional[str] = CLASS_NAMES,
     encoding: str = typer.Option("utf-8", "--encoding"),
+    threads: int = THREADS,
     force: bool = FORCE,
     quiet: bool = QUIET,
 ) -> None:
@@ -33,8 +34,10 @@ def ensemble_cli(
     their mean probabilities."""
     from ..tasks.classifier import MODEL_TYPES as CLASSIFIER_TYPES
     from ..training.serialization import read_config, resolve_model
+    from ..training.trainer import use_threads
 
     def work():
+        use_threads(threads)  # scoring --dev/--test is inference, as in zhnlp evaluate
         if read_config(resolve_model(members[0]))["model_type"] in CLASSIFIER_TYPES:
             from ..tasks.classifier import TableOptions, build_ensemble
 

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator, Mapping, Sequence
 
+from ..checks import json_safe
 from ..errors import InputError, OutputError
 from ..resources import models_dir
 from ..text.vocab import Vocab
@@ -158,16 +159,17 @@ def write_model_files(directory: Path, *, model_type: str, config: Mapping, tens
         vocab_files[name] = fname
     head = {"format": MODEL_FORMAT, "version": MODEL_VERSION, "model_type": model_type,
             "zhnlp_version": __version__, "config": dict(config), "vocabs": vocab_files}
-    (directory / CONFIG_FILE).write_text(json.dumps(head, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    (directory / CONFIG_FILE).write_text(json.dumps(head, ensure_ascii=False, indent=1, allow_nan=False) + "\n",
+                                         encoding="utf-8")
     _save_tensors(dict(tensors), directory / WEIGHTS_FILE, model_type)
     if metrics is not None:
         write_metrics(directory, metrics)
 
 
 def write_metrics(directory: Path, metrics: Mapping) -> None:
-    """(Re)write metrics.json."""
-    (directory / METRICS_FILE).write_text(json.dumps(dict(metrics), ensure_ascii=False, indent=1) + "\n",
-                                          encoding="utf-8")
+    """(Re)write metrics.json: strict JSON (an undefined score, NaN, is written as null)."""
+    text = json.dumps(json_safe(dict(metrics)), ensure_ascii=False, indent=1, allow_nan=False)
+    (directory / METRICS_FILE).write_text(text + "\n", encoding="utf-8")
 
 
 def save_model(path: str | Path, *, model_type: str, config: Mapping, tensors: Mapping[str, Any],
