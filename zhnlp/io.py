@@ -299,7 +299,7 @@ def atomic_output(path: str | Path, encoding: str = "utf-8", binary: bool = Fals
             fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{p.name}.", suffix=".part")
         except OSError as exc:
             raise OutputError(f"{p}: cannot write: {exc.strerror}") from None
-    f = os.fdopen(fd, "wb") if binary else os.fdopen(fd, "w", encoding=encoding, newline="\n")
+    f = _fdopen(fd, encoding, binary)
     try:
         with f:
             yield f
@@ -316,6 +316,11 @@ def atomic_output(path: str | Path, encoding: str = "utf-8", binary: bool = Fals
         raise
 
 
+def _fdopen(fd: int, encoding: str, binary: bool) -> IO:
+    """A file object over ``fd``: bytes, or text with LF line endings."""
+    return os.fdopen(fd, "wb") if binary else os.fdopen(fd, "w", encoding=encoding, newline="\n")
+
+
 _WRITE_ERRORS = {errno.ENOSPC, errno.EIO, errno.EFBIG, errno.EDQUOT, errno.EROFS, errno.EBADF, errno.EINVAL}
 
 
@@ -327,7 +332,7 @@ def _direct_output(p: Path, encoding: str, binary: bool) -> Iterator[IO]:
         fd = os.dup(own) if own is not None else os.open(p, os.O_WRONLY)
     except OSError as exc:
         raise OutputError(f"{p}: cannot write: {exc.strerror}") from None
-    f = os.fdopen(fd, "wb") if binary else os.fdopen(fd, "w", encoding=encoding, newline="\n")
+    f = _fdopen(fd, encoding, binary)
     try:
         with f:
             yield f

@@ -27,9 +27,7 @@ from ._train_options import (
     scores_line,
     train_config,
 )
-from ._train_options import (
-    THREADS as TRAIN_THREADS,
-)
+from ._train_options import THREADS as TRAIN_THREADS
 
 TEXT_COL = typer.Option(None, "--text-col", help="Text column: a name or a 0-based index [default: text, review...].")
 LABEL_COL = typer.Option(None, "--label-col", help="Label column: a name or a 0-based index [default: label...].")

@@ -96,8 +96,8 @@ def eval_seg_cli(
 @app.command("dicts")
 def dicts_cli() -> None:
     """List the bundled dictionaries: name, kind, entries, source."""
-    from ..text.dictionary import read_lexicon
     from ..resources import BUNDLED_DICTS
+    from ..text.dictionary import read_lexicon
 
     typer.echo(f"{'name':10} {'kind':10} {'entries':>8}  description (source)")
     for d in BUNDLED_DICTS.values():

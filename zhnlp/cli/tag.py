@@ -29,9 +29,7 @@ from ._train_options import (
     scores_line,
     train_config,
 )
-from ._train_options import (
-    THREADS as TRAIN_THREADS,
-)
+from ._train_options import THREADS as TRAIN_THREADS
 
 TASK_NAMES = {"ner": "named-entity", "cws": "word-segmentation", "pos": "part-of-speech"}
 

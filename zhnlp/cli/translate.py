@@ -24,9 +24,7 @@ from ._train_options import (
     data_report,
     train_config,
 )
-from ._train_options import (
-    THREADS as TRAIN_THREADS,
-)
+from ._train_options import THREADS as TRAIN_THREADS
 
 SRC_COL = typer.Option(1, "--src-col", help="Source column, 0-based (Tatoeba: 1 = Chinese).")
 TGT_COL = typer.Option(0, "--tgt-col", help="Target column, 0-based (Tatoeba: 0 = English).")

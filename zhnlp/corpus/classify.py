@@ -27,9 +27,9 @@ from ..formats.tables import (
     table_format,
 )
 from ..io import MAX_LINE_CHARS, atomic_output
-from ..text.segment import chunk_lines
 from ..tasks.classifier import load_classifier
 from ..tasks.classifier import probability_text as pt
+from ..text.segment import chunk_lines
 from ..training.trainer import use_threads
 from .runner import SegmentStats, plan_outputs, process_files
 

@@ -15,8 +15,8 @@ from typing import Any, Callable, Iterable, Iterator, Sequence
 
 from ..errors import InputError, OutputError, ZhnlpError
 from ..io import MAX_LINE_CHARS, atomic_output, check_output_path, read_lines
-from ..text.segment import Segmenter, chunk_lines
 from ..text.features import LEVELS, tokenized_lines  # re-exported: zhnlp.corpus.tokenized_lines
+from ..text.segment import Segmenter, chunk_lines
 from .dask import connect, parse_block_size, require_dask, run_file
 
 FORMATS = ("text", "jsonl", "conll")

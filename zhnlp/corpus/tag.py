@@ -17,8 +17,8 @@ from ..formats.conll import bmes_to_words
 from ..formats.schemes import entities
 from ..io import MAX_LINE_CHARS
 from ..parallel import ignore_sigint_in_worker, ordered_map
-from ..text.segment import chunk_lines
 from ..tasks.tagger import check_precision, entity_offsets, load_tagger, tagger_config
+from ..text.segment import chunk_lines
 from ..training.trainer import resolve_device, use_threads
 from .runner import SegmentStats, process_files, run_on_cluster
 

@@ -13,8 +13,8 @@ from typing import Iterable, Iterator, Sequence
 
 from ..errors import ZhnlpError
 from ..io import MAX_LINE_CHARS, atomic_output, check_output_path
-from ..text.segment import chunk_lines
 from ..tasks.translator import load_translator
+from ..text.segment import chunk_lines
 from ..training.plots import attention_png
 from ..training.trainer import use_threads
 from .runner import SegmentStats, process_files

@@ -20,8 +20,8 @@ from ..formats.datacheck import DataSummary, check_classes, check_skipped, count
 from ..formats.tables import LabeledTexts, parse_split, read_class_names, read_labeled, split_indices
 from ..io import atomic_output, check_output_path
 from ..nn.choices import POOLINGS
-from ..text.segment import Segmenter
 from ..text.features import bigrams
+from ..text.segment import Segmenter
 from ..text.vocab import Vocab
 from ..training.batching import ClassificationCollate, to_device
 from ..training.ensemble import assemble, net_section, saved_nets

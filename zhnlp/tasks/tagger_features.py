@@ -12,9 +12,9 @@ from typing import Any, Sequence
 from ..checks import check_number
 from ..embeddings import embedding_matrix
 from ..errors import ZhnlpError
-from ..text.segment import Segmenter
 from ..text.features import bigrams, known_form
 from ..text.features import norm as norm_token
+from ..text.segment import Segmenter
 from ..text.vocab import Vocab
 from ..training.serialization import drop_removed
 
