@@ -10,6 +10,7 @@ __version__ = "0.1.0"
 _moved.install()  # old module paths (zhnlp.tagger, zhnlp.batching...) keep working
 
 _LAZY = {
+    "load": ("zhnlp.tasks.loading", "load"),
     "Segmenter": ("zhnlp.text.segment", "Segmenter"),
     "ZhnlpError": ("zhnlp.errors", "ZhnlpError"),
     "InputError": ("zhnlp.errors", "InputError"),

@@ -37,31 +37,22 @@ def evaluate_cli(
     """Score a model on gold data: entity P/R/F1 per type (NER), word P/R/F1 (CWS), accuracy (POS);
     accuracy, macro-F1, per-class P/R/F1 and a confusion matrix (classifiers); sacreBLEU
     (beam and greedy), chrF and perplexity (seq2seq; all targets of a source are references)."""
-    from ..tasks.classifier import MODEL_TYPES as CLASSIFIER_TYPES
-    from ..training.serialization import read_config, resolve_model
+    from ..tasks.classifier import TableOptions, write_confusion
+    from ..tasks.loading import load, model_kind
+    from ..tasks.translator import PairOptions
     from ..training.trainer import use_threads
 
     def work():
         use_threads(threads)
-        kind = read_config(resolve_model(model))["model_type"]
-        if kind in CLASSIFIER_TYPES:
-            from ..tasks.classifier import TableOptions, load_classifier, write_confusion
-
-            clf = load_classifier(model, device=device, gpu=gpu)
-            result = clf.evaluate(test, TableOptions(text_col=text_col, label_col=label_col, fmt=data_format,
-                                                     encoding=encoding, class_names=class_names))
-            written = write_confusion(result, confusion) if confusion else []
-            return "classifier", result, written
-        if kind == "gru-seq2seq":
-            from ..tasks.translator import PairOptions, load_translator
-
-            tr = load_translator(model, device=device, gpu=gpu)
+        kind, loaded = model_kind(model), load(model, device=device, gpu=gpu, precision=precision)
+        if kind == "classifier":
+            result = loaded.evaluate(test, TableOptions(text_col=text_col, label_col=label_col, fmt=data_format,
+                                                        encoding=encoding, class_names=class_names))
+            return "classifier", result, write_confusion(result, confusion) if confusion else []
+        if kind == "translator":
             pairs = PairOptions(src_col=src_col, tgt_col=tgt_col, encoding=encoding)
-            return "seq2seq", tr.evaluate(test, pairs, beam=beam, alpha=alpha), []
-        from ..tasks.tagger import load_tagger
-
-        tagger = load_tagger(model, device=device, gpu=gpu, precision=precision)
-        return tagger.task, tagger.evaluate(test, data_format, encoding), []
+            return "seq2seq", loaded.evaluate(test, pairs, beam=beam, alpha=alpha), []
+        return loaded.task, loaded.evaluate(test, data_format, encoding), []
 
     task, result, written = _run(work)
     if as_json:

@@ -1,0 +1,42 @@
+"""``zhnlp.load``: any trained model directory (or bundled name) as the object that applies it,
+chosen by the model type its config.json records."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Union
+
+from ..training.serialization import CONFIG_FILE, ModelFormatError, read_config, resolve_model
+from . import classifier, tagger, translator
+
+Model = Union[tagger.Tagger, classifier.Classifier, translator.Translator]
+
+#: model type in config.json -> the task that loads it
+KINDS = {**{t: "tagger" for t in (*tagger.MODEL_TYPES.values(), tagger.ENSEMBLE_TYPE)},
+         **{t: "classifier" for t in classifier.MODEL_TYPES}, translator.MODEL_TYPE: "translator"}
+
+
+def model_kind(name_or_path: str | Path) -> str:
+    """``tagger``, ``classifier`` or ``translator``: what the model directory holds (a one-line
+    :class:`ModelFormatError` for anything else)."""
+    path = resolve_model(name_or_path)
+    model_type = read_config(path)["model_type"]
+    if model_type not in KINDS:
+        raise ModelFormatError(str(path / CONFIG_FILE), f"model type {model_type!r} is not one zhnlp applies "
+                                                        f"({', '.join(sorted(KINDS))})")
+    return KINDS[model_type]
+
+
+def load(name_or_path: str | Path, device: str | None = None, gpu: bool = False, precision: str = "fp32") -> Model:
+    """A trained model ready to apply: a :class:`~zhnlp.tasks.tagger.Tagger` (BiLSTM-CRF, HMM or an
+    ensemble), a :class:`~zhnlp.tasks.classifier.Classifier` or a
+    :class:`~zhnlp.tasks.translator.Translator`. ``precision`` (``fp32`` | ``bf16``) applies to
+    BiLSTM-CRF taggers."""
+    kind = model_kind(name_or_path)
+    if kind == "tagger":
+        return tagger.load_tagger(name_or_path, device=device, gpu=gpu, precision=precision)
+    if kind == "classifier":
+        return classifier.load_classifier(name_or_path, device=device, gpu=gpu)
+    return translator.load_translator(name_or_path, device=device, gpu=gpu)
+
+
+__all__ = ["load", "model_kind", "Model", "KINDS"]
