@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 import torch
 from classifier_fixtures import labeled_rows, write_csv
-from conftest import invoke, one_line_error, trained_with_and_without
+from helpers import invoke, one_line_error, trained_with_and_without
 from tagging_fixtures import write_ner
 from torch import nn
 

@@ -17,7 +17,7 @@ from typing import Callable
 
 import pytest
 
-from conftest import invoke, one_line_error
+from helpers import invoke, one_line_error
 from zhnlp.resources import models_dir
 
 OLD = b"OLD\n"

@@ -7,7 +7,7 @@ import json
 import pytest
 from typer.testing import CliRunner
 
-from conftest import data_path
+from helpers import data_path
 from zhnlp.tasks.classifier import load_classifier
 from zhnlp.cli import app
 from zhnlp.resources import models_dir

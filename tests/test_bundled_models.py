@@ -7,7 +7,7 @@ import json
 import pytest
 from typer.testing import CliRunner
 
-from conftest import data_path, invoke, one_line_error
+from helpers import data_path, invoke, one_line_error
 from zhnlp.cli import app
 from zhnlp.resources import models_dir
 from zhnlp.training.serialization import bundled_models

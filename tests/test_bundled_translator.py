@@ -8,7 +8,7 @@ import json
 import pytest
 from typer.testing import CliRunner
 
-from conftest import data_path
+from helpers import data_path
 from zhnlp.cli import app
 from zhnlp.resources import models_dir
 from zhnlp.tasks.translator import load_translator

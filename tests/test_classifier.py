@@ -15,7 +15,7 @@ import pytest
 import torch
 
 from classifier_fixtures import CLASS_WORDS, FILLER, LABELS, labeled_rows, write_csv, write_jsonl, write_txt
-from conftest import fast_train_config, interrupted_after, invoke, one_line_error
+from helpers import fast_train_config, interrupted_after, invoke, one_line_error
 from zhnlp.tasks.classifier import (Classifier, ClassifierConfig, TableOptions, TextEncoder, build_ensemble,
                               load_classifier, train_classifier)
 from zhnlp.errors import InputError, ZhnlpError

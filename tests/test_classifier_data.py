@@ -7,7 +7,7 @@ from collections import Counter
 
 import pytest
 
-from conftest import data_path
+from helpers import data_path
 from zhnlp.formats.tables import read_labeled
 
 SHOP = "online_shopping_10_cats"

@@ -10,7 +10,7 @@ import pytest
 import torch
 
 from classifier_fixtures import labeled_rows, write_csv
-from conftest import fast_train_config, invoke, one_line_error
+from helpers import fast_train_config, invoke, one_line_error
 from zhnlp.tasks.classifier import ClassifierConfig, build_ensemble, load_classifier, train_classifier
 from zhnlp.nn.classifier import ClassifierEnsemble, ClassifierNetConfig
 

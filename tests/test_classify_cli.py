@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from classifier_fixtures import LABELS, labeled_rows, write_csv, write_jsonl
-from conftest import invoke, one_line_error
+from helpers import invoke, one_line_error
 from zhnlp.tasks.classifier import load_classifier
 from zhnlp.training.metrics import score_classes
 from zhnlp.formats.tables import read_labeled

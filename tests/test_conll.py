@@ -13,7 +13,7 @@ from zhnlp.formats.conll import (Sentence, bmes_to_words, read_conll, read_conll
                          read_word_pos, split_word_pos, words_to_bmes, write_conll)
 from zhnlp.errors import InputError
 
-from conftest import FIXTURES, data_path
+from helpers import FIXTURES, data_path
 
 TAGGING = FIXTURES / "tagging"
 

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conftest import FIXTURES, invoke, one_line_error
+from helpers import FIXTURES, invoke, one_line_error
 from zhnlp import Segmenter
 from zhnlp.io import line_blocks, read_lines
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, fast_train_config, invoke
+from helpers import ROOT, fast_train_config, invoke
 from zhnlp.formats.conll import Sentence
 from zhnlp.formats.datacheck import MAX_TAGS, MAX_WORD_CHARS, DataSummary, check_tagging, summarize_tagging
 from zhnlp.errors import InputError

@@ -5,7 +5,7 @@ import logging
 
 import pytest
 
-from conftest import FIXTURES, data_path
+from helpers import FIXTURES, data_path
 from zhnlp import Segmenter
 from zhnlp.text.dictionary import (DictSpec, Entry, build_prefix_dict, jieba_dict_path, load_prefix_dict,
                               read_lexicon)

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import invoke
+from helpers import invoke
 from tagging_fixtures import write_ner
 
 torch = pytest.importorskip("torch")

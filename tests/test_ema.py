@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 from classifier_fixtures import labeled_rows, write_csv
-from conftest import interrupted_after, invoke, one_line_error, trained_with_and_without
+from helpers import interrupted_after, invoke, one_line_error, trained_with_and_without
 from torch import nn
 
 from zhnlp.errors import ZhnlpError

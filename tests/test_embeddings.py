@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from conftest import FIXTURES, data_path
+from helpers import FIXTURES, data_path
 import zhnlp.embeddings as E
 from zhnlp.errors import InputError, ZhnlpError
 

@@ -13,7 +13,7 @@ from zhnlp.formats.conll import read_conll, write_conll
 from zhnlp.training.metrics import EntityScore, score_entities, score_tags, score_words
 from zhnlp.formats.schemes import entities
 
-from conftest import DATA, FIXTURES, data_path
+from helpers import DATA, FIXTURES, data_path
 
 TAGGING = FIXTURES / "tagging"
 SCORE_PY = DATA.parent / "tools" / "score.py"

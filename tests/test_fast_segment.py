@@ -18,7 +18,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conftest import DATA, invoke, one_line_error
+from helpers import DATA, invoke, one_line_error
 from zhnlp.text.fast_segment import fast_available
 from zhnlp.text.segment import Segmenter
 

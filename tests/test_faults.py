@@ -26,7 +26,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import invoke, one_line_error
+from helpers import invoke, one_line_error
 from zhnlp.resources import models_dir
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -152,7 +152,7 @@ def test_resume_after_a_kill_between_the_checkpoint_renames(tmp_path):
     the last completed epoch (in .old) rather than say there is nothing to resume."""
     import torch
 
-    from conftest import fast_train_config, interrupted_after
+    from helpers import fast_train_config, interrupted_after
     from tagging_fixtures import write_ner
     from zhnlp.tasks.tagger import TaggerConfig, train_tagger
 

@@ -15,7 +15,7 @@ from zhnlp.training.metrics import score_entities
 from zhnlp.formats.schemes import validate
 from zhnlp.training.serialization import ModelFormatError
 
-from conftest import FIXTURES, data_path
+from helpers import FIXTURES, data_path
 
 TINY = FIXTURES / "tagging" / "hmm_train.bio"
 

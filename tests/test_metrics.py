@@ -8,7 +8,7 @@ import subprocess
 import jieba
 import pytest
 
-from conftest import data_path
+from helpers import data_path
 from zhnlp.training.metrics import score_segmentation
 
 

@@ -16,7 +16,7 @@ import torch
 from torch import nn
 
 from classifier_fixtures import labeled_rows, write_csv
-from conftest import invoke, one_line_error
+from helpers import invoke, one_line_error
 from tagging_fixtures import write_ner
 from zhnlp.checks import check_number, json_safe
 from zhnlp.errors import ZhnlpError

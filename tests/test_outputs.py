@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import invoke, one_line_error
+from helpers import invoke, one_line_error
 from zhnlp.errors import OutputError
 from zhnlp.io import atomic_output, check_output_path, is_stream_target
 from zhnlp.training.serialization import check_model_output, is_model_directory

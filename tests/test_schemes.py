@@ -10,7 +10,7 @@ from zhnlp.errors import InputError
 from zhnlp.formats.schemes import (allowed_transitions, check_scheme, check_sentences, convert, detect_scheme,
                            entities, entities_to_tags, iter_checked, parse_tag, repair, validate)
 
-from conftest import FIXTURES, data_path
+from helpers import FIXTURES, data_path
 
 
 def test_parse_tag():

@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from conftest import ROOT
+from helpers import ROOT
 
 SCRIPT = ROOT / "cli" / "segment-corpus.sh"
 pytestmark = pytest.mark.skipif(shutil.which("bash") is None or shutil.which("xargs") is None,

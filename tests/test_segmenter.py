@@ -8,7 +8,7 @@ import jieba
 import jieba.posseg
 import pytest
 
-from conftest import FIXTURES, data_path
+from helpers import FIXTURES, data_path
 from zhnlp import Segmenter
 from zhnlp.text.dictionary import read_lexicon
 from zhnlp.errors import ZhnlpError

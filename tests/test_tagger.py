@@ -11,7 +11,7 @@ import torch
 from typer.testing import CliRunner
 
 from tagging_fixtures import ner_sentences, write_conllu, write_ner, write_segmented
-from conftest import fast_train_config, invoke, one_line_error
+from helpers import fast_train_config, invoke, one_line_error
 from zhnlp.cli import app
 from zhnlp.errors import ZhnlpError
 from zhnlp.nn.crf import CRF

@@ -9,7 +9,7 @@ import shutil
 import pytest
 import torch
 
-from conftest import fast_train_config, invoke, one_line_error
+from helpers import fast_train_config, invoke, one_line_error
 from tagging_fixtures import write_ner
 from zhnlp.errors import ZhnlpError
 from zhnlp.nn.crf import viterbi

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conftest import data_path, fast_train_config, interrupted_after, invoke, one_line_error
+from helpers import data_path, fast_train_config, interrupted_after, invoke, one_line_error
 from translation_fixtures import all_pairs, split_pairs, write_pairs
 from zhnlp.errors import InputError, ZhnlpError
 from zhnlp.formats.pairs import detokenize_en, read_pairs, split_pairs as split_pair_file, tokenize_en
