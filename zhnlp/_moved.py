@@ -7,7 +7,6 @@ module object of its new path (so monkeypatching either name patches both).
 from __future__ import annotations
 
 import importlib
-import importlib.abc
 import importlib.util
 import sys
 
@@ -39,8 +38,9 @@ MOVED = {
 }
 
 
-class _AliasFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
-    """Resolves an old module path to the module at its new path."""
+class _AliasFinder:
+    """Resolves an old module path to the module at its new path (a meta path finder and its
+    loader; importlib.abc is not imported, to keep ``import zhnlp`` cheap)."""
 
     def find_spec(self, name, path=None, target=None):
         return importlib.util.spec_from_loader(name, self) if name in MOVED else None
