@@ -1,11 +1,5 @@
-"""Numbers checked once for every command: option ranges, and JSON without NaN.
-
-Python's ``float()`` reads ``nan`` and ``inf``, so a command line can hand any option a
-non-finite number; :func:`check_number` refuses those wherever an option is checked and
-names the option as it is spelled on the command line (the CLI prints the one line).
-:func:`json_safe` turns non-finite floats into ``null`` before a log or metrics file is
-written with ``json.dumps(..., allow_nan=False)`` (bare ``NaN`` is not JSON).
-"""
+"""Numbers checked once for every command: option ranges (``float()`` reads ``nan`` and ``inf``, so every option
+can get one) and JSON without NaN (bare ``NaN`` is not JSON)."""
 from __future__ import annotations
 
 import math
@@ -16,8 +10,7 @@ from .errors import ZhnlpError
 
 def check_number(option: str, value: float, low: float | None = None, high: float | None = None, *,
                  above: bool = False, below: bool = False) -> None:
-    """Raise :class:`ZhnlpError` unless ``value`` is a finite number in range: at least ``low``
-    (greater than it with ``above``) and at most ``high`` (less than it with ``below``)."""
+    """Refuse (naming ``option``) a value that is not finite or lies below ``low`` (``above``: at it) or over ``high``."""
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
         raise ZhnlpError(f"{option} must be a finite number, not {value}")
     too_low = low is not None and (value <= low if above else value < low)
@@ -34,8 +27,7 @@ def check_number(option: str, value: float, low: float | None = None, high: floa
 
 
 def json_safe(obj: Any) -> Any:
-    """``obj`` with every non-finite float (in nested dicts, lists and tuples) replaced by None,
-    ready for ``json.dumps(..., allow_nan=False)``."""
+    """``obj`` with every nested non-finite float made None, ready for ``json.dumps(..., allow_nan=False)``."""
     if isinstance(obj, float):
         return obj if math.isfinite(obj) else None
     if isinstance(obj, dict):

@@ -1,11 +1,5 @@
-"""Reading text corpora line by line with clear errors, and writing outputs atomically.
-
-Lines end at LF, CRLF or CR (old Mac files); a UTF-8 BOM is dropped. Bad input (a
-decoding error, NUL bytes, an over-long line, an empty file) raises :class:`InputError`
-naming the file and line. Outputs go to a temporary file in the target folder and are
-renamed into place only when complete, so a failed or interrupted run never leaves a
-half-written file or clobbers an existing one.
-"""
+"""Reading corpora line by line (LF, CRLF or CR; BOM dropped) with errors naming file and line, and writing
+outputs atomically, so that a failed or interrupted run never leaves a half-written file."""
 from __future__ import annotations
 
 import codecs
@@ -39,6 +33,7 @@ def check_encoding(encoding: str, path: str | Path = "-") -> str:
 
 
 def input_name(path: str | Path) -> str:
+    """How messages name an input ('-' is stdin)."""
     return "<stdin>" if str(path) == "-" else str(path)
 
 
@@ -60,13 +55,8 @@ def open_binary(path: str | Path) -> IO[bytes]:
 def read_lines(path: str | Path, encoding: str = "utf-8", *, max_line_chars: int = MAX_LINE_CHARS,
                allow_empty: bool = False, progress=None,
                byte_range: tuple[int, int] | None = None) -> Iterator[str]:
-    """Yield the decoded lines of a file (or stdin for '-') without their line endings.
-
-    Streams in 1 MiB chunks: memory stays flat whatever the file size. ``progress`` is
-    called with the number of bytes consumed after each chunk. ``byte_range=(start, end)``
-    reads only those bytes (a block from :func:`line_blocks`; line numbers in errors then
-    count from the block's start).
-    """
+    """Yield a file's (or stdin's) lines without endings, in 1 MiB chunks; ``progress(bytes)`` after each chunk.
+    ``byte_range=(start, end)`` reads one block of :func:`line_blocks` (error line numbers count from its start)."""
     name = input_name(path)
     enc = check_encoding(encoding, path)
     decode = codecs.getdecoder(enc)
@@ -118,12 +108,8 @@ def read_lines(path: str | Path, encoding: str = "utf-8", *, max_line_chars: int
 
 
 def line_blocks(path: str | Path, block_size: int) -> list[tuple[int, int]]:
-    """Byte ranges of about ``block_size`` bytes that cover the file and start at line starts.
-
-    Each boundary sits just after a LF byte, which ends a line under LF and CRLF endings
-    and in every encoding :func:`read_lines` accepts (in GBK/GB18030 too, 0x0A is never
-    part of a character). A file with no LF (CR endings) is one block.
-    """
+    """Byte ranges of about ``block_size`` that cover the file, each starting just after a LF (never inside a
+    character in any encoding :func:`read_lines` accepts); a file with no LF is one block."""
     if block_size < 1:
         raise ValueError(f"block size must be at least 1 byte, not {block_size}")
     size = Path(path).stat().st_size
@@ -169,9 +155,8 @@ _FD_PATH = re.compile(r"^/(?:dev/fd|proc/(?:self|thread-self|\d+)/fd)/(\d+)$")
 
 
 def open_fd_of(path: str | Path) -> int | None:
-    """The open file descriptor that ``path`` names (``/dev/stdout``, ``/dev/fd/N``, as bash's
-    process substitution ``>(...)`` gives, ``/proc/self/fd/N``), or None. Writing through a
-    duplicate of it keeps the stream's position and append mode, as a shell redirection does."""
+    """The open descriptor that ``path`` names (``/dev/stdout``, bash's ``>(...)`` ``/dev/fd/N``), or None:
+    writing through a duplicate keeps the stream's position and append mode, as a shell redirection does."""
     text = os.path.abspath(str(path))
     if text in _STD_STREAMS:
         return _STD_STREAMS[text]
@@ -182,9 +167,7 @@ def open_fd_of(path: str | Path) -> int | None:
 
 
 def is_stream_target(path: str | Path) -> bool:
-    """Whether an output is written in place rather than through a temporary file and a rename:
-    an open file descriptor's name, a device (``/dev/null``), a named pipe or a socket.
-    Renaming over those would replace the device or pipe with a regular file."""
+    """Whether an output is written in place (open descriptor, device, pipe, socket): a rename would replace it."""
     if open_fd_of(path) is not None:
         return True
     try:
@@ -233,11 +216,7 @@ def _fd_open(fd: int) -> bool:
 
 
 def _anonymous_file(folder: Path) -> int | None:
-    """An unnamed file in ``folder`` (Linux ``O_TMPFILE``), or None where that is unsupported.
-
-    It has no name until :func:`_publish` links it in, so even a run killed with SIGKILL (which
-    no clean-up code survives) leaves nothing behind in the output folder.
-    """
+    """An unnamed file in ``folder`` (Linux ``O_TMPFILE``, so even SIGKILL leaves nothing behind), or None."""
     flag = getattr(os, "O_TMPFILE", None)
     if flag is None or not os.path.isdir("/proc/self/fd"):
         return None
@@ -250,19 +229,14 @@ def _anonymous_file(folder: Path) -> int | None:
 def _publish(fd: int, target: Path) -> None:
     """Give the unnamed file ``fd`` the name ``target`` (replacing any file there)."""
     name = target.parent / f".{target.name}.{os.getpid()}.{id(target):x}.part"
-    # linkat(AT_SYMLINK_FOLLOW) on /proc/self/fd/N: CPython calls linkat (not link, which would
-    # link the /proc symlink itself) only when a dir fd is given.
+    # Only with a dir fd does CPython call linkat (following /proc/self/fd/N) rather than link the symlink itself.
     folder = os.open(target.parent if str(target.parent) else ".", os.O_RDONLY | os.O_DIRECTORY)
     try:
         os.link(f"/proc/self/fd/{fd}", name.name, dst_dir_fd=folder, follow_symlinks=True)
     finally:
         os.close(folder)
-    try:
+    with _removed_on_error(name):
         os.replace(name, target)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(name)
-        raise
 
 
 def _set_mode(fd: int, target: Path) -> None:
@@ -278,30 +252,19 @@ def _set_mode(fd: int, target: Path) -> None:
 
 @contextlib.contextmanager
 def atomic_output(path: str | Path, encoding: str = "utf-8", binary: bool = False) -> Iterator[IO]:
-    """A text (or ``binary``) file that appears at ``path`` only if the block completes without error.
-
-    On Linux the data goes to an unnamed file in the target folder (``O_TMPFILE``), linked in
-    and renamed over the target when complete: an interrupted or killed run leaves no trace.
-    Elsewhere a hidden ``.NAME.*.part`` file is used, removed again on any error. A symlink
-    is written through: its target is replaced, the link stays. Devices, pipes and open file
-    descriptors (``/dev/stdout``, ``>(...)``) are written directly (:func:`is_stream_target`).
-    """
+    """A text (or ``binary``) file that appears at ``path`` only if the block completes (an unnamed O_TMPFILE or a
+    hidden ``.part`` file renamed over it); symlinks are written through, devices and pipes directly."""
     if is_stream_target(path):
         with _direct_output(Path(path), encoding, binary) as f:
             yield f
         return
     p = final_target(path)
-    folder = p.parent if str(p.parent) else Path(".")
-    fd = _anonymous_file(folder)
+    fd = _anonymous_file(p.parent if str(p.parent) else Path("."))
     tmp = None
     if fd is None:
-        try:
-            fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{p.name}.", suffix=".part")
-        except OSError as exc:
-            raise OutputError(f"{p}: cannot write: {exc.strerror}") from None
-    f = _fdopen(fd, encoding, binary)
-    try:
-        with f:
+        fd, tmp = _part_file(p)
+    with _removed_on_error(tmp):
+        with _fdopen(fd, encoding, binary) as f:
             yield f
             f.flush()
             _set_mode(fd, p)
@@ -309,10 +272,26 @@ def atomic_output(path: str | Path, encoding: str = "utf-8", binary: bool = Fals
                 _publish(fd, p)
         if tmp is not None:
             os.replace(tmp, p)
+
+
+def _part_file(target: Path) -> tuple[int, str]:
+    """A hidden ``.NAME.*.part`` file beside ``target``, where O_TMPFILE is missing or a writer needs a name."""
+    try:
+        return tempfile.mkstemp(dir=target.parent if str(target.parent) else ".", prefix=f".{target.name}.",
+                                suffix=".part")
+    except OSError as exc:
+        raise OutputError(f"{target}: cannot write: {exc.strerror}") from None
+
+
+@contextlib.contextmanager
+def _removed_on_error(path: str | Path | None) -> Iterator[None]:
+    """Remove the temporary file ``path`` again if the block fails, so that no ``.part`` file is left."""
+    try:
+        yield
     except BaseException:
-        if tmp is not None:
+        if path is not None:
             with contextlib.suppress(OSError):
-                os.unlink(tmp)
+                os.unlink(path)
         raise
 
 
@@ -344,19 +323,14 @@ def _direct_output(p: Path, encoding: str, binary: bool) -> Iterator[IO]:
 
 @contextlib.contextmanager
 def atomic_path(path: str | Path) -> Iterator[Path]:
-    """A path for a writer that takes a file name (gensim), renamed to ``path`` only if the
-    block completes; devices and pipes are handed over as they are (see :func:`atomic_output`)."""
+    """A temporary path for a writer that takes a file name (gensim), renamed to ``path`` if the block completes."""
     if is_stream_target(path):
         yield Path(path)
         return
     target = final_target(path)
-    try:
-        fd, tmp = tempfile.mkstemp(dir=target.parent if str(target.parent) else ".",
-                                   prefix=f".{target.name}.", suffix=".part")
-    except OSError as exc:
-        raise OutputError(f"{target}: cannot write: {exc.strerror}") from None
+    fd, tmp = _part_file(target)
     os.close(fd)
-    try:
+    with _removed_on_error(tmp):
         yield Path(tmp)
         fd = os.open(tmp, os.O_RDONLY)
         try:
@@ -364,7 +338,3 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
         finally:
             os.close(fd)
         os.replace(tmp, target)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise

@@ -28,17 +28,8 @@ def _threads() -> int:
 
 
 def default_start_method() -> str:
-    """How worker processes start: $ZHNLP_START_METHOD, else ``fork`` on Linux while this
-    process has a single thread, else ``spawn``.
-
-    fork copies the parent, so a script that calls ``cut_lines(..., jobs=2)`` at its top
-    level works as written (spawn and forkserver re-run the main script in every worker,
-    which then needs ``if __name__ == "__main__":``). The parents that hand out lines are
-    light (they check dictionaries and model configs, they do not load them), so a copy
-    costs little. fork is not used where it is unsafe: with other threads running (a lock
-    held by one of them would stay locked in the copy) or off Linux (macOS system
-    libraries; Windows has no fork).
-    """
+    """$ZHNLP_START_METHOD, else ``fork`` on Linux with one thread (an unguarded script works; the parent is light),
+    else ``spawn`` (fork is unsafe with other threads holding locks, and off Linux)."""
     method = os.environ.get(START_METHOD_ENV)
     if method:
         if method not in multiprocessing.get_all_start_methods():
@@ -49,8 +40,7 @@ def default_start_method() -> str:
 
 
 def _broken_pool_message(method: str) -> str:
-    """What to tell the user when a worker process died: for spawn/forkserver and a main
-    script, most often a call at the script's top level that each worker re-ran."""
+    """Why a worker died; under spawn/forkserver most often a top-level call in the main script that it re-ran."""
     msg = "a worker process stopped unexpectedly (out of memory, killed, or crashed)"
     main = getattr(sys.modules.get("__main__"), "__file__", None)
     try:
@@ -65,10 +55,8 @@ def _broken_pool_message(method: str) -> str:
 
 @contextlib.contextmanager
 def _sigint_blocked():
-    """Block SIGINT while worker processes start: they inherit the blocked mask (across
-    exec too, for spawn), so a Ctrl-C then cannot print a KeyboardInterrupt traceback from
-    a worker's bootstrap; the worker ignores SIGINT and unblocks it in its initializer.
-    In the parent, a Ctrl-C that came meanwhile is delivered when the block ends."""
+    """Block SIGINT while workers start, so that they inherit the mask and a Ctrl-C prints no traceback from their
+    bootstrap (their initializer ignores and unblocks it); the parent gets a pending Ctrl-C when the block ends."""
     if not hasattr(signal, "pthread_sigmask"):
         yield
         return
@@ -87,8 +75,7 @@ def ignore_sigint_in_worker() -> None:
 
 
 def call_in_child(fn: Callable[..., Any], *args: Any) -> Any:
-    """``fn(*args)`` computed in a short-lived child process (started as
-    :func:`default_start_method` says), so that what it builds does not stay in this one."""
+    """``fn(*args)`` computed in a short-lived child process, so that what it builds does not stay in this one."""
     method = default_start_method()
     try:
         with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context(method)) as pool:
@@ -98,27 +85,18 @@ def call_in_child(fn: Callable[..., Any], *args: Any) -> Any:
 
 
 def ordered_map(fn: Callable[[Any], Any], items: Iterable[Any], jobs: int, *,
-                initializer: Callable[..., None] | None = None, initargs: tuple = (),
-                in_flight: int | None = None, start_method: str | None = None) -> Iterator[Any]:
-    """Yield ``fn(item)`` for each item, in input order, computed by ``jobs`` processes.
-
-    Unlike ``Pool.imap`` (whose feeder thread reads the whole input), at most ``in_flight``
-    items (default ``jobs + 2``) are submitted at once, so memory does not grow with the
-    input. ``start_method`` defaults to :func:`default_start_method`. A worker that dies
-    (for spawn: most often an unguarded main script) is a :class:`ZhnlpError` that says so.
-    """
-    method = start_method or default_start_method()
+                initializer: Callable[..., None] | None = None, initargs: tuple = ()) -> Iterator[Any]:
+    """Yield ``fn(item)`` in input order from ``jobs`` processes, with only ``jobs + 2`` items submitted at once
+    (unlike ``Pool.imap``, which reads the whole input), so memory does not grow with the input."""
+    method = default_start_method()
     ctx = multiprocessing.get_context(method)
-    limit = in_flight or jobs + 2
-    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=initializer,
-                               initargs=initargs)
+    limit = jobs + 2
+    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=initializer, initargs=initargs)
     pending: deque = deque()
     try:
         for n, item in enumerate(items):
-            if n < jobs:  # workers start during the first submits: they must not take Ctrl-C
-                with _sigint_blocked():
-                    pending.append(pool.submit(fn, item))
-            else:
+            # Workers start during the first submits: they must not take Ctrl-C.
+            with _sigint_blocked() if n < jobs else contextlib.nullcontext():
                 pending.append(pool.submit(fn, item))
             if len(pending) >= limit:
                 yield pending.popleft().result()

@@ -1,9 +1,5 @@
-"""Bundled resources (dictionaries, models) and the per-user cache directory.
-
-Bundled files are installed as the packages ``zhnlp.dictionaries`` and ``zhnlp.models``
-and found through :mod:`importlib.resources`; in a source checkout they are the
-top-level ``dictionaries/`` and ``models/`` folders.
-"""
+"""Bundled dictionaries and models (packages ``zhnlp.dictionaries``/``zhnlp.models``, or the source checkout's
+top-level folders) and the per-user cache directory."""
 from __future__ import annotations
 
 import os
