@@ -1,10 +1,5 @@
-"""Character features every model reads alike: NFKC-normalized characters, character bigrams
-(the last with ``</s>``), other written forms of punctuation, and token lists streamed from
-files at the word, character or bigram level (what vocabularies and word vectors count).
-
-One definition here serves the tagger, the classifier and ``zhnlp embed --level bigram``, so
-that pretrained bigram vectors are found by the models that read them.
-"""
+"""Character features defined once for the tagger, the classifier and ``zhnlp embed --level bigram`` (so that
+pretrained bigram vectors are found): NFKC characters, bigrams, punctuation forms, token streams from files."""
 from __future__ import annotations
 
 import unicodedata
@@ -34,10 +29,8 @@ def has_space(token: str) -> bool:
     return any(c.isspace() for c in token)
 
 
-# Punctuation that corpora write in different forms, beyond what NFKC unifies (it already
-# reads ，：？！（ as , : ? ! ( ): a normalized token the vocabulary lacks is read as the first
-# of these forms it has. UD Chinese GSD, for one, writes "." where most text writes "。", and
-# “” where others write "" or 「」.
+# Punctuation written in other forms than NFKC unifies (UD Chinese GSD writes "." for "。", “” for "" or 「」):
+# a normalized token the vocabulary lacks is read as the first of these forms it has.
 PUNCT_FORMS: dict[str, tuple[str, ...]] = {
     "。": (".",), ".": ("。",),
     '"': ("“", "”"), "“": ('"', "「"), "”": ('"', "」"), "「": ("“", '"'), "」": ("”", '"'),
@@ -52,8 +45,7 @@ PUNCT_FORMS: dict[str, tuple[str, ...]] = {
 
 
 def known_form(token: str, vocab: Container[str]) -> str:
-    """``token`` (normalized), or when ``vocab`` lacks it, the first of its other punctuation
-    forms (:data:`PUNCT_FORMS`) that ``vocab`` has."""
+    """``token``, or when ``vocab`` lacks it, the first of its :data:`PUNCT_FORMS` that ``vocab`` has."""
     if token in vocab:
         return token
     return next((f for f in PUNCT_FORMS.get(token, ()) if f in vocab), token)
@@ -63,16 +55,8 @@ def tokenized_lines(inputs: Sequence[str | Path], seg: Segmenter | None = None, 
                     level: str = "word", pre_segmented: bool = False, encoding: str = "utf-8",
                     jobs: int = 1, max_line_chars: int = MAX_LINE_CHARS,
                     allow_empty: bool = False) -> Iterator[list[str]]:
-    """Token lists, one per non-blank input line, streamed from the files in order.
-
-    ``level="char"``: the line's characters (whitespace dropped); ``level="bigram"``: their
-    bigrams as a tagger's ``--bigram`` feature reads them (NFKC, the last with ``</s>``; any
-    holding a space after NFKC left out, as no vector file can store it), for
-    vectors that initialise those embeddings (``--bigram-embeddings``); ``pre_segmented``: the
-    line split on whitespace; otherwise the words of ``seg`` (a default :class:`Segmenter`
-    if None), in ``jobs`` processes. Memory stays flat whatever the corpus size, so the
-    result can feed vocabulary counts or word2vec epochs straight from disk.
-    """
+    """Token lists of the non-blank lines, streamed: characters, bigrams as ``--bigram`` reads them (those with a
+    space after NFKC left out: no vector file stores them), split words (``pre_segmented``) or ``seg``'s words."""
     if level not in LEVELS:
         raise ZhnlpError(f"--level must be one of {', '.join(LEVELS)}, not {level!r}")
     if not inputs:

@@ -1,10 +1,5 @@
-"""Vocabularies (token <-> id, with counts) and one-hot encodings.
-
-A :class:`Vocab` maps tokens to ids: special tokens first, at fixed ids, then the corpus
-tokens by falling count. The default layout ``<unk>``=0, ``<eos>``=1, ``<pad>``=2,
-``<bos>``=3 is the one the batching recipe uses (EOS=1, PAD=2). Saved as JSON with a
-format version; counts are kept so coverage and sub-sampling can use them later.
-"""
+"""Vocabularies (specials at fixed ids, ``<unk>`` 0, ``<eos>`` 1, ``<pad>`` 2, ``<bos>`` 3 as batching expects,
+then tokens by falling count), saved as versioned JSON with their counts, and one-hot encodings."""
 from __future__ import annotations
 
 import json
@@ -27,15 +22,8 @@ DEFAULT_SPECIALS: tuple[str, ...] = (UNK, EOS, PAD, BOS)
 
 
 class Vocab:
-    """Token <-> id mapping with counts.
-
-    Args:
-        tokens: the corpus tokens in id order (after the specials).
-        counts: corpus count of each token (specials may be absent: count 0).
-        specials: special tokens, given ids 0, 1, 2... in this order.
-        unk: the special that unknown tokens map to; None makes unknown tokens an error.
-        level: ``word`` or ``char`` (recorded, so a model knows how to split its input).
-    """
+    """Token <-> id mapping with counts: ``specials`` take ids 0, 1..., then ``tokens``; unknown tokens map to
+    ``unk`` (None: KeyError); ``level`` (word or char) tells a model how to split its input."""
 
     def __init__(self, tokens: Iterable[str] = (), counts: Mapping[str, int] | None = None, *,
                  specials: Sequence[str] = DEFAULT_SPECIALS, unk: str | None = UNK,
@@ -55,13 +43,11 @@ class Vocab:
                 self.itos.append(tok)
         self.counts: dict[str, int] = dict(counts or {})
 
-    # -- building -------------------------------------------------------------------------
     @classmethod
     def from_counts(cls, counts: Mapping[str, int], *, min_freq: int = 1, max_size: int | None = None,
                     specials: Sequence[str] = DEFAULT_SPECIALS, unk: str | None = UNK,
                     level: str = "word") -> "Vocab":
-        """Keep tokens seen at least ``min_freq`` times, at most the ``max_size`` most
-        frequent; ties are ordered by the token itself, so builds are deterministic."""
+        """Tokens seen ``min_freq`` times, the ``max_size`` most frequent; ties by token, so builds are deterministic."""
         if min_freq < 1:
             raise ValueError("min_freq (--min-freq) must be at least 1")
         if max_size is not None and max_size < 0:
@@ -76,11 +62,7 @@ class Vocab:
     def build(cls, token_lines: Iterable[Iterable[str]], *, min_freq: int = 1,
               max_size: int | None = None, specials: Sequence[str] = DEFAULT_SPECIALS,
               unk: str | None = UNK, level: str = "word") -> "Vocab":
-        """Count tokens from an iterable of token sequences (streamed; only counts are kept).
-
-        With ``level="char"`` each item may be a string or a token list: its characters
-        (whitespace excepted) are counted.
-        """
+        """Count a stream of token sequences (``level="char"``: the characters of strings or token lists)."""
         counts: Counter[str] = Counter()
         for item in token_lines:
             if level == "char":
@@ -91,7 +73,6 @@ class Vocab:
         return cls.from_counts(counts, min_freq=min_freq, max_size=max_size, specials=specials,
                                unk=unk, level=level)
 
-    # -- lookups --------------------------------------------------------------------------
     def __len__(self) -> int:
         return len(self.itos)
 
@@ -118,10 +99,6 @@ class Vocab:
     def __repr__(self) -> str:
         return f"Vocab(size={len(self)}, level={self.level!r}, specials={list(self.specials)})"
 
-    def id_of(self, special: str) -> int | None:
-        """The id of a token if present, else None (``vocab.id_of("<eos>")``)."""
-        return self.stoi.get(special)
-
     @property
     def unk_id(self) -> int | None:
         return self.stoi[self.unk] if self.unk is not None else None
@@ -138,17 +115,12 @@ class Vocab:
     def bos_id(self) -> int | None:
         return self.stoi.get(BOS)
 
-    def token(self, i: int) -> str:
-        """The token with id ``i``."""
-        return self.itos[i]
-
     def freq(self, token: str) -> int:
         """Corpus count of ``token`` (0 for specials and unknown tokens)."""
         return self.counts.get(token, 0)
 
     def tokenize(self, text: str) -> list[str]:
-        """Split a raw string the way this vocabulary was built: characters for ``char``,
-        whitespace-separated words for ``word`` (segment raw Chinese text first)."""
+        """Split raw text as this vocabulary was built: characters, or whitespace-separated words."""
         return [c for c in text if not c.isspace()] if self.level == "char" else text.split()
 
     def encode(self, tokens: Iterable[str], *, add_bos: bool = False, add_eos: bool = False) -> list[int]:
@@ -165,8 +137,7 @@ class Vocab:
         return ids
 
     def decode(self, ids: Iterable[int], *, strip_specials: bool = False) -> list[str]:
-        """Tokens of the ids (accepts a 1-D tensor); ``strip_specials`` drops pad/bos/eos
-        and stops at the first EOS."""
+        """Tokens of the ids (or a 1-D tensor); ``strip_specials`` drops pad/bos and stops at the first EOS."""
         out: list[str] = []
         eos = self.eos_id
         skip = {self.stoi[s] for s in self.specials if s != self.unk}
@@ -193,7 +164,6 @@ class Vocab:
         known = [t for t in counts if t in self.stoi]
         return len(known) / len(counts), sum(counts[t] for t in known) / total
 
-    # -- persistence ----------------------------------------------------------------------
     def to_dict(self) -> dict:
         return {"format": VOCAB_FORMAT, "version": VOCAB_VERSION, "level": self.level,
                 "specials": list(self.specials), "unk": self.unk,
@@ -223,7 +193,6 @@ class Vocab:
 
     def save(self, path: str | Path) -> Path:
         """Write JSON atomically (a failed write leaves any existing file untouched)."""
-
         target = check_output_path(path)
         with atomic_output(target) as f:
             json.dump(self.to_dict(), f, ensure_ascii=False)
@@ -248,12 +217,8 @@ def build_vocab(inputs: Sequence[str | Path], *, level: str = "word", min_freq: 
                 max_size: int | None = None, pre_segmented: bool = False, segmenter=None,
                 encoding: str = "utf-8", jobs: int = 1,
                 specials: Sequence[str] = DEFAULT_SPECIALS) -> Vocab:
-    """Build a vocabulary from corpus files, streamed (what ``zhnlp vocab build`` runs).
-
-    Raw text is segmented with ``segmenter`` (a default :class:`~zhnlp.Segmenter` if None)
-    unless ``pre_segmented``; ``level="char"`` counts characters.
-    """
-
+    """Build a vocabulary from corpus files, streamed, segmenting raw text unless ``pre_segmented`` (``zhnlp vocab
+    build``)."""
     if level not in ("word", "char"):  # a Vocab can tokenize raw text only at these levels
         raise ZhnlpError(f"--level must be word or char, not {level!r}")
     check_number("--min-freq", min_freq, 1)
@@ -278,8 +243,7 @@ def one_hot(ids, size: int) -> "torch.Tensor":
 
 
 def one_hot_sparse(ids, size: int) -> "torch.Tensor":
-    """The same as :func:`one_hot` as a sparse COO tensor: memory grows with ``len(ids)``,
-    not with the vocabulary size, so 100k-word vocabularies stay cheap."""
+    """:func:`one_hot` as a sparse COO tensor, whose memory grows with ``len(ids)``, not the vocabulary size."""
     import torch
 
     t = torch.as_tensor(ids, dtype=torch.long)
