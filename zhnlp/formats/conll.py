@@ -1,10 +1,5 @@
-"""Tagged corpora: CoNLL column files, CoNLL-U, segmented text and ``word/pos`` text.
-
-Every reader streams (a generator of :class:`Sentence`), reads through
-:func:`zhnlp.io.read_lines` (UTF-8 BOM and CRLF/CR line endings tolerated, decoding errors
-located) and raises :class:`~zhnlp.errors.InputError` naming the file and line of malformed
-input. :func:`write_conll` writes what :func:`read_conll` reads back unchanged.
-"""
+"""Tagged corpora (CoNLL columns, CoNLL-U, segmented and ``word/pos`` text) streamed as :class:`Sentence` objects,
+malformed input named by file and line; :func:`write_conll` writes what :func:`read_conll` reads back."""
 from __future__ import annotations
 
 import re
@@ -21,17 +16,13 @@ _SPACES = re.compile(r" +")
 
 @dataclass
 class Sentence:
-    """One sentence of a tagged corpus: tokens, their tags (None for unlabelled input),
-    extra feature columns per token, and where it came from (for error messages)."""
+    """One sentence of a tagged corpus: tokens, tags (None: unlabelled), feature columns, file lines (for errors)."""
 
     tokens: list[str]
     tags: list[str] | None = None
-    columns: list[list[str]] = field(default_factory=list)
-    """``columns[i]``: the feature columns of token ``i`` besides token and tag (may be empty)."""
-    line: int = 0
-    """1-based line of the first token in its file (0: not from a file)."""
-    token_lines: list[int] | None = None
-    """Line of each token, where tokens do not sit on consecutive lines (None: ``line + i``)."""
+    columns: list[list[str]] = field(default_factory=list)  # token i's columns besides token and tag
+    line: int = 0  # 1-based line of the first token (0: not from a file)
+    token_lines: list[int] | None = None  # each token's line where they are not consecutive (None: line + i)
 
     def __len__(self) -> int:
         return len(self.tokens)
@@ -42,16 +33,9 @@ class Sentence:
             return self.token_lines[min(max(index, 0), len(self.token_lines) - 1)]
         return self.line + index
 
-    def pairs(self) -> list[tuple[str, str]]:
-        """``(token, tag)`` pairs (ValueError for an unlabelled sentence)."""
-        if self.tags is None:
-            raise ValueError("sentence has no tags")
-        return list(zip(self.tokens, self.tags))
-
 
 def split_columns(line: str) -> list[str]:
-    """Columns of a CoNLL line: TAB-separated if the line has a TAB, else separated by runs
-    of ASCII spaces (not any Unicode space: a full-width space U+3000 can be a token)."""
+    """Columns of a CoNLL line: split at TABs if it has one, else at runs of ASCII spaces (U+3000 can be a token)."""
     if "\t" in line:
         cols = line.split("\t")
         if cols and cols[-1].endswith(" "):  # stray trailing spaces after the tag
@@ -62,13 +46,8 @@ def split_columns(line: str) -> list[str]:
 
 def read_conll(path: str | Path, *, encoding: str = "utf-8", tag_column: int | None = -1,
                token_column: int = 0, allow_empty: bool = False) -> Iterator[Sentence]:
-    """Sentences of a CoNLL-style file: one token a line, columns separated by a TAB or
-    spaces, a blank line between sentences, ``-DOCSTART-`` lines skipped.
-
-    ``tag_column=None`` reads unlabelled input (tokens, optionally with feature columns);
-    otherwise every token line needs a tag column. All token lines of a file must have the
-    same number of columns. Columns other than token and tag go to ``Sentence.columns``.
-    """
+    """Sentences of a CoNLL file (a token a line, equal column counts, blank lines between sentences, -DOCSTART-
+    skipped); ``tag_column=None`` reads unlabelled input; other columns go to ``Sentence.columns``."""
     name = input_name(path)
     ncols = 0
     ncols_line = 0
@@ -77,13 +56,8 @@ def read_conll(path: str | Path, *, encoding: str = "utf-8", tag_column: int | N
     columns: list[list[str]] = []
     first = 0
     for lineno, line in enumerate(read_lines(path, encoding, allow_empty=allow_empty), 1):
-        if not line.strip(" \t"):
-            if tokens:
-                yield _sentence(tokens, tags, columns, first, tag_column)
-                tokens, tags, columns = [], [], []
-            continue
-        cols = split_columns(line)
-        if cols[0] == DOCSTART:
+        cols = split_columns(line) if line.strip(" \t") else []
+        if not cols or cols[0] == DOCSTART:
             if tokens:
                 yield _sentence(tokens, tags, columns, first, tag_column)
                 tokens, tags, columns = [], [], []
@@ -167,11 +141,8 @@ def format_conll(sentences: Iterable[Sentence | tuple]) -> Iterator[str]:
 
 
 def write_conll(sentences: Iterable[Sentence | tuple], path_or_file: str | Path | IO[str]) -> None:
-    """Write ``token<TAB>[features<TAB>...]tag`` lines, a blank line after each sentence.
-
-    Items are :class:`Sentence` or ``(tokens, tags)`` pairs (tags None: tokens only);
-    empty sentences are skipped. A path is written atomically (all or nothing).
-    """
+    """Write ``token<TAB>[features<TAB>...]tag`` lines of :class:`Sentence` items or ``(tokens, tags)`` pairs, a
+    blank line after each sentence; a path is written atomically."""
     if isinstance(path_or_file, (str, Path)):
         with atomic_output(path_or_file) as f:
             for chunk in format_conll(sentences):
@@ -181,11 +152,8 @@ def write_conll(sentences: Iterable[Sentence | tuple], path_or_file: str | Path 
             path_or_file.write(chunk)
 
 
-# -- word segmentation ----------------------------------------------------------------------
-
 def words_to_bmes(words: Iterable[str]) -> list[str]:
-    """Character tags of a segmented sentence: ``S`` for one-character words, else
-    ``B M... E`` (empty words are skipped)."""
+    """Character tags of a segmented sentence: ``S`` for one-character words, else ``B M... E``."""
     tags: list[str] = []
     for w in words:
         n = len(w)
@@ -199,12 +167,8 @@ def words_to_bmes(words: Iterable[str]) -> list[str]:
 
 
 def bmes_to_words(chars: Sequence[str], tags: Sequence[str]) -> list[str]:
-    """Words from characters and their BMES tags (``B-X`` style typed tags are read by prefix).
-
-    Robust to illegal sequences: a word starts at ``B`` or ``S``, after an ``E`` or ``S``, and
-    at an ``M``/``E`` when no word is open (an ``M``/``E`` after ``O``-ish starts a word);
-    any other tag (``O``, ``<pad>``) is a one-character word.
-    """
+    """Words from characters and BMES tags (typed ``B-X`` by prefix); a word starts at B, S, after E or S, or where
+    none is open, and any other tag (``O``, ``<pad>``) is a one-character word."""
     if len(chars) != len(tags):
         raise ValueError(f"{len(chars)} characters but {len(tags)} tags")
     words: list[str] = []
@@ -227,8 +191,7 @@ def bmes_to_words(chars: Sequence[str], tags: Sequence[str]) -> list[str]:
 
 def read_segmented_sentences(path: str | Path, *, encoding: str = "utf-8",
                              allow_empty: bool = False) -> Iterator[Sentence]:
-    """Segmented text (words separated by whitespace, one sentence a line) as character
-    sentences with BMES tags (``S B M E``, no type), for word segmentation; blank lines skipped."""
+    """Segmented text (a sentence a line) as character sentences with BMES tags, for word segmentation."""
     for lineno, line in enumerate(read_lines(path, encoding, allow_empty=allow_empty), 1):
         words = line.split()
         if not words:
@@ -237,15 +200,12 @@ def read_segmented_sentences(path: str | Path, *, encoding: str = "utf-8",
         yield Sentence(chars, words_to_bmes(words), [], lineno, [lineno] * len(chars))
 
 
-# -- CoNLL-U and word/pos -----------------------------------------------------------------
-
 _CONLLU_COLUMNS = {"upos": 3, "xpos": 4}
 
 
 def read_conllu(path: str | Path, *, column: str = "upos", encoding: str = "utf-8",
                 allow_empty: bool = False) -> Iterator[Sentence]:
-    """Sentences of a CoNLL-U file as words (FORM) tagged with UPOS (or ``column="xpos"``);
-    comment lines, multiword token ranges (``1-2``) and empty nodes (``1.1``) are skipped."""
+    """CoNLL-U words (FORM) tagged with UPOS (or XPOS); comments, ranges (``1-2``) and empty nodes skipped."""
     key = column.lower()
     if key not in _CONLLU_COLUMNS:
         raise ValueError(f"column must be 'upos' or 'xpos', not {column!r}")
@@ -282,8 +242,7 @@ def read_conllu(path: str | Path, *, column: str = "upos", encoding: str = "utf-
 
 
 def split_word_pos(token: str) -> tuple[str, str] | None:
-    """``word/pos`` → (word, pos), splitting at the last ``/``; the People's Daily bracket
-    markup of compound names is dropped (``[中国/ns`` → 中国, ``政府/n]nt`` → 政府/n)."""
+    """``word/pos`` → (word, pos) at the last ``/``, People's Daily brackets dropped (``政府/n]nt`` → 政府/n)."""
     if token.startswith("[") and token.rfind("/") > 1:
         token = token[1:]
     slash = token.rfind("/")
@@ -298,9 +257,7 @@ def split_word_pos(token: str) -> tuple[str, str] | None:
 
 def read_word_pos(path: str | Path, *, encoding: str = "utf-8",
                   allow_empty: bool = False) -> Iterator[Sentence]:
-    """People's Daily style text: ``word/pos`` tokens separated by spaces, one sentence a
-    line, as word sentences tagged with POS (brackets ``[中国/ns 政府/n]nt`` keep the inner
-    words; a word containing ``/`` is split at its last one); blank lines skipped."""
+    """People's Daily text (``word/pos`` tokens, a sentence a line) as word sentences tagged with POS."""
     name = input_name(path)
     for lineno, line in enumerate(read_lines(path, encoding, allow_empty=allow_empty), 1):
         items = line.split()

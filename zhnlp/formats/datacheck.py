@@ -1,33 +1,5 @@
-"""What a training file holds, and the checks that refuse data that cannot be what the user meant.
-
-Every ``train_*`` function reads its files, summarises each (:class:`DataSummary`: sentences,
-rows or pairs, tokens, labels or entity types with counts, format and scheme) and runs these
-checks *before* it trains, so that a wrong file fails in seconds with one line naming it, and
-no model directory is written. The CLI prints the summaries (stderr, not with ``--quiet``).
-
-The checks, and their few thresholds (loose on purpose: a tiny training set with one entity
-type still trains):
-
-* **Tag sets.** A tag column with more than :data:`MAX_TAGS` (200) distinct values is not a
-  tag set (UPOS has 17 tags, the People's Daily and CTB sets 30-50, NER sets a few dozen):
-  the wrong column was read. NER tags must read as ``O`` or ``PREFIX-TYPE`` with a prefix of
-  ``B I M E S`` (``B-PER``, or a bare ``B``); anything else (``张`` when the columns are
-  swapped, ``B PER`` with a space, ``n`` from ``word/pos`` text) is refused, not "repaired"
-  to ``O``. NER data needs at least one entity; segmentation-only tags (``B M E S``, no ``O``,
-  no type) belong to train-cws. CWS tags are ``B M E S``; POS tags that are all scheme tags
-  (``B-PER``, ``O``, ``B M E S``) are NER or segmentation data given to train-pos.
-* **Tokens.** A training file whose token column has one distinct value (``{"tokens":`` from
-  a JSON file) teaches nothing. Segmented text whose words average more than
-  :data:`MAX_WORD_CHARS` (4) characters is unsegmented (Chinese words average under 2).
-* **Classes.** A classifier needs two classes; a label column with more than
-  :data:`MAX_CLASSES` (200) distinct values, or (from :data:`MIN_ROWS_FOR_RATIO` (20) rows on)
-  more distinct values than half its rows, is a text or id column, not classes.
-* **Rejected lines.** A reader that skips lines it cannot use (tables, pair files) must keep
-  at least half of them (:data:`MAX_SKIPPED_SHARE`): otherwise the format or columns are wrong.
-* **Languages.** A pair file's side declared Chinese (``zh``) must have Chinese characters in
-  at least half its lines, a side declared English in at most half: else the columns are
-  swapped or the wrong ones.
-"""
+"""What a training file holds (:class:`DataSummary`, printed before training) and checks, loose on purpose, that
+refuse in seconds data that cannot be what the user meant (wrong column, format, task or language)."""
 from __future__ import annotations
 
 from collections import Counter
@@ -37,11 +9,11 @@ from typing import Iterable, Sequence
 from ..errors import InputError
 from .schemes import entities, parse_tag, tag_in_scheme
 
-MAX_TAGS = 200
+MAX_TAGS = 200  # UPOS has 17 tags, People's Daily and CTB 30-50, NER sets a few dozen: more is the wrong column
 MAX_CLASSES = 200
-MIN_ROWS_FOR_RATIO = 20
-MAX_WORD_CHARS = 4.0
-MAX_SKIPPED_SHARE = 0.5
+MIN_ROWS_FOR_RATIO = 20  # from this many rows on, more distinct labels than half the rows is not classes
+MAX_WORD_CHARS = 4.0  # segmented Chinese words average under 2 characters
+MAX_SKIPPED_SHARE = 0.5  # a reader that skips more of its lines has the wrong format or columns
 _SHOWN = 12  # labels listed in a summary line
 
 
@@ -63,7 +35,7 @@ class DataSummary:
     token_label: str = "tokens"     # what ``tokens`` counts (source tokens of a pair file)
 
     def describe(self) -> str:
-        """One line: ``train a.bio (conll, BIO): 120 sentences, 2,345 tokens (456 distinct); 3 entity types: ...``."""
+        """``train a.bio (conll, BIO): 120 sentences, 2,345 tokens (456 distinct); 3 entity types: ...``."""
         how = ", ".join(x for x in (self.format, self.scheme) if x)
         text = (f"{self.split} {self.path}{f' ({how})' if how else ''}: {_plural(self.count, self.units)}, "
                 f"{self.tokens:,} {self.token_label} ({self.distinct_tokens:,} distinct)")
@@ -84,15 +56,12 @@ def counted(values: Iterable[str]) -> dict[str, int]:
     return dict(Counter(values).most_common())
 
 
-# -- tagging --------------------------------------------------------------------------------------
-
 def _tag_example(tags: Sequence[str]) -> str:
     return ", ".join(repr(t) for t in list(dict.fromkeys(tags))[:3])
 
 
 def check_ner_tags(sentences: Sequence, path: str) -> None:
-    """Every tag of NER ``sentences`` reads as ``O`` or ``PREFIX[-TYPE]`` (else an error naming
-    the line, with a hint when the token column holds the tags: swapped columns)."""
+    """Refuse a NER tag that is not ``O`` or ``PREFIX[-TYPE]``, with a hint when the columns look swapped."""
     for s in sentences:
         for i, tag in enumerate(s.tags):
             if parse_tag(tag) is None:
@@ -105,8 +74,7 @@ def check_ner_tags(sentences: Sequence, path: str) -> None:
 
 
 def check_scheme_of(sentences: Sequence, path: str, scheme: str, split: str) -> None:
-    """Every tag of a dev/test file is one of the training file's ``scheme`` (else an error
-    naming the line: the files disagree, and repairing would rewrite this one's entities)."""
+    """Refuse a dev/test tag outside the training data's ``scheme`` (repairing would rewrite its entities)."""
     for s in sentences:
         for i, tag in enumerate(s.tags):
             if not tag_in_scheme(tag, scheme):
@@ -133,8 +101,7 @@ def summarize_tagging(sentences: Sequence, path: str, split: str, task: str, fmt
 
 
 def check_tagging(sentences: Sequence, summary: DataSummary, task: str) -> None:
-    """Refuse tagged data that cannot be what the user meant (module docstring); ``summary``
-    is :func:`summarize_tagging`'s of the same sentences."""
+    """Refuse tagged data of the wrong column, task or format; ``summary`` is :func:`summarize_tagging`'s."""
     path = summary.path
     tags = counted(t for s in sentences for t in s.tags)
     if len(tags) > MAX_TAGS:
@@ -174,11 +141,8 @@ def _first_line(sentences: Sequence, tag: str) -> int | None:
     return None
 
 
-# -- tables and pairs -----------------------------------------------------------------------------
-
 def check_skipped(path: str, skipped: int, total: int, what: str, hint: str) -> None:
-    """Refuse a file whose reader skipped more than :data:`MAX_SKIPPED_SHARE` of its ``total``
-    lines or rows (``what``: why they were skipped)."""
+    """Refuse a file whose reader skipped more than :data:`MAX_SKIPPED_SHARE` of its lines (``what``: why)."""
     if total and skipped > MAX_SKIPPED_SHARE * total:
         raise InputError(path, f"{skipped:,} of {total:,} {what}: {hint}")
 
@@ -203,8 +167,7 @@ def has_chinese(text: str) -> bool:
 
 
 def check_languages(path: str, texts: Sequence[str], lang: str, side: str, column: int) -> None:
-    """Refuse a pair file's ``side`` (source/target, column ``column``) whose text does not
-    look like ``lang`` (zh: Chinese in at least half the lines; en: in at most half)."""
+    """Refuse a pair file's ``side`` whose text does not look like ``lang`` (zh: Chinese in half its lines or more)."""
     chinese = sum(has_chinese(t) for t in texts)
     if (lang == "zh") != (chinese >= len(texts) / 2):
         option = "--src-lang" if side == "source" else "--tgt-lang"

@@ -1,19 +1,5 @@
-"""Sentence pairs for translation: read TSV pair files, split them, tokenize English reversibly.
-
-Pair files are TAB-separated lines (the Tatoeba export is ``English<TAB>Chinese<TAB>
-attribution``; any columns work with ``src_col``/``tgt_col``). Lines are split on TAB only,
-so quotes in sentences stay as they are; a BOM and CR line endings are tolerated.
-
-English tokenization rule (:func:`tokenize_en`, reversed by :func:`detokenize_en`): split on
-whitespace; from each piece, split off leading and trailing punctuation one character a
-token (a leading ``"`` becomes ````` `` ``` and a trailing one ``''``, a leading ``'`` becomes
-`````, so detokenizing knows which side a quote attaches to); split the clitics ``n't``,
-``'s``, ``'re``, ``'ve``, ``'ll``, ``'d``, ``'m`` off the word (``don't`` → ``do n't``);
-keep what is left (``e-mail``, ``3.5``, ``U.S``) as one token. Detokenizing glues closing
-punctuation and clitics to the token before and opening punctuation to the token after.
-``detokenize_en(tokenize_en(s)) == s`` for all but a handful of sentences of the Tatoeba
-corpus (tested); model outputs are detokenized before BLEU is computed.
-"""
+"""Sentence pairs for translation: TAB-separated pair files (Tatoeba's ``English<TAB>Chinese<TAB>attribution``),
+split by source sentence, and a reversible English tokenization (model outputs are detokenized before BLEU)."""
 from __future__ import annotations
 
 import random
@@ -26,8 +12,6 @@ from typing import Iterable, Sequence
 from ..errors import InputError, ZhnlpError
 from ..io import read_lines
 
-# -- English tokens -----------------------------------------------------------------------------
-
 _OPENING = {"(", "[", "{", "``", "`", "$", "#", "¿", "¡"}
 _CLOSING = {".", ",", "!", "?", ";", ":", "%", ")", "]", "}", "''", "'", "…"}
 _CLITIC = re.compile(r"^(.+?)(n't|'s|'re|'ve|'ll|'d|'m)$", re.IGNORECASE)
@@ -38,7 +22,8 @@ def _is_punct(ch: str) -> bool:
 
 
 def tokenize_en(text: str, lower: bool = False) -> list[str]:
-    """English tokens by the module's reversible rule (see the module docstring)."""
+    """English tokens: whitespace pieces, their outer punctuation split off a character a token (quotes as `` ` ''),
+    clitics (``n't 's 're 've 'll 'd 'm``) split off the word; :func:`detokenize_en` reverses it."""
     text = text.replace("’", "'").replace("“", '"').replace("”", '"')
     tokens: list[str] = []
     for piece in text.split():
@@ -60,8 +45,7 @@ def tokenize_en(text: str, lower: bool = False) -> list[str]:
 
 
 def detokenize_en(tokens: Sequence[str], truecase: bool = False) -> str:
-    """The sentence of ``tokens`` (the inverse of :func:`tokenize_en`). ``truecase``
-    capitalises the first letter and a lone ``i`` (for lower-cased models)."""
+    """The sentence of ``tokens`` (inverse of :func:`tokenize_en`); ``truecase`` capitalises the start and ``i``."""
     out: list[str] = []
     glue_next = True
     for tok in tokens:
@@ -82,12 +66,9 @@ def detokenize_en(tokens: Sequence[str], truecase: bool = False) -> str:
 _CLITICS = {"n't", "'s", "'re", "'ve", "'ll", "'d", "'m"}
 
 
-# -- pair files ---------------------------------------------------------------------------------
-
 @dataclass
 class Pairs:
-    """Source and target sentences of a pair file, with the line number of each pair and
-    the lines skipped (too few columns or an empty side), by reason."""
+    """Source and target sentences of a pair file, each pair's line, and the lines skipped, by reason."""
 
     path: str
     src: list[str] = field(default_factory=list)
@@ -99,12 +80,12 @@ class Pairs:
         return len(self.src)
 
     def subset(self, indices: Sequence[int]) -> "Pairs":
+        """The pairs at ``indices`` (a split)."""
         return Pairs(self.path, [self.src[i] for i in indices], [self.tgt[i] for i in indices],
                      [self.lines[i] for i in indices])
 
     def references(self) -> tuple[list[str], list[list[str]]]:
-        """Distinct sources (first-seen order) and every target given for each: the
-        multi-reference test set of BLEU."""
+        """Distinct sources and every target given for each: BLEU's multi-reference test set."""
         refs: dict[str, list[str]] = {}
         for s, t in zip(self.src, self.tgt):
             refs.setdefault(s, []).append(t)
@@ -113,13 +94,8 @@ class Pairs:
 
 def read_pairs(path: str | Path, *, src_col: int = 1, tgt_col: int = 0, encoding: str = "utf-8",
                strict: bool = False) -> Pairs:
-    """Pairs from a TAB-separated file: column ``src_col`` is the source, ``tgt_col`` the
-    target (0-based; the defaults read Tatoeba's ``English<TAB>Chinese`` as Chinese→English).
-
-    A line with too few columns or an empty side is skipped and listed in ``skipped``, or
-    raises :class:`InputError` naming the line with ``strict``. Blank lines are ignored.
-    """
-
+    """Pairs of a TAB-separated file (0-based columns; the defaults read Tatoeba as Chinese→English); a line with
+    too few columns or an empty side is listed in ``skipped``, or with ``strict`` an error naming it."""
     if src_col < 0 or tgt_col < 0 or src_col == tgt_col:
         raise ZhnlpError(f"--src-col and --tgt-col must be two different column numbers (0-based), "
                          f"not {src_col} and {tgt_col}")
@@ -151,8 +127,7 @@ def read_pairs(path: str | Path, *, src_col: int = 1, tgt_col: int = 0, encoding
 
 
 def split_pairs(pairs: Pairs, fractions: Sequence[float], seed: int) -> dict[str, list[int]]:
-    """Indices of train/dev/test, cut by ``fractions``, grouped by source sentence so that no
-    source of dev or test occurs in train (seeded)."""
+    """Seeded train/dev/test indices, grouped by source sentence so that no dev or test source occurs in train."""
     groups: dict[str, list[int]] = {}
     for i, s in enumerate(pairs.src):
         groups.setdefault(s, []).append(i)

@@ -1,24 +1,5 @@
-"""Tag schemes for sequence labelling: reading entities, converting, validating, repairing.
-
-Schemes (a tag is ``PREFIX-TYPE``, or a bare ``PREFIX`` when there is no type, or ``O``):
-
-* ``BIO`` (IOB2): ``B-`` begins an entity, ``I-`` continues it, ``O`` is outside.
-* ``BIOES``: as BIO, plus ``E-`` ends an entity of two or more tokens and ``S-`` is a
-  single-token entity.
-* ``BMES``: BIOES with ``M-`` for ``I-`` (ResumeNER); the bare ``B M E S`` of word
-  segmentation are BMES tags without a type.
-
-**How tags are read** (:func:`entities`), whatever the scheme, is the conlleval definition
-extended to ``E-``/``S-`` the way seqeval's default mode extends it, with ``M-`` read as
-``I-``. Going left to right, an open entity is closed before a token tagged ``B``, ``S``,
-``O`` or any tag of another type; ``B``/``S`` open an entity, and so does an ``I``/``M``/``E``
-when no entity of its type is open (an ``I-`` after ``O`` or after another type starts a new
-entity, as conlleval does); ``E``/``S`` close the entity they belong to. So legal sequences
-read as expected, and illegal ones the way conlleval and seqeval score them: ``O I-X`` is an
-entity, ``B-X I-Y`` is two, ``B-X E-X E-X`` is ``B-X E-X`` plus a one-token ``E-X``, a
-``B-X`` with no ``E-X`` in BIOES is an entity ending where the next one starts. Tags that do
-not parse (``<pad>``, a prefix outside ``BIMESO``) read as ``O``.
-"""
+"""Tag schemes (BIO, BIOES, BMES: BIOES with ``M-`` for ``I-``; a tag is ``PREFIX-TYPE``, a bare prefix, or ``O``):
+reading entities as conlleval and seqeval do, converting, validating and repairing tag sequences."""
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Iterable, Iterator, Sequence
@@ -29,13 +10,11 @@ if TYPE_CHECKING:  # pragma: no cover
     from .conll import Sentence
 
 SCHEMES: tuple[str, ...] = ("BIO", "BIOES", "BMES")
-#: Prefixes each scheme uses (besides ``O``).
 SCHEME_PREFIXES: dict[str, frozenset[str]] = {
     "BIO": frozenset("BI"), "BIOES": frozenset("BIES"), "BMES": frozenset("BMES")}
 _INSIDE = {"BIO": "I", "BIOES": "I", "BMES": "M"}
 
-Entity = tuple[str, int, int]
-"""(type, start, end): tokens ``start`` to ``end - 1``; type ``""`` for untyped tags."""
+Entity = tuple[str, int, int]  # (type, start, end exclusive); type "" for untyped tags
 
 
 def check_scheme(scheme: str) -> str:
@@ -48,8 +27,7 @@ def check_scheme(scheme: str) -> str:
 
 
 def parse_tag(tag: str) -> tuple[str, str] | None:
-    """(prefix, type) of a tag: ``"B-PER"`` → ``("B", "PER")``, ``"S"`` → ``("S", "")``,
-    ``"O"`` → ``("O", "")``; None when the tag does not parse (``<pad>``, ``X-FOO``, ``B-``)."""
+    """(prefix, type): ``B-PER`` → ``("B", "PER")``, ``S`` → ``("S", "")``; None for ``<pad>``, ``X-FOO``, ``B-``."""
     if tag == "O":
         return ("O", "")
     if len(tag) == 1:
@@ -71,12 +49,8 @@ def tag_in_scheme(tag: str, scheme: str) -> bool:
 
 
 def detect_scheme(tags: Iterable[str] | Iterable[Sequence[str]]) -> str:
-    """Guess the scheme of tags (a flat iterable of tags, or of tag sequences).
-
-    Rule: any ``M`` prefix → BMES (with an ``I`` too: ValueError, mixed schemes); else any
-    ``E``/``S`` prefix → BIOES; else BIO. (Sequences with only ``B``/``E``/``S``/``O`` are
-    legal in both BIOES and BMES and read identically; they are called BIOES.)
-    """
+    """The scheme of tags or tag sequences: BMES for an ``M`` prefix (ValueError with ``I`` too), else BIOES for
+    ``E``/``S`` (B/E/S/O alone read the same in BMES), else BIO."""
     seen: set[str] = set()
     for item in tags:
         for tag in ([item] if isinstance(item, str) else item):
@@ -101,11 +75,8 @@ def _check_in_scheme(tags: Sequence[str], scheme: str) -> None:
 
 
 def entities(tags: Sequence[str], scheme: str | None = None) -> list[Entity]:
-    """Entities ``(type, start, end)`` (end exclusive) read as the module docstring says.
-
-    With ``scheme`` given, a tag whose prefix that scheme does not use (``M-`` in BIO, ``I-``
-    in BMES) is a ValueError; with None every prefix is read.
-    """
+    """Entities as conlleval reads them (M as I; B, S, O or another type close one; I/M/E open one where none is
+    open); ``scheme`` makes a prefix it lacks a ValueError; unparsable tags are O."""
     if scheme is not None:
         _check_in_scheme(tags, check_scheme(scheme))
     out: list[Entity] = []
@@ -135,35 +106,22 @@ def entities_to_tags(ents: Iterable[Entity], length: int, scheme: str) -> list[s
     for ty, s, e in ents:
         if not 0 <= s < e <= length:
             raise ValueError(f"entity {(ty, s, e)} outside a sequence of {length} tokens")
-        if scheme == "BIO":
-            tags[s] = make_tag("B", ty)
-            for k in range(s + 1, e):
-                tags[k] = make_tag("I", ty)
-        elif e - s == 1:
+        if scheme != "BIO" and e - s == 1:
             tags[s] = make_tag("S", ty)
-        else:
-            tags[s] = make_tag("B", ty)
-            for k in range(s + 1, e - 1):
-                tags[k] = make_tag(inside, ty)
+            continue
+        tags[s:e] = [make_tag("B", ty)] + [make_tag(inside, ty)] * (e - s - 1)
+        if scheme != "BIO":
             tags[e - 1] = make_tag("E", ty)
     return tags
 
 
 def convert(tags: Sequence[str], to_scheme: str, from_scheme: str | None = None) -> list[str]:
-    """The same entities written in ``to_scheme`` (BIO, BIOES, BMES, either way).
-
-    Entities are read with :func:`entities` (``from_scheme`` only guards against tags of
-    another scheme), so an illegal input comes out legal (repaired as conlleval reads it) and
-    tags that do not parse become ``O``.
-    """
+    """The entities of ``tags`` (read by :func:`entities`, so illegal input comes out repaired) in ``to_scheme``."""
     return entities_to_tags(entities(tags, from_scheme), len(tags), to_scheme)
 
 
 def repair(tags: Sequence[str], scheme: str) -> list[str]:
-    """A legal sequence in ``scheme`` with the entities conlleval reads from ``tags``.
-
-    Legal sequences come back unchanged; tags that do not parse become ``O``.
-    """
+    """A legal sequence in ``scheme`` with the entities conlleval reads from ``tags`` (legal ones unchanged)."""
     return convert(tags, scheme)
 
 
@@ -179,9 +137,8 @@ def _allowed(prev: tuple[str, str] | None, cur: tuple[str, str] | None, scheme: 
 
 
 def validate(tags: Sequence[str], scheme: str) -> list[tuple[int, str | None, str | None]]:
-    """Illegal transitions as ``(index, previous tag, tag)``: previous tag None at the start,
-    tag None (index ``len(tags)``) when the last tag may not end a sentence (``B-X`` in
-    BIOES); a tag the scheme does not have (``M-X`` in BIO, ``<pad>``) is illegal anywhere."""
+    """Illegal transitions ``(index, previous tag or None at the start, tag or None where the last may not end)``;
+    a tag outside the scheme (``M-X`` in BIO, ``<pad>``) is illegal anywhere."""
     scheme = check_scheme(scheme)
     allowed = SCHEME_PREFIXES[scheme]
     bad: list[tuple[int, str | None, str | None]] = []
@@ -203,10 +160,8 @@ def validate(tags: Sequence[str], scheme: str) -> list[tuple[int, str | None, st
 
 def allowed_transitions(tagset: Sequence[str], scheme: str
                         ) -> tuple[list[bool], list[list[bool]], list[bool]]:
-    """``(start, trans, end)`` masks over ``tagset`` for constrained decoding: which tag may
-    begin a sentence, ``trans[i][j]``: whether ``tagset[j]`` may follow ``tagset[i]``, and
-    which may end one. A tag that is not a tag of ``scheme`` (padding, specials) is allowed
-    everywhere, so the masks never exclude what the caller adds to the tag set."""
+    """``(start, trans, end)`` masks for constrained decoding (``trans[i][j]``: tag j may follow tag i); tags
+    outside ``scheme`` (padding, specials) are allowed everywhere."""
     scheme = check_scheme(scheme)
     allowed = SCHEME_PREFIXES[scheme]
     parsed: list[tuple[str, str] | None] = []
@@ -219,17 +174,10 @@ def allowed_transitions(tagset: Sequence[str], scheme: str
     return start, trans, end
 
 
-def _line_of(sentence: "Sentence", index: int) -> int:
-    line_of = getattr(sentence, "line_of", None)
-    return line_of(index) if line_of is not None else sentence.line + index
-
-
 def iter_checked(sentences: Iterable["Sentence"], scheme: str, path: str | None = None, *,
                  repair: bool = False) -> Iterator["Sentence"]:
-    """Stream sentences, checking their tags are legal in ``scheme``: an illegal transition
-    raises InputError naming ``path`` and the line of the offending token, unless ``repair``,
-    which replaces the sentence's tags (in place) by :func:`repair`'s legal sequence, with
-    the entities conlleval reads from the original."""
+    """Stream sentences whose tags are legal in ``scheme``: an illegal one is an error naming the token's line, or
+    with ``repair`` its tags are replaced in place by :func:`repair`'s."""
     scheme = check_scheme(scheme)
     for s in sentences:
         if s.tags is None:
@@ -249,7 +197,7 @@ def iter_checked(sentences: Iterable["Sentence"], scheme: str, path: str | None 
                     msg = f"illegal {scheme} tag sequence: {tag!r} after {prev!r}"
                 extra = f" ({len(problems)} problems in this sentence; --repair / repair=True fixes " \
                         "them as conlleval reads them)"
-                raise InputError(path, msg + extra, _line_of(s, i), s.tokens[i] if s.tokens else None)
+                raise InputError(path, msg + extra, s.line_of(i), s.tokens[i] if s.tokens else None)
             s.tags = convert(s.tags, scheme)
         yield s
 

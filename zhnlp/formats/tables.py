@@ -1,12 +1,5 @@
-"""Labelled text tables for classifiers: CSV, TSV, JSONL and plain ``text<TAB>label`` files.
-
-Read through pandas with errors a user can act on: a missing column lists the columns
-found, a ragged row or an undecodable byte names the line, an empty file says so. Only CSV
-quotes fields: in TSV and ``text<TAB>label`` files a '"' is text, kept as written. Rows
-whose text or label is empty are skipped and reported (count and first line numbers), or
-rejected with ``strict=True``. :func:`split_indices` makes a seeded, stratified
-train/dev/test split of one table.
-"""
+"""Labelled text tables for classifiers (CSV, TSV, JSONL, Excel, ``text<TAB>label``) read with one-line errors that
+name the column or line, and seeded stratified splits; only CSV quotes fields: elsewhere a '"' is text."""
 from __future__ import annotations
 
 import csv
@@ -34,8 +27,7 @@ _SUFFIXES = {".csv": "csv", ".tsv": "tsv", ".jsonl": "jsonl", ".ndjson": "jsonl"
 
 
 def table_format(path: str | Path, fmt: str = "auto") -> str:
-    """``csv``/``tsv``/``jsonl``/``xlsx`` (Excel: .xlsx, .xlsm, .xls) by file suffix;
-    anything else is ``txt`` (``text<TAB>label`` lines, no header)."""
+    """``csv``/``tsv``/``jsonl``/``xlsx`` by file suffix, else ``txt`` (``text<TAB>label`` lines, no header)."""
     if fmt != "auto":
         if fmt not in TABLE_FORMATS:
             raise ZhnlpError(f"--input-format must be one of auto, {', '.join(TABLE_FORMATS)}, not {fmt!r}")
@@ -45,8 +37,7 @@ def table_format(path: str | Path, fmt: str = "auto") -> str:
 
 @dataclass
 class LabeledTexts:
-    """Texts with their labels (``None`` where the table has no label column) and the
-    file line of each row, for messages."""
+    """Texts, their labels (None: no label column) and the file line of each row, for messages."""
 
     path: str
     texts: list[str]
@@ -60,6 +51,7 @@ class LabeledTexts:
         return len(self.texts)
 
     def subset(self, idx: Sequence[int]) -> "LabeledTexts":
+        """The rows at ``idx`` (a split)."""
         return LabeledTexts(self.path, [self.texts[i] for i in idx],
                             None if self.labels is None else [self.labels[i] for i in idx],
                             [self.lines[i] for i in idx], format=self.format, columns=self.columns)
@@ -67,8 +59,7 @@ class LabeledTexts:
 
 def read_frame(path: str | Path, fmt: str = "auto", encoding: str = "utf-8", *,
                chunksize: int | None = None) -> "pd.DataFrame | Iterator[pd.DataFrame]":
-    """The whole table as strings (or an iterator of ``chunksize``-row frames), with
-    one-line errors for missing, empty, ragged or undecodable files."""
+    """The table as strings (or ``chunksize``-row frames), with one-line errors for bad files."""
     import pandas as pd
 
     fmt = table_format(path, fmt)
@@ -81,7 +72,7 @@ def read_frame(path: str | Path, fmt: str = "auto", encoding: str = "utf-8", *,
     try:
         if fmt == "jsonl":
             frames = _jsonl_frames(path, encoding, chunksize or 10_000)
-            return frames if chunksize else _concat(frames, path, enc, fmt)
+            return frames if chunksize else _concat(frames, path)
         sep = {"csv": ",", "tsv": "\t", "txt": "\t"}[fmt]
         kw = dict(sep=sep, dtype=str, keep_default_na=False, encoding=enc, chunksize=chunksize, index_col=False)
         if fmt != "csv":  # TSV and text<TAB>label have no quoting: a '"' is text
@@ -112,8 +103,7 @@ def _source(path: str | Path):
 
 
 def _excel_frame(src, path) -> "pd.DataFrame":
-    """The first sheet of an Excel workbook (.xlsx, through openpyxl), as strings; an
-    Excel 97-2003 workbook or a text file named .xls/.xlsx is refused by name."""
+    """The first sheet of an .xlsx workbook as strings; an old .xls or a text file so named is refused by name."""
     import pandas as pd
 
     name = input_name(path)
@@ -148,7 +138,7 @@ def _cell_text(value) -> str:
     return str(value)
 
 
-def _concat(frames, path, enc, fmt):
+def _concat(frames, path):
     import pandas as pd
 
     frames = list(frames)
@@ -158,9 +148,7 @@ def _concat(frames, path, enc, fmt):
 
 
 def json_objects(path: str | Path, encoding: str = "utf-8") -> Iterator[tuple[int, dict]]:
-    """(line number, object) for each non-blank line of a JSON-lines file; a line that is
-    not a JSON object is an error naming it."""
-
+    """(line number, object) of each non-blank line of a JSON-lines file; other than an object is an error."""
     name = input_name(path)
     for n, line in enumerate(read_lines(path, encoding), 1):
         if not line.strip():
@@ -175,8 +163,7 @@ def json_objects(path: str | Path, encoding: str = "utf-8") -> Iterator[tuple[in
 
 
 def json_text(value) -> str:
-    """A JSON value as table text: strings as they are, null as empty, numbers and
-    structures as JSON (so an id 1 stays "1", never "1.0")."""
+    """A JSON value as table text: null empty, numbers and structures as JSON (an id 1 stays "1", never "1.0")."""
     if value is None:
         return ""
     return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
@@ -229,8 +216,7 @@ def _table_error(exc: Exception, path, enc: str, fmt: str) -> InputError:
 
 
 def csv_dialect(fmt: str) -> dict:
-    """``csv`` module arguments of a table format: CSV quotes fields (RFC 4180); TSV and
-    ``text<TAB>label`` files do not, so a '"' in them is part of the text."""
+    """``csv`` module arguments of a table format: only CSV quotes fields."""
     if fmt == "csv":
         return {"delimiter": ","}
     return {"delimiter": "\t", "quoting": csv.QUOTE_NONE}
@@ -266,8 +252,7 @@ def _ragged_line(path, enc: str, fmt: str) -> int | None:
 
 def pick_column(frame: "pd.DataFrame", spec: str | int | None, defaults: Sequence[str], what: str,
                 path: str, fallback: int | None = None):
-    """The column named or numbered by ``spec`` (a name, or a 0-based index); by default
-    the first of ``defaults`` present, else column ``fallback``."""
+    """The column ``spec`` names or numbers (0-based), by default the first of ``defaults``, else ``fallback``."""
     cols = list(frame.columns)
     found = ", ".join(str(c) for c in cols)
     if spec is None:
@@ -291,8 +276,7 @@ def pick_column(frame: "pd.DataFrame", spec: str | int | None, defaults: Sequenc
 def read_labeled(path: str | Path, *, text_col: str | int | None = None, label_col: str | int | None = None,
                  fmt: str = "auto", encoding: str = "utf-8", strict: bool = False, need_labels: bool = True,
                  class_names: Sequence[str] | None = None) -> LabeledTexts:
-    """Texts and labels of a table. Labels are kept as strings; with ``class_names``,
-    integer labels are read as ids into that list (``0`` → ``class_names[0]``)."""
+    """Texts and string labels of a table; with ``class_names``, integer labels are ids into it."""
     name = input_name(path)
     fmt = table_format(path, fmt)
     frame = read_frame(path, fmt, encoding)
@@ -326,6 +310,7 @@ def read_labeled(path: str | Path, *, text_col: str | int | None = None, label_c
 
 
 def clean_text(value) -> str:
+    """A cell as text: stripped, BOMs removed."""
     s = "" if value is None else str(value)
     return s.replace("\ufeff", "").strip()
 
@@ -346,7 +331,7 @@ def _row_lines(path, fmt: str, encoding: str, n_rows: int) -> list[int]:
     if fmt == "xlsx":  # the sheet's row numbers: the header is row 1
         return list(range(2, n_rows + 2))
     if str(path) == "-" or fmt in ("jsonl", "txt"):
-        return _plain_lines(path, encoding, n_rows, header=False)
+        return _plain_lines(path, n_rows)
     enc = "utf-8-sig" if check_encoding(encoding) == "utf-8" else encoding
     starts = []
     width = None
@@ -368,21 +353,17 @@ def _row_lines(path, fmt: str, encoding: str, n_rows: int) -> list[int]:
     return starts
 
 
-def _plain_lines(path, encoding: str, n_rows: int, header: bool) -> list[int]:
-    if str(path) == "-":
-        return list(range(1 + header, n_rows + 1 + header))
+def _plain_lines(path, n_rows: int) -> list[int]:
+    """The non-blank lines of a file of one row a line (1..n_rows where they disagree with the rows)."""
     out = []
-    with open(path, "rb") as f:
-        for n, raw in enumerate(f, 1):
-            if raw.strip():
-                out.append(n)
-    out = out[1:] if header else out
-    return out if len(out) == n_rows else list(range(1 + header, n_rows + 1 + header))
+    if str(path) != "-":
+        with open(path, "rb") as f:
+            out = [n for n, raw in enumerate(f, 1) if raw.strip()]
+    return out if len(out) == n_rows else list(range(1, n_rows + 1))
 
 
 def read_class_names(path: str | Path, encoding: str = "utf-8") -> list[str]:
     """One class name per line (line i names label id i)."""
-
     names = [line.strip() for line in read_lines(path, encoding)]
     while names and not names[-1]:
         names.pop()
@@ -409,8 +390,7 @@ def parse_split(spec: str) -> tuple[float, float, float]:
 
 
 def split_indices(labels: Sequence[str], fractions: tuple[float, float, float], seed: int) -> dict[str, list[int]]:
-    """A stratified split: within each label, rows are shuffled with ``seed`` and cut by the
-    fractions (so every split keeps the label proportions). Returns sorted row indices."""
+    """Sorted row indices of a seeded split stratified by label (each part keeps the label proportions)."""
     rng = random.Random(seed)
     by_label: dict[str, list[int]] = {}
     for i, lab in enumerate(labels):

@@ -1,6 +1,5 @@
-"""Tagged corpora in any of the formats taggers read: CoNLL (a token and its tag a line), CoNLL-U,
-segmented text and word/pos text, detected from the first lines, read as sentences for a task
-(NER, CWS, POS)."""
+"""Tagged corpora in any format taggers read (CoNLL, CoNLL-U, segmented, word/pos), detected from the first lines
+and read as sentences for a task (NER, CWS, POS)."""
 from __future__ import annotations
 
 import json
@@ -14,14 +13,8 @@ DATA_FORMATS = ("auto", "conll", "conllu", "segmented", "word-pos")
 
 
 def detect_format(path: str | Path, encoding: str = "utf-8", sample: int = 50) -> str:
-    """Guess a tagging file's format from its first non-blank, non-comment lines.
-
-    CoNLL-U: 10 TAB-separated columns with a numeric ID. word/pos: every token has a
-    ``/``. CoNLL: every line has the same number (2 or more) of fields. Otherwise:
-    segmented text (words separated by spaces). A file whose first line is a JSON object
-    or array is refused (no tagging format is JSON).
-    """
-
+    """A tagging file's format by its first lines: 10 TAB columns with a numeric ID is CoNLL-U, ``/`` in every token
+    word/pos, an even count of 2+ fields CoNLL, else segmented; JSON is refused."""
     counts, word_pos, n = set(), 0, 0
     for line in read_lines(path, encoding, allow_empty=True):
         s = line.strip()
@@ -55,8 +48,7 @@ def detect_format(path: str | Path, encoding: str = "utf-8", sample: int = 50) -
 
 
 def resolve_format(path: str | Path, task: str, fmt: str = "auto", encoding: str = "utf-8") -> str:
-    """The format ``path`` is read in for ``task``: ``fmt``, or the detected one when ``auto``.
-    NER has no CoNLL-U or word/pos reading (their tags are parts of speech): an error."""
+    """The format ``path`` is read in for ``task`` (``auto``: detected); NER refuses CoNLL-U and word/pos."""
     if fmt == "auto":
         fmt = detect_format(path, encoding)
         if fmt == "segmented" and task != "cws":
@@ -70,13 +62,7 @@ def resolve_format(path: str | Path, task: str, fmt: str = "auto", encoding: str
 
 
 def read_examples(path: str | Path, task: str, fmt: str = "auto", encoding: str = "utf-8") -> list:
-    """Sentences (tokens and tags) of a training/evaluation file for ``task``.
-
-    NER: CoNLL (token and tag, space or TAB). CWS: segmented text (words separated by
-    spaces) or CoNLL-U, turned into characters with B/M/E/S. POS: CoNLL-U (UPOS), People's
-    Daily ``word/pos`` or CoNLL.
-    """
-
+    """Tagged sentences of a training/evaluation file for ``task`` (CWS: characters with B/M/E/S from words)."""
     fmt = resolve_format(path, task, fmt, encoding)
     if task == "cws":
         if fmt == "segmented":
