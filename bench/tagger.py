@@ -94,9 +94,9 @@ def main() -> int:
 
     def train_epoch(sampler_cls) -> float:
         torch.manual_seed(1)
-        module = build_module(cfg, feats).to(device)
-        module.train()
-        opt = torch.optim.Adam(module.parameters(), lr=1e-3)
+        module = build_module(cfg, feats)
+        module.net.to(device).train()
+        opt = torch.optim.Adam(module.net.parameters(), lr=1e-3)
         batches = [collate([items[i] for i in b]) for b in sampler_cls(lengths, batch_size, seed=1)]
         if device.type == "cuda":
             torch.cuda.synchronize()
@@ -107,13 +107,14 @@ def main() -> int:
                 loss, n = module.forward_loss(b)
             opt.zero_grad()
             (loss / n).backward()
-            torch.nn.utils.clip_grad_norm_(module.parameters(), 5.0)
+            torch.nn.utils.clip_grad_norm_(module.net.parameters(), 5.0)
             opt.step()
         if device.type == "cuda":
             torch.cuda.synchronize()
         return len(items) / (time.perf_counter() - t0)
 
-    module = build_module(cfg, feats).to(device).eval()
+    module = build_module(cfg, feats)
+    module.net.to(device).eval()
     bf16 = copy.deepcopy(module)
     bf16.net.set_precision("bf16")
     from concurrent.futures import ThreadPoolExecutor

@@ -68,7 +68,7 @@ def run(out: Path, mode: str, epochs: int) -> dict:
             err = self.lin(batch["x"]).squeeze(1) - batch["y"]
             return (err ** 2).sum(), int(batch["y"].shape[0])
 
-        def evaluate(self, batches) -> dict:
+        def dev_scores(self, batches) -> dict:
             se, n = 0.0, 0
             for b in batches:
                 se += float(((self.lin(b["x"]).squeeze(1) - b["y"]) ** 2).sum())

@@ -317,7 +317,7 @@ def test_every_pooling_trains_and_ignores_padding(pooling, data, tmp_path):
     clf = load_classifier(tmp_path / pooling)
     assert clf.config.pooling == pooling
     texts = ["米", "足球比赛", "今天我们觉得电脑软件非常好用还是有点贵", "面条" * 12, "芯片"]
-    _padding_check(clf.module.net, texts, clf.encoder)
+    _padding_check(clf.net, texts, clf.encoder)
     np.testing.assert_allclose(clf.predict_proba(texts, batch_size=1), clf.predict_proba(texts), atol=1e-5)
 
 
@@ -374,7 +374,7 @@ def test_bigram_embeddings_start_from_bigram_vectors(data, tmp_path):
     saved = json.loads((tmp_path / "m" / "config.json").read_text(encoding="utf-8"))["config"]["classifier"]
     assert saved["bigram_embeddings"] == "bigrams.vec"
     clf = load_classifier(tmp_path / "m")
-    vocab, table = clf.encoder.vocabs["bigram"], clf.module.net.bigram_embed.weight
+    vocab, table = clf.encoder.vocabs["bigram"], clf.net.bigram_embed.weight
     word = next(w for w in vocab.itos[2:] if w in vectors.wv.key_to_index)
     assert torch.allclose(table[vocab.stoi[word]], torch.tensor(vectors.wv[word]), atol=1e-4)
     with pytest.raises(ZhnlpError, match="--emb-dim 16"):
@@ -419,9 +419,9 @@ def test_wide_ngrams_and_bigrams_learn_and_ignore_padding(data, tmp_path):
     assert (tmp_path / "m" / "vocab-ngrams.json").is_file()
     clf = load_classifier(tmp_path / "m")
     assert clf.evaluate(data[2])["accuracy"] == res.metrics["test"]["accuracy"] >= 0.8
-    assert clf.module.net.wide.weight.abs().sum() > 0  # the wide part learned
+    assert clf.net.wide.weight.abs().sum() > 0  # the wide part learned
     texts = ["米", "足球比赛", "今天我们觉得电脑软件非常好用还是有点贵", "面条" * 12, "芯片"]
-    _padding_check(clf.module.net, texts, clf.encoder)
+    _padding_check(clf.net, texts, clf.encoder)
 
 
 def test_ngram_features_are_the_known_ngram_set():

@@ -44,7 +44,7 @@ class _Probe(nn.Module):
         err = self.lin(batch["x"]).squeeze(1) - batch["y"]
         return (err ** 2).sum(), int(batch["y"].shape[0])
 
-    def evaluate(self, batches):
+    def dev_scores(self, batches):
         self.evaluated.append(self.lin.weight.detach().clone())
         loss = sum(float(self.forward_loss(b)[0]) for b in batches)
         return {"loss": loss}

@@ -301,7 +301,7 @@ def test_softword_model_keeps_its_lexicon_and_reloads_anywhere(ner_data, tmp_pat
     assert name.startswith("lexicon-") and (tmp_path / "m" / name).read_bytes() == lexicon.read_bytes()
     lexicon.unlink()
     tagger = load_tagger(tmp_path / "m")
-    assert tagger.backend.module.featurizer.softword(chars) == [1, 2, 3, 1, 2, 3, 4]  # 张三在 北京工 作
+    assert tagger.backend.featurizer.softword(chars) == [1, 2, 3, 1, 2, 3, 4]  # 张三在 北京工 作
     assert tagger.evaluate(ner_data[1])["f1"] == pytest.approx(res.metrics["dev"]["f1"])
     ens = build_ensemble([tmp_path / "m", tmp_path / "m2"], tmp_path / "ens")
     assert json.loads((ens.output / "config.json").read_text(encoding="utf-8"))["config"]["tagger"]["lexicons"] == [name]
@@ -341,7 +341,7 @@ def test_encoder_starts_a_new_task_from_a_trained_taggers_embeddings_and_lstm(ne
     from zhnlp.formats.conll import Sentence
     from zhnlp.tasks.tagger import Featurizer, build_module, load_encoder
 
-    source = load_tagger(ner_model[0]).backend.module
+    source = load_tagger(ner_model[0]).backend
     cfg = TaggerConfig(task="cws", scheme="BMES", emb_dim=16, hidden=16, bigram=True, bigram_min_freq=1)
     feats = Featurizer.build(cfg, [Sentence(list("张三在火星"), ["B", "E", "S", "B", "E"])])
     torch.manual_seed(0)
@@ -391,14 +391,14 @@ def test_encoder_from_the_cli_and_its_errors(ner_data, ner_model, tmp_path):
 def test_decoding_never_gives_the_padding_tag(ner_data, tmp_path):
     """An untrained network that scores the padding tag highest still decodes real tags."""
     from zhnlp.formats.conll import Sentence
-    from zhnlp.tasks.tagger import Featurizer, Tagger, _NeuralBackend, build_module
+    from zhnlp.tasks.tagger import Featurizer, Tagger, build_module
 
     cfg = TaggerConfig(task="ner", scheme="BIO", emb_dim=4, hidden=4)
     feats = Featurizer.build(cfg, [Sentence(list("张三在北京"), ["B-PER", "I-PER", "O", "B-LOC", "I-LOC"])])
     module = build_module(cfg, feats)
     with torch.no_grad():
         module.net.proj.bias[feats.vocabs["tags"].pad_id] = 100.0
-    tags = Tagger(cfg, _NeuralBackend(module, "cpu")).predict([list("张三在北京")])[0]
+    tags = Tagger(cfg, module).predict([list("张三在北京")])[0]
     assert "<pad>" not in tags and len(tags) == 5
 
 
@@ -421,9 +421,9 @@ def test_word_dropout_reads_rare_words_as_unk_in_training_only():
     seen = []
     module.net.loss = lambda b: seen.append(b["ids"]) or torch.zeros(())
     torch.manual_seed(0)
-    module.train()
+    module.net.train()
     module.forward_loss(batch)
-    module.eval()
+    module.net.eval()
     module.forward_loss(batch)
     trained, evaluated = seen
     rare = (trained[0, :4000] == v.unk_id).float().mean()
@@ -584,8 +584,8 @@ def test_bigram_embeddings_from_bigram_vectors(ner_data, tmp_path):
     config = json.loads((tmp_path / "m" / "config.json").read_text(encoding="utf-8"))["config"]["tagger"]
     assert config["bigram_embeddings"] == "bigrams.vec"
     tagger = load_tagger(tmp_path / "m")  # at lr 1e-9 the table is still the vectors
-    table = tagger.backend.module.net.feature_embed["bigram"].weight
-    vocab = tagger.backend.module.featurizer.vocabs["bigram"]
+    table = tagger.backend.net.feature_embed["bigram"].weight
+    vocab = tagger.backend.featurizer.vocabs["bigram"]
     word = next(w for w in vocab.itos[2:] if w in model.wv.key_to_index)
     assert torch.allclose(table[vocab[word]], torch.tensor(model.wv[word]), atol=1e-4)
     with pytest.raises(ZhnlpError, match="--bigram-dim 6"):
@@ -640,7 +640,7 @@ def test_pos_static_embeddings_give_unseen_words_their_vectors(tmp_path):
     head = json.loads((tmp_path / "pos" / "config.json").read_text(encoding="utf-8"))
     assert head["config"]["tagger"]["static_embeddings"] == "words.vec"
     tagger = load_tagger(tmp_path / "pos")
-    feats = tagger.backend.module.featurizer
+    feats = tagger.backend.featurizer
     item = feats.encode(["上海", "AB", "北京"])
     static = feats.vocabs["static"]
     assert "上海" not in feats.vocabs["tokens"]            # never seen in training ...

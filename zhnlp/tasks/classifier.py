@@ -8,9 +8,10 @@ a :class:`Classifier` for a directory or a bundled model name.
 """
 from __future__ import annotations
 
+import json
 import math
 import unicodedata
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
 
@@ -23,8 +24,8 @@ from ..nn.choices import POOLINGS
 from ..text.features import bigrams
 from ..text.segment import Segmenter
 from ..text.vocab import Vocab
-from ..training.batching import ClassificationCollate, to_device
-from ..training.ensemble import assemble, net_section, saved_nets
+from ..training.batching import ClassificationCollate
+from ..training.ensemble import assemble, net_section
 from ..training.metrics import score_classes
 from ..training.plots import confusion_png
 from ..training.serialization import (
@@ -34,15 +35,13 @@ from ..training.serialization import (
     check_state,
     drop_removed,
     load_model,
-    load_weights,
     read_config,
     read_model,
     require_vocabs,
     resolve_model,
-    round_to_half,
-    save_model,
 )
-from ..training.trainer import Trainer, resolve_device, set_seed
+from ..training.trainer import Trainer, set_seed
+from .base import TaskModel, TrainedModel, finish_training, present, run_metrics
 
 MODEL_TYPE = "gru-classifier"
 ENSEMBLE_TYPE = "gru-classifier-ensemble"   # several classifiers averaging their probabilities
@@ -189,64 +188,9 @@ def _ngrams(toks: Sequence[str], n: int) -> list[str]:
     return ["\x1f".join(toks[i:i + k]) for k in range(1, n + 1) for i in range(len(toks) - k + 1)]
 
 
-# -- the trainable module ----------------------------------------------------------------------
-
-def _torch_module():
-    import torch
-    from torch import nn
-
-    from ..nn.classifier import ClassifierEnsemble, GRUClassifier
-
-    class ClassifierModule(nn.Module):
-        """GRU classifier with its encoder: what the shared trainer trains."""
-
-        metric = "accuracy"
-        higher_is_better = True
-
-        def __init__(self, config: ClassifierConfig, encoder: TextEncoder, net_cfg,
-                     class_weights: list[float] | None = None) -> None:
-            super().__init__()
-            self.config, self.encoder, self.net_cfg = config, encoder, net_cfg
-            # A list of network configs: an ensemble of trained members (prediction only).
-            self.net = ClassifierEnsemble(net_cfg) if isinstance(net_cfg, list) else GRUClassifier(net_cfg)
-            w = torch.tensor(class_weights, dtype=torch.float) if class_weights else None
-            self.register_buffer("class_weight", w, persistent=False)
-
-        def logits(self, batch: dict) -> torch.Tensor:
-            feats = batch.get("features") or {}
-            return self.net.logits(batch["ids"], batch["lengths"], feats.get("bigram"), feats.get("ngrams"))
-
-        def adversarial_parameters(self) -> list:
-            """What --adversarial perturbs: the token (and bigram) embeddings, not the wide part."""
-            return [e.weight for e in (self.net.embed, self.net.bigram_embed) if e is not None]
-
-        def forward_loss(self, batch: dict) -> tuple[torch.Tensor, int]:
-            logits = self.logits(batch).float()
-            loss = nn.functional.cross_entropy(logits, batch["labels"], weight=self.class_weight, reduction="sum")
-            if self.class_weight is not None:  # weighted mean, scaled back to a per-item sum
-                loss = loss / self.class_weight[batch["labels"]].sum() * batch["labels"].shape[0]
-            return loss, int(batch["labels"].shape[0])
-
-        def evaluate(self, batches: Iterable[dict]) -> dict[str, float]:
-            gold, pred = [], []
-            for batch in batches:
-                pred.extend(self.logits(batch).argmax(-1).tolist())
-                gold.extend(batch["labels"].tolist())
-            labels = self.encoder.labels
-            s = score_classes([labels[i] for i in gold], [labels[i] for i in pred], labels)
-            return {"accuracy": s["accuracy"], "macro_f1": s["macro_f1"]}
-
-        def save(self, directory: str | Path, metrics: dict | None = None, extra_files=None) -> Path:
-            model_type, nets = saved_nets(self.net_cfg, MODEL_TYPE, ENSEMBLE_TYPE)
-            return save_model(directory, model_type=model_type, config={"classifier": asdict(self.config), **nets},
-                              tensors=self.net.state_dict(), vocabs=self.encoder.vocabs, metrics=metrics,
-                              extra_files=extra_files, half=self.config.half_precision)
-
-    return ClassifierModule
-
-
-def build_module(config: ClassifierConfig, encoder: TextEncoder, class_weights: list[float] | None = None):
-    """A fresh classifier module for the encoder's vocabularies."""
+def build_module(config: ClassifierConfig, encoder: TextEncoder,
+                 class_weights: list[float] | None = None) -> "Classifier":
+    """A fresh classifier (untrained network) for the encoder's vocabularies."""
     from ..nn.classifier import ClassifierNetConfig
 
     net_cfg = ClassifierNetConfig(n_tokens=len(encoder.vocabs["tokens"]), n_classes=len(encoder.labels),
@@ -255,7 +199,7 @@ def build_module(config: ClassifierConfig, encoder: TextEncoder, class_weights: 
                                   dropout=config.dropout, pad_id=encoder.vocabs["tokens"].pad_id,
                                   n_bigrams=len(encoder.vocabs["bigram"]) if config.bigram else 0,
                                   n_ngrams=len(encoder.vocabs["ngrams"]) if config.ngrams else 0)
-    return _torch_module()(config, encoder, net_cfg, class_weights)
+    return Classifier(config, encoder, net_cfg, class_weights)
 
 
 # -- data --------------------------------------------------------------------------------------
@@ -301,20 +245,14 @@ def summarize_table(data: LabeledTexts, split: str, token_lists: Sequence[list[s
 
 # -- training ----------------------------------------------------------------------------------
 
-@dataclass
-class TrainClassifierResult:
-    """Where the model went, its scores, and rows skipped for an empty text or label."""
-
-    output: Path
-    metrics: dict
-    skipped: dict[str, list[int]] = field(default_factory=dict)
+TrainClassifierResult = TrainedModel  # the name it had
 
 
 def train_classifier(train: str | Path, dev: str | Path | None, output: str | Path, *,
                      config: ClassifierConfig, train_config, test: str | Path | None = None,
                      split: str | None = None, table: TableOptions | None = None,
                      resume: bool = False, force: bool = False,
-                     report: Callable[[list[DataSummary]], None] | None = None) -> TrainClassifierResult:
+                     report: Callable[[list[DataSummary]], None] | None = None) -> TrainedModel:
     """Train a GRU classifier on a labelled table and write its model directory.
 
     The tables are summarised and checked before training (:mod:`zhnlp.formats.datacheck`): one class,
@@ -376,7 +314,7 @@ def train_classifier(train: str | Path, dev: str | Path | None, output: str | Pa
     module = build_module(config, encoder, weights)
     coverage = None
     if config.embeddings:
-        coverage = load_pretrained(module.net.embed, module.encoder.vocabs["tokens"], config.embeddings,
+        coverage = load_pretrained(module.net.embed, encoder.vocabs["tokens"], config.embeddings,
                                    freeze=config.freeze_embeddings)
         config.embeddings = Path(config.embeddings).name
     bigram_coverage = None
@@ -396,53 +334,48 @@ def train_classifier(train: str | Path, dev: str | Path | None, output: str | Pa
     if report is not None:  # nothing but training is left (paths, vectors, encoder checked)
         report(summaries)
     result = trainer.train()
-    if config.half_precision:  # score what ships
-
-        round_to_half(module.net)
-    metrics: dict[str, Any] = {"model": "gru-classifier", "level": config.level, "labels": labels,
-                               "best_epoch": result.best_epoch, "epochs_run": result.epochs_run,
-                               "stopped_early": result.stopped_early, "train_seconds": round(result.seconds, 2),
-                               "device": str(trainer.device), "train_examples": len(items),
-                               "seed": train_config.seed, "train_config": asdict(train_config),
-                               "skipped_rows": {k: len(v) for k, v in skipped.items()}}
-    if coverage is not None:
-        metrics["embedding_coverage"] = coverage
-    if encoder_coverage is not None:
-        metrics["encoder_coverage"] = encoder_coverage
-    if bigram_coverage is not None:
-        metrics["bigram_embedding_coverage"] = bigram_coverage
+    metrics = run_metrics(result, trainer, train_config, model=MODEL_TYPE, level=config.level, labels=labels,
+                          train_examples=len(items), skipped_rows={k: len(v) for k, v in skipped.items()})
+    metrics.update(present(embedding_coverage=coverage, encoder_coverage=encoder_coverage,
+                           bigram_embedding_coverage=bigram_coverage))
     if split_info:
         metrics["split"] = {k: (len(v) if isinstance(v, list) and k in ("train", "dev", "test") else v)
                             for k, v in split_info.items()}
-    clf = Classifier(config, encoder, module, trainer.device)
-    for name, d in (("dev", dev_d), ("test", test_d)):
-        if d is not None and len(d):
-            s = clf.score(d)
-            metrics[name] = {k: s[k] for k in ("accuracy", "macro_f1", "macro_precision", "macro_recall",
-                                               "examples", "per_class")}
-    metrics["history"] = result.history
+    data_of = {"dev": dev_d, "test": test_d}
+
+    def score(split: str) -> dict | None:
+        d = data_of[split]
+        if d is None or not len(d):
+            return None
+        s = module.score(d)
+        return {k: s[k] for k in ("accuracy", "macro_f1", "macro_precision", "macro_recall", "examples", "per_class")}
+
     extra = _bundle_dictionaries(config)
     if split_info:
-        import json
-
         extra["split.json"] = json.dumps(split_info) + "\n"
-    path = trainer.finish(metrics, extra_files=extra)
-    metrics.pop("history")
-    return TrainClassifierResult(path, metrics, skipped)
+    trained = finish_training(module, trainer, result, metrics, score, extra)
+    trained.skipped = skipped
+    return trained
 
 
 # -- applying ----------------------------------------------------------------------------------
 
-class Classifier:
-    """A trained text classifier: ``predict`` class names, ``predict_proba``, ``top_k``.
+class Classifier(TaskModel):
+    """A trained text classifier: ``predict`` class names, ``predict_proba``, ``top_k``; what the trainer trains.
 
     Load with :func:`load_classifier`. Batches internally (length-sorted); runs on ``device``.
     """
 
-    def __init__(self, config: ClassifierConfig, encoder: TextEncoder, module, device, path: Path | None = None,
-                 metrics: dict | None = None) -> None:
-        self.config, self.encoder, self.module, self.device = config, encoder, module, device
-        self.path, self.metrics = path, metrics or {}
+    MODEL_TYPE, ENSEMBLE_TYPE, SECTION = MODEL_TYPE, ENSEMBLE_TYPE, "classifier"
+
+    def __init__(self, config: ClassifierConfig, encoder: TextEncoder, net_cfg,
+                 class_weights: list[float] | None = None) -> None:
+        """``net_cfg``: a list of network configs makes an ensemble of trained members (prediction only)."""
+        from ..nn.classifier import ClassifierEnsemble, GRUClassifier
+
+        net = ClassifierEnsemble(net_cfg) if isinstance(net_cfg, list) else GRUClassifier(net_cfg)
+        super().__init__(config, encoder.vocabs, net_cfg, net)
+        self.encoder, self.class_weights = encoder, class_weights
 
     def __repr__(self) -> str:
         return f"Classifier(labels={self.labels!r}, level={self.config.level!r}, path={str(self.path)!r})"
@@ -452,6 +385,32 @@ class Classifier:
         """Class names, in the order of :meth:`predict_proba`'s columns."""
         return self.encoder.labels
 
+    def logits(self, batch: dict):
+        feats = batch.get("features") or {}
+        return self.net.logits(batch["ids"], batch["lengths"], feats.get("bigram"), feats.get("ngrams"))
+
+    def adversarial_parameters(self) -> list:
+        """What --adversarial perturbs: the token (and bigram) embeddings, not the wide part."""
+        return [e.weight for e in (self.net.embed, self.net.bigram_embed) if e is not None]
+
+    def forward_loss(self, batch: dict):
+        import torch
+
+        logits, gold = self.logits(batch).float(), batch["labels"]
+        weight = torch.tensor(self.class_weights, device=logits.device) if self.class_weights else None
+        loss = torch.nn.functional.cross_entropy(logits, gold, weight=weight, reduction="sum")
+        if weight is not None:  # weighted mean, scaled back to a per-item sum
+            loss = loss / weight[gold].sum() * gold.shape[0]
+        return loss, int(gold.shape[0])
+
+    def dev_scores(self, batches: Iterable[dict]) -> dict[str, float]:
+        gold, pred = [], []
+        for batch in batches:
+            pred.extend(self.logits(batch).argmax(-1).tolist())
+            gold.extend(batch["labels"].tolist())
+        s = score_classes([self.labels[i] for i in gold], [self.labels[i] for i in pred], self.labels)
+        return {"accuracy": s["accuracy"], "macro_f1": s["macro_f1"]}
+
     def predict_proba(self, texts: Sequence[str], batch_size: int = 128):
         """Probabilities, a numpy array (texts × classes) with columns in :attr:`labels` order."""
         import numpy as np
@@ -459,18 +418,11 @@ class Classifier:
 
         if isinstance(texts, str):
             raise TypeError("predict_proba takes a list of texts, not one string")
-        items = [self.encoder.encode(t) for t in texts]
-        out = np.zeros((len(items), len(self.labels)), dtype=np.float32)
-        collate = ClassificationCollate(pad=self.encoder.vocabs["tokens"].pad_id)
-        order = sorted(range(len(items)), key=lambda i: -len(items[i]["ids"]))
-        self.module.eval()
-        with torch.inference_mode():
-            for k in range(0, len(order), batch_size):
-                idx = order[k:k + batch_size]
-                batch = to_device(collate([items[i] for i in idx]), self.device)
-                probs = torch.softmax(self.module.logits(batch).float(), -1).cpu().numpy()
-                out[idx] = probs
-        return out
+        rows = self.in_sorted_batches([self.encoder.encode(t) for t in texts],
+                                      ClassificationCollate(pad=self.encoder.vocabs["tokens"].pad_id),
+                                      lambda b: torch.softmax(self.logits(b).float(), -1).cpu().numpy(),
+                                      batch_size, length=lambda item: len(item["ids"]))
+        return np.array(rows, dtype=np.float32).reshape(len(rows), len(self.labels))
 
     def predict(self, texts: Sequence[str], batch_size: int = 128) -> list[str]:
         """The most probable class name of each text."""
@@ -509,12 +461,7 @@ def load_classifier(name_or_path: str | Path, device: str | None = None, gpu: bo
     """
 
     files, cfg, net_cfg = _read_classifier(name_or_path)
-    encoder = TextEncoder(cfg, files.vocabs, files.path)
-    module = _torch_module()(cfg, encoder, net_cfg)
-    dev = resolve_device(device, gpu)
-    load_weights(module.net, files)
-    module.to(dev).eval()
-    return Classifier(cfg, encoder, module, dev, files.path, files.metrics)
+    return Classifier(cfg, TextEncoder(cfg, files.vocabs, files.path), net_cfg).place(files, device, gpu)
 
 
 def load_encoder(net, vocab: Vocab, directory: str | Path, config: ClassifierConfig) -> float:
@@ -560,7 +507,7 @@ def _read_classifier(name_or_path: str | Path):
 
 def build_ensemble(members: Sequence[str | Path], output: str | Path, *, dev: str | Path | None = None,
                    test: str | Path | None = None, table: TableOptions | None = None,
-                   half: bool | None = None, force: bool = False) -> TrainClassifierResult:
+                   half: bool | None = None, force: bool = False) -> TrainedModel:
     """Combine trained classifiers into one model directory that predicts the mean of their
     probabilities (say, one setting trained with different ``--seed``s).
 
@@ -573,16 +520,15 @@ def build_ensemble(members: Sequence[str | Path], output: str | Path, *, dev: st
     cfg, module, base = assemble(
         members, output=output, force=force, read=_read_classifier, options=INPUT_OPTIONS,
         config_from_dict=ClassifierConfig.from_dict,
-        make_module=lambda cfg, vocabs, nets, root: _torch_module()(cfg, TextEncoder(cfg, vocabs, root), nets),
+        make_module=lambda cfg, vocabs, nets, root: Classifier(cfg, TextEncoder(cfg, vocabs, root), nets),
         half=half)
     metrics: dict[str, Any] = {"model": ENSEMBLE_TYPE, "labels": module.encoder.labels, **base}
-    clf = Classifier(cfg, module.encoder, module, "cpu")
     for split, path in (("dev", dev), ("test", test)):
         if path:
-            result = clf.evaluate(path, table)
+            result = module.evaluate(path, table)
             metrics[split] = {k: v for k, v in result.items() if isinstance(v, (int, float))}
     dictionaries = _bundle_dictionaries(cfg, module.encoder.root)  # the first member's copies (the names hash them)
-    return TrainClassifierResult(Path(module.save(output, metrics=metrics, extra_files=dictionaries)), metrics, [])
+    return TrainedModel(Path(module.save(output, metrics=metrics, extra_files=dictionaries)), metrics)
 
 
 def _bundle_dictionaries(config: ClassifierConfig, root: Path | None = None) -> dict[str, bytes]:

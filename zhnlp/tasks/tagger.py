@@ -14,7 +14,7 @@ is read:
 from __future__ import annotations
 
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
 
@@ -26,28 +26,25 @@ from ..formats.schemes import allowed_transitions, check_sentences, detect_schem
 from ..formats.tagged import detect_format, read_examples, resolve_format  # re-exported
 from ..text.segment import Segmenter
 from ..training import metrics
-from ..training.batching import TaggingCollate, to_device
-from ..training.ensemble import assemble, net_section, saved_nets
+from ..training.batching import TaggingCollate
+from ..training.ensemble import assemble, net_section
 from ..training.serialization import (
     CONFIG_FILE,
     METRICS_FILE,
     bundle_files,
     check_model_output,
-    load_weights,
     read_config,
     read_json,
     read_model,
     resolve_model,
-    round_to_half,
-    save_model,
 )
 from ..training.trainer import (
     Trainer,
     launched_world,
-    resolve_device,
     set_seed,
     use_threads,  # noqa: F401  (re-exported: it used to live here)
 )
+from .base import TaskModel, TrainedModel, finish_training, present, run_metrics
 from .tagger_features import (  # re-exported: they used to live here
     FEATURE_OPTIONS,
     REMOVED_NET_SETTINGS,
@@ -82,76 +79,86 @@ def main_metric(task: str) -> str:
     return "accuracy" if task == "pos" else "f1"
 
 
-# -- the trainable module ---------------------------------------------------------------------
+# -- the trainable model ----------------------------------------------------------------------
 
-def _torch_module():
-    import torch
-    from torch import nn
+class NeuralTagger(TaskModel):
+    """A BiLSTM-CRF (or an ensemble of them) with its featurizer: what the trainer trains and a
+    :class:`Tagger` decodes with."""
 
-    from ..nn.tagger import BiLSTMCRF, TaggerNetConfig
+    MODEL_TYPE, ENSEMBLE_TYPE, SECTION = MODEL_TYPES["bilstm-crf"], ENSEMBLE_TYPE, "tagger"
 
-    class TaggerModule(nn.Module):
-        """BiLSTM-CRF with its task: what the shared trainer trains (see zhnlp.train.Trainable)."""
+    def __init__(self, config: TaggerConfig, featurizer: Featurizer, net_cfg) -> None:
+        """``net_cfg``: a list of network configs makes an ensemble of trained members (decoding only)."""
+        from ..nn.tagger import BiLSTMCRF, TaggerEnsemble
 
-        def __init__(self, config: TaggerConfig, featurizer: Featurizer,
-                     net_cfg: TaggerNetConfig | list[TaggerNetConfig]) -> None:
-            super().__init__()
-            from ..nn.tagger import TaggerEnsemble
+        tags = featurizer.vocabs["tags"]
+        allowed = allowed_transitions(tags.itos, config.scheme) if config.constrained and config.scheme else None
+        if config.constrained and tags.pad_id is not None:  # never decode the padding tag
+            allowed = _forbid_tag(allowed, len(tags), tags.pad_id)
+        net = TaggerEnsemble(net_cfg, allowed) if isinstance(net_cfg, list) else BiLSTMCRF(net_cfg, allowed)
+        super().__init__(config, featurizer.vocabs, net_cfg, net)
+        self.featurizer, self.metric, self.tagset = featurizer, main_metric(config.task), tags.itos[1:]
+        # Word dropout (Kiperwasser & Goldberg 2016): rare tokens are sometimes read as <unk> in training,
+        # so that <unk> learns what unseen tokens look like (their features still say what they are).
+        vocab, a = featurizer.vocabs["tokens"], config.word_dropout
+        self.unk_prob = [a / (a + vocab.freq(t)) if a and i != vocab.pad_id and vocab.freq(t) else 0.0
+                         for i, t in enumerate(vocab.itos)] if a else None
+        self._unk_table = None
+        self._executor: tuple[int, Any] | None = None  # (pid, executor): a forked child makes its own
 
-            self.config, self.featurizer, self.net_cfg = config, featurizer, net_cfg
-            tags = featurizer.vocabs["tags"]
-            allowed = allowed_transitions(tags.itos, config.scheme) if config.constrained and config.scheme else None
-            if config.constrained and tags.pad_id is not None:  # never decode the padding tag
-                allowed = _forbid_tag(allowed, len(tags), tags.pad_id)
-            # A list of network configs: an ensemble of trained members (decoding only).
-            self.net = TaggerEnsemble(net_cfg, allowed) if isinstance(net_cfg, list) else BiLSTMCRF(net_cfg, allowed)
-            self.metric = main_metric(config.task)
-            self.higher_is_better = True
-            # Word dropout (Kiperwasser & Goldberg 2016): rare tokens are sometimes read as <unk>
-            # in training, so that <unk> learns what unseen tokens look like (their features
-            # still say what they are). Derived from the vocabulary: a buffer, not a weight.
-            vocab = featurizer.vocabs["tokens"]
-            a = config.word_dropout
-            drop = [a / (a + vocab.freq(t)) if a and i != vocab.pad_id and vocab.freq(t) else 0.0
-                    for i, t in enumerate(vocab.itos)]
-            self.register_buffer("unk_prob", torch.tensor(drop), persistent=False)
+    def adversarial_parameters(self) -> list:
+        """What --adversarial perturbs: the token embeddings."""
+        return [self.net.embed.weight]
 
-        def adversarial_parameters(self) -> list:
-            """What --adversarial perturbs: the token embeddings."""
-            return [self.net.embed.weight]
+    def forward_loss(self, batch: dict):
+        import torch
 
-        def forward_loss(self, batch: dict) -> tuple[torch.Tensor, int]:
-            unk = self.featurizer.vocabs["tokens"].unk_id
-            if self.training and self.config.word_dropout and unk is not None:
-                ids = batch["ids"]
-                hit = torch.rand(ids.shape, device=ids.device) < self.unk_prob[ids]
-                batch = {**batch, "ids": ids.masked_fill(hit, unk)}
-            return self.net.loss(batch), int(batch["ids"].shape[0])
+        unk = self.featurizer.vocabs["tokens"].unk_id
+        if self.net.training and self.unk_prob and unk is not None:
+            ids = batch["ids"]
+            if self._unk_table is None or self._unk_table.device != ids.device:
+                self._unk_table = torch.tensor(self.unk_prob, device=ids.device)
+            hit = torch.rand(ids.shape, device=ids.device) < self._unk_table[ids]
+            batch = {**batch, "ids": ids.masked_fill(hit, unk)}
+        return self.net.loss(batch), int(batch["ids"].shape[0])
 
-        def decode_batch(self, batch: dict, executor=None) -> list[list[str]]:
-            """Tag names of each sentence; ``executor``: see :meth:`_NeuralBackend.direction_executor`."""
-            itos = self.featurizer.vocabs["tags"].itos
-            return [[itos[i] for i in row] for row in self.net.decode(batch, self.config.constrained, executor)]
+    def decode_batch(self, batch: dict, executor=None) -> list[list[str]]:
+        """Tag names of each sentence; ``executor``: see :meth:`direction_executor`."""
+        itos = self.featurizer.vocabs["tags"].itos
+        return [[itos[i] for i in row] for row in self.net.decode(batch, self.config.constrained, executor)]
 
-        def evaluate(self, batches: Iterable[dict]) -> dict[str, float]:
-            gold_tags, pred_tags, tokens = [], [], []
-            itos = self.featurizer.vocabs["tags"].itos
-            tok_itos = self.featurizer.vocabs["tokens"].itos
-            for batch in batches:
-                pred_tags.extend(self.decode_batch(batch))
-                for row, n, ids in zip(batch["tags"].tolist(), batch["lengths"].tolist(), batch["ids"].tolist()):
-                    gold_tags.append([itos[i] for i in row[:n]])
-                    tokens.append([tok_itos[i] for i in ids[:n]])
-            return {k: v for k, v in score(self.config.task, self.config.scheme, tokens, gold_tags,
-                                           pred_tags).items() if isinstance(v, (int, float))}
+    def dev_scores(self, batches: Iterable[dict]) -> dict[str, float]:
+        gold_tags, pred_tags, tokens = [], [], []
+        itos, tok_itos = self.featurizer.vocabs["tags"].itos, self.featurizer.vocabs["tokens"].itos
+        for batch in batches:
+            pred_tags.extend(self.decode_batch(batch))
+            for row, n, ids in zip(batch["tags"].tolist(), batch["lengths"].tolist(), batch["ids"].tolist()):
+                gold_tags.append([itos[i] for i in row[:n]])
+                tokens.append([tok_itos[i] for i in ids[:n]])
+        return {k: v for k, v in score(self.config.task, self.config.scheme, tokens, gold_tags,
+                                       pred_tags).items() if isinstance(v, (int, float))}
 
-        def save(self, directory: str | Path, metrics: dict | None = None, extra_files=None) -> Path:
-            model_type, nets = saved_nets(self.net_cfg, MODEL_TYPES["bilstm-crf"], ENSEMBLE_TYPE)
-            return save_model(directory, model_type=model_type, config={"tagger": asdict(self.config), **nets},
-                              tensors=self.net.state_dict(), vocabs=self.featurizer.vocabs, metrics=metrics,
-                              extra_files=extra_files, half=self.config.half_precision)
+    def direction_executor(self):
+        """On a CPU with one torch thread (as ``zhnlp tag`` sets it), a one-thread executor for the LSTM's
+        backward direction, so that a batch runs on two cores; None otherwise (more would oversubscribe)."""
+        import os
 
-    return TaggerModule
+        import torch
+
+        if torch.device(self.device).type != "cpu" or torch.get_num_threads() != 1:
+            return None
+        if self._executor is None or self._executor[0] != os.getpid():
+            from concurrent.futures import ThreadPoolExecutor
+
+            self._executor = (os.getpid(), ThreadPoolExecutor(1, thread_name_prefix="zhnlp-lstm"))
+        return self._executor[1]
+
+    def predict(self, token_lists: Sequence[Sequence[str]], batch_size: int = 64) -> list[list[str]]:
+        executor = self.direction_executor()
+        return self.in_sorted_batches([self.featurizer.encode(t) for t in token_lists],
+                                      TaggingCollate(pad=self.featurizer.vocabs["tokens"].pad_id),
+                                      lambda batch: self.decode_batch(batch, executor), batch_size,
+                                      length=lambda item: len(item["ids"]))
 
 
 def _forbid_tag(allowed, n: int, tag: int):
@@ -162,8 +169,8 @@ def _forbid_tag(allowed, n: int, tag: int):
             [ok and i != tag for i, ok in enumerate(end)])
 
 
-def build_module(config: TaggerConfig, featurizer: Featurizer):
-    """A fresh BiLSTM-CRF tagger module for the featurizer's vocabularies."""
+def build_module(config: TaggerConfig, featurizer: Featurizer) -> NeuralTagger:
+    """A fresh BiLSTM-CRF tagger (untrained network) for the featurizer's vocabularies."""
     from ..nn.tagger import TaggerNetConfig
 
     sizes, dims = featurizer.feature_sizes()
@@ -171,24 +178,19 @@ def build_module(config: TaggerConfig, featurizer: Featurizer):
                               emb_dim=config.emb_dim, hidden=config.hidden, layers=config.layers,
                               dropout=config.dropout, features=sizes, feature_dims=dims,
                               pad_id=featurizer.vocabs["tokens"].pad_id, use_crf=config.use_crf)
-    return _torch_module()(config, featurizer, net_cfg)
+    return NeuralTagger(config, featurizer, net_cfg)
 
 
 # -- training ---------------------------------------------------------------------------------
 
-@dataclass
-class TrainTaggerResult:
-    """Where the model went and its scores."""
-
-    output: Path
-    metrics: dict
+TrainTaggerResult = TrainedModel  # the name it had
 
 
 def train_tagger(train: str | Path, dev: str | Path | None, output: str | Path, *,
                  config: TaggerConfig, train_config, model: str = "bilstm-crf", test: str | Path | None = None,
                  data_format: str = "auto", encoding: str = "utf-8", resume: bool = False,
                  repair: bool = True, force: bool = False,
-                 report: Callable[[list[DataSummary]], None] | None = None) -> TrainTaggerResult:
+                 report: Callable[[list[DataSummary]], None] | None = None) -> TrainedModel:
     """Train a tagger (``model``: ``bilstm-crf`` or ``hmm``) and write its model directory.
 
     Each file is summarised and checked before training (:mod:`zhnlp.formats.datacheck`): data that
@@ -259,7 +261,7 @@ def train_tagger(train: str | Path, dev: str | Path | None, output: str | Path, 
 
 
 def _train_neural(train_s, dev_s, test_s, output, config: TaggerConfig, train_config, resume: bool,
-                  t0: float, repaired: dict, announce: Callable[[], None] = lambda: None) -> TrainTaggerResult:
+                  t0: float, repaired: dict, announce: Callable[[], None] = lambda: None) -> TrainedModel:
     import torch
 
     set_seed(train_config.seed)
@@ -270,7 +272,7 @@ def _train_neural(train_s, dev_s, test_s, output, config: TaggerConfig, train_co
     module = build_module(config, feats)
     coverage = affix_coverage = static_coverage = None
     if config.embeddings:
-        coverage = load_pretrained(module.net.embed, module.featurizer.vocabs["tokens"], config.embeddings,
+        coverage = load_pretrained(module.net.embed, feats.vocabs["tokens"], config.embeddings,
                                    freeze=config.freeze_embeddings)
         config.embeddings = Path(config.embeddings).name  # provenance, not a path of this machine
     if config.affix and config.affix_embeddings:
@@ -298,34 +300,20 @@ def _train_neural(train_s, dev_s, test_s, output, config: TaggerConfig, train_co
                       config=train_config, output=output, resume=resume)
     announce()
     result = trainer.train()
-    if config.half_precision:  # score what ships: weights rounded to float16
+    metrics = run_metrics(result, trainer, train_config, task=config.task, model="bilstm-crf",
+                          train_sentences=len(items), repaired_sentences=repaired)
+    metrics.update(present(embedding_coverage=coverage, affix_embedding_coverage=affix_coverage,
+                           static_embedding_coverage=static_coverage, bigram_embedding_coverage=bigram_coverage,
+                           encoder_coverage=encoder_coverage))
+    scored = {"dev": dev_items, "test": [feats.encode(s.tokens, s.tags) for s in test_s]}
 
-        round_to_half(module.net)
-    metrics: dict[str, Any] = {"task": config.task, "model": "bilstm-crf", "best_epoch": result.best_epoch,
-                               "epochs_run": result.epochs_run, "stopped_early": result.stopped_early,
-                               "train_seconds": round(result.seconds, 2), "device": str(trainer.device),
-                               "train_sentences": len(items), "seed": train_config.seed,
-                               "train_config": asdict(train_config), "repaired_sentences": repaired}
-    if coverage is not None:
-        metrics["embedding_coverage"] = coverage
-    if affix_coverage is not None:
-        metrics["affix_embedding_coverage"] = affix_coverage
-    if static_coverage is not None:
-        metrics["static_embedding_coverage"] = static_coverage
-    if bigram_coverage is not None:
-        metrics["bigram_embedding_coverage"] = bigram_coverage
-    if encoder_coverage is not None:
-        metrics["encoder_coverage"] = encoder_coverage
-    module.eval()
-    with torch.no_grad():
-        if dev_items:
-            metrics["dev"] = module.evaluate(trainer.dev_batches())
-        if test_s:
-            metrics["test"] = module.evaluate(trainer.dev_batches([feats.encode(s.tokens, s.tags) for s in test_s]))
-    metrics["history"] = result.history
-    path = trainer.finish(metrics, extra_files=_bundle_lexicons(config))
-    metrics.pop("history")
-    return TrainTaggerResult(path, metrics)
+    def score_split(split: str) -> dict | None:
+        if not scored[split]:
+            return None
+        with torch.no_grad():
+            return module.dev_scores(trainer.dev_batches(scored[split]))
+
+    return finish_training(module, trainer, result, metrics, score_split, _bundle_lexicons(config))
 
 
 def _bundle_lexicons(config: TaggerConfig, root: Path | None = None) -> dict[str, bytes]:
@@ -337,7 +325,7 @@ def _bundle_lexicons(config: TaggerConfig, root: Path | None = None) -> dict[str
 
 
 def _train_hmm(train_s, dev_s, test_s, output, config: TaggerConfig, t0: float,
-               repaired: dict, announce: Callable[[], None] = lambda: None) -> TrainTaggerResult:
+               repaired: dict, announce: Callable[[], None] = lambda: None) -> TrainedModel:
     from .hmm import HMM, HMMConfig
 
     hmm = HMM(HMMConfig(scheme=config.scheme, constrained=config.constrained))
@@ -353,14 +341,14 @@ def _train_hmm(train_s, dev_s, test_s, output, config: TaggerConfig, t0: float,
                                                     [s.tags for s in sents], pred).items()
                              if isinstance(v, (int, float))}
     path = hmm.save(output, metrics=metrics, task_config=asdict(config))
-    return TrainTaggerResult(Path(path), metrics)
+    return TrainedModel(Path(path), metrics)
 
 
 # -- ensembles -------------------------------------------------------------------------------
 
 def build_ensemble(members: Sequence[str | Path], output: str | Path, *, dev: str | Path | None = None,
                    test: str | Path | None = None, half: bool | None = None, data_format: str = "auto",
-                   encoding: str = "utf-8", force: bool = False) -> TrainTaggerResult:
+                   encoding: str = "utf-8", force: bool = False) -> TrainedModel:
     """Combine trained BiLSTM-CRF taggers into one model directory that decodes with their
     averaged emission and transition scores (members trained with different ``--seed``s
     usually score higher together than any one of them).
@@ -374,16 +362,16 @@ def build_ensemble(members: Sequence[str | Path], output: str | Path, *, dev: st
     cfg, module, base = assemble(
         members, output=output, force=force, read=_read_neural, options=FEATURE_OPTIONS,
         config_from_dict=TaggerConfig.from_dict,
-        make_module=lambda cfg, vocabs, nets, root: _torch_module()(cfg, Featurizer(cfg, vocabs, root), nets),
+        make_module=lambda cfg, vocabs, nets, root: NeuralTagger(cfg, Featurizer(cfg, vocabs, root), nets),
         half=half)
     metrics: dict[str, Any] = {"task": cfg.task, "model": ENSEMBLE_TYPE, **base}
-    tagger = Tagger(cfg, _NeuralBackend(module, "cpu"))
+    tagger = Tagger(cfg, module)
     for split, path in (("dev", dev), ("test", test)):
         if path:
             metrics[split] = {k: v for k, v in tagger.evaluate(path, data_format, encoding).items()
                               if isinstance(v, (int, float))}
     lexicons = _bundle_lexicons(cfg, module.featurizer.root)  # the first member's copies (the names hash them)
-    return TrainTaggerResult(Path(module.save(output, metrics=metrics, extra_files=lexicons)), metrics)
+    return TrainedModel(Path(module.save(output, metrics=metrics, extra_files=lexicons)), metrics)
 
 
 # -- applying ---------------------------------------------------------------------------------
@@ -512,49 +500,6 @@ class Tagger:
         return score(self.task, self.config.scheme, [s.tokens for s in sents], [s.tags for s in sents], pred)
 
 
-class _NeuralBackend:
-    """Batched BiLSTM-CRF prediction for :class:`Tagger`."""
-
-    def __init__(self, module, device) -> None:
-        self.module, self.device = module, device
-        self.net = module.net
-        self.tagset = module.featurizer.vocabs["tags"].itos[1:]
-        self._executor: tuple[int, Any] | None = None  # (pid, executor): a forked child makes its own
-
-    def direction_executor(self):
-        """On a CPU with one torch thread (``torch.set_num_threads(1)``, as ``zhnlp tag`` sets
-        it), a one-thread executor for the LSTM's backward direction, so that a batch runs on
-        two cores; None otherwise (more torch threads would oversubscribe the CPU)."""
-        import os
-
-        import torch
-
-        if torch.device(self.device).type != "cpu" or torch.get_num_threads() != 1:
-            return None
-        if self._executor is None or self._executor[0] != os.getpid():
-            from concurrent.futures import ThreadPoolExecutor
-
-            self._executor = (os.getpid(), ThreadPoolExecutor(1, thread_name_prefix="zhnlp-lstm"))
-        return self._executor[1]
-
-    def predict(self, token_lists: Sequence[Sequence[str]], batch_size: int = 64) -> list[list[str]]:
-        import torch
-
-        feats = self.module.featurizer
-        collate = TaggingCollate(pad=feats.vocabs["tokens"].pad_id)
-        order = sorted(range(len(token_lists)), key=lambda i: -len(token_lists[i]))
-        out: list[list[str]] = [[] for _ in token_lists]
-        self.module.eval()
-        executor = self.direction_executor()
-        with torch.inference_mode():
-            for k in range(0, len(order), batch_size):
-                idx = order[k:k + batch_size]
-                batch = to_device(collate([feats.encode(token_lists[i]) for i in idx]), self.device)
-                for i, tags in zip(idx, self.module.decode_batch(batch, executor)):
-                    out[i] = tags
-        return out
-
-
 class _HMMBackend:
     def __init__(self, hmm) -> None:
         self.hmm = hmm
@@ -584,12 +529,9 @@ def load_tagger(name_or_path: str | Path, device: str | None = None, gpu: bool =
         return Tagger(TaggerConfig.from_dict(hmm.task_config or {}), _HMMBackend(hmm), path, metrics)
 
     files, cfg, net_cfg = _read_neural(path, _neural_type(kind))
-    module = _torch_module()(cfg, Featurizer(cfg, files.vocabs, path), net_cfg)
-    dev = resolve_device(device, gpu)
-    load_weights(module.net, files)
-    module.to(dev).eval()
-    module.net.set_precision(precision)
-    return Tagger(cfg, _NeuralBackend(module, dev), path, files.metrics, str(dev))
+    backend = NeuralTagger(cfg, Featurizer(cfg, files.vocabs, path), net_cfg).place(files, device, gpu)
+    backend.net.set_precision(precision)
+    return Tagger(cfg, backend, path, files.metrics, str(backend.device))
 
 
 PRECISIONS = ("fp32", "bf16")
@@ -667,8 +609,8 @@ def load_encoder(net, feats: Featurizer, directory: str | Path) -> float:
         raise ZhnlpError(f"{path / CONFIG_FILE}: an ensemble cannot be an --encoder; pass one of its members")
     if kind == MODEL_TYPES["hmm"]:
         raise ZhnlpError(f"{path / CONFIG_FILE}: an HMM has no network to start from; --encoder takes a BiLSTM-CRF")
-    module = load_tagger(path).backend.module  # every file checked as for tagging
-    source, src_net_cfg, src_vocabs = module.net, module.net.cfg, module.featurizer.vocabs
+    trained = load_tagger(path).backend  # every file checked as for tagging
+    source, src_net_cfg, src_vocabs = trained.net, trained.net.cfg, trained.featurizer.vocabs
 
     def shape(c) -> dict:
         return {"emb-dim": c.emb_dim, "hidden": c.hidden, "layers": c.layers,

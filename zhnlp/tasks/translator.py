@@ -10,10 +10,11 @@ sentence as a reference.
 """
 from __future__ import annotations
 
+import json
 import re
 import unicodedata
 import warnings
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
 
@@ -29,12 +30,10 @@ from ..training.batching import Seq2SeqCollate, to_device
 from ..training.serialization import (
     check_model_output,
     drop_removed,
-    load_weights,
     read_model,
-    round_to_half,
-    save_model,
 )
-from ..training.trainer import Trainer, resolve_device, set_seed
+from ..training.trainer import Trainer, set_seed
+from .base import TaskModel, TrainedModel, finish_training, run_metrics
 
 MODEL_TYPE = "gru-seq2seq"
 LANGS = ("zh", "en")
@@ -221,66 +220,6 @@ def bleu_chrf(hypotheses: Sequence[str], references: Sequence[Sequence[str]], tg
             "references": sum(len(r) for r in references)}
 
 
-# -- the trainable module --------------------------------------------------------------------------
-
-def _torch_module():
-    import torch
-    from torch import nn
-
-    from ..nn.seq2seq import Seq2SeqNet, perplexity
-
-    class Seq2SeqModule(nn.Module):
-        """Seq2seq network with its encoder: what the shared trainer trains."""
-
-        def __init__(self, config: Seq2SeqConfig, encoder: PairEncoder, net_cfg) -> None:
-            super().__init__()
-            self.config, self.encoder, self.net_cfg = config, encoder, net_cfg
-            self.net = Seq2SeqNet(net_cfg)
-            self.metric = config.select
-            self.higher_is_better = config.select == "bleu"
-            self.dev_references: tuple[list[list[int]], list[list[str]]] | None = None
-
-        def nll(self, batch: dict, label_smoothing: float = 0.0):
-            logits = self.net(batch["src"], batch["src_lengths"], batch["tgt_in"])
-            gold = batch["tgt_out"]
-            loss = nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]).float(), gold.reshape(-1),
-                                               ignore_index=self.net_cfg.tgt_pad, reduction="sum",
-                                               label_smoothing=label_smoothing)
-            return loss, int((gold != self.net_cfg.tgt_pad).sum())
-
-        def forward_loss(self, batch: dict) -> tuple[torch.Tensor, int]:
-            p = self.config.src_token_dropout
-            if self.training and p > 0:  # word dropout: some real source tokens become <unk>
-                src, v = batch["src"], self.encoder.vocabs["src"]
-                drop = (torch.rand(src.shape, device=src.device) < p) & (src != v.pad_id) & (src != v.eos_id)
-                batch = {**batch, "src": src.masked_fill(drop, v.unk_id)}
-            return self.nll(batch, self.config.label_smoothing)
-
-        def evaluate(self, batches: Iterable[dict]) -> dict[str, float]:
-            """Dev perplexity (teacher-forced) and, when dev references are set, greedy BLEU."""
-            total, tokens = 0.0, 0
-            for batch in batches:
-                loss, n = self.nll(batch)
-                total += float(loss)
-                tokens += n
-            scores = {"perplexity": perplexity(total, tokens)}
-            if self.dev_references is not None:
-                src_ids, refs = self.dev_references
-                device = next(self.parameters()).device
-                hyps = translate_ids(self, src_ids, beam=1, alpha=self.config.alpha, device=device)[0]
-                scores["bleu"] = bleu_chrf([self.encoder.target_text(h) for h in hyps], refs,
-                                           self.config.tgt_lang)["bleu"]
-            return scores
-
-        def save(self, directory: str | Path, metrics: dict | None = None, extra_files=None) -> Path:
-            return save_model(directory, model_type=MODEL_TYPE,
-                              config={"seq2seq": asdict(self.config), "net": asdict(self.net_cfg)},
-                              tensors=self.net.state_dict(), vocabs=self.encoder.vocabs, metrics=metrics,
-                              extra_files=extra_files, half=self.config.half_precision)
-
-    return Seq2SeqModule
-
-
 def build_module(config: Seq2SeqConfig, encoder: PairEncoder):
     """A fresh seq2seq module for the encoder's vocabularies."""
     from ..nn.seq2seq import Seq2SeqNetConfig
@@ -290,38 +229,29 @@ def build_module(config: Seq2SeqConfig, encoder: PairEncoder):
                                bos=tgt.bos_id, eos=tgt.eos_id, emb_dim=config.emb_dim, hidden=config.hidden,
                                layers=config.layers, attention=config.attention, input_feed=config.input_feed,
                                dropout=config.dropout, tie_embeddings=config.tie_embeddings)
-    module = _torch_module()(config, encoder, net_cfg)
+    module = Translator(config, encoder, net_cfg)
     if config.init_range:
         module.net.init_uniform(config.init_range)
     return module
 
 
-def translate_ids(module, src_ids: Sequence[list[int]], *, beam: int, alpha: float, device, batch_size: int = 64,
-                  attention: bool = False) -> tuple[list[list[int]], list | None]:
+def translate_ids(model: "Translator", src_ids: Sequence[list[int]], *, beam: int, alpha: float,
+                  batch_size: int = 64, attention: bool = False) -> tuple[list[list[int]], list | None]:
     """Decode source id lists (length-sorted batches, results in input order): target ids
     (EOS excluded) and, with ``attention``, a (target + 1, source + 1) weight matrix each."""
     import torch
 
-    cfg, net, collate = module.config, module.net, module.encoder.collate()
-    out: list[Any] = [None] * len(src_ids)
-    atts: list[Any] = [None] * len(src_ids)
-    order = sorted(range(len(src_ids)), key=lambda i: -len(src_ids[i]))
-    was_training = module.training
-    module.eval()
-    with torch.inference_mode():
-        for k in range(0, len(order), batch_size):
-            idx = order[k:k + batch_size]
-            batch = collate([{"src": src_ids[i]} for i in idx])
-            lengths = batch["src_lengths"]
-            limit = torch.clamp((lengths.float() * cfg.max_len_ratio).long() + 10, max=cfg.max_decode_len)
-            hyps, att = net.beam_search(batch["src"].to(device), lengths, limit, k=beam, alpha=alpha,
-                                        attention=attention)
-            for j, i in enumerate(idx):
-                out[i] = hyps[j]
-                if attention:
-                    atts[i] = att[j]
-    module.train(was_training)
-    return out, (atts if attention else None)
+    cfg = model.config
+
+    def run(batch: dict) -> list:
+        lengths = batch["src_lengths"]
+        limit = torch.clamp((lengths.float() * cfg.max_len_ratio).long() + 10, max=cfg.max_decode_len)
+        hyps, att = model.net.beam_search(batch["src"], lengths, limit, k=beam, alpha=alpha, attention=attention)
+        return [(h, att[j] if attention else None) for j, h in enumerate(hyps)]
+
+    out = model.in_sorted_batches([{"src": ids} for ids in src_ids], model.encoder.collate(), run, batch_size,
+                                  length=lambda item: len(item["src"]))
+    return [h for h, _ in out], ([a for _, a in out] if attention else None)
 
 
 # -- training ----------------------------------------------------------------------------------------
@@ -334,13 +264,7 @@ def bucket_keys(items: Sequence[dict], by: str = "target") -> list[int]:
     return [len(i["tgt"]) * 1000 + min(len(i["src"]), 999) for i in items]
 
 
-@dataclass
-class TrainSeq2SeqResult:
-    """Where the model went, its scores, and what was skipped or truncated."""
-
-    output: Path
-    metrics: dict
-    notes: list[str] = field(default_factory=list)
+TrainSeq2SeqResult = TrainedModel  # the name it had
 
 
 @dataclass
@@ -379,7 +303,7 @@ def train_seq2seq(train: str | Path, dev: str | Path | None, output: str | Path,
                   train_config, test: str | Path | None = None, split: str | None = None,
                   pairs: PairOptions | None = None, resume: bool = False,
                   force: bool = False, report: Callable[[list[DataSummary]], None] | None = None
-                  ) -> TrainSeq2SeqResult:
+                  ) -> TrainedModel:
     """Train a GRU seq2seq model on a pair file and write its model directory.
 
     The pair files are summarised and checked before training (:mod:`zhnlp.formats.datacheck`): most
@@ -393,8 +317,6 @@ def train_seq2seq(train: str | Path, dev: str | Path | None, output: str | Path,
     search (``config.beam``) and greedily, once, into metrics.json. ``output`` must be new, an
     empty folder or (with ``force``) a model directory to replace.
     """
-    import json
-
     check_model_output(output, force=force)
 
     pairs = pairs or PairOptions()
@@ -454,28 +376,20 @@ def train_seq2seq(train: str | Path, dev: str | Path | None, output: str | Path,
         report(summaries)
     result = trainer.train()
     module.dev_references = None
-    if config.half_precision:  # score what ships
-
-        round_to_half(module.net)
-    metrics: dict[str, Any] = {"model": MODEL_TYPE, "src_lang": config.src_lang, "tgt_lang": config.tgt_lang,
-                               "best_epoch": result.best_epoch, "epochs_run": result.epochs_run,
-                               "stopped_early": result.stopped_early, "train_seconds": round(result.seconds, 2),
-                               "device": str(trainer.device), "train_pairs": len(items),
-                               "truncated_pairs": enc_train.truncated, "skipped_long_pairs": enc_train.skipped,
-                               "skipped_lines": {k: len(v) for k, v in data.skipped.items()},
-                               "vocab": {"src": len(src_v), "tgt": len(tgt_v)},
-                               "seed": train_config.seed, "train_config": asdict(train_config)}
+    metrics = run_metrics(result, trainer, train_config, model=MODEL_TYPE, src_lang=config.src_lang,
+                          tgt_lang=config.tgt_lang, train_pairs=len(items), truncated_pairs=enc_train.truncated,
+                          skipped_long_pairs=enc_train.skipped,
+                          skipped_lines={k: len(v) for k, v in data.skipped.items()},
+                          vocab={"src": len(src_v), "tgt": len(tgt_v)})
     if split_info:
         metrics["split"] = {k: len(v) if isinstance(v, list) else v for k, v in split_info.items()}
-    translator = Translator(config, encoder, module, trainer.device)
-    for name, d in (("dev", dev_d), ("test", test_d)):
-        if d is not None and len(d):
-            metrics[name] = translator.score(d)
-    metrics["history"] = result.history
+    data_of = {"dev": dev_d, "test": test_d}
     extra = {"split.json": json.dumps(split_info) + "\n"} if split_info else {}
-    path = trainer.finish(metrics, extra_files=extra)
-    metrics.pop("history")
-    return TrainSeq2SeqResult(path, metrics, notes)
+    trained = finish_training(module, trainer, result, metrics,
+                              lambda split: module.score(data_of[split]) if data_of[split] is not None and len(data_of[split]) else None,
+                              extra)
+    trained.notes = notes
+    return trained
 
 
 # -- applying ------------------------------------------------------------------------------------------
@@ -530,21 +444,61 @@ class Alignment:
     text: str
 
 
-class Translator:
-    """A trained translation model: :meth:`translate` sentences (greedy or beam search),
-    :meth:`align` one with its attention, :meth:`score` BLEU/chrF/perplexity on pairs.
+class Translator(TaskModel):
+    """A translation model: :meth:`translate` sentences (greedy or beam search), :meth:`align` one with
+    its attention, :meth:`score` BLEU/chrF/perplexity on pairs; what the trainer trains.
 
     Load with :func:`load_translator`. Counts the source tokens it did not know in
     ``unknown_tokens`` / ``source_tokens``, the inputs it split into sentences in
     ``split_inputs`` and the sentences longer than it was trained on in ``long_sentences``.
     """
 
-    def __init__(self, config: Seq2SeqConfig, encoder: PairEncoder, module, device, path: Path | None = None,
-                 metrics: dict | None = None) -> None:
-        self.config, self.encoder, self.module, self.device = config, encoder, module, device
-        self.path, self.metrics = path, metrics or {}
+    MODEL_TYPE, SECTION = MODEL_TYPE, "seq2seq"
+
+    def __init__(self, config: Seq2SeqConfig, encoder: PairEncoder, net_cfg) -> None:
+        from ..nn.seq2seq import Seq2SeqNet
+
+        super().__init__(config, encoder.vocabs, net_cfg, Seq2SeqNet(net_cfg))
+        self.encoder, self.metric, self.higher_is_better = encoder, config.select, config.select == "bleu"
+        self.dev_references: tuple[list[list[int]], list[list[str]]] | None = None  # for greedy dev BLEU
         self.source_tokens = self.unknown_tokens = 0
         self.split_inputs = self.long_sentences = 0
+
+    def nll(self, batch: dict, label_smoothing: float = 0.0):
+        """Summed cross-entropy of the gold targets (teacher-forced) and the number of target tokens."""
+        import torch
+
+        logits = self.net(batch["src"], batch["src_lengths"], batch["tgt_in"])
+        gold, pad = batch["tgt_out"], self.net_cfg.tgt_pad
+        loss = torch.nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]).float(), gold.reshape(-1),
+                                                 ignore_index=pad, reduction="sum", label_smoothing=label_smoothing)
+        return loss, int((gold != pad).sum())
+
+    def forward_loss(self, batch: dict):
+        import torch
+
+        p = self.config.src_token_dropout
+        if self.net.training and p > 0:  # word dropout: some real source tokens become <unk>
+            src, v = batch["src"], self.encoder.vocabs["src"]
+            drop = (torch.rand(src.shape, device=src.device) < p) & (src != v.pad_id) & (src != v.eos_id)
+            batch = {**batch, "src": src.masked_fill(drop, v.unk_id)}
+        return self.nll(batch, self.config.label_smoothing)
+
+    def dev_scores(self, batches: Iterable[dict]) -> dict[str, float]:
+        """Dev perplexity (teacher-forced) and, when dev references are set, greedy BLEU."""
+        from ..nn.seq2seq import perplexity
+
+        total, tokens = 0.0, 0
+        for batch in batches:
+            loss, n = self.nll(batch)
+            total += float(loss)
+            tokens += n
+        scores = {"perplexity": perplexity(total, tokens)}
+        if self.dev_references is not None:
+            src_ids, refs = self.dev_references
+            hyps = translate_ids(self, src_ids, beam=1, alpha=self.config.alpha)[0]
+            scores["bleu"] = bleu_chrf([self.encoder.target_text(h) for h in hyps], refs, self.config.tgt_lang)["bleu"]
+        return scores
 
     @property
     def max_source_len(self) -> int:
@@ -602,8 +556,7 @@ class Translator:
         ids = self._source_ids([p for ps in parts for p in ps])
         todo = [i for i, row in enumerate(ids) if row]
         flat = [""] * len(ids)
-        hyps = translate_ids(self.module, [ids[i] for i in todo], beam=beam, alpha=alpha, device=self.device,
-                             batch_size=batch_size)[0]
+        hyps = translate_ids(self, [ids[i] for i in todo], beam=beam, alpha=alpha, batch_size=batch_size)[0]
         for i, h in zip(todo, hyps):
             flat[i] = self.encoder.target_text(h)
         long = sum(len(row) > self.max_source_len for row in ids)
@@ -626,7 +579,7 @@ class Translator:
         ids = self._counted(self.encoder.encode_src(tokens))
         if not ids:
             raise ZhnlpError("cannot align an empty sentence")
-        hyps, atts = translate_ids(self.module, [ids], beam=beam, alpha=alpha, device=self.device, attention=True)
+        hyps, atts = translate_ids(self, [ids], beam=beam, alpha=alpha, attention=True)
         target = self.encoder.decode_tgt(hyps[0])
         unk = self.encoder.vocabs["src"].unk_id
         shown = [f"{t}?" if i == unk else t for t, i in zip(tokens, ids)]  # unknown tokens marked
@@ -643,10 +596,10 @@ class Translator:
                  for s, t in zip(pairs.src, pairs.tgt)]
         items.sort(key=lambda it: -len(it["src"]))
         total, tokens = 0.0, 0
-        self.module.eval()
+        self.net.eval()
         with torch.inference_mode():
             for k in range(0, len(items), batch_size):
-                loss, n = self.module.nll(to_device(collate(items[k:k + batch_size]), self.device))
+                loss, n = self.nll(to_device(collate(items[k:k + batch_size]), self.device))
                 total += float(loss)
                 tokens += n
         return perplexity(total, tokens)
@@ -686,11 +639,7 @@ def load_translator(name_or_path: str | Path, device: str | None = None, gpu: bo
     files, (cfg, net_cfg) = read_model(name_or_path, MODEL_TYPE, {"seq2seq": Seq2SeqConfig.from_dict,
                                                                   "net": lambda d: Seq2SeqNetConfig(**d)},
                                        vocabs=("src", "tgt"))
-    module = _torch_module()(cfg, PairEncoder(cfg, files.vocabs), net_cfg)
-    dev = resolve_device(device, gpu)
-    load_weights(module.net, files)
-    module.to(dev).eval()
-    return Translator(cfg, module.encoder, module, dev, files.path, files.metrics)
+    return Translator(cfg, PairEncoder(cfg, files.vocabs), net_cfg).place(files, device, gpu)
 
 
 __all__ = ["Seq2SeqConfig", "PairEncoder", "PairOptions", "Translator", "Alignment", "train_seq2seq",

@@ -27,8 +27,8 @@ def world() -> tuple[int, int]:
     return launched_world()
 
 
-def ddp(model):
-    """``model`` in DistributedDataParallel, with ``forward`` = ``model.forward_loss``.
+def ddp(net, forward_loss):
+    """``net`` in DistributedDataParallel, with ``forward`` = ``forward_loss`` (the task's, which runs ``net``).
 
     DDP averages the gradients of what its own ``forward`` computed, and a Trainable's
     training step is ``forward_loss``, so a thin module calls that. ``device_ids`` stays
@@ -48,11 +48,11 @@ def ddp(model):
             self.module = module
 
         def forward(self, batch: dict):
-            return self.module.forward_loss(batch)
+            return forward_loss(batch)
 
     newer = "forward_sync_buffers" in inspect.signature(DistributedDataParallel).parameters  # torch >= 2.13
     no_sync = {"forward_sync_buffers": False} if newer else {"broadcast_buffers": False}
-    return DistributedDataParallel(ForwardLoss(model), **no_sync)
+    return DistributedDataParallel(ForwardLoss(net), **no_sync)
 
 
 def broadcast_object(obj):

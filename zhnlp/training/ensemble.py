@@ -64,7 +64,7 @@ def assemble(members: Sequence[str | Path], *, output: str | Path, force: bool, 
         load_weights(member, files)
     if cfg.half_precision:
         round_to_half(module.net)
-    module.eval()
+    module.net.eval()
     metrics = {"members": [{"name": name, **{k: f.metrics[k] for k in MEMBER_METRICS if k in f.metrics}}
                            for name, (f, _, _) in zip(names, loaded)],
                "train_seconds": round(train_seconds, 2),

@@ -1,10 +1,10 @@
 """The one training loop for every zhnlp model (taggers, classifiers, seq2seq).
 
-A model takes part by implementing :class:`Trainable`: ``forward_loss(batch)`` returns the
-summed loss and the number of items it covers, ``evaluate(batches)`` returns a dict of
-dev metrics, ``save(directory, metrics)`` writes its model directory; an optional
-``on_train_step(step)`` hears of every update (for step-based schedules).
-The trainer knows nothing else about it. It owns: Adam with weight decay, gradient clipping, learning-rate
+A model takes part by implementing :class:`Trainable`: ``net``, the torch module trained
+(the model itself when it has none), ``forward_loss(batch)`` returns the summed loss and the
+number of items it covers, ``dev_scores(batches)`` returns a dict of dev metrics,
+``save(directory, metrics)`` writes its model directory; an optional ``on_train_step(step)``
+hears of every update (for step-based schedules). The trainer knows nothing else about it. It owns: Adam with weight decay, gradient clipping, learning-rate
 warm-up and decay, early stopping on the dev metric, the best model, resumable
 checkpoints (safetensors + JSON, no pickle), seeding, device choice, mixed precision on
 GPU, a progress bar, a per-epoch log and a learning-curve plot.
@@ -59,7 +59,7 @@ if TYPE_CHECKING:  # pragma: no cover
     import torch
 
 log = logging.getLogger(__name__)
-CHECKPOINT_VERSION = 1
+CHECKPOINT_VERSION = 2  # 2: the weights of the model's net (1: of a module wrapping it)
 DIST_TIMEOUT_S = 3600  # torchrun: how long ranks wait for each other (rank 0 evaluates on dev alone)
 LOG_FILE, CURVE_FILE = "training_log.jsonl", "learning_curve.png"
 
@@ -112,13 +112,14 @@ class TrainConfig:
 
 
 class Trainable(Protocol):
-    """What a model must provide to be trained (an ``nn.Module`` with these methods)."""
+    """What a model must provide to be trained: a task object holding its torch module (``net``)."""
 
     metric: str                    # name of the dev metric that selects the best model
     higher_is_better: bool
+    net: "torch.nn.Module"         # what is trained and checkpointed (optional: else the model itself)
 
     def forward_loss(self, batch: dict) -> tuple["torch.Tensor", int]: ...
-    def evaluate(self, batches: Iterable[dict]) -> dict[str, float]: ...
+    def dev_scores(self, batches: Iterable[dict]) -> dict[str, float]: ...
     def save(self, directory: str | Path, metrics: dict | None = None) -> Path: ...
     # optional: ``adversarial_parameters()``, the embedding weights that --adversarial perturbs
 
@@ -221,6 +222,7 @@ class Trainer:
         if not train_items:
             raise ZhnlpError("no training examples")
         self.model, self.train_items, self.dev_items = model, train_items, dev_items
+        self.net = getattr(model, "net", model)  # the torch module: trained, checkpointed
         self.collate, self.lengths, self.config = collate, list(lengths), config
         self.output = Path(output)
         self.checkpoint = self.output.with_name(self.output.name + ".checkpoint")
@@ -322,7 +324,7 @@ class Trainer:
         return to_device(batch, self.device)
 
     def dev_batches(self, items=None):
-        """Dev (or any) items as device batches, length-sorted, for ``model.evaluate`` (all of
+        """Dev (or any) items as device batches, length-sorted, for ``model.dev_scores`` (all of
         them on every rank: evaluation is not sharded)."""
         items = self.dev_items if items is None else items
         lengths = [self.lengths_of(it) for it in items]
@@ -365,8 +367,8 @@ class Trainer:
 
         c = self.config
         use_threads(c.threads)
-        model = self.model.to(self.device)
-        params = [p for p in model.parameters() if p.requires_grad]
+        model, net = self.model, self.net.to(self.device)
+        params = [p for p in net.parameters() if p.requires_grad]
         adversarial = adversarial_parameters(model, c.adversarial)
         self._average = WeightAverage(params, c.ema) if c.ema else None
         opt_cls = torch.optim.AdamW if c.decoupled else torch.optim.Adam
@@ -382,7 +384,8 @@ class Trainer:
         elif self.is_main:
             shutil.rmtree(self.checkpoint, ignore_errors=True)
         distributed = self.distributed
-        net = ddp(model) if distributed else model  # DDP runs forward_loss and averages gradients
+        if distributed:  # DDP runs forward_loss and averages gradients
+            net = ddp(net, model.forward_loss)
         forward_loss = net if distributed else model.forward_loss
         stopped_early = False
         t_start = time.perf_counter() - state["seconds"]
@@ -469,9 +472,9 @@ class Trainer:
         import torch
 
         c = self.config
-        model.eval()
+        self.net.eval()
         with torch.no_grad(), (self._average.applied() if self._average else nullcontext()):
-            dev = model.evaluate(self.dev_batches()) if self.dev_items else {}
+            dev = model.dev_scores(self.dev_batches()) if self.dev_items else {}
         score = dev.get(model.metric, -loss_sum / max(n_items, 1))
         better = state["best_score"] is None or (score > state["best_score"] if model.higher_is_better
                                                  else score < state["best_score"])
@@ -530,7 +533,7 @@ class Trainer:
             tmp.mkdir()
 
         def weights() -> dict:
-            return {k: v.detach().cpu().contiguous() for k, v in _unwrap(self.model).state_dict().items()}
+            return {k: v.detach().cpu().contiguous() for k, v in self.net.state_dict().items()}
 
         save_file(weights(), str(tmp / "last.safetensors"))
         if self._average:
@@ -558,7 +561,7 @@ class Trainer:
         if meta.get("version") != CHECKPOINT_VERSION:
             raise ZhnlpError(f"{self.checkpoint}: checkpoint version {meta.get('version')!r} not supported")
         try:
-            _unwrap(self.model).load_state_dict(load_file(str(self.checkpoint / "last.safetensors")))
+            self.net.load_state_dict(load_file(str(self.checkpoint / "last.safetensors")))
         except RuntimeError as exc:
             raise ZhnlpError(f"{self.checkpoint}: the checkpoint does not fit this model "
                              f"(were the options changed?): {str(exc).splitlines()[0]}") from None
@@ -581,7 +584,7 @@ class Trainer:
         """The best weights: rank 0 reads them from the checkpoint and sends them to the others."""
         from safetensors.torch import load_file
 
-        model = _unwrap(self.model)
+        model = self.net
         best = self.checkpoint / "best.safetensors"
         if self.is_main and best.is_file():
             model.load_state_dict(load_file(str(best), device=str(self.device)))
@@ -603,10 +606,6 @@ class _ListDataset:
 
     def __getitem__(self, i: int) -> Any:
         return self.items[i]
-
-
-def _unwrap(model):
-    return getattr(model, "module", model)  # DistributedDataParallel keeps the model in .module
 
 
 class _progress:

@@ -1,0 +1,105 @@
+"""What every trained task shares: one training result, the end of a training run, and the base of
+the trained torch models (what the one trainer trains, saves and loads, and predicts in sorted batches)."""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Sequence
+
+from ..training.batching import to_device
+from ..training.ensemble import saved_nets
+from ..training.serialization import ModelFiles, load_weights, round_to_half, save_model
+from ..training.trainer import resolve_device
+
+
+@dataclass
+class TrainedModel:
+    """What a training run or ensemble wrote: the model directory, its scores and notes on the data."""
+
+    output: Path
+    metrics: dict
+    skipped: dict[str, list[int]] = field(default_factory=dict)  # rows skipped for an empty text or label
+    notes: list[str] = field(default_factory=list)
+
+
+def run_metrics(result, trainer, train_config, **task: Any) -> dict:
+    """metrics.json's fields of any training run (``task``'s first): epochs, time, device, seed, settings."""
+    return {**task, "best_epoch": result.best_epoch, "epochs_run": result.epochs_run,
+            "stopped_early": result.stopped_early, "train_seconds": round(result.seconds, 2),
+            "device": str(trainer.device), "seed": train_config.seed, "train_config": asdict(train_config)}
+
+
+def present(**values: Any) -> dict:
+    """The ``values`` that are not None (coverages of the vectors a run started from)."""
+    return {k: v for k, v in values.items() if v is not None}
+
+
+def finish_training(model: "TaskModel", trainer, result, metrics: dict, score: Callable[[str], dict | None],
+                    extra_files: dict | None = None) -> TrainedModel:
+    """Round to float16 when that ships (scores are of what ships), score dev and test once, write the directory."""
+    if model.config.half_precision:
+        round_to_half(model.net)
+    model.net.eval()
+    for split in ("dev", "test"):
+        scores = score(split)
+        if scores is not None:
+            metrics[split] = scores
+    metrics["history"] = result.history
+    path = trainer.finish(metrics, extra_files=extra_files)
+    metrics.pop("history")
+    return TrainedModel(Path(path), metrics)
+
+
+class TaskModel:
+    """A task's torch network with its config and vocabularies: trained by the trainer, saved, loaded, applied."""
+
+    MODEL_TYPE = ""                  # config.json's model_type of one network
+    ENSEMBLE_TYPE: str | None = None  # of several, decoding as one
+    SECTION = ""                     # config.json's section holding the task config
+    metric = "accuracy"              # the dev metric that selects the best epoch
+    higher_is_better = True
+
+    def __init__(self, config: Any, vocabs: dict, net_cfg: Any, net: Any) -> None:
+        self.config, self.vocabs, self.net_cfg, self.net = config, vocabs, net_cfg, net
+        self.path: Path | None = None
+        self.metrics: dict = {}
+
+    @property
+    def device(self):
+        """Where the network is (the trainer or :meth:`place` put it there)."""
+        return next(self.net.parameters()).device
+
+    def place(self, files: ModelFiles | None = None, device: str | None = None, gpu: bool = False) -> "TaskModel":
+        """Load the weights of ``files`` (when given) and move to the device, ready to predict."""
+        if files is not None:
+            load_weights(self.net, files)
+            self.path, self.metrics = files.path, files.metrics
+        self.net.to(resolve_device(device, gpu)).eval()
+        return self
+
+    def save(self, directory: str | Path, metrics: dict | None = None, extra_files: dict | None = None) -> Path:
+        """Write the model directory (config, vocabularies, safetensors weights, metrics, ``extra_files``)."""
+        model_type, nets = saved_nets(self.net_cfg, self.MODEL_TYPE, self.ENSEMBLE_TYPE or self.MODEL_TYPE)
+        return save_model(directory, model_type=model_type, config={self.SECTION: asdict(self.config), **nets},
+                          tensors=self.net.state_dict(), vocabs=self.vocabs, metrics=metrics,
+                          extra_files=extra_files, half=self.config.half_precision)
+
+    def in_sorted_batches(self, items: Sequence, collate: Callable, run: Callable, batch_size: int,
+                          length: Callable = len) -> list:
+        """``run(batch)`` on length-sorted batches of ``items`` (no gradients): one result per item, in input order."""
+        import torch
+
+        order = sorted(range(len(items)), key=lambda i: -length(items[i]))
+        out: list = [None] * len(items)
+        was_training = self.net.training
+        self.net.eval()
+        with torch.inference_mode():
+            for k in range(0, len(order), batch_size):
+                idx = order[k:k + batch_size]
+                for i, result in zip(idx, run(to_device(collate([items[i] for i in idx]), self.device))):
+                    out[i] = result
+        self.net.train(was_training)
+        return out
+
+
+__all__ = ["TrainedModel", "TaskModel", "finish_training", "run_metrics", "present"]
