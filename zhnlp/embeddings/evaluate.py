@@ -13,10 +13,18 @@ from ..io import read_lines
 from .vectors import as_vectors
 
 
+class _Result:
+    """What both evaluations share: a JSON form with their ``kind``."""
+
+    kind = ""
+
+    def as_dict(self) -> dict:
+        return {"kind": self.kind, **asdict(self)}
+
+
 @dataclass
-class SimilarityResult:
-    """Word-similarity evaluation: Spearman correlation (-1..1; NaN under two pairs used)
-    between gold scores and cosines over the pairs whose words both have vectors."""
+class SimilarityResult(_Result):
+    """Spearman correlation (NaN under two pairs) of gold scores and cosines over the pairs with both vectors."""
 
     path: str
     spearman: float
@@ -27,9 +35,6 @@ class SimilarityResult:
 
     kind = "similarity"
 
-    def as_dict(self) -> dict:
-        return {"kind": self.kind, **asdict(self)}
-
     def summary(self) -> str:
         rho = "n/a" if math.isnan(self.spearman) else f"{self.spearman * 100:.1f}"
         bad = f", {self.skipped_malformed} malformed line(s) skipped" if self.skipped_malformed else ""
@@ -38,9 +43,8 @@ class SimilarityResult:
 
 
 @dataclass
-class AnalogyResult:
-    """Analogy evaluation (3CosAdd): accuracy over the questions whose four words are in the
-    (restricted) vocabulary; ``per_section`` maps a section to its correct/total/skipped_oov."""
+class AnalogyResult(_Result):
+    """3CosAdd accuracy over the questions whose words are in the vocabulary; correct/total/skipped_oov by section."""
 
     path: str
     accuracy: float
@@ -51,9 +55,6 @@ class AnalogyResult:
     skipped_malformed: int = 0
 
     kind = "analogy"
-
-    def as_dict(self) -> dict:
-        return {"kind": self.kind, **asdict(self)}
 
     def summary(self) -> str:
         acc = "n/a" if math.isnan(self.accuracy) else f"{self.accuracy * 100:.1f}%"
@@ -78,11 +79,8 @@ def _content_lines(path: str | Path, encoding: str) -> Iterator[tuple[int, str]]
 
 def read_similarity_pairs(path: str | Path, *, skip_bad_lines: bool = False,
                           encoding: str = "utf-8") -> tuple[list[tuple[str, str, float]], int]:
-    """The (word1, word2, score) pairs of a word-similarity file and the number of malformed
-    lines skipped. Fields are TAB- or whitespace-separated (spaces around a TAB are
-    ignored); blank and ``#`` lines are skipped; a BOM and CRLF endings are fine. A
-    malformed line raises :class:`InputError` with file:line, or with ``skip_bad_lines`` is
-    skipped and counted."""
+    """(word1, word2, score) of a word-similarity file (TAB or whitespace fields) and the malformed lines skipped
+    (``skip_bad_lines``; else an error naming the line)."""
     pairs: list[tuple[str, str, float]] = []
     bad = 0
     for lineno, text in _content_lines(path, encoding):
@@ -112,12 +110,8 @@ def read_similarity_pairs(path: str | Path, *, skip_bad_lines: bool = False,
 
 def evaluate_similarity(vectors: Any, pairs_path: str | Path, *, skip_bad_lines: bool = False,
                         subwords: bool = True, encoding: str = "utf-8") -> SimilarityResult:
-    """Spearman correlation between a word-similarity file's scores and the cosines.
-
-    Pairs with a word that has no vector are skipped and counted (``skipped_oov``). With
-    fastText subwords, unseen words get vectors and count as used unless ``subwords=False``.
-    See :func:`read_similarity_pairs` for the file format and ``skip_bad_lines``.
-    """
+    """Spearman correlation of a word-similarity file's scores and the cosines, pairs without vectors counted apart
+    (fastText subwords give unseen words vectors unless ``subwords=False``)."""
     from scipy.stats import spearmanr
 
     vec = as_vectors(vectors)
@@ -138,8 +132,7 @@ def evaluate_similarity(vectors: Any, pairs_path: str | Path, *, skip_bad_lines:
 
 def read_analogies(path: str | Path, *, skip_bad_lines: bool = False,
                    encoding: str = "utf-8") -> tuple[list[tuple[str, tuple[str, str, str, str]]], int]:
-    """The (section, (a, b, c, d)) questions of a word2vec-style analogy file (``: name``
-    section lines, then ``a b c d``), and the number of malformed lines skipped."""
+    """(section, (a, b, c, d)) of a word2vec analogy file (``: name`` lines open sections), and the lines skipped."""
     questions = []
     section = "(no section)"
     bad = 0
@@ -160,10 +153,8 @@ def read_analogies(path: str | Path, *, skip_bad_lines: bool = False,
 
 def evaluate_analogy(vectors: Any, path: str | Path, restrict_vocab: int | None = 300_000, *,
                      skip_bad_lines: bool = False, encoding: str = "utf-8") -> AnalogyResult:
-    """Analogy accuracy, 3CosAdd: for a b c d, the answer is the word (of the first
-    ``restrict_vocab`` vocabulary words, None: all) closest to ``b - a + c`` on unit vectors,
-    a, b and c excluded. Questions with a word outside those words are skipped and counted
-    (``skipped_oov``), as gensim's ``evaluate_word_analogies`` does. Words are case-sensitive."""
+    """3CosAdd accuracy: the answer is the word of the first ``restrict_vocab`` closest to ``b - a + c``, the inputs
+    excluded; questions with other words are counted apart, as gensim's ``evaluate_word_analogies`` does."""
     import numpy as np
 
     vec = as_vectors(vectors)
@@ -217,8 +208,7 @@ def is_analogy_file(path: str | Path, encoding: str = "utf-8") -> bool:
 def evaluate(vectors: Any, path: str | Path, *, skip_bad_lines: bool = False,
              restrict_vocab: int | None = 300_000, subwords: bool = True,
              encoding: str = "utf-8") -> SimilarityResult | AnalogyResult:
-    """Evaluate on a word-similarity or an analogy file, told apart by content
-    (:func:`is_analogy_file`)."""
+    """Evaluate on a word-similarity or an analogy file, told apart by content (:func:`is_analogy_file`)."""
     if restrict_vocab is not None:
         check_number("--restrict-vocab", restrict_vocab, 1)
     if is_analogy_file(path, encoding):

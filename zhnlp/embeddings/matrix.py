@@ -1,5 +1,4 @@
-"""Embedding matrices: a vocabulary's rows filled from word vectors (coverage reported), loaded
-into a torch embedding, or copied from another model's vocabulary."""
+"""Embedding matrices: a vocabulary's rows filled from word vectors (coverage reported) or another model's rows."""
 from __future__ import annotations
 
 import math
@@ -21,9 +20,8 @@ INITS = ("normal", "uniform", "zeros")
 
 @dataclass
 class Coverage:
-    """How much of a vocabulary (specials excluded) has pretrained vectors: distinct tokens
-    and token occurrences (by ``vocab.counts``). ``from_subwords``: covered only through
-    fastText character n-grams."""
+    """How much of a vocabulary (specials aside) has pretrained vectors, in tokens and occurrences (``from_subwords``:
+    through fastText n-grams only)."""
 
     tokens_covered: int
     tokens_total: int
@@ -43,8 +41,7 @@ class Coverage:
 
 def load_pretrained(embedding, vocab: "Vocab", path: str | Path, *, freeze: bool = False,
                     dim_option: str = "--emb-dim") -> dict:
-    """Copy vectors from ``path`` (any format :func:`load_vectors` reads) into an ``nn.Embedding``
-    over ``vocab``; ``freeze`` keeps them fixed in training. Returns the coverage report.
+    """Copy vectors from ``path`` into an ``nn.Embedding`` over ``vocab`` (``freeze``: fixed); returns the coverage.
     ``dim_option`` names the option that sets the embedding's size, for the error message."""
     matrix, cov = embedding_matrix(vocab, load_vectors(path))
     dim = embedding.weight.shape[1]
@@ -57,9 +54,8 @@ def load_pretrained(embedding, vocab: "Vocab", path: str | Path, *, freeze: bool
 
 
 def copy_rows(embedding, vocab: "Vocab", weights, source_vocab: "Vocab") -> int:
-    """Copy into ``embedding`` (an ``nn.Embedding`` over ``vocab``) the rows of ``weights`` (a
-    trained table over ``source_vocab``) of every entry both vocabularies hold, padding aside:
-    how a model starts from another model's embeddings. Returns the rows copied."""
+    """Copy the rows of ``weights`` (over ``source_vocab``) of every entry both vocabularies hold, padding aside, into
+    ``embedding``: how a model starts from another's embeddings; returns the rows copied."""
     import torch
 
     pairs = [(i, source_vocab.stoi[tok]) for i, tok in enumerate(vocab.itos)
@@ -72,18 +68,9 @@ def copy_rows(embedding, vocab: "Vocab", weights, source_vocab: "Vocab") -> int:
 
 
 def embedding_matrix(vocab: "Vocab", vectors: Any, *, init: str = "normal", scale: float | None = None,
-                     seed: int = 0, pad_zero: bool = True) -> tuple["torch.Tensor", Coverage]:
-    """A ``[len(vocab), dim]`` float tensor for ``torch.nn.Embedding.from_pretrained(matrix,
-    padding_idx=vocab.pad_id)`` and the vocabulary's :class:`Coverage`.
-
-    Row i is the vector of ``vocab.itos[i]`` when it has one (fastText subwords: any word).
-    Special tokens are not looked up. Other rows are drawn, seeded by ``seed``:
-    ``normal`` (default): per dimension, the mean and standard deviation of the covered
-    rows (``scale`` given: mean 0, standard deviation ``scale``); ``uniform``: U(-s, s)
-    with s = ``scale`` or sqrt(3) x the covered rows' standard deviation (the same
-    variance); ``zeros``. With no covered row the spread defaults to 1/sqrt(dim). The PAD
-    row is zero when ``pad_zero``.
-    """
+                     seed: int = 0) -> tuple["torch.Tensor", Coverage]:
+    """A ``[len(vocab), dim]`` tensor of each token's vector (specials not looked up; PAD zero) and the
+    :class:`Coverage`; other rows drawn as ``init`` says, with the covered rows' spread unless ``scale`` is given."""
     import numpy as np
     import torch
 
@@ -113,10 +100,7 @@ def embedding_matrix(vocab: "Vocab", vectors: Any, *, init: str = "normal", scal
     if in_vocab_rows:
         matrix[in_vocab_rows] = vec.kv.vectors[in_vocab_ids]
         covered[in_vocab_rows] = True
-    missing = ~covered
-    for i, tok in enumerate(vocab.itos):  # specials are initialised like uncovered tokens
-        if tok in specials:
-            missing[i] = True
+    missing = ~covered  # specials included: they are drawn like uncovered tokens
     if missing.any() and init != "zeros":
         rng = np.random.default_rng(seed)
         known = matrix[covered]
@@ -130,11 +114,11 @@ def embedding_matrix(vocab: "Vocab", vectors: Any, *, init: str = "normal", scal
                 mean, std = np.zeros(dim), np.full(dim, spread_default)
             draws = rng.normal(mean, std, size=(int(missing.sum()), dim))
         else:
-            s = scale if scale is not None else (
+            s = scale if scale is not None else (  # U(-s, s) with the covered rows' variance
                 math.sqrt(3) * float(known.std()) if len(known) else spread_default)
             draws = rng.uniform(-s, s, size=(int(missing.sum()), dim))
         matrix[missing] = draws.astype(np.float32)
-    if pad_zero and vocab.pad_id is not None:
+    if vocab.pad_id is not None:
         matrix[vocab.pad_id] = 0.0
     n_total = len(vocab) - sum(1 for t in vocab.itos if t in specials)
     n_cov = int(covered.sum())

@@ -1,10 +1,5 @@
-"""Training word2vec / fastText vectors with gensim on a corpus streamed from disk.
-
-Gensim reads the corpus once for the vocabulary and once per epoch, so memory grows with the
-vocabulary, never with the corpus. Raw text is segmented *once* into a temporary pre-segmented
-file and training reads that file: segmenting on every pass would cost ``epochs + 1``
-segmentations. gensim loads inside the functions.
-"""
+"""Training word2vec / fastText vectors with gensim on a corpus streamed from disk (memory grows with the
+vocabulary, not the corpus); raw text is segmented once into a temporary file, not on every pass."""
 from __future__ import annotations
 
 import os
@@ -26,10 +21,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 
 ALGOS = ("word2vec", "fasttext")
-
-
-#: gensim ignores the words of a sentence beyond this many; longer lines are cut into pieces.
-MAX_SENTENCE_TOKENS = 10_000
+MAX_SENTENCE_TOKENS = 10_000  # gensim ignores the words of a sentence beyond this many: longer lines are cut
 
 
 def _default_workers() -> int:
@@ -38,43 +30,25 @@ def _default_workers() -> int:
 
 @dataclass
 class EmbeddingConfig:
-    """Training options (gensim's, with fastText's defaults where they differ).
+    """Training options (gensim's, with fastText's defaults where they differ)."""
 
-    Args:
-        algo: ``word2vec`` or ``fasttext`` (word vectors plus character n-gram vectors).
-        sg: skip-gram (default: better on small corpora and rare words) or CBOW (faster).
-        hs: hierarchical softmax.
-        negative: negative samples; default 5, or 0 with ``hs``.
-        sample: down-sampling threshold of frequent words (0 disables it).
-        window: context words on each side.
-        dim: vector dimension.
-        min_count: drop words seen fewer times.
-        epochs: passes over the corpus.
-        workers: training threads (identical vectors for a seed need ``workers=1``).
-        seed: random seed (initial vectors, sampling).
-        alpha, min_alpha: learning rate, falling linearly from ``alpha`` to ``min_alpha``.
-        min_n, max_n: fastText character n-gram lengths.
-        bucket: fastText hash buckets for n-grams (memory: ``bucket * dim * 4`` bytes).
-        max_vocab_size: prune rare words while counting, to bound memory (None: no limit).
-    """
-
-    algo: str = "word2vec"
-    sg: bool = True
-    hs: bool = False
-    negative: int | None = None
-    sample: float = 1e-3
-    window: int = 5
+    algo: str = "word2vec"  # or fasttext: word vectors plus character n-gram vectors
+    sg: bool = True  # skip-gram: better on small corpora and rare words; CBOW is faster
+    hs: bool = False  # hierarchical softmax
+    negative: int | None = None  # negative samples: 5, or 0 with hs
+    sample: float = 1e-3  # down-sampling threshold of frequent words (0: off)
+    window: int = 5  # context words on each side
     dim: int = 100
-    min_count: int = 5
+    min_count: int = 5  # drop words seen fewer times
     epochs: int = 5
-    workers: int = field(default_factory=_default_workers)
+    workers: int = field(default_factory=_default_workers)  # identical vectors for a seed need 1
     seed: int = 1
-    alpha: float = 0.025
+    alpha: float = 0.025  # learning rate, falling linearly to min_alpha
     min_alpha: float = 0.0001
-    min_n: int = 3
+    min_n: int = 3  # fastText character n-gram lengths
     max_n: int = 6
-    bucket: int = 2_000_000
-    max_vocab_size: int | None = None
+    bucket: int = 2_000_000  # fastText hash buckets for n-grams (memory: bucket * dim * 4 bytes)
+    max_vocab_size: int | None = None  # prune rare words while counting, to bound memory
 
     def __post_init__(self) -> None:
         if self.negative is None:
@@ -119,11 +93,7 @@ class EmbeddingConfig:
 
 
 class TokenStream:
-    """Restartable iterable of token lists from corpus files, read from disk on every pass.
-
-    gensim iterates it once to count the vocabulary and once per epoch. Lines longer than
-    :data:`MAX_SENTENCE_TOKENS` tokens are cut into pieces (gensim would drop the rest).
-    """
+    """Token lists of corpus files, read again on every pass (gensim's vocabulary count and epochs), long lines cut."""
 
     def __init__(self, inputs: Sequence[str | Path], *, level: str = "word",
                  pre_segmented: bool = True, segmenter: "Segmenter | None" = None,
@@ -155,9 +125,7 @@ def _log(enabled: bool) -> Callable[[str], None]:
 def segment_to_file(inputs: Sequence[str | Path], target: str | Path, segmenter: "Segmenter | None" = None,
                     *, encoding: str = "utf-8", jobs: int = 1,
                     max_line_chars: int = MAX_LINE_CHARS) -> tuple[int, int]:
-    """Segment raw text once into a pre-segmented file (words joined by spaces, blank lines
-    dropped), streamed in ``jobs`` processes; returns (lines, tokens)."""
-
+    """Segment raw text once into a file of words joined by spaces (blank lines dropped); returns (lines, tokens)."""
     lines = tokens = 0
     with open(target, "w", encoding="utf-8", newline="\n") as f:
         for words in tokenized_lines([str(p) for p in inputs], segmenter, level="word",
@@ -176,17 +144,8 @@ def train_vectors(inputs: Sequence[str | Path], config: EmbeddingConfig | None =
                   level: str = "word", encoding: str = "utf-8", jobs: int = 1,
                   progress: bool = False, max_line_chars: int = MAX_LINE_CHARS,
                   tmp_dir: str | Path | None = None):
-    """Train word vectors on corpus files; returns the gensim ``Word2Vec`` or ``FastText`` model.
-
-    ``pre_segmented``: lines are words separated by whitespace. ``level="char"``: train on
-    characters. Otherwise the raw text is segmented with ``segmenter`` (a default
-    :class:`~zhnlp.Segmenter` if None) in ``jobs`` processes, once, into a temporary file in
-    ``tmp_dir`` (the system's default if None; it needs about the corpus size), which
-    training then reads every epoch; the file is removed afterwards.
-    ``progress`` prints the stages and one line per epoch on stderr.
-    Raises :class:`ZhnlpError` for an empty corpus or one where no word reaches ``min_count``.
-    """
-
+    """Train a gensim ``Word2Vec`` or ``FastText`` model on corpus files; raw text is segmented once into a temporary
+    file in ``tmp_dir`` (about the corpus size) that every epoch reads; ``progress`` logs each stage and epoch."""
     config = config or EmbeddingConfig()
     config.validate()
     names = [str(p) for p in inputs]
@@ -238,9 +197,8 @@ class TrainResult:
 
 def train_to_file(inputs: Sequence[str | Path], output: str | Path, config: EmbeddingConfig | None = None,
                   *, format: str | None = None, **train_options: Any) -> TrainResult:
-    """Train (:func:`train_vectors`, same keyword options) and save (:func:`save_vectors`):
-    what ``zhnlp embed train`` runs. The output path and format are checked before training,
-    so a long run does not fail at the end on a bad ``-o``."""
+    """Train and save vectors (``zhnlp embed train``), the output checked first so that a long run does not fail at
+    the end on a bad ``-o``."""
     config = config or EmbeddingConfig()
     config.validate()
     if "max_line_chars" in train_options:  # checked before the corpus is segmented

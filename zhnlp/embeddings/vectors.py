@@ -1,22 +1,5 @@
-"""Word vectors: the :class:`WordVectors` object, saving and loading them in every common format,
-and queries (most similar words, analogies, similarity).
-
-Formats (:data:`VECTOR_FORMATS`):
-
-``word2vec``      text, a ``count dimension`` header line, then ``word v1 v2 ...`` lines
-``fasttext``      fastText's ``.vec``: the same text format as ``word2vec``
-``glove``         text without the header line
-``word2vec-bin``  word2vec's binary format (header line, then ``word<space>`` + float32 data)
-``fasttext-bin``  Facebook's fastText ``.bin``: keeps the subword (character n-gram) vectors,
-                  so words never seen in training still get vectors
-
-Text files are read by a validating streaming reader: a wrong header count, a line whose
-number of values differs from the dimension or a value that is not a number raises
-:class:`~zhnlp.errors.InputError` naming the file and line. Every output is written to a
-temporary file beside the target and renamed into place when complete.
-
-Importing this module is cheap: gensim, numpy, scipy and torch load inside the functions.
-"""
+"""Word vectors: :class:`WordVectors`, saving and loading them in every common format (text files read by a
+validating streaming reader, outputs atomic), and queries; gensim, numpy and torch load inside the functions."""
 from __future__ import annotations
 
 import warnings
@@ -31,22 +14,15 @@ if TYPE_CHECKING:  # pragma: no cover
     from gensim.models import KeyedVectors
 
 
+# word2vec: a "count dimension" line, then "word v1 v2 ..." lines; fasttext: the same (.vec); glove: no header line;
+# word2vec-bin: header line, then word, space, float32 data; fasttext-bin: Facebook's .bin, with subword vectors.
 VECTOR_FORMATS = ("word2vec", "word2vec-bin", "glove", "fasttext", "fasttext-bin")
-#: The first four bytes of a Facebook fastText ``.bin`` file (int32 little-endian).
-FASTTEXT_MAGIC = 793712314
-#: Longest accepted line of a text vector file (a 1,000-dimensional line is about 12,000).
-MAX_VECTOR_LINE_CHARS = 10_000_000
-
-
-# -- the vectors object ---------------------------------------------------------------------
+FASTTEXT_MAGIC = 793712314  # the first four bytes of a fastText .bin (int32 little-endian)
+MAX_VECTOR_LINE_CHARS = 10_000_000  # a 1,000-dimensional line is about 12,000
 
 class WordVectors:
-    """Loaded or trained word vectors: a gensim ``KeyedVectors`` plus where they came from.
-
-    ``word in vectors`` is True when the word has a vector: a vocabulary word, or with
-    fastText subwords (a fastText model or ``.bin`` file) any word with a character n-gram.
-    ``model`` is the full gensim fastText model when there is one (needed to save ``.bin``).
-    """
+    """A gensim ``KeyedVectors``, where it came from, and the fastText ``model`` if any (to save ``.bin``); ``word in
+    vectors`` holds for vocabulary words and, with fastText subwords, any word with a character n-gram."""
 
     def __init__(self, kv: "KeyedVectors", source: str = "<vectors>", model: Any = None) -> None:
         self.kv = kv
@@ -87,6 +63,7 @@ class WordVectors:
         return self.kv[word]
 
     def require(self, *words: str) -> None:
+        """Refuse, naming the source, a word that has no vector."""
         for w in words:
             if w not in self:
                 raise ZhnlpError(f"word {w!r} is not in the vocabulary of {self.source}")
@@ -96,7 +73,7 @@ class WordVectors:
         return f"WordVectors({len(self)} words, dim {self.dim}{sub}, from {self.source})"
 
 
-def as_vectors(obj: Any, source: str | None = None) -> WordVectors:
+def as_vectors(obj: Any) -> WordVectors:
     """A :class:`WordVectors` from a path (loaded), a gensim model, KeyedVectors or WordVectors."""
     if isinstance(obj, WordVectors):
         return obj
@@ -104,9 +81,9 @@ def as_vectors(obj: Any, source: str | None = None) -> WordVectors:
         return load_vectors(obj)
     if hasattr(obj, "wv") and hasattr(obj.wv, "key_to_index"):  # Word2Vec / FastText model
         model = obj if _is_fasttext_model(obj) else None
-        return WordVectors(obj.wv, source or f"<trained {type(obj).__name__} model>", model)
+        return WordVectors(obj.wv, f"<trained {type(obj).__name__} model>", model)
     if hasattr(obj, "key_to_index") and hasattr(obj, "vectors"):
-        return WordVectors(obj, source or "<vectors>")
+        return WordVectors(obj, "<vectors>")
     raise TypeError(f"expected word vectors, a gensim model or a path, not {type(obj).__name__}")
 
 
@@ -118,15 +95,9 @@ def _is_fasttext_model(obj: Any) -> bool:
     return isinstance(obj, FastText)
 
 
-# -- saving ---------------------------------------------------------------------------------
-
 def vector_format_for(path: str | Path, format: str | None = None, *, fasttext_model: bool = False) -> str:
-    """The format to write ``path`` in: ``format`` if given, else from the extension.
-
-    ``.bin``: ``fasttext-bin`` for a fastText model, else ``word2vec-bin``; ``.glove``:
-    ``glove``; anything else (``.txt``, ``.vec``...): word2vec text (named ``fasttext`` for a
-    fastText model's ``.vec``: the same format).
-    """
+    """``format``, else by extension: ``.bin`` fasttext-bin for a fastText model or word2vec-bin, ``.glove`` glove,
+    anything else word2vec text (``fasttext`` for a fastText model's ``.vec``: the same format)."""
     if format is not None:
         if format not in VECTOR_FORMATS:
             raise ZhnlpError(f"--format must be one of {', '.join(VECTOR_FORMATS)}, not {format!r}")
@@ -140,14 +111,8 @@ def vector_format_for(path: str | Path, format: str | None = None, *, fasttext_m
 
 
 def save_vectors(vectors: Any, path: str | Path, format: str | None = None) -> Path:
-    """Write vectors (a gensim model, KeyedVectors or :class:`WordVectors`) to ``path``.
-
-    The format is ``format`` or chosen from the extension (:func:`vector_format_for`).
-    ``fasttext-bin`` needs a fastText model (trained with ``algo="fasttext"`` or loaded from
-    a ``.bin``); text and ``word2vec-bin`` files hold the vocabulary words only, in
-    vocabulary order, and load in ``gensim.models.KeyedVectors.load_word2vec_format``.
-    The file is written atomically; returns its path.
-    """
+    """Write vectors atomically in ``format`` or :func:`vector_format_for`'s (fasttext-bin needs a fastText model;
+    the others hold the vocabulary words, in order, as gensim's ``load_word2vec_format`` reads them)."""
     vec = as_vectors(vectors)
     fmt = vector_format_for(path, format, fasttext_model=vec.model is not None)
     target = check_output_path(path)
@@ -198,8 +163,7 @@ def _check_word(word: str) -> None:
 
 def convert_vectors(source: str | Path, target: str | Path, from_format: str | None = None,
                     to_format: str | None = None) -> str:
-    """Read ``source`` (format detected unless ``from_format``) and write ``target`` (format
-    from ``to_format`` or the extension); returns a one-line description of what was done."""
+    """Read ``source`` and write ``target`` (formats detected unless given); returns a line saying what was done."""
     fmt_in = from_format or sniff_vector_format(source)
     vec = load_vectors(source, fmt_in)
     fmt_out = vector_format_for(target, to_format, fasttext_model=vec.model is not None)
@@ -207,12 +171,9 @@ def convert_vectors(source: str | Path, target: str | Path, from_format: str | N
     return f"converted {len(vec):,} vectors of dimension {vec.dim}: {source} ({fmt_in}) -> {out} ({fmt_out})"
 
 
-# -- loading --------------------------------------------------------------------------------
-
 def sniff_vector_format(path: str | Path) -> str:
-    """Guess a vector file's format from its content: ``fasttext-bin`` (magic number),
-    ``word2vec-bin`` or ``word2vec`` (a ``count dimension`` first line, then binary or text
-    data), else ``glove`` (text without a header)."""
+    """A vector file's format by content: fastText's magic number, a ``count dimension`` line then binary or text
+    data (word2vec-bin, word2vec), else glove."""
     f = open_binary(path)
     try:
         head = f.read(1 << 16)
@@ -228,8 +189,7 @@ def sniff_vector_format(path: str | Path) -> str:
     dims = _parse_header(first)
     if dims is None:
         return "glove"
-    # Text: the next line holds a word and numbers. Binary: raw float32 bytes follow the
-    # word, which almost never read as a run of digits, signs, dots and spaces.
+    # Text has a word and numbers next; the float32 bytes of binary almost never read as digits, signs and dots.
     word_end = rest.find(b" ")
     if word_end < 0:
         return "word2vec"
@@ -248,9 +208,7 @@ def _parse_header(first: bytes) -> tuple[int, int] | None:
 
 
 def load_vectors(path: str | Path, format: str | None = None, *, encoding: str = "utf-8") -> WordVectors:
-    """Read a vector file; the format is detected from the content when ``format`` is None
-    (:func:`sniff_vector_format`). A fastText ``.bin`` keeps its subword vectors, so unseen
-    words get vectors. Malformed files raise :class:`InputError` with file and line."""
+    """Read a vector file (format detected unless given; a fastText ``.bin`` keeps its subwords), errors by line."""
     name = str(path)
     fmt = format if format is not None else sniff_vector_format(path)
     if fmt not in VECTOR_FORMATS:
@@ -287,9 +245,11 @@ def _new_kv(dim: int, count: int):
     return KeyedVectors(dim, count=count)
 
 
-def _finish_kv(kv, words: list[str], n: int, name: str, duplicates: int):
-    kv.index_to_key = words
-    kv.key_to_index = {w: i for i, w in enumerate(words)}
+def _finish_kv(kv, index: dict[str, int], name: str, duplicates: int):
+    """``kv`` with the words of ``index`` (word -> row), cut to their rows; repeated words are warned of."""
+    n = len(index)
+    kv.index_to_key = list(index)
+    kv.key_to_index = index
     kv.next_index = n
     if kv.vectors.shape[0] != n:
         kv.vectors = kv.vectors[:n].copy()
@@ -307,12 +267,9 @@ def _read_text_vectors(name: str, *, header: bool, encoding: str = "utf-8"):
     lines = read_lines(name, encoding, max_line_chars=MAX_VECTOR_LINE_CHARS, allow_empty=True)
     count = dim = None
     dim_from = ""
-    words: list[str] = []
-    seen: set[str] = set()
-    duplicates = 0
+    index: dict[str, int] = {}
+    duplicates = lineno = 0
     kv = None
-    n = 0
-    lineno = 0
     for lineno, line in enumerate(lines, 1):
         if not line.strip():
             continue
@@ -325,7 +282,6 @@ def _read_text_vectors(name: str, *, header: bool, encoding: str = "utf-8"):
             if dim < 1:
                 raise InputError(name, "the header's dimension must be at least 1", lineno, line)
             if size is not None and count * dim > 1 << 22 and count * (2 + 2 * dim) > size:
-                # guard a large allocation; small files get the exact line-level message below
                 raise InputError(name, f"the header announces {count:,} vectors of dimension {dim}, "
                                        f"more than a {size:,}-byte file can hold", lineno, line)
             dim_from = f"the header's dimension {dim}"
@@ -343,6 +299,7 @@ def _read_text_vectors(name: str, *, header: bool, encoding: str = "utf-8"):
             kv = _new_kv(dim, _count_nonblank_lines(name))
         if len(values) != dim:
             raise InputError(name, f"{len(values)} values where the file has {dim_from}", lineno)
+        n = len(index)
         if count is not None and n + duplicates >= count:
             raise InputError(name, f"more vectors than the {count:,} the header (line 1) announces", lineno)
         try:
@@ -350,23 +307,21 @@ def _read_text_vectors(name: str, *, header: bool, encoding: str = "utf-8"):
         except ValueError:
             bad = next(v for v in values if not _is_float(v))
             raise InputError(name, f"not a number: {bad!r}", lineno) from None
-        if word in seen:
+        if word in index:
             duplicates += 1
             continue
         if n >= kv.vectors.shape[0]:  # more lines than pre-counted (file grew): extend
             kv.vectors = np.concatenate([kv.vectors, np.zeros((max(n, 16), dim), np.float32)])
         kv.vectors[n] = row
-        words.append(word)
-        seen.add(word)
-        n += 1
+        index[word] = n
     if dim is None or (count is None and header):
         raise InputError(name, "no vectors in this file")
-    if count is not None and n + duplicates < count:
+    if count is not None and len(index) + duplicates < count:
         raise InputError(name, f"the header announces {count:,} vectors but the file has "
-                               f"{n + duplicates:,} (it ends at line {lineno})", 1)
-    if not n:
+                               f"{len(index) + duplicates:,} (it ends at line {lineno})", 1)
+    if not index:
         raise InputError(name, "no vectors in this file")
-    return _finish_kv(kv, words, n, name, duplicates)
+    return _finish_kv(kv, index, name, duplicates)
 
 
 def _is_float(text: str) -> bool:
@@ -406,9 +361,8 @@ def _read_word2vec_bin(name: str, encoding: str = "utf-8"):
                                    f"more than a {size:,}-byte file can hold (not a word2vec "
                                    f"binary file, or truncated?)", 1)
         kv = _new_kv(dim, count)
-        words: list[str] = []
-        seen: set[str] = set()
-        duplicates = n = 0
+        index: dict[str, int] = {}
+        duplicates = 0
         nbytes = 4 * dim
         buf, pos = b"", 0
         for i in range(count):
@@ -432,23 +386,19 @@ def _read_word2vec_bin(name: str, encoding: str = "utf-8"):
                                        "or a wrong dimension in the header?)")
             row = np.frombuffer(buf, dtype="<f4", count=dim, offset=sp + 1)
             pos = sp + 1 + nbytes
-            if word in seen:
+            if word in index:
                 duplicates += 1
                 continue
-            kv.vectors[n] = row
-            words.append(word)
-            seen.add(word)
-            n += 1
+            kv.vectors[len(index)] = row
+            index[word] = len(index)
         rest = buf[pos:] + f.read(1 << 16)
         if rest.strip():
             raise InputError(name, f"data after the {count:,} vectors the header announces "
                                    "(a wrong count or dimension in the header?)")
     finally:
         f.close()
-    return _finish_kv(kv, words, n, name, duplicates)
+    return _finish_kv(kv, index, name, duplicates)
 
-
-# -- queries --------------------------------------------------------------------------------
 
 def most_similar(vectors: Any, word: str, topn: int = 10) -> list[tuple[str, float]]:
     """The ``topn`` vocabulary words closest to ``word`` by cosine (the word itself excluded)."""
@@ -459,8 +409,7 @@ def most_similar(vectors: Any, word: str, topn: int = 10) -> list[tuple[str, flo
 
 
 def analogy(vectors: Any, a: str, b: str, c: str, topn: int = 1) -> list[tuple[str, float]]:
-    """a : b :: c : ? (3CosAdd): the words closest to ``b - a + c`` (unit vectors), the
-    three inputs excluded, with their cosine to that point."""
+    """a : b :: c : ? (3CosAdd): the words closest to ``b - a + c`` on unit vectors, the inputs excluded."""
     vec = as_vectors(vectors)
     _check_topn(topn)
     vec.require(a, b, c)
