@@ -6,6 +6,10 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
+from ..embeddings import load_pretrained
+from ..errors import ZhnlpError
+from ..formats.tables import parse_split
+from ..text.segment import Segmenter
 from ..training.batching import to_device
 from ..training.ensemble import saved_nets
 from ..training.serialization import ModelFiles, load_weights, round_to_half, save_model
@@ -32,6 +36,42 @@ def run_metrics(result, trainer, train_config, **task: Any) -> dict:
 def present(**values: Any) -> dict:
     """The ``values`` that are not None (coverages of the vectors a run started from)."""
     return {k: v for k, v in values.items() if v is not None}
+
+
+def segmenter_for(root: Path | None, user_dicts: Sequence[str] = (), main_dict: str | None = None,
+                  hmm: bool | None = None) -> Segmenter:
+    """A loaded segmenter with a model's dictionaries (paths relative to its directory ``root`` when given)."""
+    user = [root / p if root else p for p in user_dicts]
+    return Segmenter(user_dicts=user, main_dict=root / main_dict if root and main_dict else main_dict, hmm=hmm).load()
+
+
+def from_vectors(config: Any, option: str, tables: Sequence, vocab, **kwargs: Any) -> float | None:
+    """Start ``tables`` from the vectors file ``config.<option>`` names (if any), which then keeps only
+    its name (provenance, not a path of this machine); returns the vocabulary's coverage."""
+    path = getattr(config, option)
+    if not path:
+        return None
+    for table in tables:
+        coverage = load_pretrained(table, vocab, path, **kwargs)
+    setattr(config, option, Path(path).name)
+    return coverage
+
+
+def split_data(data: Any, split: str, train: str | Path, dev: Any, test: Any, seed: int, cut: Callable) -> tuple:
+    """``--split``: train, dev and test parts of ``data`` (``cut(data, fractions, seed)`` gives each part's
+    rows) and their record for split.json (source, fractions, seed, line numbers)."""
+    if dev or test:
+        raise ZhnlpError("--split cuts TRAIN into train/dev/test; do not also give --dev or --test")
+    fractions = parse_split(split)
+    parts = cut(data, fractions, seed)
+    info = {"source": Path(str(train)).name, "fractions": list(fractions), "seed": seed,
+            **{k: [data.lines[i] for i in v] for k, v in parts.items()}}
+    return (*(data.subset(parts[k]) for k in ("train", "dev", "test")), info)
+
+
+def split_counts(info: dict) -> dict:
+    """metrics.json's record of a split: split.json's, with the number of rows of each part."""
+    return {k: len(v) if k in ("train", "dev", "test") else v for k, v in info.items()}
 
 
 def finish_training(model: "TaskModel", trainer, result, metrics: dict, score: Callable[[str], dict | None],
@@ -102,4 +142,5 @@ class TaskModel:
         return out
 
 
-__all__ = ["TrainedModel", "TaskModel", "finish_training", "run_metrics", "present"]
+__all__ = ["TaskModel", "TrainedModel", "finish_training", "from_vectors", "present", "run_metrics",
+           "segmenter_for", "split_counts", "split_data"]

@@ -12,13 +12,14 @@ import json
 import math
 import unicodedata
 from dataclasses import dataclass, field, fields
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
 
-from ..embeddings import copy_rows, load_pretrained
+from ..embeddings import copy_rows
 from ..errors import InputError, ZhnlpError
 from ..formats.datacheck import DataSummary, check_classes, check_skipped, counted
-from ..formats.tables import LabeledTexts, parse_split, read_class_names, read_labeled, split_indices
+from ..formats.tables import LabeledTexts, read_class_names, read_labeled, split_indices
 from ..io import atomic_output, check_output_path
 from ..nn.choices import POOLINGS
 from ..text.features import bigrams
@@ -41,7 +42,17 @@ from ..training.serialization import (
     resolve_model,
 )
 from ..training.trainer import Trainer, set_seed
-from .base import TaskModel, TrainedModel, finish_training, present, run_metrics
+from .base import (
+    TaskModel,
+    TrainedModel,
+    finish_training,
+    from_vectors,
+    present,
+    run_metrics,
+    segmenter_for,
+    split_counts,
+    split_data,
+)
 
 MODEL_TYPE = "gru-classifier"
 ENSEMBLE_TYPE = "gru-classifier-ensemble"   # several classifiers averaging their probabilities
@@ -119,16 +130,10 @@ class TextEncoder:
     def __init__(self, config: ClassifierConfig, vocabs: dict[str, Vocab], root: Path | None = None) -> None:
         """``root``: the model directory that holds the dictionaries named in ``config``."""
         self.config, self.vocabs, self.root = config, vocabs, root
-        self._segmenter = None
 
-    @property
-    def segmenter(self):
-        if self._segmenter is None:
-            c, root = self.config, self.root
-            user = [root / p if root else p for p in c.user_dicts]
-            main = root / c.main_dict if root and c.main_dict else c.main_dict
-            self._segmenter = Segmenter(user_dicts=user, main_dict=main, hmm=c.hmm).load()
-        return self._segmenter
+    @cached_property
+    def segmenter(self) -> Segmenter:
+        return segmenter_for(self.root, self.config.user_dicts, self.config.main_dict, self.config.hmm)
 
     def tokens(self, text: str) -> list[str]:
         """Characters (whitespace dropped) or words, normalised, cut to ``max_len``."""
@@ -276,14 +281,9 @@ def train_classifier(train: str | Path, dev: str | Path | None, output: str | Pa
     skipped = {"train": data.skipped} if data.skipped else {}
     split_info = None
     if split:
-        if dev or test:
-            raise ZhnlpError("--split cuts TRAIN into train/dev/test; do not also give --dev or --test")
-
-        fractions = parse_split(split)
-        parts = split_indices(data.labels, fractions, train_config.seed)
-        split_info = {"source": Path(str(train)).name, "fractions": list(fractions), "seed": train_config.seed,
-                      **{k: [data.lines[i] for i in v] for k, v in parts.items()}}
-        train_d, dev_d, test_d = (data.subset(parts[k]) for k in ("train", "dev", "test"))
+        train_d, dev_d, test_d, split_info = split_data(data, split, train, dev, test, train_config.seed,
+                                                        lambda d, fractions, seed: split_indices(d.labels, fractions,
+                                                                                                 seed))
     else:
         train_d = data
         dev_d = table.read(dev) if dev else None
@@ -312,15 +312,12 @@ def train_classifier(train: str | Path, dev: str | Path | None, output: str | Pa
             counts[encoder.vocabs["labels"].stoi[lab]] += 1
         weights = [len(train_d) / (len(labels) * max(c, 1)) for c in counts]
     module = build_module(config, encoder, weights)
-    coverage = None
-    if config.embeddings:
-        coverage = load_pretrained(module.net.embed, encoder.vocabs["tokens"], config.embeddings,
-                                   freeze=config.freeze_embeddings)
-        config.embeddings = Path(config.embeddings).name
+    coverage = from_vectors(config, "embeddings", [module.net.embed], encoder.vocabs["tokens"],
+                            freeze=config.freeze_embeddings)
     bigram_coverage = None
-    if config.bigram and config.bigram_embeddings:
-        bigram_coverage = load_pretrained(module.net.bigram_embed, encoder.vocabs["bigram"], config.bigram_embeddings)
-        config.bigram_embeddings = Path(config.bigram_embeddings).name
+    if config.bigram:
+        bigram_coverage = from_vectors(config, "bigram_embeddings", [module.net.bigram_embed],
+                                       encoder.vocabs["bigram"])
     encoder_coverage = None
     if config.encoder:
         encoder_coverage = load_encoder(module.net, encoder.vocabs["tokens"], config.encoder, config)
@@ -339,8 +336,7 @@ def train_classifier(train: str | Path, dev: str | Path | None, output: str | Pa
     metrics.update(present(embedding_coverage=coverage, encoder_coverage=encoder_coverage,
                            bigram_embedding_coverage=bigram_coverage))
     if split_info:
-        metrics["split"] = {k: (len(v) if isinstance(v, list) and k in ("train", "dev", "test") else v)
-                            for k, v in split_info.items()}
+        metrics["split"] = split_counts(split_info)
     data_of = {"dev": dev_d, "test": test_d}
 
     def score(split: str) -> dict | None:

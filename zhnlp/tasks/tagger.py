@@ -18,7 +18,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
 
-from ..embeddings import copy_rows, load_pretrained, load_vectors
+from ..embeddings import copy_rows, load_vectors
 from ..errors import InputError, ZhnlpError
 from ..formats.conll import bmes_to_words
 from ..formats.datacheck import DataSummary, check_ner_tags, check_scheme_of, check_tagging, summarize_tagging
@@ -44,7 +44,7 @@ from ..training.trainer import (
     set_seed,
     use_threads,  # noqa: F401  (re-exported: it used to live here)
 )
-from .base import TaskModel, TrainedModel, finish_training, present, run_metrics
+from .base import TaskModel, TrainedModel, finish_training, from_vectors, present, run_metrics
 from .tagger_features import (  # re-exported: they used to live here
     FEATURE_OPTIONS,
     REMOVED_NET_SETTINGS,
@@ -270,21 +270,13 @@ def _train_neural(train_s, dev_s, test_s, output, config: TaggerConfig, train_co
         static = load_vectors(config.static_embeddings)
     feats = Featurizer.build(config, train_s, static)
     module = build_module(config, feats)
-    coverage = affix_coverage = static_coverage = None
-    if config.embeddings:
-        coverage = load_pretrained(module.net.embed, feats.vocabs["tokens"], config.embeddings,
-                                   freeze=config.freeze_embeddings)
-        config.embeddings = Path(config.embeddings).name  # provenance, not a path of this machine
-    if config.affix and config.affix_embeddings:
-        for name in ("prefix", "suffix"):  # one character vocabulary, two tables (first, last)
-            affix_coverage = load_pretrained(module.net.feature_embed[name], feats.vocabs["affix"],
-                                             config.affix_embeddings, dim_option="--affix-dim")
-        config.affix_embeddings = Path(config.affix_embeddings).name
-    bigram_coverage = None
-    if config.bigram and config.bigram_embeddings:
-        bigram_coverage = load_pretrained(module.net.feature_embed["bigram"], feats.vocabs["bigram"],
-                                          config.bigram_embeddings, dim_option="--bigram-dim")
-        config.bigram_embeddings = Path(config.bigram_embeddings).name
+    tables, static_coverage = module.net.feature_embed, None
+    coverage = from_vectors(config, "embeddings", [module.net.embed], feats.vocabs["tokens"],
+                            freeze=config.freeze_embeddings)
+    affix_coverage = from_vectors(config, "affix_embeddings", [tables["prefix"], tables["suffix"]],
+                                  feats.vocabs["affix"], dim_option="--affix-dim") if config.affix else None
+    bigram_coverage = from_vectors(config, "bigram_embeddings", [tables["bigram"]], feats.vocabs["bigram"],
+                                   dim_option="--bigram-dim") if config.bigram else None
     if static is not None:
         static_coverage = _load_static(module.net.feature_embed["static"], feats, static, train_s)
         config.static_embeddings = Path(config.static_embeddings).name

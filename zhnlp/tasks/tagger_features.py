@@ -5,6 +5,7 @@ start from pretrained vectors or from another trained tagger."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
+from functools import cached_property
 from itertools import islice
 from pathlib import Path
 from typing import Any, Sequence
@@ -17,6 +18,7 @@ from ..text.features import norm as norm_token
 from ..text.segment import Segmenter
 from ..text.vocab import Vocab
 from ..training.serialization import drop_removed
+from .base import segmenter_for
 
 TASKS = ("ner", "cws", "pos")
 
@@ -112,7 +114,6 @@ class Featurizer:
     def __init__(self, config: TaggerConfig, vocabs: dict[str, Vocab], root: Path | None = None) -> None:
         """``root``: the model directory that holds the lexicons named in ``config.lexicons``."""
         self.config, self.vocabs, self.root = config, vocabs, root
-        self._segmenter = None
 
     @classmethod
     def build(cls, config: TaggerConfig, sentences: Sequence, static_vectors: Any = None) -> "Featurizer":
@@ -152,12 +153,9 @@ class Featurizer:
             sizes["static"], dims["static"] = len(self.vocabs["static"]), c.static_dim
         return sizes, dims
 
-    @property
-    def segmenter(self):
-        if self._segmenter is None:
-            lexicons = [self.root / p if self.root else p for p in self.config.lexicons]
-            self._segmenter = Segmenter(user_dicts=lexicons).load()
-        return self._segmenter
+    @cached_property
+    def segmenter(self) -> Segmenter:
+        return segmenter_for(self.root, self.config.lexicons)
 
     def softword(self, chars: Sequence[str]) -> list[int]:
         """BMES position (ids 1-4) of each character in jieba's segmentation of the sentence."""

@@ -15,6 +15,7 @@ import re
 import unicodedata
 import warnings
 from dataclasses import dataclass, field, fields
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
 
@@ -22,7 +23,6 @@ from ..checks import check_number
 from ..errors import ZhnlpError
 from ..formats.datacheck import DataSummary, check_languages, check_pairs_vary, check_skipped
 from ..formats.pairs import Pairs, describe_skipped, detokenize_en, read_pairs, split_pairs, tokenize_en
-from ..formats.tables import parse_split
 from ..nn.choices import ATTENTIONS
 from ..text.segment import Segmenter
 from ..text.vocab import Vocab
@@ -33,7 +33,7 @@ from ..training.serialization import (
     read_model,
 )
 from ..training.trainer import Trainer, set_seed
-from .base import TaskModel, TrainedModel, finish_training, run_metrics
+from .base import TaskModel, TrainedModel, finish_training, run_metrics, segmenter_for, split_counts, split_data
 
 MODEL_TYPE = "gru-seq2seq"
 LANGS = ("zh", "en")
@@ -117,13 +117,10 @@ class PairEncoder:
 
     def __init__(self, config: Seq2SeqConfig, vocabs: dict[str, Vocab]) -> None:
         self.config, self.vocabs = config, vocabs
-        self._segmenter = None
 
-    @property
-    def segmenter(self):
-        if self._segmenter is None:
-            self._segmenter = Segmenter(user_dicts=self.config.user_dicts).load()
-        return self._segmenter
+    @cached_property
+    def segmenter(self) -> Segmenter:
+        return segmenter_for(None, self.config.user_dicts)
 
     def _tokens(self, text: str, lang: str, level: str, source: bool) -> list[str]:
         if lang == "en":
@@ -332,12 +329,7 @@ def train_seq2seq(train: str | Path, dev: str | Path | None, output: str | Path,
     notes = [f"{train}: skipped {d}" for d in describe_skipped(data.skipped)]
     split_info = None
     if split:
-        if dev or test:
-            raise ZhnlpError("--split cuts TRAIN into train/dev/test; do not also give --dev or --test")
-        parts = split_pairs(data, parse_split(split), train_config.seed)
-        split_info = {"source": Path(str(train)).name, "seed": train_config.seed,
-                      **{k: [data.lines[i] for i in v] for k, v in parts.items()}}
-        train_d, dev_d, test_d = (data.subset(parts[k]) for k in ("train", "dev", "test"))
+        train_d, dev_d, test_d, split_info = split_data(data, split, train, dev, test, train_config.seed, split_pairs)
     else:
         train_d = data
         dev_d = pairs.read(dev) if dev else None
@@ -382,7 +374,7 @@ def train_seq2seq(train: str | Path, dev: str | Path | None, output: str | Path,
                           skipped_lines={k: len(v) for k, v in data.skipped.items()},
                           vocab={"src": len(src_v), "tgt": len(tgt_v)})
     if split_info:
-        metrics["split"] = {k: len(v) if isinstance(v, list) else v for k, v in split_info.items()}
+        metrics["split"] = split_counts(split_info)
     data_of = {"dev": dev_d, "test": test_d}
     extra = {"split.json": json.dumps(split_info) + "\n"} if split_info else {}
     trained = finish_training(module, trainer, result, metrics,
