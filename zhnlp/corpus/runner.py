@@ -1,8 +1,5 @@
-"""Segmenting whole files and corpora: streaming, parallel, with atomic outputs.
-
-:func:`segment_files` is what ``zhnlp segment`` runs: input line i gives output line i
-(``conll``: block i), in any number of processes, with the same output as one process.
-"""
+"""The whole-file runner every corpus command shares (streamed, atomic outputs) and :func:`segment_files`
+(``zhnlp segment``): output line i (``conll``: block i) is input line i's, in any number of processes."""
 from __future__ import annotations
 
 import contextlib
@@ -27,12 +24,8 @@ FileRunner = Callable[[str, Callable[[int, int], None]], Iterable[str]]
 
 @dataclass(frozen=True)
 class OutputFormat:
-    """How one segmented line is written.
-
-    ``text``: words joined by ``sep`` (whitespace tokens dropped; ``word/tag`` with POS).
-    ``jsonl``: ``{"tokens": [...]}`` (+ ``"tags"``); joining the tokens gives the line back.
-    ``conll``: one token a line (TAB tag with POS), a blank line after each input line.
-    """
+    """How one segmented line is written: ``text`` (words or ``word/tag`` joined by ``sep``), ``jsonl`` (tokens that
+    join into the line, and tags) or ``conll`` (a token and its tag a line, a blank line after each input line)."""
 
     fmt: str = "text"
     sep: str = " "
@@ -72,25 +65,20 @@ class SegmentStats:
     outputs: list[str] = field(default_factory=list)
 
 
-def segment_stream(lines: Iterable[str], seg: Segmenter, out: OutputFormat, jobs: int = 1,
-                   max_lines: int = 1000, max_chars: int = 100_000) -> Iterator[str]:
+def segment_stream(lines: Iterable[str], seg: Segmenter, out: OutputFormat, jobs: int = 1) -> Iterator[str]:
     """Formatted output text for the lines, in input order, chunk by chunk."""
-    return seg.map_chunks(chunk_lines(lines, max_lines, max_chars), jobs, formatter=out.line)
+    return seg.map_chunks(chunk_lines(lines, 1000, 100_000), jobs, formatter=out.line)
 
 
-def _progress_bar(total: int | None, enabled: bool):
+def _progress_bar(enabled: bool):
     """A rich progress bar on stderr when enabled, else a null context (yielding None)."""
-    import contextlib
-
     if not enabled:
         return contextlib.nullcontext(None)
     from rich.console import Console
     from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn, TransferSpeedColumn
 
-    prog = Progress("[progress.description]{task.description}", BarColumn(), DownloadColumn(),
-                    TransferSpeedColumn(), TimeRemainingColumn(), console=Console(stderr=True),
-                    transient=True)
-    return prog
+    return Progress("[progress.description]{task.description}", BarColumn(), DownloadColumn(),
+                    TransferSpeedColumn(), TimeRemainingColumn(), console=Console(stderr=True), transient=True)
 
 
 def output_path_for(inp: str, output_dir: str | Path) -> Path:
@@ -103,12 +91,8 @@ def segment_files(inputs: Sequence[str], seg: Segmenter, *, output: str | None =
                   encoding: str = "utf-8", jobs: int = 1, allow_empty: bool = False,
                   max_line_chars: int = MAX_LINE_CHARS, progress: bool = False,
                   stdout=None, scheduler: str | None = None, block_size: int | str = "8MB") -> SegmentStats:
-    """Segment files ('-' = stdin) to stdout, one file (``output``) or one file per input.
-
-    Every output is written atomically. ``scheduler`` (``tcp://HOST:PORT`` or ``local:N``)
-    runs the work on a Dask cluster in blocks of ``block_size`` bytes, with the same output
-    (see :mod:`zhnlp.corpus.dask`). Raises :class:`InputError`/:class:`OutputError`.
-    """
+    """Segment files ('-' = stdin) to stdout, one file or one file per input, atomically; ``scheduler``
+    (``tcp://HOST:PORT`` or ``local:N``) runs it on a Dask cluster in ``block_size`` blocks, with the same output."""
     if jobs < 1:
         raise ZhnlpError(f"--jobs must be at least 1, not {jobs}")
     options = dict(output=output, output_dir=output_dir, encoding=encoding, allow_empty=allow_empty,
@@ -121,7 +105,6 @@ def segment_files(inputs: Sequence[str], seg: Segmenter, *, output: str | None =
 def run_on_cluster(inputs: Sequence[str], job, scheduler: str, block_size: int | str, jobs: int,
                    **options) -> SegmentStats:
     """:func:`process_files` with every file's blocks run by ``job`` on a Dask cluster."""
-
     require_dask()
     if jobs != 1:
         raise ZhnlpError("give either -j/--jobs or --scheduler, not both")
@@ -142,8 +125,7 @@ def run_on_cluster(inputs: Sequence[str], job, scheduler: str, block_size: int |
 
 
 def plan_outputs(inputs: list[str], output: str | None, output_dir: str | None) -> tuple[list[Path], Path | None]:
-    """Check inputs and outputs before any work: the output files (none: stdout; one for
-    ``output``; one per input under ``output_dir``, created if needed) and the folder this
+    """Check inputs and outputs before any work: the output files (none: stdout) and the ``output_dir`` this
     created, if any (to remove again when the run fails)."""
     if output and output_dir:
         raise ZhnlpError("give either -o/--output or --output-dir, not both")
@@ -175,14 +157,8 @@ def process_files(inputs: Sequence[str], stream: Callable[[Iterator[str]], Itera
                   allow_empty: bool = False, max_line_chars: int = MAX_LINE_CHARS,
                   progress: bool = False, stdout=None, label: str = "process",
                   file_runner: FileRunner | None = None) -> SegmentStats:
-    """Run a line processor over files ('-' = stdin): ``stream(lines)`` yields output text
-    in input order. Output goes to stdout, one file (``output``) or one file per input
-    (``output_dir``), each written atomically; what every corpus command shares.
-
-    ``file_runner(path, progress)`` replaces reading and ``stream`` where the files are
-    processed elsewhere (a Dask cluster): it yields a file's output text in order and calls
-    ``progress(bytes, lines)`` as it goes.
-    """
+    """Write ``stream(lines)``'s output text for files ('-' = stdin) to stdout, one file or one file per input,
+    atomically; ``file_runner(path, progress(bytes, lines))`` yields a file's output where it runs elsewhere (Dask)."""
     inputs = list(inputs) or ["-"]
     targets, created_dir = plan_outputs(inputs, output, output_dir)
     try:
@@ -200,57 +176,41 @@ def _process_to_targets(inputs: list[str], targets: list[Path], stream, *, outpu
                         label: str, file_runner: FileRunner | None = None) -> SegmentStats:
     stats = SegmentStats()
     t0 = time.perf_counter()
-    sizes = [Path(i).stat().st_size if i != "-" else 0 for i in inputs]
-    bar = _progress_bar(sum(sizes) or None, progress)
-    with bar as prog:
-        task = prog.add_task(label, total=sum(sizes) or None) if prog else None
+    total = sum(Path(i).stat().st_size for i in inputs if i != "-") or None
+    with _progress_bar(progress) as prog:
+        task = prog.add_task(label, total=total) if prog else None
 
-        def advance(n: int) -> None:
-            stats.bytes += n
-            if prog is not None:
-                prog.advance(task, n)
-
-        def counted(inp: str) -> Iterator[str]:
-            for line in read_lines(inp, encoding, max_line_chars=max_line_chars,
-                                   allow_empty=allow_empty, progress=advance):
-                stats.lines += 1
-                yield line
-
-        def advance_blocks(nbytes: int, nlines: int) -> None:
-            advance(nbytes)
+        def advance(nbytes: int, nlines: int = 0) -> None:
+            stats.bytes += nbytes
             stats.lines += nlines
+            if prog is not None:
+                prog.advance(task, nbytes)
+
+        def all_lines(files: list[str]) -> Iterator[str]:
+            for inp in files:
+                for line in read_lines(inp, encoding, max_line_chars=max_line_chars, allow_empty=allow_empty,
+                                       progress=advance):
+                    stats.lines += 1
+                    yield line
+                stats.files += 1
 
         def texts(files: list[str]) -> Iterator[str]:
             """Output text of the files in order (lines stream across files to ``stream``)."""
-            if file_runner is not None:
-                for inp in files:
-                    yield from file_runner(inp, advance_blocks)
-                    stats.files += 1
+            if file_runner is None:
+                yield from stream(all_lines(files))
                 return
+            for inp in files:
+                yield from file_runner(inp, advance)
+                stats.files += 1
 
-            def all_lines() -> Iterator[str]:
-                for inp in files:
-                    yield from counted(inp)
-                    stats.files += 1
-
-            yield from stream(all_lines())
-
-        if output_dir:
-            for inp, target in zip(inputs, targets):
-                with atomic_output(target) as f:
-                    for text in texts([inp]):
-                        f.write(text)
-                stats.outputs.append(str(target))
-        elif targets:
-            with atomic_output(targets[0]) as f:
-                for text in texts(inputs):
+        groups = [([i], t) for i, t in zip(inputs, targets)] if output_dir else [(inputs, (targets or [None])[0])]
+        for files, target in groups:
+            with (atomic_output(target) if target else contextlib.nullcontext(stdout or sys.stdout)) as f:
+                for text in texts(files):
                     f.write(text)
-            stats.outputs.append(str(targets[0]))
-        else:
-            f = stdout or sys.stdout
-            for text in texts(inputs):
-                f.write(text)
-            f.flush()
+                f.flush()
+            if target:
+                stats.outputs.append(str(target))
     stats.seconds = time.perf_counter() - t0
     return stats
 
@@ -272,7 +232,7 @@ class SegmentJob:
         return self
 
     def process(self, lines: list[str]) -> str:
-        return "".join(self.segmenter.map_chunks(chunk_lines(lines, 1000, 100_000), 1, formatter=self.out.line))
+        return "".join(segment_stream(lines, self.segmenter, self.out))
 
 __all__ = ["OutputFormat", "SegmentStats", "segment_files", "process_files", "segment_stream", "tokenized_lines",
            "FORMATS", "LEVELS", "SegmentJob", "run_on_cluster"]
