@@ -91,3 +91,29 @@ def fast_train_config(**kw):
     from zhnlp.training.trainer import TrainConfig
 
     return TrainConfig(**{"lr": 0.01, "progress": False, "patience": 0, "threads": 1, **kw})
+
+
+def trained_and_reloaded(train, output: Path, inputs, predict) -> tuple:
+    """Train → save → load → predict, the round trip every model kind shares: ``train(output)`` writes a
+    model directory (config.json, JSON vocabularies, safetensors weights, metrics.json; no pickle, no
+    checkpoint left), ``zhnlp.load`` reads it back twice and ``predict(model, inputs)`` gives the same
+    answers both times. Returns (the training result, the loaded model, its predictions)."""
+    import json
+
+    import zhnlp
+    from zhnlp.training.serialization import PICKLE_SUFFIXES
+
+    result = train(output)
+    assert Path(result.output) == Path(output)
+    names = {p.name for p in Path(output).iterdir()}
+    assert {"config.json", "metrics.json"} <= names and any(n.startswith("vocab-") for n in names), names
+    assert "model.safetensors" in names, names
+    assert not any(Path(n).suffix in PICKLE_SUFFIXES for n in names), names
+    assert not Path(output).with_name(Path(output).name + ".checkpoint").exists()
+    recorded = json.loads((Path(output) / "metrics.json").read_text(encoding="utf-8"))
+    assert {k: v for k, v in recorded.items() if k != "history"} == json.loads(json.dumps(
+        {k: v for k, v in result.metrics.items() if k != "history"}))
+    model, again = zhnlp.load(output), zhnlp.load(output)
+    predictions = predict(model, inputs)
+    assert predictions == predict(again, inputs)
+    return result, model, predictions
