@@ -1,4 +1,1 @@
-"""Torch modules: the networks only (reading, encoding and batching live elsewhere).
-
-Named ``nn`` so that it is not confused with the top-level ``models/`` of trained models.
-"""
+"""Torch modules, the networks only; named ``nn`` so as not to be confused with ``models/`` (trained models)."""

@@ -1,5 +1,4 @@
-"""The networks' named variants, without importing torch: configs check them before any network
-is built (the networks in this package read them from here too)."""
+"""The networks' named variants, without torch: configs check them before any network is built."""
 from __future__ import annotations
 
 POOLINGS = ("last", "max", "mean", "attention")  # how a classifier's GRU states become one vector

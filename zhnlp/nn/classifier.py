@@ -1,9 +1,4 @@
-"""GRU text classifier network: embeddings → (bi)GRU over packed sequences → pooling → linear.
-
-Pooling reads the GRU outputs of the real (unpadded) positions only: ``last`` (the final
-state of each direction), ``max``, ``mean`` or ``attention`` (a learned query scoring every
-position, softmax over the sequence).
-"""
+"""GRU text classifier: embeddings → (bi)GRU → pooling over the real positions only → linear."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -18,7 +13,6 @@ from .rnn import lengths_to_mask, run_rnn
 @dataclass
 class ClassifierNetConfig:
     """Shapes and regularisation of the network (text options live in ClassifierConfig)."""
-
     n_tokens: int
     n_classes: int
     emb_dim: int = 128
@@ -54,8 +48,7 @@ class GRUClassifier(nn.Module):
 
     def logits(self, ids: torch.Tensor, lengths: torch.Tensor, bigrams: torch.Tensor | None = None,
                ngrams: torch.Tensor | None = None) -> torch.Tensor:
-        """Class scores: the deep part (GRU, pooled) plus, when configured, the wide part
-        (a linear model over the text's n-gram set, L2-normalised like a binary TF vector)."""
+        """Class scores: the GRU's, plus the wide part's (linear over the n-gram set, L2-normalised) when configured."""
         x = self.embed(ids)
         if self.bigram_embed is not None and bigrams is not None:
             x = x + self.bigram_embed(bigrams)
@@ -70,7 +63,7 @@ class GRUClassifier(nn.Module):
         return scores
 
     def pool(self, out: torch.Tensor, h: torch.Tensor | None, lengths: torch.Tensor) -> torch.Tensor:
-        """One vector per sequence from the GRU outputs (padding excluded)."""
+        """One vector per sequence from the GRU outputs (padding excluded): last state, max, mean or attention."""
         kind = self.cfg.pooling
         if kind == "last":  # last layer's final state of each direction
             dirs = 2 if self.cfg.bidirectional else 1
@@ -86,8 +79,7 @@ class GRUClassifier(nn.Module):
 
 
 class ClassifierEnsemble(nn.Module):
-    """Several trained classifiers over the same inputs as one: ``logits`` are the log of the
-    members' mean probabilities, so a softmax of them gives that mean."""
+    """Several trained classifiers as one: ``logits`` are the log of the members' mean probabilities."""
 
     def __init__(self, cfgs: list[ClassifierNetConfig]) -> None:
         super().__init__()

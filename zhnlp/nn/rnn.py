@@ -1,9 +1,4 @@
-"""Running an ``nn.GRU``/``nn.LSTM`` over padded batches with the padding excluded (packed, or
-each direction over the padded batch with reversed sequences), and length masks.
-
-torch is imported inside the functions: the batching layer re-exports these names
-(``zhnlp.batching.run_rnn``) without importing torch.
-"""
+"""RNNs over padded batches with the padding excluded, and length masks; torch loads inside (batching re-exports)."""
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Sequence
@@ -14,29 +9,8 @@ if TYPE_CHECKING:
 
 def run_rnn(rnn, inputs: "torch.Tensor", lengths, hidden=None, *, need_hidden: bool = True,
             packed: bool | None = None, executor=None):
-    """Run an ``nn.GRU``/``nn.LSTM``/``nn.RNN`` over a padded batch, padding excluded.
-
-    ``inputs``: ``[seq_len, batch, dim]`` (``[batch, seq_len, dim]`` if ``rnn.batch_first``),
-    in any order of lengths; ``lengths``: a sequence or LongTensor (kept on the CPU).
-    Returns ``(outputs, final_hidden)`` in the caller's order, outputs zero beyond each
-    length, so model code never repeats the sort/pack/unsort dance.
-
-    Two exact ways, same numbers: ``pack_padded_sequence`` → RNN → ``pad_packed_sequence``
-    (``packed=True``), or each direction run over the padded batch with every sequence
-    reversed within its length for the backward direction (``packed=False``). The second
-    lets CPUs use oneDNN's fused kernels and avoids the packed backward pass, whose cost on
-    CPU grows with length × tokens; it is the default when gradients are needed, except
-    for an LSTM whose final state is wanted (its cell state cannot be read off the
-    outputs; pass ``need_hidden=False`` when only the outputs matter). Without gradients
-    (inference) packing wins in float32: padding costs compute, and there is no backward
-    pass; in bfloat16 the padded path, run in groups of similar length, wins (oneDNN's fused
-    bf16 kernels). A batch with no padding runs the RNN directly.
-
-    ``executor`` (a ``concurrent.futures`` executor), at inference: a bidirectional RNN runs
-    each layer's backward direction there while the calling thread runs the forward one (the
-    padded path), so that one batch uses two cores. Use it with ``torch.set_num_threads(1)``:
-    two threads that each start a multi-threaded op oversubscribe the CPU.
-    """
+    """``(outputs, final_hidden)`` of an ``nn.GRU``/``LSTM``/``RNN`` over a padded batch in any order of lengths,
+    in the caller's order, zero beyond each length; ``packed`` picks the way, ``executor`` a second core."""
     import torch
 
     lengths = torch.as_tensor(lengths, dtype=torch.long).cpu()
@@ -45,6 +19,10 @@ def run_rnn(rnn, inputs: "torch.Tensor", lengths, hidden=None, *, need_hidden: b
         return _run_grouped(rnn, inputs, lengths, need_hidden, executor=executor)
     if int(lengths.min()) == inputs.shape[time_dim]:
         return rnn(inputs, hidden)  # no padding (common in bucketed batches)
+    # Packed, or each direction over the padded batch with sequences reversed within their length (the
+    # same numbers). The padded way uses oneDNN's fused kernels and skips the packed backward pass, whose
+    # CPU cost grows with length x tokens; an LSTM's final cell state needs packing. At inference packing
+    # wins in float32; in bfloat16 the padded way in groups of similar length wins.
     if packed is None:
         inference_fp = not torch.is_grad_enabled() and inputs.dtype != torch.bfloat16
         packed = (hidden is not None or getattr(rnn, "proj_size", 0) > 0 or inference_fp
@@ -57,8 +35,7 @@ def run_rnn(rnn, inputs: "torch.Tensor", lengths, hidden=None, *, need_hidden: b
 
 
 def length_groups(lengths: Sequence[int], slack: float = 1.2) -> list[list[int]]:
-    """Indices of ``lengths`` in groups of similar length, longest first: a group grows while
-    its padded size (count x longest) stays within ``slack`` x its real tokens."""
+    """Indices in groups of similar length, longest first, each padded to at most ``slack`` x its real tokens."""
     order = sorted(range(len(lengths)), key=lambda i: -lengths[i])
     groups: list[list[int]] = []
     tokens = 0
@@ -73,9 +50,7 @@ def length_groups(lengths: Sequence[int], slack: float = 1.2) -> list[list[int]]
 
 
 def _run_grouped(rnn, inputs, lengths, need_hidden: bool, slack: float = 1.2, executor=None):
-    """Inference over the padded batch (:func:`_run_reversed`), split into groups of similar
-    length so that padding costs at most ``slack`` - 1 of the work (the longest sentences of
-    a batch sorted by length otherwise pad the rest)."""
+    """Inference over the padded batch in groups of similar length, so padding costs at most ``slack`` - 1."""
     import torch
 
     lens = lengths.tolist()
@@ -110,8 +85,7 @@ def _run_packed(rnn, inputs, lengths, hidden):
 
 
 def _run_reversed(rnn, inputs, lengths, need_hidden: bool, executor=None):
-    """Layer by layer, direction by direction, over the padded batch (see :func:`run_rnn`);
-    with an ``executor``, a layer's backward direction runs there beside the forward one."""
+    """Layer by layer, direction by direction, over the padded batch; a backward direction on ``executor``."""
     import torch
     import torch.nn.functional as F
 
@@ -157,7 +131,7 @@ def _run_reversed(rnn, inputs, lengths, need_hidden: bool, executor=None):
             final = rows(out, last_rows) if need_hidden else None  # the state after each sequence's last step
             return (rows(out, rev_rows).view(B, T, -1) if d else out), final
 
-        if executor is not None and dirs == 2:
+        if executor is not None and dirs == 2:  # two cores for one batch (with torch.set_num_threads(1))
             backward = executor.submit(_without_grad, direction, 1, torch.is_inference_mode_enabled())
             done = [direction(0), backward.result()]
         else:
@@ -172,8 +146,7 @@ def _run_reversed(rnn, inputs, lengths, need_hidden: bool, executor=None):
 
 
 def _without_grad(fn, arg, inference_mode: bool):
-    """``fn(arg)`` on an executor's thread, in the caller's no-grad or inference mode (both
-    are thread-local)."""
+    """``fn(arg)`` on an executor's thread, in the caller's (thread-local) no-grad or inference mode."""
     import torch
 
     with torch.inference_mode() if inference_mode else torch.no_grad():
@@ -188,5 +161,6 @@ def lengths_to_mask(lengths, max_len: int | None = None, batch_first: bool = Tru
     n = int(lengths.max()) if max_len is None else max_len
     mask = torch.arange(n, device=lengths.device)[None, :] < lengths[:, None]
     return mask if batch_first else mask.t()
+
 
 __all__ = ["run_rnn", "length_groups", "lengths_to_mask"]

@@ -1,13 +1,4 @@
-"""GRU encoder-decoder with attention: the network, greedy decoding and batched beam search.
-
-Encoder: embedding → bidirectional GRU over the real tokens (``run_rnn``: packed or exact
-reversed runs), final states of both directions bridged (linear + tanh) to the decoder's
-initial state, layer by layer. Decoder (Luong et al. 2015): at step t the GRU reads the
-previous target embedding and, with input feeding, the previous attentional vector h̃;
-attention scores the encoder outputs against the new state, either ``dot`` (multiplicative,
-Luong's "general": hᵀW s) or ``additive`` (Bahdanau's vᵀ tanh(W s + U h)); h̃ = tanh(W[c; h])
-predicts the next token. All tensors are batch-first.
-"""
+"""GRU encoder-decoder with Luong attention (input feeding): the network, greedy decoding, batched beam search."""
 from __future__ import annotations
 
 import math
@@ -23,7 +14,6 @@ from .rnn import lengths_to_mask, run_rnn
 @dataclass
 class Seq2SeqNetConfig:
     """Shapes and regularisation of the network (text options live in Seq2SeqConfig)."""
-
     n_src: int
     n_tgt: int
     src_pad: int
@@ -40,7 +30,7 @@ class Seq2SeqNetConfig:
 
 
 class Attention(nn.Module):
-    """Scores of a decoder state against every encoder output; padding masked out."""
+    """Scores of a decoder state against every encoder output, padding masked out: hᵀW s or vᵀ tanh(W s + U h)."""
 
     def __init__(self, kind: str, enc_dim: int, dec_dim: int) -> None:
         super().__init__()
@@ -57,8 +47,7 @@ class Attention(nn.Module):
 
     def forward(self, query: torch.Tensor, keys: torch.Tensor, enc_out: torch.Tensor,
                 mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """``query`` (B, D), ``keys`` (B, S, D), ``enc_out`` (B, S, E), ``mask`` (B, S) →
-        context (B, E) and weights (B, S)."""
+        """query (B, D), keys (B, S, D), enc_out (B, S, E), mask (B, S) → context (B, E), weights (B, S)."""
         if self.kind == "dot":
             scores = torch.bmm(keys, query.unsqueeze(2)).squeeze(2)  # (B, S)
         else:
@@ -70,9 +59,7 @@ class Attention(nn.Module):
 
 @dataclass
 class Encoded:
-    """What the decoder reads: encoder outputs, their attention keys, the mask, and the
-    decoder's initial state."""
-
+    """What the decoder reads: encoder outputs, their attention keys, the mask, the decoder's initial state."""
     out: torch.Tensor      # (B, S, 2H)
     keys: torch.Tensor     # (B, S, D)
     mask: torch.Tensor     # (B, S) bool
@@ -85,8 +72,7 @@ class Encoded:
 
 
 class Seq2SeqNet(nn.Module):
-    """``forward(src, src_lengths, tgt_in)`` → logits (B, T, n_tgt); :meth:`greedy`,
-    :meth:`beam_search` decode."""
+    """``forward(src, src_lengths, tgt_in)`` → logits (B, T, n_tgt); :meth:`greedy`, :meth:`beam_search` decode."""
 
     def __init__(self, cfg: Seq2SeqNetConfig) -> None:
         super().__init__()
@@ -121,6 +107,7 @@ class Seq2SeqNet(nn.Module):
 
     # encoder -------------------------------------------------------------------------------
     def encode(self, src: torch.Tensor, src_lengths: torch.Tensor) -> Encoded:
+        """Both directions' final states, bridged (linear + tanh), start the decoder layer by layer."""
         x = self.dropout(self.src_embed(src))                      # (B, S, E)
         out, h = run_rnn(self.encoder, x, src_lengths)             # (B, S, 2H), (layers*2, B, H)
         B = src.shape[0]
@@ -131,8 +118,7 @@ class Seq2SeqNet(nn.Module):
 
     # one decoder step ----------------------------------------------------------------------
     def step(self, enc: Encoded, prev: torch.Tensor, hidden: torch.Tensor, feed: torch.Tensor):
-        """Previous tokens (N,), state (layers, N, D), previous h̃ (N, D) → new h̃ (N, D)
-        (the input of :meth:`generate`), new state, attention weights (N, S)."""
+        """Previous tokens (N,), state (layers, N, D), previous h̃ (N, D) → h̃ = tanh(W[c; h]) (N, D), state, weights."""
         x = self.dropout(self.tgt_embed(prev))                     # (N, E)
         if self.cfg.input_feed:
             x = torch.cat([x, feed], 1)
@@ -150,8 +136,7 @@ class Seq2SeqNet(nn.Module):
         return self.out(x)
 
     def forward(self, src: torch.Tensor, src_lengths: torch.Tensor, tgt_in: torch.Tensor) -> torch.Tensor:
-        """Logits (B, T, V) for ``tgt_in`` (BOS + target), each position reading the gold
-        previous token (teacher forcing)."""
+        """Logits (B, T, V) for ``tgt_in`` (BOS + target), each position reading the gold previous token."""
         enc = self.encode(src, src_lengths)
         B, T = tgt_in.shape
         hidden, feed = enc.hidden, enc.out.new_zeros(B, self.decoder.hidden_size)
@@ -165,8 +150,7 @@ class Seq2SeqNet(nn.Module):
     @torch.no_grad()
     def greedy(self, src: torch.Tensor, src_lengths: torch.Tensor, max_len: torch.Tensor | int,
                attention: bool = False):
-        """Token ids (list per sentence, EOS excluded) and, with ``attention``, the
-        attention weights of each emitted token (list of (T, S) tensors)."""
+        """Token ids (a list per sentence, EOS excluded) and, with ``attention``, each one's (T, S) weights."""
         enc = self.encode(src, src_lengths)
         B = src.shape[0]
         limit = _limits(max_len, B)
@@ -194,14 +178,7 @@ class Seq2SeqNet(nn.Module):
     @torch.no_grad()
     def beam_search(self, src: torch.Tensor, src_lengths: torch.Tensor, max_len: torch.Tensor | int, k: int = 5,
                     alpha: float = 0.75, attention: bool = False):
-        """Batched beam search; returns the best hypothesis per sentence by log-probability
-        normalised by 1/L^α (L counts EOS), like :meth:`greedy`.
-
-        Every step takes the 2k best continuations of the k live beams; those ending in EOS
-        among the first k become finished hypotheses, the best k others live on. A sentence
-        is done when it has k finished hypotheses or reaches its maximum length (its live
-        beams are then finished as they stand).
-        """
+        """The best hypothesis per sentence by log-probability / L^α (L counts EOS), returned like :meth:`greedy`."""
         if k == 1:
             return self.greedy(src, src_lengths, max_len, attention)
         B, dev = src.shape[0], src.device
@@ -227,7 +204,7 @@ class Seq2SeqNet(nn.Module):
             base = (torch.arange(B, device=dev) * k).unsqueeze(1)
             if attention:
                 att_hist = torch.cat([att_hist, w.unsqueeze(1)], 1)  # (B*k, t+1, S)
-            # finished hypotheses: EOS among the first k candidates
+            # of the 2k best continuations, those ending in EOS among the first k are finished
             rows, cols = torch.nonzero(is_eos[:, :k], as_tuple=True)
             for b, c in zip(rows.tolist(), cols.tolist()):
                 if done[b] or len(finished[b]) >= k:
@@ -274,6 +251,7 @@ def _limits(max_len, B: int) -> torch.Tensor:
 
 
 def _cut_eos(row: list[int], eos: int, limit: int) -> list[int]:
+    """``row`` up to ``limit`` and before its first EOS."""
     row = row[:limit]
     return row[:row.index(eos)] if eos in row else row
 

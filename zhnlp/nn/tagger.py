@@ -1,5 +1,4 @@
-"""BiLSTM-CRF sequence tagger network: token embeddings (+ optional feature embeddings such as
-character bigrams or soft-word positions) → BiLSTM over packed sequences → emissions → CRF."""
+"""BiLSTM-CRF tagger: token (and feature) embeddings → BiLSTM over the real positions → emissions → CRF."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -16,7 +15,6 @@ PRECISIONS = {"fp32": torch.float32, "bf16": torch.bfloat16}  # inference precis
 @dataclass
 class TaggerNetConfig:
     """Shapes and regularisation of the network (the task-level options live in TaggerConfig)."""
-
     n_tokens: int
     n_tags: int
     emb_dim: int = 128
@@ -30,8 +28,7 @@ class TaggerNetConfig:
 
 
 class _Decoding:
-    """``decode`` for a network with ``emissions`` and ``transition_scores`` (a BiLSTM-CRF or an
-    ensemble of them): Viterbi over the CRF scores, or the best tag per token without a CRF."""
+    """``decode`` from ``emissions`` and ``transition_scores``: Viterbi, or the best tag per token without a CRF."""
 
     @torch.no_grad()
     def decode(self, batch: dict, constrained: bool = True, executor=None) -> list[list[int]]:
@@ -61,9 +58,8 @@ class BiLSTMCRF(_Decoding, nn.Module):
         self.crf = CRF(cfg.n_tags, allowed) if cfg.use_crf else None
 
     def set_precision(self, precision: str) -> "BiLSTMCRF":
-        """Run the LSTM and the emission layer in ``precision`` (``fp32`` or ``bf16``) for
-        inference; embeddings and the CRF stay float32. bf16 about halves CPU decoding time on
-        CPUs with AVX-512 BF16 or AMX (oneDNN kernels), at the cost of rare one-tag differences."""
+        """Run the LSTM and the emission layer in ``fp32`` or ``bf16`` (about half the CPU time with AVX-512 BF16
+        or AMX, at the cost of rare one-tag differences); embeddings and the CRF stay float32."""
         if precision not in PRECISIONS:
             raise ValueError(f"precision must be one of {', '.join(PRECISIONS)}, not {precision!r}")
         self.rnn.to(PRECISIONS[precision])
@@ -72,8 +68,7 @@ class BiLSTMCRF(_Decoding, nn.Module):
 
     def emissions(self, ids: torch.Tensor, features: dict[str, torch.Tensor], lengths: torch.Tensor,
                   executor=None) -> torch.Tensor:
-        """(B, T, K) tag scores; ``executor``: run the LSTM's backward direction there at
-        inference (see :func:`~zhnlp.nn.rnn.run_rnn`)."""
+        """(B, T, K) tag scores; ``executor`` runs the LSTM's backward direction at inference (see ``run_rnn``)."""
         x = [self.embed(ids)]  # (B, T, emb)
         x += [self.feature_embed[name](features[name]) for name in sorted(self.feature_embed)]
         h = self.dropout(torch.cat(x, -1) if len(x) > 1 else x[0])
@@ -94,9 +89,7 @@ class BiLSTMCRF(_Decoding, nn.Module):
 
 
 class TaggerEnsemble(_Decoding, nn.Module):
-    """Several BiLSTM-CRFs over the same features decoding as one: their emission and
-    transition scores are averaged and one Viterbi finds the best path (the product of the
-    members' CRF distributions), so the output always obeys the tag scheme."""
+    """BiLSTM-CRFs decoding as one: one Viterbi over their averaged scores, so the output obeys the tag scheme."""
 
     def __init__(self, cfgs: list[TaggerNetConfig], allowed=None) -> None:
         super().__init__()
