@@ -44,6 +44,24 @@ def test_import_and_help_stay_light():
     assert out.stdout.strip() == "[]"
 
 
+def test_commands_load_when_looked_up_and_the_listing_matches_them():
+    # zhnlp --help lists every command (_app.COMMANDS) importing no command module; looking each one up (a full
+    # reference) imports them, and then click's own listing of the loaded commands reads the same
+    code = ("import sys, typer, zhnlp.cli\n"
+            "from typer.core import TyperGroup\n"
+            "group = typer.main.get_command(zhnlp.cli.app)\n"
+            "ctx = typer.Context(group, info_name='zhnlp')\n"
+            "lazy, full = ctx.make_formatter(), ctx.make_formatter()\n"
+            "group.format_commands(ctx, lazy)\n"
+            "before = sorted(m for m in sys.modules if m.startswith('zhnlp.cli.'))\n"
+            "assert all(group.get_command(ctx, name) for name in group.list_commands(ctx))\n"
+            "TyperGroup.format_commands(group, ctx, full)\n"
+            "print(before, list(group.commands) == group.list_commands(ctx), lazy.getvalue() == full.getvalue())")
+    out = subprocess.run([sys.executable, "-c", code], check=False, capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["['zhnlp.cli._app']", "True", "True"]
+
+
 def test_python_dash_m_and_version():
     out = subprocess.run([sys.executable, "-m", "zhnlp", "--version"], capture_output=True, text=True)
     import zhnlp

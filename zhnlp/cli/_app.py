@@ -1,18 +1,63 @@
-"""The ``zhnlp`` Typer app and the error handling every command shares.
-
-Heavy libraries (torch, gensim, pandas) are imported only inside the commands that need them.
-Errors a user can fix print one line (``zhnlp: error: FILE:LINE: problem``) and exit 1;
-``zhnlp --debug ...`` shows the traceback instead.
-"""
+"""The ``zhnlp`` Typer app, its commands (loaded when used), and the one-line errors (``--debug``: tracebacks)."""
 from __future__ import annotations
 
+import importlib
 import os
 import signal
 import sys
 
 import typer
+from typer.core import TyperCommand, TyperGroup
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+from .. import __version__
+from ..errors import ZhnlpError
+from ..training.distributed import launched_world
+
+#: name -> (module of zhnlp.cli defining it, its line in ``zhnlp --help``): ``zhnlp --help`` imports no command
+#: module, and running a command (or its --help) imports only its own (no torch, gensim or pandas before it runs).
+COMMANDS = {
+    "train-classifier": ("classify", "Train a GRU text classifier on a labelled table and write a model directory."),
+    "classify": ("classify", "Label texts with a trained classifier, line by line (output line i = input line i)."),
+    "ensemble": ("ensemble", "Combine trained models (say, one setting trained with different --seed) into one model."),
+    "train-seq2seq": ("translate", "Train a GRU encoder-decoder with attention on sentence pairs."),
+    "translate": ("translate", "Translate sentences line by line (output line i = input line i)."),
+    "evaluate": ("evaluate", "Score a model on gold data: entity P/R/F1 per type (NER), word P/R/F1 (CWS)."),
+    "segment": ("segment", "Segment text into words, line by line (output line i = input line i)."),
+    "eval-seg": ("segment", "Score a segmentation: word precision, recall, F1, OOV and IV recall (SIGHAN bakeoff)."),
+    "dicts": ("segment", "List the bundled dictionaries: name, kind, entries, source."),
+    **{f"train-{task}": ("tag", f"Train a {kind} tagger (BiLSTM-CRF or HMM) and write a model directory.")
+       for task, kind in (("ner", "named-entity"), ("cws", "word-segmentation"), ("pos", "part-of-speech"))},
+    "tag": ("tag", "Tag text with a trained model, line by line (output line i = input line i)."),
+    "embed": ("embed", "Word vectors: train (word2vec, fastText), query, evaluate, convert."),
+    "vocab": ("vocab", "Build and inspect vocabularies (token <-> id)."),
+}
+
+
+class _Commands(dict):
+    """The group's commands by name, None until first looked up, which imports the command's module."""
+
+    def get(self, name, default=None):
+        if name in self and super().get(name) is None:
+            importlib.import_module(f"{__package__}.{COMMANDS[name][0]}")  # registers its commands on app
+            self.update(typer.main.get_command(app).commands)
+        return super().get(name, default)
+
+
+class _LazyGroup(TyperGroup):
+    """The ``zhnlp`` group: lists every command of COMMANDS without importing any."""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.commands = _Commands({**dict.fromkeys(COMMANDS), **self.commands})
+
+    def format_commands(self, ctx, formatter) -> None:
+        limit = formatter.width - 6 - max(map(len, COMMANDS))
+        with formatter.section("Commands"):
+            formatter.write_dl([(name, TyperCommand(name, help=text).get_short_help_str(limit))
+                                for name, (_, text) in COMMANDS.items()])
+
+
+app = typer.Typer(cls=_LazyGroup, add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   rich_markup_mode=None, context_settings={"help_option_names": ["-h", "--help"]},
                   help="Chinese NLP preprocessing and tagging: segment, featurize, batch, model.")
 
@@ -38,20 +83,11 @@ def _fail(message: str, code: int = 1) -> None:
 
 
 def _run(fn, *args, **kwargs):
-    """Call a library function; turn known failures into one line and an exit code.
-
-    Under torchrun only rank 0 reports: the other ranks end quietly when the work is done
-    (their failures are still printed)."""
-    from ..errors import ZhnlpError
-
+    """Call a library function; known failures print one line and exit (torchrun: other ranks than 0 end quietly)."""
     if _STATE["debug"]:
-        result = fn(*args, **kwargs)
-        _other_ranks_exit()
-        return result
+        return _rank_zero_only(fn(*args, **kwargs))
     try:
-        result = fn(*args, **kwargs)
-        _other_ranks_exit()
-        return result
+        return _rank_zero_only(fn(*args, **kwargs))
     except ZhnlpError as exc:
         _fail(str(exc))
     except KeyboardInterrupt as exc:
@@ -69,12 +105,11 @@ def _run(fn, *args, **kwargs):
         _fail(str(exc))
 
 
-def _other_ranks_exit() -> None:
-    """End a torchrun process other than rank 0 (exit 0) so that only rank 0 prints a summary."""
-    from ..training.trainer import launched_world  # light: reads the environment, imports no torch
-
+def _rank_zero_only(result):
+    """``result`` in rank 0; a torchrun process of another rank ends here (exit 0), so that only rank 0 reports."""
     if launched_world()[1] != 0:
         raise typer.Exit(0)
+    return result
 
 
 def _summary(verb: str, stats, quiet: bool, output: str | None, output_dir: str | None) -> None:
@@ -90,8 +125,6 @@ def _root(ctx: typer.Context,
           version: bool = typer.Option(False, "--version", help="Print the version and exit.")) -> None:
     _STATE["debug"] = debug
     if version:
-        from .. import __version__
-
         typer.echo(__version__)
         raise typer.Exit()
     if ctx.invoked_subcommand is None:

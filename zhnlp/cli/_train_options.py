@@ -6,6 +6,9 @@ from typing import Optional
 
 import typer
 
+from ..training.distributed import launched_world
+from ..training.trainer import TrainConfig
+
 GPU = typer.Option(False, "--gpu", help="Train on the GPU (cuda; the local rank's under torchrun).")
 DEVICE = typer.Option(None, "--device", help="cpu | cuda | cuda:N (overrides --gpu).")
 AMP = typer.Option(False, "--amp", help="Mixed precision (GPU only).")
@@ -35,8 +38,6 @@ def train_config(*, epochs: int, batch_size: int, lr: float, weight_decay: float
                  clip: float, patience: int, seed: int, gpu: bool, device: Optional[str], amp: bool, bucket: bool,
                  threads: int, quiet: bool, adversarial: float = 0.0, ema: float = 0.0):
     """The :class:`~zhnlp.training.trainer.TrainConfig` of the parsed options."""
-    from ..training.trainer import TrainConfig
-
     return TrainConfig(epochs=epochs, batch_size=batch_size, lr=lr, weight_decay=weight_decay, lr_decay=lr_decay,
                        warmup_steps=warmup, clip_norm=clip, patience=patience, seed=seed,
                        device=device or ("cuda" if gpu else "cpu"), amp=amp, bucket=bucket, threads=threads,
@@ -51,13 +52,9 @@ def scores_line(metrics: dict, keys: tuple[str, ...]) -> str:
 
 
 def data_report(quiet: bool):
-    """The ``report`` callback of the ``train_*`` functions: one stderr line per file read
-    (:meth:`~zhnlp.formats.datacheck.DataSummary.describe`) before training; None with ``--quiet``.
-    Under torchrun only rank 0 prints."""
+    """The ``report`` callback of the ``train_*`` functions: a line per file read, by rank 0; None with --quiet."""
     if quiet:
         return None
-    from ..training.trainer import launched_world  # reads the environment only
-
     def report(summaries) -> None:
         if launched_world()[1] == 0:
             for summary in summaries:

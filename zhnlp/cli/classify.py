@@ -1,11 +1,13 @@
-"""``zhnlp train-classifier`` and ``zhnlp classify``: thin wrappers over :mod:`zhnlp.tasks.classifier`
-and :mod:`zhnlp.corpus.classify` (``zhnlp evaluate`` scores classifiers too)."""
+"""``zhnlp train-classifier`` and ``zhnlp classify``: thin wrappers over tasks.classifier and corpus.classify."""
 from __future__ import annotations
 
+import sys
 from typing import List, Optional
 
 import typer
 
+from ..corpus.classify import classify_files
+from ..tasks.classifier import ClassifierConfig, TableOptions, train_classifier
 from ._app import OUTPUT, OUTPUT_DIR, THREADS, _run, _summary, app
 from ._train_options import (
     ADVERSARIAL,
@@ -88,8 +90,6 @@ def train_classifier_cli(
     quiet: bool = QUIET,
 ) -> None:
     """Train a GRU text classifier on a labelled table and write a model directory."""
-    from ..tasks.classifier import ClassifierConfig, TableOptions, train_classifier
-
     def work():
         cfg = ClassifierConfig(level=level, user_dicts=list(user_dict or []), main_dict=main_dict, max_len=max_len,
                                min_freq=min_freq, bigram=bigram, bigram_min_freq=bigram_min_freq, bigram_embeddings=bigram_embeddings, ngrams=ngrams, ngram_min_freq=ngram_min_freq, emb_dim=emb_dim,
@@ -140,10 +140,6 @@ def classify_cli(
     Plain lines give one class name per line; tables keep their columns and gain
     label and probability columns.
     """
-    import sys
-
-    from ..corpus.classify import classify_files
-
     stats = _run(classify_files, files or ["-"], model, output=output, output_dir=output_dir,
                  input_format=input_format, text_col=text_col, top_k=top_k, probs=probs, batch_size=batch_size,
                  device=device or ("cuda" if gpu else "cpu"), encoding=encoding, max_line_chars=max_line_length,

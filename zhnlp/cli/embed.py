@@ -7,6 +7,8 @@ from typing import List, Optional
 import typer
 
 from ..checks import json_safe
+from ..embeddings import EmbeddingConfig, analogy, convert_vectors, evaluate, load_vectors, most_similar, train_to_file
+from ..text.segment import Segmenter
 from ._app import _run, app
 
 embed_app = typer.Typer(no_args_is_help=True,
@@ -48,9 +50,6 @@ def embed_train_cli(
     quiet: bool = typer.Option(False, "-q", "--quiet", help="No progress lines or summary."),
 ) -> None:
     """Train word vectors on corpus files (streamed from disk) and save them."""
-    from ..embeddings import EmbeddingConfig, train_to_file
-    from ..text.segment import Segmenter
-
     def work():
         options = dict(algo=algo, sg=sg, hs=hs, negative=negative, sample=sample, dim=dim, window=window,
                        min_count=min_count, epochs=epochs, seed=seed, min_n=min_n, max_n=max_n,
@@ -78,8 +77,6 @@ def embed_similar_cli(
     source_fmt: Optional[str] = typer.Option(None, "--from", help=f"{FORMAT_HELP} [default: detected]"),
 ) -> None:
     """The nearest words by cosine: word<TAB>cosine lines."""
-    from ..embeddings import load_vectors, most_similar
-
     pairs = _run(lambda: most_similar(load_vectors(vectors, source_fmt), word, topn))
     for w, score in pairs:
         typer.echo(f"{w}\t{score:.4f}")
@@ -95,8 +92,6 @@ def embed_analogy_cli(
     source_fmt: Optional[str] = typer.Option(None, "--from", help=f"{FORMAT_HELP} [default: detected]"),
 ) -> None:
     """a : b :: c : ? by 3CosAdd (closest to b - a + c): word<TAB>cosine lines."""
-    from ..embeddings import analogy, load_vectors
-
     pairs = _run(lambda: analogy(load_vectors(vectors, source_fmt), a, b, c, topn))
     for w, score in pairs:
         typer.echo(f"{w}\t{score:.4f}")
@@ -114,8 +109,6 @@ def embed_evaluate_cli(
     source_fmt: Optional[str] = typer.Option(None, "--from", help=f"{FORMAT_HELP} [default: detected]"),
 ) -> None:
     """Spearman x100 on word-similarity files, accuracy on analogy files (3CosAdd)."""
-    from ..embeddings import evaluate, load_vectors
-
     def work():
         vec = load_vectors(vectors, source_fmt)
         return [evaluate(vec, f, skip_bad_lines=skip_bad_lines, restrict_vocab=restrict_vocab or None,
@@ -139,8 +132,6 @@ def embed_convert_cli(
     quiet: bool = typer.Option(False, "-q", "--quiet", help="No summary."),
 ) -> None:
     """Convert a vector file between formats (fasttext-bin output needs a fastText .bin input)."""
-    from ..embeddings import convert_vectors
-
     result = _run(convert_vectors, source, target, source_fmt, target_fmt)
     if not quiet:
         typer.echo(result, err=True)

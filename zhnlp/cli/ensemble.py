@@ -1,11 +1,13 @@
-"""``zhnlp ensemble``: trained taggers or classifiers combined into one model directory (a thin
-wrapper over :func:`zhnlp.tasks.tagger.build_ensemble` and :func:`zhnlp.tasks.classifier.build_ensemble`)."""
+"""``zhnlp ensemble``: trained taggers or classifiers combined into one model directory (tasks' build_ensemble)."""
 from __future__ import annotations
 
 from typing import List, Optional
 
 import typer
 
+from ..tasks import classifier, tagger
+from ..training.serialization import read_config, resolve_model
+from ..training.trainer import use_threads
 from ._app import THREADS, _run, app
 from ._train_options import FORCE, QUIET, scores_line
 from .classify import CLASS_NAMES, LABEL_COL, MODEL_DATA_FORMAT, TEXT_COL
@@ -32,23 +34,15 @@ def ensemble_cli(
     """Combine trained models (say, one setting trained with different --seed) into one model:
     taggers decode with their averaged emission and transition scores, classifiers predict
     their mean probabilities."""
-    from ..tasks.classifier import MODEL_TYPES as CLASSIFIER_TYPES
-    from ..training.serialization import read_config, resolve_model
-    from ..training.trainer import use_threads
-
     def work():
         use_threads(threads)  # scoring --dev/--test is inference, as in zhnlp evaluate
-        if read_config(resolve_model(members[0]))["model_type"] in CLASSIFIER_TYPES:
-            from ..tasks.classifier import TableOptions, build_ensemble
-
-            table = TableOptions(text_col=text_col, label_col=label_col, fmt=data_format, encoding=encoding,
-                                 class_names=class_names)
-            return "classifiers", build_ensemble(members, output, dev=dev, test=test, table=table, half=half,
-                                                  force=force)
-        from ..tasks.tagger import build_ensemble
-
-        result = build_ensemble(members, output, dev=dev, test=test, half=half, data_format=data_format,
-                                encoding=encoding, force=force)
+        if read_config(resolve_model(members[0]))["model_type"] in classifier.MODEL_TYPES:
+            table = classifier.TableOptions(text_col=text_col, label_col=label_col, fmt=data_format,
+                                            encoding=encoding, class_names=class_names)
+            return "classifiers", classifier.build_ensemble(members, output, dev=dev, test=test, table=table,
+                                                             half=half, force=force)
+        result = tagger.build_ensemble(members, output, dev=dev, test=test, half=half, data_format=data_format,
+                                       encoding=encoding, force=force)
         return f"{result.metrics['task']} taggers", result
 
     kind, result = _run(work)

@@ -1,5 +1,4 @@
-"""``zhnlp evaluate MODEL TEST``: one command for every model type (taggers, classifiers, seq2seq);
-the model directory's config.json says which scorer runs."""
+"""``zhnlp evaluate MODEL TEST``: one command for every model type, the scorer its config.json names."""
 from __future__ import annotations
 
 import json
@@ -8,6 +7,10 @@ from typing import Optional
 import typer
 
 from ..checks import json_safe
+from ..tasks.classifier import TableOptions, write_confusion
+from ..tasks.loading import load, model_kind
+from ..tasks.translator import PairOptions
+from ..training.trainer import use_threads
 from ._app import PRECISION, THREADS, _run, app
 from .classify import CLASS_NAMES, LABEL_COL, MODEL_DATA_FORMAT, TEXT_COL
 from .translate import ALPHA, BEAM, SRC_COL, TGT_COL
@@ -37,11 +40,6 @@ def evaluate_cli(
     """Score a model on gold data: entity P/R/F1 per type (NER), word P/R/F1 (CWS), accuracy (POS);
     accuracy, macro-F1, per-class P/R/F1 and a confusion matrix (classifiers); sacreBLEU
     (beam and greedy), chrF and perplexity (seq2seq; all targets of a source are references)."""
-    from ..tasks.classifier import TableOptions, write_confusion
-    from ..tasks.loading import load, model_kind
-    from ..tasks.translator import PairOptions
-    from ..training.trainer import use_threads
-
     def work():
         use_threads(threads)
         kind, loaded = model_kind(model), load(model, device=device, gpu=gpu, precision=precision)

@@ -8,6 +8,11 @@ from typing import List, Optional
 import typer
 
 from ..checks import check_number, json_safe
+from ..corpus.runner import OutputFormat, read_segmented, segment_files
+from ..resources import BUNDLED_DICTS
+from ..text.dictionary import read_lexicon, read_word_set
+from ..text.segment import Segmenter
+from ..training.metrics import score_segmentation
 from ._app import OUTPUT, OUTPUT_DIR, PRECISION, SCHEDULER, THREADS, _run, _summary, app
 
 
@@ -45,15 +50,12 @@ def segment_cli(
     block_size: str = typer.Option("8MB", "--block-size", help="With --scheduler: bytes per block (8MB, 512KiB...)."),
 ) -> None:
     """Segment text into words, line by line (output line i = input line i)."""
-    from ..corpus.runner import OutputFormat, segment_files
-    from ..text.segment import Segmenter
-
     def work():
         if max_line_length < 1:
             raise ValueError("--max-line-length must be at least 1")
         check_number("--threads", threads, 0)  # used only with --model, checked always
         if model:
-            from ..corpus.tag import ModelSegmenter
+            from ..corpus.tag import ModelSegmenter  # imports the taggers: only with --model
 
             if pos or user_dict or dict_name or main_dict or stopwords:
                 raise ValueError("--model segments with the trained model alone: drop --pos and the dictionary options")
@@ -80,10 +82,6 @@ def eval_seg_cli(
     encoding: str = typer.Option("utf-8", "--encoding", help="Encoding of both files."),
 ) -> None:
     """Score a segmentation: word precision, recall, F1, OOV and IV recall (SIGHAN bakeoff)."""
-    from ..corpus.runner import read_segmented
-    from ..text.dictionary import read_word_set
-    from ..training.metrics import score_segmentation
-
     def work():
         words = read_word_set(training_words, encoding, kind="wordlist") if training_words else None
         return score_segmentation(read_segmented(gold, encoding), read_segmented(pred, encoding), words)
@@ -96,9 +94,6 @@ def eval_seg_cli(
 @app.command("dicts")
 def dicts_cli() -> None:
     """List the bundled dictionaries: name, kind, entries, source."""
-    from ..resources import BUNDLED_DICTS
-    from ..text.dictionary import read_lexicon
-
     typer.echo(f"{'name':10} {'kind':10} {'entries':>8}  description (source)")
     for d in BUNDLED_DICTS.values():
         n = len(_run(read_lexicon, d.path, skip_bad_lines=True))

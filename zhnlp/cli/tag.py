@@ -1,5 +1,4 @@
-"""``zhnlp train-ner|train-cws|train-pos`` and ``zhnlp tag``: thin wrappers over :mod:`zhnlp.tasks.tagger`
-and :mod:`zhnlp.corpus.tag`."""
+"""``zhnlp train-ner|train-cws|train-pos`` and ``zhnlp tag``: thin wrappers over tasks.tagger and corpus.tag."""
 from __future__ import annotations
 
 import sys
@@ -7,6 +6,8 @@ from typing import List, Optional
 
 import typer
 
+from ..corpus.tag import tag_files
+from ..tasks.tagger import TaggerConfig, train_tagger
 from ._app import OUTPUT, OUTPUT_DIR, PRECISION, SCHEDULER, THREADS, _run, _summary, app
 from ._train_options import (
     ADVERSARIAL,
@@ -90,8 +91,6 @@ def _make_train_command(task: str) -> None:
         encoding: str = typer.Option("utf-8", "--encoding"),
         quiet: bool = QUIET,
     ) -> None:
-        from ..tasks.tagger import TaggerConfig, train_tagger
-
         def work():
             cfg = TaggerConfig(task=task, scheme=scheme.upper() if scheme else None, emb_dim=emb_dim,
                                hidden=hidden, layers=layers, dropout=dropout, bigram=bigram, softword=softword,
@@ -152,8 +151,6 @@ def tag_cli(
     text: NER gives entity/TYPE items, CWS words, POS word/TAG; jsonl gives tokens, tags
     (and entities with offsets); conll gives token TAB tag with a blank line per sentence.
     """
-    from ..corpus.tag import tag_files
-
     stats = _run(tag_files, files or ["-"], model, output=output, output_dir=output_dir, fmt=fmt,
                  input_format=input_format, batch_size=batch_size, device=device or ("cuda" if gpu else "cpu"),
                  jobs=jobs, encoding=encoding, max_line_chars=max_line_length, allow_empty=allow_empty,

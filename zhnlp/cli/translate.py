@@ -1,11 +1,14 @@
-"""``zhnlp train-seq2seq`` and ``zhnlp translate``: thin wrappers over :mod:`zhnlp.tasks.translator` and
-:mod:`zhnlp.corpus.translate` (``zhnlp evaluate`` scores translation models too)."""
+"""``zhnlp train-seq2seq`` and ``zhnlp translate``: thin wrappers over tasks.translator and corpus.translate."""
 from __future__ import annotations
 
+import sys
 from typing import List, Optional
 
 import typer
 
+from ..corpus.translate import translate_files
+from ..tasks.translator import PairOptions, Seq2SeqConfig, train_seq2seq
+from ..training.plots import has_cjk_font
 from ._app import OUTPUT, OUTPUT_DIR, THREADS, _run, _summary, app
 from ._train_options import (
     AMP,
@@ -83,8 +86,6 @@ def train_seq2seq_cli(
     quiet: bool = QUIET,
 ) -> None:
     """Train a GRU encoder-decoder with attention on sentence pairs and write a model directory."""
-    from ..tasks.translator import PairOptions, Seq2SeqConfig, train_seq2seq
-
     def work():
         cfg = Seq2SeqConfig(src_lang=src_lang, tgt_lang=tgt_lang, src_level=src_level, tgt_level=tgt_level,
                             user_dicts=list(user_dict or []), lower=lower, src_min_freq=src_min_freq,
@@ -137,10 +138,6 @@ def translate_cli(
 ) -> None:
     """Translate sentences line by line (output line i = input line i; empty lines stay empty); a line
     longer than the model was trained on is translated sentence by sentence (a note says so)."""
-    import sys
-
-    from ..corpus.translate import translate_files
-
     stats = _run(translate_files, files or ["-"], model, output=output, output_dir=output_dir, beam=beam,
                  alpha=alpha, batch_size=batch_size, device=device or ("cuda" if gpu else "cpu"), encoding=encoding,
                  max_line_chars=max_line_length, allow_empty=allow_empty, attention_plot=attention_plot,
@@ -156,8 +153,6 @@ def translate_cli(
         typer.echo(f"note: {stats.unknown_tokens} of {stats.source_tokens} source tokens are unknown to the model "
                    "(read as <unk>; their translation may be missing or wrong)", err=True)
     if not quiet and stats.plot:
-        from ..training.plots import has_cjk_font
-
         typer.echo(f"wrote attention of {len(stats.plotted)} sentence(s) to {stats.plot}", err=True)
         if not has_cjk_font(font):
             typer.echo("note: no CJK font found, so Chinese labels show as boxes; pass --font FILE "

@@ -6,6 +6,8 @@ from typing import List, Optional
 
 import typer
 
+from ..text.segment import Segmenter
+from ..text.vocab import Vocab, build_vocab
 from ._app import _run, app
 
 vocab_app = typer.Typer(no_args_is_help=True, help="Build and inspect vocabularies (token <-> id).")
@@ -27,9 +29,6 @@ def vocab_build_cli(
     quiet: bool = typer.Option(False, "-q", "--quiet", help="No summary."),
 ) -> None:
     """Count tokens in corpora (streamed) and write a vocabulary: specials, then tokens by count."""
-    from ..text.segment import Segmenter
-    from ..text.vocab import build_vocab
-
     def work():
         seg = Segmenter(user_dicts=user_dict or (), dicts=dict_name or ()) if segment and level == "word" else None
         vocab = build_vocab(corpus, level=level, min_freq=min_freq, max_size=max_size,
@@ -51,8 +50,6 @@ def vocab_info_cli(
     as_json: bool = typer.Option(False, "--json", help="One JSON object."),
 ) -> None:
     """Size, level, special ids and the most frequent tokens of a vocabulary."""
-    from ..text.vocab import Vocab
-
     v = _run(Vocab.load, vocab_file)
     info = {"size": len(v), "level": v.level, "specials": {s: i for i, s in enumerate(v.specials)},
             "unk": v.unk, "tokens": sum(v.counts.values()),
