@@ -1,13 +1,11 @@
-"""Several processes under torchrun: the world size and rank, DistributedDataParallel around a
-Trainable, and what rank 0 sends to the others. Nothing here imports torch at module level."""
+"""Several processes under torchrun: world size and rank, DDP around a Trainable, rank 0's broadcasts."""
 from __future__ import annotations
 
 import os
 
 
 def launched_world() -> tuple[int, int]:
-    """(world size, rank) of torchrun's environment (``WORLD_SIZE``, ``RANK``); (1, 0) outside
-    torchrun. Reads the environment only: cheap, and no torch import."""
+    """(world size, rank) of torchrun's environment, (1, 0) outside it: no torch import."""
     try:
         size = max(1, int(os.environ.get("WORLD_SIZE") or 1))
         return size, (int(os.environ.get("RANK") or 0) if size > 1 else 0)
@@ -15,34 +13,29 @@ def launched_world() -> tuple[int, int]:
         return 1, 0
 
 
-def world() -> tuple[int, int]:
-    """(world size, rank): of a process group already joined, else of torchrun's environment."""
+def joined_group():
+    """``torch.distributed`` when this process has joined a process group, else None."""
     try:
         import torch.distributed as dist
-
-        if dist.is_available() and dist.is_initialized():
-            return dist.get_world_size(), dist.get_rank()
     except ImportError:  # pragma: no cover
-        pass
-    return launched_world()
+        return None
+    return dist if dist.is_available() and dist.is_initialized() else None
+
+
+def world() -> tuple[int, int]:
+    """(world size, rank): of a process group already joined, else of torchrun's environment."""
+    dist = joined_group()
+    return (dist.get_world_size(), dist.get_rank()) if dist else launched_world()
 
 
 def ddp(net, forward_loss):
-    """``net`` in DistributedDataParallel, with ``forward`` = ``forward_loss`` (the task's, which runs ``net``).
-
-    DDP averages the gradients of what its own ``forward`` computed, and a Trainable's
-    training step is ``forward_loss``, so a thin module calls that. ``device_ids`` stays
-    unset: batches are already on the device, and ``lengths`` must stay on the CPU (DDP
-    would move them). Buffers (CRF constraints, class weights) are constants, so they are
-    not re-broadcast every step. Every parameter of zhnlp's models takes part in every
-    loss (frozen embeddings have no gradient at all), so no search for unused ones.
-    """
+    """``net`` in DistributedDataParallel, whose ``forward`` is ``forward_loss`` (the task's, which runs ``net``)."""
     import inspect
 
     import torch
     from torch.nn.parallel import DistributedDataParallel
 
-    class ForwardLoss(torch.nn.Module):
+    class ForwardLoss(torch.nn.Module):  # DDP averages the gradients of what its own forward computed
         def __init__(self, module) -> None:
             super().__init__()
             self.module = module
@@ -50,6 +43,8 @@ def ddp(net, forward_loss):
         def forward(self, batch: dict):
             return forward_loss(batch)
 
+    # No device_ids: batches are on the device already, and lengths must stay on the CPU. Buffers (CRF
+    # constraints, class weights) are constants: not re-broadcast. Every parameter takes part in every loss.
     newer = "forward_sync_buffers" in inspect.signature(DistributedDataParallel).parameters  # torch >= 2.13
     no_sync = {"forward_sync_buffers": False} if newer else {"broadcast_buffers": False}
     return DistributedDataParallel(ForwardLoss(net), **no_sync)
@@ -65,14 +60,9 @@ def broadcast_object(obj):
 
 
 def distributed_kwargs(shuffle: bool) -> dict:
-    try:
-        import torch.distributed as dist
-
-        if shuffle and dist.is_available() and dist.is_initialized():
-            return {"num_replicas": dist.get_world_size(), "rank": dist.get_rank()}
-    except ImportError:  # pragma: no cover
-        pass
-    return {}
+    """A batch sampler's ``num_replicas``/``rank`` for shuffled (training) batches in a joined group."""
+    dist = joined_group()
+    return {"num_replicas": dist.get_world_size(), "rank": dist.get_rank()} if shuffle and dist else {}
 
 
-__all__ = ["launched_world", "world", "ddp", "broadcast_object", "distributed_kwargs"]
+__all__ = ["launched_world", "joined_group", "world", "ddp", "broadcast_object", "distributed_kwargs"]

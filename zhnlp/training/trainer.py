@@ -1,31 +1,5 @@
-"""The one training loop for every zhnlp model (taggers, classifiers, seq2seq).
-
-A model takes part by implementing :class:`Trainable`: ``net``, the torch module trained
-(the model itself when it has none), ``forward_loss(batch)`` returns the summed loss and the
-number of items it covers, ``dev_scores(batches)`` returns a dict of dev metrics,
-``save(directory, metrics)`` writes its model directory; an optional ``on_train_step(step)``
-hears of every update (for step-based schedules). The trainer knows nothing else about it. It owns: Adam with weight decay, gradient clipping, learning-rate
-warm-up and decay, early stopping on the dev metric, the best model, resumable
-checkpoints (safetensors + JSON, no pickle), seeding, device choice, mixed precision on
-GPU, a progress bar, a per-epoch log and a learning-curve plot.
-
-Files: the finished model directory ``OUT`` appears only when training ends (an existing
-one is replaced then, never before); while training, ``OUT.checkpoint/`` holds the last
-completed epoch (for ``--resume``) and the best weights so far. A loss or weights that stop
-being finite (a learning rate too high) end the run with an error naming the epoch and step;
-the checkpoint of the last completed epoch, whose weights were finite, is all that stays.
-Logs, metrics and checkpoint state are strict JSON (a non-finite number is written as null).
-
-Several processes (``torchrun --nproc-per-node N -m zhnlp train-ner ...``): when torchrun's
-environment says ``WORLD_SIZE`` > 1, :meth:`Trainer.train` joins the process group (nccl on
-CUDA, gloo on CPU; ``ZHNLP_DIST_BACKEND`` overrides), wraps the model in
-DistributedDataParallel and gives each rank a disjoint shard of the same seeded bucketed
-batches, so ``batch_size`` is per process and an update covers N × batch_size items. Rank 0
-alone evaluates on dev, writes checkpoints, the log and the model directory, and prints;
-it broadcasts its bookkeeping (best epoch, early stop) every epoch, so every rank stops
-after the same epoch, and the best weights at the end. :meth:`Trainer.finish` waits for
-every rank and leaves the group.
-"""
+"""The one training loop of every zhnlp model (a :class:`Trainable`): Adam, clipping, warm-up, early stopping,
+resumable safetensors checkpoints, AMP, EMA, FGM and torchrun's DDP (rank 0 evaluates and writes)."""
 from __future__ import annotations
 
 import json
@@ -35,7 +9,7 @@ import os
 import random
 import shutil
 import time
-from contextlib import nullcontext
+from contextlib import contextmanager, nullcontext
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Protocol, Sequence
@@ -43,7 +17,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Protocol, Sequence
 from ..checks import check_number, json_safe
 from ..errors import ZhnlpError
 from .batching import BucketBatchSampler, RandomBatchSampler, to_device
-from .distributed import broadcast_object, ddp, distributed_kwargs, launched_world, world
+from .distributed import broadcast_object, ddp, distributed_kwargs, joined_group, launched_world, world
 from .plots import learning_curve_png  # re-exported: it used to live here
 from .serialization import check_model_output
 from .weights import (
@@ -67,7 +41,6 @@ LOG_FILE, CURVE_FILE = "training_log.jsonl", "learning_curve.png"
 @dataclass
 class TrainConfig:
     """Settings of the loop (not of the model)."""
-
     epochs: int = 30
     batch_size: int = 64
     lr: float = 1e-3
@@ -86,17 +59,9 @@ class TrainConfig:
     eval_batch_size: int = 256
     progress: bool = True
     max_steps: int = 0             # stop after this many updates in all (tests, benchmarks); 0: no limit
-    # torch CPU threads (0: torch's default, a thread per core, which slows down many times over when
-    # another job shares the cores; see use_threads)
-    threads: int = 1
-    # Adversarial training (FGM, Miyato et al. 2017): each step also takes the loss with the
-    # embeddings moved by this L2 length along their gradient, the direction that hurts most
-    # (0: off). Costs a second forward and backward pass per step.
-    adversarial: float = 0.0
-    # An exponential moving average of the weights (Polyak averaging) with this decay per update
-    # (0: off; 0.999 is usual): dev scores, the best checkpoint and the saved model use the
-    # averaged weights, which are smoother than the last update's.
-    ema: float = 0.0
+    threads: int = 1               # torch CPU threads (0: torch's default, a thread per core; see use_threads)
+    adversarial: float = 0.0       # FGM: also the loss at embeddings moved this L2 length along their gradient
+    ema: float = 0.0               # decay of a moving average of the weights that dev and the saved model use
 
     def __post_init__(self) -> None:
         for option, value, low in (("--epochs", self.epochs, 1), ("--batch-size", self.batch_size, 1),
@@ -112,7 +77,7 @@ class TrainConfig:
 
 
 class Trainable(Protocol):
-    """What a model must provide to be trained: a task object holding its torch module (``net``)."""
+    """What the trainer knows of a model: its torch module (``net``), its loss, its dev scores, its save."""
 
     metric: str                    # name of the dev metric that selects the best model
     higher_is_better: bool
@@ -121,13 +86,12 @@ class Trainable(Protocol):
     def forward_loss(self, batch: dict) -> tuple["torch.Tensor", int]: ...
     def dev_scores(self, batches: Iterable[dict]) -> dict[str, float]: ...
     def save(self, directory: str | Path, metrics: dict | None = None) -> Path: ...
-    # optional: ``adversarial_parameters()``, the embedding weights that --adversarial perturbs
+    # optional: ``adversarial_parameters()`` (what --adversarial perturbs), ``on_train_step(step)`` (schedules)
 
 
 @dataclass
 class TrainResult:
     """What :meth:`Trainer.train` did."""
-
     best_epoch: int
     best_score: float
     epochs_run: int
@@ -141,11 +105,7 @@ class TrainResult:
 # -- devices and seeds -----------------------------------------------------------------------
 
 def resolve_device(device: str | None = None, gpu: bool = False) -> "torch.device":
-    """``cpu``, ``cuda`` or ``cuda:N`` (``gpu=True`` means ``cuda`` unless a device is named).
-
-    Raises a clear error when CUDA is asked for and absent (rather than torch's traceback),
-    and ``cuda`` under torchrun picks the local rank's GPU.
-    """
+    """``cpu``, ``cuda`` (the local rank's GPU under torchrun) or ``cuda:N``; a clear error when CUDA is absent."""
     import torch
 
     name = (device or ("cuda" if gpu else "cpu")).strip().lower()
@@ -193,11 +153,8 @@ def _is_checkpoint_dir(path: Path) -> bool:
 
 
 def use_threads(threads: int) -> None:
-    """Set torch's CPU threads for this process (0: leave torch's default); what every command's
-    ``--threads`` does. One thread keeps a command fast on a shared machine: torch's default
-    (a thread per core) waits for its slowest thread at every op, so one busy core beside it
-    slows the whole run tenfold or more. With one thread, a BiLSTM-CRF tagger on the CPU runs
-    each layer's two LSTM directions on two threads (see :meth:`zhnlp.tasks.tagger.Tagger.predict`)."""
+    """Set torch's CPU threads (``--threads``; 0: torch's default, a thread per core, which waits for its slowest
+    thread at every op, so one busy core beside it slows the whole run tenfold)."""
     check_number("--threads", threads, 0)
     if threads:
         import torch
@@ -208,12 +165,7 @@ def use_threads(threads: int) -> None:
 # -- the loop --------------------------------------------------------------------------------
 
 class Trainer:
-    """Train ``model`` on ``train_items`` and select on ``dev_items``.
-
-    ``collate`` turns a list of items into a batch dict (tensors on the CPU; the trainer
-    moves them); ``lengths`` gives each training item's length for bucketing. Under
-    torchrun every process builds the same Trainer; ``on_epoch_end`` is called on rank 0.
-    """
+    """Train ``model`` on ``train_items`` (``collate``d into CPU batches, bucketed by ``lengths``), select on dev."""
 
     def __init__(self, model, train_items: Sequence[Any], dev_items: Sequence[Any], *,
                  collate: Callable[[list], dict], lengths: Sequence[int], config: TrainConfig,
@@ -281,21 +233,12 @@ class Trainer:
     @property
     def distributed(self) -> bool:
         """Whether this trainer trains in a process group of more than one process."""
-        try:
-            import torch.distributed as dist
-
-            return self.world_size > 1 and dist.is_available() and dist.is_initialized()
-        except ImportError:  # pragma: no cover
-            return False
+        return self.world_size > 1 and joined_group() is not None
 
     def close(self) -> None:
-        """Wait for every rank, then leave the process group :meth:`train` joined (nothing
-        without torchrun). :meth:`finish` calls it; call it yourself when you skip finish."""
-        if not self._owns_group:
-            return
-        import torch.distributed as dist
-
-        if dist.is_initialized():
+        """Wait for every rank, then leave the group :meth:`train` joined (:meth:`finish` calls it)."""
+        dist = joined_group() if self._owns_group else None
+        if dist:
             dist.barrier(**({"device_ids": [self.device.index]} if dist.get_backend() == "nccl" else {}))
             dist.destroy_process_group()
         self._owns_group = False
@@ -316,20 +259,15 @@ class Trainer:
         sampler = cls(lengths, batch_size, shuffle=shuffle, seed=self.config.seed,
                       **distributed_kwargs(shuffle))
         sampler.set_epoch(epoch)
-        return DataLoader(_ListDataset(items), batch_sampler=sampler, collate_fn=self.collate,
-                          num_workers=self.config.num_workers,
-                          persistent_workers=False, pin_memory=self.device.type == "cuda")
-
-    def _to_device(self, batch: dict) -> dict:
-        return to_device(batch, self.device)
+        return DataLoader(items, batch_sampler=sampler, collate_fn=self.collate,
+                          num_workers=self.config.num_workers, pin_memory=self.device.type == "cuda")
 
     def dev_batches(self, items=None):
-        """Dev (or any) items as device batches, length-sorted, for ``model.dev_scores`` (all of
-        them on every rank: evaluation is not sharded)."""
+        """Dev (or any) items as device batches, length-sorted, for ``model.dev_scores`` (on every rank, unsharded)."""
         items = self.dev_items if items is None else items
         lengths = [self.lengths_of(it) for it in items]
         for batch in self._loader(items, lengths, self.config.eval_batch_size, shuffle=False):
-            yield self._to_device(batch)
+            yield to_device(batch, self.device)
 
     @staticmethod
     def lengths_of(item) -> int:
@@ -348,11 +286,7 @@ class Trainer:
 
     # main ------------------------------------------------------------------------------------
     def train(self) -> TrainResult:
-        """Run the epochs; returns a summary. The model ends up with the best weights.
-
-        An interruption (Ctrl-C, SIGTERM) keeps the checkpoint of the last completed epoch
-        and says how to resume. Under torchrun this joins the process group first.
-        """
+        """Run the epochs, ending with the best weights; an interruption keeps the last completed epoch's checkpoint."""
         self._join_group()
         try:
             return self._train()
@@ -398,7 +332,7 @@ class Trainer:
             loss_sum, n_items, diverged = 0.0, 0, 0
             with _progress(len(loader), f"epoch {epoch + 1}/{c.epochs}", c.progress and self.is_main) as bar:
                 for batch in loader:
-                    batch = self._to_device(batch)
+                    batch = to_device(batch, self.device)
                     lr = self._lr(state["step"], epoch)
                     for g in opt.param_groups:
                         g["lr"] = lr
@@ -457,8 +391,7 @@ class Trainer:
                            self.world_size)
 
     def _diverged(self, what: str, epoch: int, step: int) -> ZhnlpError:
-        """The error that stops a run whose loss or weights stopped being finite. The checkpoint
-        of the last completed epoch (whose weights were finite) stays; nothing else is written."""
+        """The error that stops a run whose loss or weights stopped being finite (the last finite checkpoint stays)."""
         kept = ((f"; the checkpoint of the last completed epoch stays in {self.checkpoint} "
                  "(--resume with a lower --lr continues from it)")
                 if (self.checkpoint / "trainer.json").is_file() else "; no model was written")
@@ -467,8 +400,7 @@ class Trainer:
 
     def _end_epoch(self, model, opt, state: dict, epoch: int, loss_sum: float, n_items: int,
                    train_secs: float, t_start: float) -> str | None:
-        """Rank 0's end of an epoch: dev evaluation, bookkeeping, checkpoint, log. Returns
-        why training stops now (``early``, ``max_steps``) or None."""
+        """Rank 0's end of an epoch (dev scores, checkpoint, log); why training stops now (``early``, ``max_steps``)."""
         import torch
 
         c = self.config
@@ -499,10 +431,7 @@ class Trainer:
         return None
 
     def finish(self, metrics: dict, extra_files: dict[str, str | bytes] | None = None) -> Path:
-        """Write the model directory (best weights, metrics, log, learning curve and any
-        ``extra_files``) and drop the checkpoint. Call after :meth:`train` and any test evaluation.
-        Under torchrun rank 0 writes, every rank waits for it, and the process group is left.
-        ``metrics`` gains ``world_size`` (the number of processes that trained)."""
+        """Write the model directory (rank 0; with the log, learning curve and ``extra_files``), drop the checkpoint."""
         metrics["world_size"] = self.world_size
         try:
             if self.is_main:
@@ -595,44 +524,19 @@ class Trainer:
                 dist.broadcast(tensor, 0)
 
 
-class _ListDataset:
-    """A list as a map-style dataset (picklable for DataLoader workers)."""
-
-    def __init__(self, items: Sequence[Any]) -> None:
-        self.items = items
-
-    def __len__(self) -> int:
-        return len(self.items)
-
-    def __getitem__(self, i: int) -> Any:
-        return self.items[i]
-
-
-class _progress:
+@contextmanager
+def _progress(total: int, label: str, enabled: bool):
     """A rich progress bar with the running loss and items/s (a no-op when disabled)."""
+    if not enabled:
+        yield lambda loss, speed: None
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-    def __init__(self, total: int, label: str, enabled: bool) -> None:
-        self.total, self.label, self.enabled = total, label, enabled
-
-    def __enter__(self):
-        if not self.enabled:
-            return lambda loss, speed: None
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-
-        self.bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                            TextColumn("loss {task.fields[loss]:.4f}  {task.fields[speed]:.0f}/s"),
-                            TimeRemainingColumn(), transient=True)
-        self.bar.__enter__()
-        task = self.bar.add_task(self.label, total=self.total, loss=0.0, speed=0.0)
-
-        def update(loss: float, speed: float) -> None:
-            self.bar.update(task, advance=1, loss=loss, speed=speed)
-
-        return update
-
-    def __exit__(self, *exc) -> None:
-        if self.enabled:
-            self.bar.__exit__(*exc)
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                  TextColumn("loss {task.fields[loss]:.4f}  {task.fields[speed]:.0f}/s"),
+                  TimeRemainingColumn(), transient=True) as bar:
+        task = bar.add_task(label, total=total, loss=0.0, speed=0.0)
+        yield lambda loss, speed: bar.update(task, advance=1, loss=loss, speed=speed)
 
 
 __all__ = ["TrainConfig", "Trainer", "TrainResult", "Trainable", "resolve_device", "set_seed", "use_threads",

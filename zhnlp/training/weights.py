@@ -1,6 +1,4 @@
-"""What the trainer does to weights besides the optimizer step: adversarial perturbation (FGM,
-``--adversarial``), an exponential moving average (``--ema``), the finiteness check, and optimizer
-state as flat tensors for safetensors checkpoints. torch loads inside the functions."""
+"""What the trainer does to weights besides the optimizer step: FGM, EMA, the finiteness check, flat optimizer state."""
 from __future__ import annotations
 
 from contextlib import contextmanager
@@ -35,8 +33,7 @@ def replaced(params: list, values: list):
 
 
 def perturbed(params: list, epsilon: float):
-    """Move each of ``params`` by ``epsilon`` along its current gradient (L2-normalised), then
-    put it back: the fast gradient method of adversarial training (FGM)."""
+    """Each of ``params`` moved by ``epsilon`` along its L2-normalised gradient for the block (FGM)."""
     import torch
 
     moved, values = [], []
@@ -50,9 +47,7 @@ def perturbed(params: list, epsilon: float):
 
 
 class WeightAverage:
-    """An exponential moving average of ``params`` (Polyak averaging; ``--ema``). The decay
-    ramps up as ``(1 + t) / (10 + t)`` over the first updates, so early averages are not
-    dominated by the initial weights."""
+    """An exponential moving average of ``params`` (``--ema``), its decay ramped up so the initial weights fade."""
 
     def __init__(self, params: list, decay: float) -> None:
         self.params, self.decay = params, decay
@@ -61,7 +56,7 @@ class WeightAverage:
     def update(self, step: int) -> None:
         import torch
 
-        decay = min(self.decay, (1 + step) / (10 + step))
+        decay = min(self.decay, (1 + step) / (10 + step))  # early averages not dominated by the initial weights
         with torch.no_grad():
             torch._foreach_lerp_(self.shadow, [p.detach() for p in self.params], 1 - decay)
 
@@ -103,6 +98,7 @@ def flatten_optimizer(sd: dict) -> tuple[dict, dict]:
 
 
 def unflatten_optimizer(tensors: dict, meta: dict) -> dict:
+    """The optimizer state dict back from :func:`flatten_optimizer`'s two parts."""
     state: dict[int, dict] = {}
     for key, value in list(tensors.items()) + list(meta["scalars"].items()):
         idx, name = key.split(".", 1)
