@@ -1,14 +1,8 @@
-"""Classifying whole files (``zhnlp classify``): plain lines or tables, streamed, outputs atomic.
-
-Plain text: output line i is the label of input line i (an empty line stays empty).
-``top_k`` adds ``label=probability`` pairs, best first; ``probs`` adds every class's
-probability in the model's class order. Tables (CSV, TSV, JSONL): the input columns are
-kept and ``label`` and ``probability`` appended (``label_2``, ``probability_2``... for
-``top_k``; ``prob_CLASS`` columns for ``probs``; all prefixed ``predicted_`` when the input
-already has such a column, as a gold ``label``), read and written in chunks.
-"""
+"""Classifying whole files (``zhnlp classify``), streamed, outputs atomic: output line i labels input line i, or
+a table keeps its columns and gains label and probability columns (``predicted_`` ones beside a gold ``label``)."""
 from __future__ import annotations
 
+import contextlib
 import csv
 import sys
 import time
@@ -34,6 +28,7 @@ from ..training.trainer import use_threads
 from .runner import SegmentStats, plan_outputs, process_files
 
 INPUT_FORMATS = ("auto", "text", "csv", "tsv", "jsonl")
+_TABLE_CHUNK = 2000  # rows read and written at a time
 
 
 @dataclass(frozen=True)
@@ -56,11 +51,9 @@ def _ranked(clf, probs_row, k: int) -> list[tuple[str, float]]:
     return [(clf.labels[j], float(probs_row[j])) for j in order]
 
 
-def classify_stream(lines: Iterable[str], clf, opts: ClassifyOptions = ClassifyOptions(),
-                    chunk: int = 1024) -> Iterator[str]:
-    """Output text for plain input lines, chunk by chunk, in input order."""
-
-    for block in chunk_lines(lines, chunk):
+def classify_stream(lines: Iterable[str], clf, opts: ClassifyOptions = ClassifyOptions()) -> Iterator[str]:
+    """Output text for plain input lines (``top_k`` ``label=probability`` pairs, ``probs`` every class's), in order."""
+    for block in chunk_lines(lines, 1024):
         idx = [i for i, line in enumerate(block) if line.strip()]
         probs = clf.predict_proba([block[i] for i in idx], opts.batch_size)
         rows = [""] * len(block)
@@ -75,7 +68,6 @@ def classify_stream(lines: Iterable[str], clf, opts: ClassifyOptions = ClassifyO
 
 def classify_frame(frame, clf, text_col, opts: ClassifyOptions):
     """The frame with ``label``/``probability`` (and top-k / per-class) columns appended."""
-
     texts = [clean_text(t) for t in frame[text_col].tolist()]
     idx = [i for i, t in enumerate(texts) if t]
     probs = clf.predict_proba([texts[i] for i in idx], opts.batch_size)
@@ -103,8 +95,7 @@ def classify_frame(frame, clf, text_col, opts: ClassifyOptions):
     return out
 
 
-def _write_jsonl(inp: str, clf, opts: ClassifyOptions, text_col, encoding: str, f, stats: SegmentStats,
-                 chunksize: int = 2000) -> None:
+def _write_jsonl(inp: str, clf, opts: ClassifyOptions, text_col, encoding: str, f, stats: SegmentStats) -> None:
     """JSON lines: each object kept as it is (value types included), predictions added."""
     import json
 
@@ -126,7 +117,7 @@ def _write_jsonl(inp: str, clf, opts: ClassifyOptions, text_col, encoding: str, 
         if col is None:
             col = pick_column(pd.DataFrame(columns=list(obj)), text_col, TEXT_COLUMNS, "text", inp)
         block.append(obj)
-        if len(block) >= chunksize:
+        if len(block) >= _TABLE_CHUNK:
             flush(block)
             block = []
     if block:
@@ -135,20 +126,15 @@ def _write_jsonl(inp: str, clf, opts: ClassifyOptions, text_col, encoding: str, 
 
 
 def _write_table(inp: str, fmt: str, clf, opts: ClassifyOptions, text_col, encoding: str, f,
-                 stats: SegmentStats, chunksize: int = 2000) -> None:
+                 stats: SegmentStats) -> None:
+    """Write one classified table in its own format, chunk by chunk."""
     if fmt == "jsonl":
-        return _write_jsonl(inp, clf, opts, text_col, encoding, f, stats, chunksize)
-    first = True
-    for frame in read_frame(inp, fmt, encoding, chunksize=chunksize):
-        col = pick_column(frame, text_col, TEXT_COLUMNS, "text", inp)
-        out = classify_frame(frame, clf, col, opts)
-        if fmt == "jsonl":
-            f.write(out.to_json(orient="records", lines=True, force_ascii=False))
-        else:
-            dialect = csv_dialect(fmt)  # a TSV is written as read: no quoting
-            out.to_csv(f, sep=dialect["delimiter"], quoting=dialect.get("quoting", csv.QUOTE_MINIMAL), index=False,
-                       header=first, lineterminator="\n")
-        first = False
+        return _write_jsonl(inp, clf, opts, text_col, encoding, f, stats)
+    dialect = csv_dialect(fmt)  # a TSV is written as read: no quoting
+    for n, frame in enumerate(read_frame(inp, fmt, encoding, chunksize=_TABLE_CHUNK)):
+        out = classify_frame(frame, clf, pick_column(frame, text_col, TEXT_COLUMNS, "text", inp), opts)
+        out.to_csv(f, sep=dialect["delimiter"], quoting=dialect.get("quoting", csv.QUOTE_MINIMAL), index=False,
+                   header=n == 0, lineterminator="\n")
         stats.lines += len(frame)
     stats.files += 1
 
@@ -158,10 +144,8 @@ def classify_files(inputs: Sequence[str], model: str, *, output: str | None = No
                    batch_size: int = 128, device: str = "cpu", encoding: str = "utf-8",
                    max_line_chars: int = MAX_LINE_CHARS, allow_empty: bool = False, progress: bool = False,
                    stdout=None, classifier=None, threads: int = 1) -> SegmentStats:
-    """Classify files ('-' = stdin): plain lines or tables (by suffix or ``input_format``);
-    output to stdout, one file (``output``) or one file per input (``output_dir``), atomically.
-    ``threads``: torch CPU threads (0: torch's default; see :func:`~zhnlp.training.trainer.use_threads`)."""
-
+    """Classify files ('-' = stdin) of plain lines or tables to stdout, one file or one file per input, atomically;
+    ``threads``: torch CPU threads (0: torch's default)."""
     if input_format not in INPUT_FORMATS:
         raise ZhnlpError(f"--input-format must be one of {', '.join(INPUT_FORMATS)}, not {input_format!r}")
     opts = ClassifyOptions(top_k=top_k, probs=probs, batch_size=batch_size)
@@ -195,13 +179,10 @@ def _classify_tables(inputs, formats, clf, opts, *, output, output_dir, text_col
     t0 = time.perf_counter()
     targets, _ = plan_outputs(inputs, output, output_dir)
     for inp, fmt, target in zip(inputs, formats, targets or [None]):
-        if target is None:
-            f = stdout or sys.stdout
+        with (atomic_output(target) if target else contextlib.nullcontext(stdout or sys.stdout)) as f:
             _write_table(inp, fmt, clf, opts, text_col, encoding, f, stats)
             f.flush()
-        else:
-            with atomic_output(target) as f:
-                _write_table(inp, fmt, clf, opts, text_col, encoding, f, stats)
+        if target:
             stats.outputs.append(str(target))
     stats.seconds = time.perf_counter() - t0
     return stats

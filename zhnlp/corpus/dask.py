@@ -1,16 +1,5 @@
-"""Segmenting and tagging corpora on a Dask cluster (``pip install "zhnlp[dask]"``).
-
-``zhnlp segment|tag --scheduler tcp://HOST:PORT`` (or ``local:N``, a local cluster of N
-worker processes) splits each input file into byte-range blocks that start at line starts
-(:func:`zhnlp.io.line_blocks`). Workers read their blocks themselves, so input files must be
-readable at the same path on every worker (a shared file system, as for
-``dask.bag.read_text``); bundled dictionaries and models always are. Each worker loads its
-segmenter or model once and reuses it for every block; results come back to the client in
-input order and are written exactly as with ``-j 1``.
-
-For data already in Dask: :func:`segment_bag` (a bag of lines) and :func:`segment_series`
-(a text column of a Dask dataframe).
-"""
+"""Segmenting and tagging on a Dask cluster (``--scheduler``): files split into byte-range blocks at line starts
+that workers read at the same path, each loading its segmenter or model once; results come back in input order."""
 from __future__ import annotations
 
 import contextlib
@@ -23,8 +12,7 @@ from ..errors import InputError, ZhnlpError
 from ..io import MAX_LINE_CHARS, check_encoding, input_name, line_blocks, read_lines
 from ..text.segment import Segmenter
 
-#: Default block size: big enough that scheduling costs nothing, small enough to spread a file.
-BLOCK_SIZE = 8 << 20
+BLOCK_SIZE = 8 << 20  # big enough that scheduling costs nothing, small enough to spread a file
 
 
 def require_dask():
@@ -55,9 +43,8 @@ def parse_block_size(value: str | int) -> int:
 
 @contextlib.contextmanager
 def connect(scheduler: str) -> Iterator[Any]:
-    """A ``distributed.Client`` for ``tcp://HOST:PORT`` (an existing scheduler) or ``local:N``
-    (a new local cluster of N single-threaded worker processes on the loopback interface,
-    closed again at the end)."""
+    """A ``distributed.Client`` of ``tcp://HOST:PORT`` or of a new ``local:N`` cluster (N single-threaded worker
+    processes on the loopback interface, closed at the end)."""
     distributed = require_dask()
     if scheduler.startswith("local:"):
         try:
@@ -80,8 +67,7 @@ def connect(scheduler: str) -> Iterator[Any]:
         yield client
 
 
-# Per worker process: loaded segmenters and models, keyed by their pickled options, so that a
-# worker loads each once however many blocks or partitions it runs (jieba's lazy loading, kept).
+# Per worker process: loaded segmenters and models by their pickled options, each loaded once per worker.
 _LOADED: OrderedDict[bytes, Any] = OrderedDict()
 _LOADED_LOCK = threading.Lock()
 
@@ -100,8 +86,7 @@ def loaded(obj: Any) -> Any:
 
 def process_block(job: Any, path: str, start: int, end: int, encoding: str,
                   max_line_chars: int) -> tuple:
-    """Run on a worker: ``("ok", text, lines, bytes)``, or ``("error", problem, line in block, text)``
-    for bad input (the client turns the block's line number into the file's)."""
+    """On a worker: ``("ok", text, lines, bytes)``, or for bad input ``("error", problem, line in block, text)``."""
     try:
         lines = list(read_lines(path, encoding, max_line_chars=max_line_chars, byte_range=(start, end)))
     except InputError as exc:
@@ -111,19 +96,16 @@ def process_block(job: Any, path: str, start: int, end: int, encoding: str,
 
 def run_file(client: Any, job: Any, path: str, *, encoding: str = "utf-8", block_size: int = BLOCK_SIZE,
              max_line_chars: int = MAX_LINE_CHARS, allow_empty: bool = False,
-             progress: Callable[[int, int], None] | None = None, in_flight: int | None = None) -> Iterator[str]:
-    """Output text of ``job`` over one file on the cluster, block by block in input order.
-
-    At most ``in_flight`` blocks (default: twice the workers, plus one) are out at once, so
-    the client's memory stays flat. ``progress(bytes, lines)`` is called after each block.
-    """
+             progress: Callable[[int, int], None] | None = None) -> Iterator[str]:
+    """Output text of ``job`` over one file on the cluster, block by block in input order, with at most twice the
+    workers (plus one) blocks out at once, so the client's memory stays flat; ``progress(bytes, lines)`` per block."""
     if path == "-":
         raise ZhnlpError("--scheduler needs input files, not stdin (workers read the files themselves)")
     check_encoding(encoding, path)
     blocks = line_blocks(path, block_size)
     if not blocks and not allow_empty:
         raise InputError(input_name(path), "empty file (pass --allow-empty to accept it)")
-    limit = in_flight or 2 * max(1, len(client.scheduler_info().get("workers", {}))) + 1
+    limit = 2 * max(1, len(client.scheduler_info().get("workers", {}))) + 1
     pending: deque = deque()
     lines_before = 0
     try:
@@ -145,16 +127,13 @@ def run_file(client: Any, job: Any, path: str, *, encoding: str = "utf-8", block
 
 
 def segment_bag(bag: Any, *, sep: str | None = None, **segmenter_options: Any) -> Any:
-    """A Dask bag of lines → a bag of word lists (``(word, tag)`` lists with ``pos=True``),
-    or of strings joined by ``sep``. ``segmenter_options`` are :class:`~zhnlp.Segmenter`'s;
-    each worker loads the segmenter once."""
+    """A Dask bag of lines → a bag of word (or ``(word, tag)``) lists, or of strings joined by ``sep``."""
     seg = Segmenter(**segmenter_options).check()
     return bag.map_partitions(_segment_lines, seg, sep)
 
 
 def segment_series(series: Any, *, sep: str | None = " ", **segmenter_options: Any) -> Any:
-    """A text column of a Dask dataframe → a column of segmented text (words joined by
-    ``sep``; ``sep=None``: word lists)."""
+    """A text column of a Dask dataframe → a column of words joined by ``sep`` (None: word lists)."""
     seg = Segmenter(**segmenter_options).check()
     return series.map_partitions(_segment_pandas, seg, sep, meta=(series.name, object))
 

@@ -1,9 +1,5 @@
-"""Tagging whole files with a trained model: streamed, batched, optionally in several processes.
-
-:func:`tag_files` is what ``zhnlp tag`` runs. Raw-text input: line i of the output belongs
-to line i of the input (``conll`` output: block i). CoNLL input: one token per line, a
-blank line between sentences; one output item per sentence.
-"""
+"""Tagging whole files with a trained model (``zhnlp tag``), streamed, batched, in one or more processes: output
+item i belongs to raw-text line i, or to CoNLL sentence i."""
 from __future__ import annotations
 
 import json
@@ -57,11 +53,9 @@ class TagFormat:
         return " ".join(f"{tok}/{tag}" for tok, tag in zip(tokens, tags)) + "\n"
 
     def entities(self, text: str | None, tokens: list[str], tags: list[str]) -> list[list]:
-        """[type, start, end, text]: character offsets into the raw line (end exclusive), or
-        token offsets for CoNLL input."""
+        """[type, start, end exclusive, text]: character offsets into the raw line, or token offsets for CoNLL input."""
         if text is None:
             return [[t, s, e, "".join(tokens[s:e])] for t, s, e in entities(tags, self.scheme)]
-
         return [list(e) for e in entity_offsets(text, tags, self.scheme)]
 
 
@@ -121,17 +115,13 @@ def _check_options(input_format: str, batch_size: int, jobs: int, precision: str
 
 
 def tag_stream(lines: Iterable[str], model: str, *, fmt: str = "text", input_format: str = "text",
-               batch_size: int = 64, device: str = "cpu", jobs: int = 1, chunk: int = 1024,
-               tagger=None, config=None, precision: str = "fp32", threads: int = 0) -> Iterator[str]:
-    """Output text for the input lines, chunk by chunk, in input order. ``tagger`` (one
-    process) or ``config`` (``(path, TaggerConfig)`` of :func:`~zhnlp.tasks.tagger.tagger_config`,
-    for ``jobs`` > 1) saves reading the model again; ``precision`` as in
-    :func:`~zhnlp.tasks.tagger.load_tagger`; ``threads``: torch CPU threads of each worker process
-    (see :func:`~zhnlp.training.trainer.use_threads`; 0: torch's default)."""
-
+               batch_size: int = 64, device: str = "cpu", jobs: int = 1, tagger=None, config=None,
+               precision: str = "fp32", threads: int = 0) -> Iterator[str]:
+    """Output text for the input lines, chunk by chunk, in input order; a loaded ``tagger`` or ``config`` (``(path,
+    TaggerConfig)``, for ``jobs`` > 1) saves reading the model again; ``threads``: each worker's torch threads."""
     _check_options(input_format, batch_size, jobs, precision, threads)
     units = conll_sentences(lines) if input_format == "conll" else lines
-    chunks = chunk_lines(units, chunk)  # lines, or token lists for CoNLL input
+    chunks = chunk_lines(units, 1024)  # lines, or token lists for CoNLL input
     if jobs == 1:
         tagger = tagger or load_tagger(model, device=device, precision=precision)
         tf = TagFormat(fmt, tagger.task, tagger.config.scheme)
@@ -147,10 +137,8 @@ def tag_stream(lines: Iterable[str], model: str, *, fmt: str = "text", input_for
 
 
 class ModelSegmenter:
-    """A trained CWS model in the place of a :class:`~zhnlp.Segmenter` (``zhnlp segment --model``):
-    same ``cut``/``cut_lines``/``map_chunks`` interface, so :func:`zhnlp.corpus.runner.segment_files` runs it
-    unchanged. Whitespace in the input always separates words. ``threads``: torch CPU threads of
-    each process that segments (see :func:`~zhnlp.training.trainer.use_threads`; 0: torch's default)."""
+    """A trained CWS model with a :class:`~zhnlp.Segmenter`'s interface, so that ``segment_files`` runs it
+    (``zhnlp segment --model``); ``threads``: torch threads of each process that segments."""
 
     pos = False
 
@@ -175,7 +163,6 @@ class ModelSegmenter:
     def tagger(self):
         """The CWS tagger (loaded on first use)."""
         if self._tagger is None:  # in a worker process
-
             use_threads(self.threads)
             self._tagger = load_tagger(self.model, device=self.device, precision=self.precision)
         return self._tagger
@@ -222,15 +209,8 @@ def tag_files(inputs: Sequence[str], model: str, *, output: str | None = None, o
               jobs: int = 1, encoding: str = "utf-8", max_line_chars: int = MAX_LINE_CHARS,
               allow_empty: bool = False, progress: bool = False, stdout=None, scheduler: str | None = None,
               block_size: int | str = "4MB", precision: str = "fp32", threads: int = 1) -> SegmentStats:
-    """Tag files ('-' = stdin) to stdout, one file or one file per input; outputs atomic.
-
-    ``scheduler`` (``tcp://HOST:PORT`` or ``local:N``) tags raw-text input on a Dask cluster
-    in blocks of ``block_size`` bytes, each worker loading the model once (see :mod:`zhnlp.corpus.dask`).
-    ``precision="bf16"`` runs the LSTM and emission layer in bfloat16 (see :func:`~zhnlp.tasks.tagger.load_tagger`).
-    ``threads``: torch CPU threads of the process that tags (each worker's with ``jobs`` > 1; 0: torch's
-    default); with 1, a BiLSTM runs its two directions on two threads (see :func:`~zhnlp.training.trainer.use_threads`).
-    """
-
+    """Tag files ('-' = stdin) to stdout, one file or one file per input, atomically; ``scheduler`` tags raw text on
+    a Dask cluster in ``block_size`` blocks; ``threads``: torch threads of each process that tags (0: torch's)."""
     _check_options(input_format, batch_size, jobs, precision, threads)
     # Fail on a bad model before touching outputs; with workers, the parent needs no weights.
     tagger = load_tagger(model, device=device, precision=precision) if jobs == 1 and not scheduler else None

@@ -1,10 +1,5 @@
-"""Translating whole files (``zhnlp translate``): streamed, batched, outputs atomic.
-
-Output line i is the translation of input line i; an empty line stays empty. A line longer
-than the model was trained on is translated sentence by sentence (``split_inputs`` counts
-them; ``long_sentences`` the sentences still too long). The first lines' attention can be
-drawn as a heat map (``attention_plot``).
-"""
+"""Translating whole files (``zhnlp translate``), streamed, batched, outputs atomic: output line i translates input
+line i (a long one sentence by sentence); the first lines' attention can be drawn as a heat map."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -22,8 +17,7 @@ from .runner import SegmentStats, process_files
 
 @dataclass
 class TranslateStats(SegmentStats):
-    """A corpus run's counts, plus the source tokens the model did not know, the lines split
-    into sentences, the sentences longer than the model was trained on, and the plot written."""
+    """A corpus run's counts, plus unknown source tokens, lines split, sentences still too long, the plot written."""
 
     source_tokens: int = 0
     unknown_tokens: int = 0
@@ -35,9 +29,9 @@ class TranslateStats(SegmentStats):
 
 
 def translate_stream(lines: Iterable[str], translator, *, beam: int | None = None, alpha: float | None = None,
-                     batch_size: int = 64, chunk: int = 512) -> Iterator[str]:
+                     batch_size: int = 64) -> Iterator[str]:
     """Output text for the input lines, chunk by chunk, in input order."""
-    for block in chunk_lines(lines, chunk):
+    for block in chunk_lines(lines, 512):
         yield "".join(t + "\n" for t in translator.translate([line.strip() for line in block], beam=beam,
                                                                alpha=alpha, batch_size=batch_size, warn=False))
 
@@ -47,13 +41,8 @@ def translate_files(inputs: Sequence[str], model: str, *, output: str | None = N
                     encoding: str = "utf-8", max_line_chars: int = MAX_LINE_CHARS, allow_empty: bool = False,
                     attention_plot: str | None = None, plot_lines: int = 1, font: str | None = None,
                     progress: bool = False, stdout=None, translator=None, threads: int = 1) -> TranslateStats:
-    """Translate files ('-' = stdin) to stdout, one file or one file per input (atomic).
-
-    ``attention_plot``: also draw the attention of the first ``plot_lines`` non-empty input
-    lines into this PNG (written atomically after the translations). ``threads``: torch CPU
-    threads (0: torch's default; see :func:`~zhnlp.training.trainer.use_threads`).
-    """
-
+    """Translate files ('-' = stdin) to stdout, one file or one file per input, atomically; ``attention_plot``: a PNG
+    of the first ``plot_lines`` non-empty lines' attention; ``threads``: torch CPU threads (0: torch's default)."""
     if batch_size < 1:
         raise ZhnlpError("--batch-size must be at least 1")
     if plot_lines < 1:
@@ -88,7 +77,6 @@ def translate_files(inputs: Sequence[str], model: str, *, output: str | None = N
 def write_attention_plot(translator, sentences: Sequence[str], path: str | Path, *, beam: int | None = None,
                          alpha: float | None = None, font: str | None = None) -> Path:
     """Translate ``sentences`` and draw their attention into one PNG at ``path`` (atomic)."""
-
     target = check_output_path(path)
     png = attention_png([translator.align(s, beam=beam, alpha=alpha) for s in sentences], font=font)
     if png is None:
