@@ -1,13 +1,4 @@
-"""Batches for recurrent models: pad, pack, bucket, collate.
-
-The recipe every model here follows: map tokens to ids, sort the batch by length
-(descending), append EOS, pad with ``itertools.zip_longest(*batch, fillvalue=PAD)`` into a
-``[seq_len, batch]`` LongTensor, embed, ``pack_padded_sequence``, run the RNN,
-``pad_packed_sequence``, restore the caller's order. :func:`pad_batch` is the padding step,
-:func:`run_rnn` the pack/run/unpack/unsort step, :class:`BucketBatchSampler` groups
-sentences of similar length so little of each batch is padding, and the collate classes
-turn dataset items into the tensors of each model family.
-"""
+"""Batches for recurrent models: pad (``zip_longest``), bucket by length, collate each model family's items."""
 from __future__ import annotations
 
 import itertools
@@ -23,14 +14,8 @@ if TYPE_CHECKING:  # pragma: no cover
 
 
 def pad_batch(seqs: Sequence[Sequence[int]], eos: int | None, pad: int, batch_first: bool = False):
-    """Sort by length (descending, stable), append ``eos``, pad with ``pad``.
-
-    Returns ``(ids, lengths, order)``: ``ids`` is a LongTensor ``[seq_len, batch]``
-    (``[batch, seq_len]`` with ``batch_first``) in sorted order, ``lengths`` a LongTensor of
-    the sorted lengths (EOS included), and ``order`` the permutation that restores the
-    caller's order: ``ids[:, order]`` (``ids[order]`` batch-first) is the input order.
-    ``eos=None`` pads without appending anything.
-    """
+    """``(ids [seq_len, batch], lengths, order)``: sorted by length (stable), ``eos`` appended unless None, padded;
+    ``ids[:, order]`` (``ids[order]`` with ``batch_first``) is the caller's order again."""
     import torch
 
     if not seqs:
@@ -41,9 +26,7 @@ def pad_batch(seqs: Sequence[Sequence[int]], eos: int | None, pad: int, batch_fi
     lengths = torch.tensor([len(s) for s in batch], dtype=torch.long)
     if int(lengths.min()) == 0:
         raise ValueError("pad_batch got an empty sequence and no eos to append")
-    ids = torch.tensor(list(itertools.zip_longest(*batch, fillvalue=pad)), dtype=torch.long)
-    if batch_first:
-        ids = ids.t().contiguous()
+    ids = pad_sequences(batch, pad, batch_first)
     order = torch.empty(len(perm), dtype=torch.long)
     order[torch.tensor(perm)] = torch.arange(len(perm))
     return ids, lengths, order
@@ -60,8 +43,7 @@ def pad_sequences(seqs: Sequence[Sequence[int]], pad: int, batch_first: bool = T
 
 
 def to_device(batch: dict, device) -> dict:
-    """A collated batch on ``device`` (nested dicts too); ``lengths`` stay on the CPU, where
-    ``pack_padded_sequence`` wants them."""
+    """A collated batch on ``device`` (nested dicts too); lengths stay on the CPU, where packing wants them."""
     out = {}
     for key, value in batch.items():
         if isinstance(value, dict):
@@ -74,16 +56,8 @@ def to_device(batch: dict, device) -> dict:
 
 
 class BucketBatchSampler:
-    """Batches of similar-length items, for ``DataLoader(batch_sampler=...)``.
-
-    Each epoch: shuffle the indices (seeded by ``seed`` and the epoch), cut them into pools
-    of ``batch_size * pool_factor``, sort each pool by length, cut pools into batches and
-    shuffle the batches. Similar lengths share a batch (little padding, short RNN loops)
-    while batch composition still changes every epoch. ``shuffle=False`` gives the same
-    length-sorted batches every time (for evaluation). ``num_replicas``/``rank`` split the
-    batches between distributed processes (every rank gets the same number).
-    Call :meth:`set_epoch` before each epoch (the trainer does).
-    """
+    """Batches of similar-length items (``DataLoader(batch_sampler=...)``), drawn anew each :meth:`set_epoch`;
+    ``shuffle=False``: the same length-sorted batches every time; ``num_replicas``/``rank``: a rank's share."""
 
     def __init__(self, lengths: Sequence[int], batch_size: int, *, shuffle: bool = True, seed: int = 0,
                  pool_factor: int = 50, drop_last: bool = False, num_replicas: int = 1,
@@ -102,6 +76,7 @@ class BucketBatchSampler:
         self.epoch = epoch
 
     def _all_batches(self) -> list[list[int]]:
+        """Shuffled pools of ``batch_size * pool_factor`` indices, each sorted by length and cut, batches shuffled."""
         idx = list(range(len(self.lengths)))
         rng = random.Random(self.seed * 1_000_003 + self.epoch)
         key = self.lengths.__getitem__
@@ -157,11 +132,8 @@ class RandomBatchSampler(BucketBatchSampler):
 
 @dataclass(frozen=True)
 class TaggingCollate:
-    """Items ``{"ids": [...], "tags": [...], "features": {name: [...]}}`` (tags, features
-    optional) → dict of batch-first tensors: ``ids``, ``features`` (dict), ``tags`` (padded
-    with ``tag_pad``), ``lengths`` and the bool ``mask``, in item order (``run_rnn`` packs
-    them; CRFs want the mask)."""
-
+    """Items ``{"ids", "tags"?, "features"?: {name: ids}}`` → batch-first ``ids``, ``features``, ``tags``,
+    ``lengths`` and the bool ``mask`` (CRFs want it), in item order."""
     pad: int
     tag_pad: int = 0
     feature_pad: int = 0
@@ -193,11 +165,8 @@ def _pad_feature(seqs: Sequence[Sequence], pad: int) -> "torch.Tensor":
 
 @dataclass(frozen=True)
 class ClassificationCollate:
-    """Items ``{"ids": [...], "label": int, "features": {name: [...]}}`` (label and
-    features optional) → ``ids`` (batch-first, EOS appended when ``eos`` is set),
-    ``lengths``, ``labels`` and ``features`` (each padded with ``feature_pad``, which also
-    fills the EOS position)."""
-
+    """Items ``{"ids", "label"?, "features"?}`` → batch-first ``ids`` (with ``eos`` if set), ``lengths``, ``labels``,
+    ``features`` (``feature_pad`` also at the EOS position)."""
     pad: int
     eos: int | None = None
     feature_pad: int = 0
@@ -221,10 +190,8 @@ class ClassificationCollate:
 
 @dataclass(frozen=True)
 class Seq2SeqCollate:
-    """Items ``{"src": [...], "tgt": [...]}`` (tgt optional) → ``src`` with EOS and
-    ``src_lengths``; ``tgt_in`` = BOS + target and ``tgt_out`` = target + EOS (teacher forcing
-    reads one, the loss the other), ``tgt_lengths``. ``[seq_len, batch]`` unless batch_first."""
-
+    """Items ``{"src", "tgt"?}`` → ``src`` + EOS, ``tgt_in`` = BOS + target, ``tgt_out`` = target + EOS, and their
+    lengths; ``[seq_len, batch]`` unless ``batch_first``."""
     src_pad: int
     tgt_pad: int
     bos: int
@@ -246,8 +213,7 @@ class Seq2SeqCollate:
 
 
 def padding_share(batches: Sequence[Sequence[int]], lengths: Sequence[int]) -> float:
-    """Share of padded positions when ``batches`` (lists of indices) are padded to their
-    longest item: what bucketing saves."""
+    """Share of padded positions when ``batches`` (lists of indices) are padded to their longest item."""
     real = padded = 0
     for b in batches:
         ls = [lengths[i] for i in b]
@@ -256,6 +222,6 @@ def padding_share(batches: Sequence[Sequence[int]], lengths: Sequence[int]) -> f
     return 1 - real / padded if padded else 0.0
 
 
-__all__ = ["pad_batch", "pad_sequences", "run_rnn", "length_groups", "to_device", "lengths_to_mask", "BucketBatchSampler",
-           "RandomBatchSampler", "TaggingCollate", "ClassificationCollate", "Seq2SeqCollate",
+__all__ = ["pad_batch", "pad_sequences", "run_rnn", "length_groups", "to_device", "lengths_to_mask",
+           "BucketBatchSampler", "RandomBatchSampler", "TaggingCollate", "ClassificationCollate", "Seq2SeqCollate",
            "padding_share"]
