@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import sys
-from typing import Optional
 
 import typer
 
@@ -35,7 +34,7 @@ QUIET = typer.Option(False, "-q", "--quiet", help="No progress bar or summary.")
 
 
 def train_config(*, epochs: int, batch_size: int, lr: float, weight_decay: float, lr_decay: float, warmup: int,
-                 clip: float, patience: int, seed: int, gpu: bool, device: Optional[str], amp: bool, bucket: bool,
+                 clip: float, patience: int, seed: int, gpu: bool, device: str | None, amp: bool, bucket: bool,
                  threads: int, quiet: bool, adversarial: float = 0.0, ema: float = 0.0):
     """The :class:`~zhnlp.training.trainer.TrainConfig` of the parsed options."""
     return TrainConfig(epochs=epochs, batch_size=batch_size, lr=lr, weight_decay=weight_decay, lr_decay=lr_decay,

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import sys
-from typing import List, Optional
 
 import typer
 
@@ -46,24 +45,24 @@ ENCODING = typer.Option("utf-8", "--encoding", help="Input encoding (UTF-8 BOM t
 @app.command("train-classifier")
 def train_classifier_cli(
     train: str = typer.Argument(..., help="Training table: CSV, TSV, JSONL or text<TAB>label lines."),
-    dev: Optional[str] = typer.Option(None, "--dev", help="Dev table: selects the best epoch and stops early."),
-    test: Optional[str] = typer.Option(None, "--test", help="Test table, scored once at the end (metrics.json)."),
+    dev: str | None = typer.Option(None, "--dev", help="Dev table: selects the best epoch and stops early."),
+    test: str | None = typer.Option(None, "--test", help="Test table, scored once at the end (metrics.json)."),
     output: str = typer.Option(..., "-o", "--output", help="Model directory to write."),
-    split: Optional[str] = typer.Option(None, "--split", help="Cut TRAIN into train,dev,test (e.g. 0.8,0.1,0.1); "
+    split: str | None = typer.Option(None, "--split", help="Cut TRAIN into train,dev,test (e.g. 0.8,0.1,0.1); "
                                                               "stratified, seeded by --seed, saved as split.json."),
-    text_col: Optional[str] = TEXT_COL,
-    label_col: Optional[str] = LABEL_COL,
-    class_names: Optional[str] = typer.Option(None, "--class-names", help="File of class names, line i naming label id i."),
+    text_col: str | None = TEXT_COL,
+    label_col: str | None = LABEL_COL,
+    class_names: str | None = typer.Option(None, "--class-names", help="File of class names, line i naming label id i."),
     input_format: str = TABLE_FORMAT,
     strict: bool = typer.Option(False, "--strict", help="Refuse rows with an empty text or label (default: skip them)."),
     level: str = typer.Option("char", "--level", help="char | word (words from zhnlp's segmenter)."),
-    user_dict: Optional[List[str]] = typer.Option(None, "--user-dict", help="With --level word: user lexicon (repeatable)."),
-    main_dict: Optional[str] = typer.Option(None, "--main-dict", help="With --level word: main dictionary."),
+    user_dict: list[str] | None = typer.Option(None, "--user-dict", help="With --level word: user lexicon (repeatable)."),
+    main_dict: str | None = typer.Option(None, "--main-dict", help="With --level word: main dictionary."),
     max_len: int = typer.Option(400, "--max-len", help="Tokens kept per text, first and last halves (0: all)."),
     min_freq: int = typer.Option(1, "--min-freq", help="Rarer tokens share the <unk> embedding."),
     bigram: bool = typer.Option(False, "--bigram", help="Add character-bigram embeddings."),
     bigram_min_freq: int = typer.Option(2, "--bigram-min-freq"),
-    bigram_embeddings: Optional[str] = typer.Option(None, "--bigram-embeddings",
+    bigram_embeddings: str | None = typer.Option(None, "--bigram-embeddings",
                                                     help="Pretrained bigram vectors (zhnlp embed train --level "
                                                          "bigram, --dim = --emb-dim) for --bigram."),
     ngrams: int = typer.Option(0, "--ngrams", help="Add a wide part: a linear model over the text's 1..N-grams (0: off)."),
@@ -73,18 +72,18 @@ def train_classifier_cli(
     bidirectional: bool = typer.Option(True, "--bidirectional/--unidirectional"),
     pooling: str = typer.Option("max", "--pooling", help="last | max | mean | attention"),
     dropout: float = typer.Option(0.3, "--dropout"),
-    embeddings: Optional[str] = typer.Option(None, "--embeddings", help="Pretrained vectors (zhnlp embed)."),
+    embeddings: str | None = typer.Option(None, "--embeddings", help="Pretrained vectors (zhnlp embed)."),
     freeze: bool = typer.Option(False, "--freeze-embeddings", help="Keep pretrained vectors fixed."),
-    encoder: Optional[str] = typer.Option(None, "--encoder", help="Start the embeddings and GRU from a trained "
+    encoder: str | None = typer.Option(None, "--encoder", help="Start the embeddings and GRU from a trained "
                                                                  "classifier (transfer; same level and sizes)."),
-    class_weights: Optional[str] = typer.Option(None, "--class-weights", help="auto: weigh classes by inverse frequency."),
+    class_weights: str | None = typer.Option(None, "--class-weights", help="auto: weigh classes by inverse frequency."),
     half: bool = typer.Option(False, "--half", help="Store weights as float16 (half the size)."),
     epochs: int = typer.Option(10, "--epochs"),
     lr: float = typer.Option(2e-3, "--lr"),
     batch_size: int = BATCH_SIZE, weight_decay: float = WEIGHT_DECAY, lr_decay: float = LR_DECAY,
     warmup: int = WARMUP, clip: float = CLIP, patience: int = typer.Option(3, "--patience"),
     adversarial: float = ADVERSARIAL, ema: float = EMA,
-    gpu: bool = GPU, device: Optional[str] = DEVICE, amp: bool = AMP, bucket: bool = BUCKET,
+    gpu: bool = GPU, device: str | None = DEVICE, amp: bool = AMP, bucket: bool = BUCKET,
     seed: int = SEED, threads: int = TRAIN_THREADS, resume: bool = RESUME, force: bool = FORCE,
     encoding: str = ENCODING,
     quiet: bool = QUIET,
@@ -119,16 +118,16 @@ def train_classifier_cli(
 @app.command("classify")
 def classify_cli(
     model: str = typer.Argument(..., help="Model directory or bundled name (shopping-category, hotel-sentiment...)."),
-    files: Optional[List[str]] = typer.Argument(None, help="Input files: plain lines or CSV/TSV/JSONL; none or '-' reads stdin."),
-    output: Optional[str] = OUTPUT,
-    output_dir: Optional[str] = OUTPUT_DIR,
+    files: list[str] | None = typer.Argument(None, help="Input files: plain lines or CSV/TSV/JSONL; none or '-' reads stdin."),
+    output: str | None = OUTPUT,
+    output_dir: str | None = OUTPUT_DIR,
     input_format: str = typer.Option("auto", "--input-format", help="auto (by suffix) | text | csv | tsv | jsonl"),
-    text_col: Optional[str] = TEXT_COL,
+    text_col: str | None = TEXT_COL,
     probs: bool = typer.Option(False, "--probs", help="Also write every class's probability."),
     top_k: int = typer.Option(1, "--top-k", help="Write the K most probable classes with their probabilities."),
     batch_size: int = typer.Option(128, "--batch-size"),
     gpu: bool = typer.Option(False, "--gpu"),
-    device: Optional[str] = typer.Option(None, "--device", help="cpu | cuda | cuda:N"),
+    device: str | None = typer.Option(None, "--device", help="cpu | cuda | cuda:N"),
     threads: int = THREADS,
     encoding: str = ENCODING,
     max_line_length: int = typer.Option(100_000, "--max-line-length"),

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import json
-from typing import List, Optional
 
 import typer
 
@@ -19,19 +18,19 @@ FORMAT_HELP = "word2vec | word2vec-bin | glove | fasttext | fasttext-bin"
 
 @embed_app.command("train")
 def embed_train_cli(
-    corpus: List[str] = typer.Argument(..., help="Corpus files: raw text (segmented once with zhnlp) "
+    corpus: list[str] = typer.Argument(..., help="Corpus files: raw text (segmented once with zhnlp) "
                                                  "or, with --pre-segmented, words separated by spaces."),
     output: str = typer.Option(..., "-o", "--output", help="Vector file to write."),
     algo: str = typer.Option("word2vec", "--algo", help="word2vec | fasttext"),
     sg: bool = typer.Option(True, "--sg/--cbow", help="Skip-gram or CBOW."),
     hs: bool = typer.Option(False, "--hs", help="Hierarchical softmax (negative sampling off unless --negative)."),
-    negative: Optional[int] = typer.Option(None, "--negative", help="Negative samples [default: 5, 0 with --hs]."),
+    negative: int | None = typer.Option(None, "--negative", help="Negative samples [default: 5, 0 with --hs]."),
     sample: float = typer.Option(1e-3, "--sample", help="Down-sampling threshold of frequent words."),
     dim: int = typer.Option(100, "--dim", help="Vector dimension."),
     window: int = typer.Option(5, "--window", help="Context words on each side."),
     min_count: int = typer.Option(5, "--min-count", help="Ignore words seen fewer times."),
     epochs: int = typer.Option(5, "--epochs", help="Passes over the corpus."),
-    workers: Optional[int] = typer.Option(None, "--workers", help="Training threads [default: min(4, CPUs)]."),
+    workers: int | None = typer.Option(None, "--workers", help="Training threads [default: min(4, CPUs)]."),
     seed: int = typer.Option(1, "--seed", help="Random seed (identical vectors need --workers 1)."),
     min_n: int = typer.Option(3, "--min-n", help="fastText: shortest character n-gram."),
     max_n: int = typer.Option(6, "--max-n", help="fastText: longest character n-gram."),
@@ -39,14 +38,14 @@ def embed_train_cli(
     pre_segmented: bool = typer.Option(False, "--pre-segmented", help="Lines are words separated by spaces."),
     level: str = typer.Option("word", "--level", help="word | char | bigram (character bigrams, for a "
                                                       "tagger's --bigram-embeddings)"),
-    fmt: Optional[str] = typer.Option(None, "--format", help=f"{FORMAT_HELP} [default: from the extension]"),
+    fmt: str | None = typer.Option(None, "--format", help=f"{FORMAT_HELP} [default: from the extension]"),
     encoding: str = typer.Option("utf-8", "--encoding", help="Corpus encoding."),
     jobs: int = typer.Option(1, "-j", "--jobs", help="Segmentation processes (raw text)."),
-    user_dict: Optional[List[str]] = typer.Option(None, "--user-dict", help="User lexicon for segmenting (repeatable)."),
-    dict_name: Optional[List[str]] = typer.Option(None, "--dict", help="Bundled lexicon by name (repeatable; see 'zhnlp dicts')."),
-    main_dict: Optional[str] = typer.Option(None, "--main-dict", help="Lexicon replacing jieba's main dictionary."),
+    user_dict: list[str] | None = typer.Option(None, "--user-dict", help="User lexicon for segmenting (repeatable)."),
+    dict_name: list[str] | None = typer.Option(None, "--dict", help="Bundled lexicon by name (repeatable; see 'zhnlp dicts')."),
+    main_dict: str | None = typer.Option(None, "--main-dict", help="Lexicon replacing jieba's main dictionary."),
     max_line_length: int = typer.Option(100_000, "--max-line-length", help="Longest accepted line, in characters."),
-    tmp_dir: Optional[str] = typer.Option(None, "--tmp-dir", help="Folder for the segmented copy of raw text."),
+    tmp_dir: str | None = typer.Option(None, "--tmp-dir", help="Folder for the segmented copy of raw text."),
     quiet: bool = typer.Option(False, "-q", "--quiet", help="No progress lines or summary."),
 ) -> None:
     """Train word vectors on corpus files (streamed from disk) and save them."""
@@ -74,7 +73,7 @@ def embed_similar_cli(
     vectors: str = typer.Argument(..., help="Vector file."),
     word: str = typer.Argument(..., help="Query word."),
     topn: int = typer.Option(10, "--topn", help="Number of neighbours."),
-    source_fmt: Optional[str] = typer.Option(None, "--from", help=f"{FORMAT_HELP} [default: detected]"),
+    source_fmt: str | None = typer.Option(None, "--from", help=f"{FORMAT_HELP} [default: detected]"),
 ) -> None:
     """The nearest words by cosine: word<TAB>cosine lines."""
     pairs = _run(lambda: most_similar(load_vectors(vectors, source_fmt), word, topn))
@@ -89,7 +88,7 @@ def embed_analogy_cli(
     b: str = typer.Argument(..., help="b"),
     c: str = typer.Argument(..., help="c"),
     topn: int = typer.Option(1, "--topn", help="Number of answers."),
-    source_fmt: Optional[str] = typer.Option(None, "--from", help=f"{FORMAT_HELP} [default: detected]"),
+    source_fmt: str | None = typer.Option(None, "--from", help=f"{FORMAT_HELP} [default: detected]"),
 ) -> None:
     """a : b :: c : ? by 3CosAdd (closest to b - a + c): word<TAB>cosine lines."""
     pairs = _run(lambda: analogy(load_vectors(vectors, source_fmt), a, b, c, topn))
@@ -100,13 +99,13 @@ def embed_analogy_cli(
 @embed_app.command("evaluate")
 def embed_evaluate_cli(
     vectors: str = typer.Argument(..., help="Vector file."),
-    files: List[str] = typer.Argument(..., help="Word-similarity files (w1 w2 score) or analogy files (': section', a b c d)."),
+    files: list[str] = typer.Argument(..., help="Word-similarity files (w1 w2 score) or analogy files (': section', a b c d)."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
     skip_bad_lines: bool = typer.Option(False, "--skip-bad-lines", help="Skip and count malformed lines instead of failing."),
     restrict_vocab: int = typer.Option(300_000, "--restrict-vocab", help="Analogy answers among the first N words (0: all)."),
     subwords: bool = typer.Option(True, "--subwords/--no-subwords",
                                   help="fastText .bin: give unseen words subword vectors (else skip them as OOV)."),
-    source_fmt: Optional[str] = typer.Option(None, "--from", help=f"{FORMAT_HELP} [default: detected]"),
+    source_fmt: str | None = typer.Option(None, "--from", help=f"{FORMAT_HELP} [default: detected]"),
 ) -> None:
     """Spearman x100 on word-similarity files, accuracy on analogy files (3CosAdd)."""
     def work():
@@ -127,8 +126,8 @@ def embed_evaluate_cli(
 def embed_convert_cli(
     source: str = typer.Argument(..., help="Vector file to read."),
     target: str = typer.Argument(..., help="Vector file to write."),
-    source_fmt: Optional[str] = typer.Option(None, "--from", help=f"{FORMAT_HELP} [default: detected]"),
-    target_fmt: Optional[str] = typer.Option(None, "--to", help=f"{FORMAT_HELP} [default: from the extension]"),
+    source_fmt: str | None = typer.Option(None, "--from", help=f"{FORMAT_HELP} [default: detected]"),
+    target_fmt: str | None = typer.Option(None, "--to", help=f"{FORMAT_HELP} [default: from the extension]"),
     quiet: bool = typer.Option(False, "-q", "--quiet", help="No summary."),
 ) -> None:
     """Convert a vector file between formats (fasttext-bin output needs a fastText .bin input)."""

@@ -1,8 +1,6 @@
 """``zhnlp ensemble``: trained taggers or classifiers combined into one model directory (tasks' build_ensemble)."""
 from __future__ import annotations
 
-from typing import List, Optional
-
 import typer
 
 from ..tasks import classifier, tagger
@@ -15,17 +13,17 @@ from .classify import CLASS_NAMES, LABEL_COL, MODEL_DATA_FORMAT, TEXT_COL
 
 @app.command("ensemble")
 def ensemble_cli(
-    members: List[str] = typer.Argument(..., help="Trained BiLSTM-CRF taggers or GRU classifiers (directories or "
+    members: list[str] = typer.Argument(..., help="Trained BiLSTM-CRF taggers or GRU classifiers (directories or "
                                                   "bundled names), two or more, reading the same inputs."),
     output: str = typer.Option(..., "-o", "--output", help="Model directory to write."),
-    dev: Optional[str] = typer.Option(None, "--dev", help="Dev data to score the ensemble on (metrics.json)."),
-    test: Optional[str] = typer.Option(None, "--test", help="Test data to score the ensemble on (metrics.json)."),
-    half: Optional[bool] = typer.Option(None, "--half/--float32",
+    dev: str | None = typer.Option(None, "--dev", help="Dev data to score the ensemble on (metrics.json)."),
+    test: str | None = typer.Option(None, "--test", help="Test data to score the ensemble on (metrics.json)."),
+    half: bool | None = typer.Option(None, "--half/--float32",
                                         help="Store float16 or float32 weights [default: as the members]."),
     data_format: str = MODEL_DATA_FORMAT,
-    text_col: Optional[str] = TEXT_COL,
-    label_col: Optional[str] = LABEL_COL,
-    class_names: Optional[str] = CLASS_NAMES,
+    text_col: str | None = TEXT_COL,
+    label_col: str | None = LABEL_COL,
+    class_names: str | None = CLASS_NAMES,
     encoding: str = typer.Option("utf-8", "--encoding"),
     threads: int = THREADS,
     force: bool = FORCE,

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import json
-from typing import Optional
 
 import typer
 
@@ -21,18 +20,18 @@ def evaluate_cli(
     model: str = typer.Argument(..., help="Model directory or bundled name."),
     test: str = typer.Argument(..., help="Gold test file."),
     data_format: str = MODEL_DATA_FORMAT,
-    text_col: Optional[str] = TEXT_COL,
-    label_col: Optional[str] = LABEL_COL,
-    class_names: Optional[str] = CLASS_NAMES,
-    confusion: Optional[str] = typer.Option(None, "--confusion",
+    text_col: str | None = TEXT_COL,
+    label_col: str | None = LABEL_COL,
+    class_names: str | None = CLASS_NAMES,
+    confusion: str | None = typer.Option(None, "--confusion",
                                             help="Classifiers: write the confusion matrix as PREFIX.csv and PREFIX.png."),
     src_col: int = SRC_COL,
     tgt_col: int = TGT_COL,
-    beam: Optional[int] = BEAM,
-    alpha: Optional[float] = ALPHA,
+    beam: int | None = BEAM,
+    alpha: float | None = ALPHA,
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
     gpu: bool = typer.Option(False, "--gpu"),
-    device: Optional[str] = typer.Option(None, "--device"),
+    device: str | None = typer.Option(None, "--device"),
     precision: str = PRECISION,
     threads: int = THREADS,
     encoding: str = typer.Option("utf-8", "--encoding"),

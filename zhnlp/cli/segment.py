@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import json
 import sys
-from typing import List, Optional
 
 import typer
 
@@ -18,22 +17,22 @@ from ._app import OUTPUT, OUTPUT_DIR, PRECISION, SCHEDULER, THREADS, _run, _summ
 
 @app.command("segment")
 def segment_cli(
-    files: Optional[List[str]] = typer.Argument(None, help="Input files; none or '-' reads stdin."),
-    output: Optional[str] = OUTPUT,
-    output_dir: Optional[str] = OUTPUT_DIR,
+    files: list[str] | None = typer.Argument(None, help="Input files; none or '-' reads stdin."),
+    output: str | None = OUTPUT,
+    output_dir: str | None = OUTPUT_DIR,
     mode: str = typer.Option("precise", "--mode", help="precise | full | search"),
-    hmm: Optional[bool] = typer.Option(None, "--hmm/--no-hmm",
+    hmm: bool | None = typer.Option(None, "--hmm/--no-hmm",
                                        help="jieba's HMM for unknown words [default: on, off with --main-dict]"),
     engine: str = typer.Option("fast", "--engine",
                                help="fast: precise and search mode in compiled code (rjieba), jieba's tokens exactly; "
                                     "jieba: jieba's Python code. Full mode and --pos run on jieba."),
     pos: bool = typer.Option(False, "--pos", help="Tag parts of speech (word/tag)."),
-    user_dict: Optional[List[str]] = typer.Option(None, "--user-dict", help="User lexicon file (repeatable)."),
-    dict_name: Optional[List[str]] = typer.Option(None, "--dict", help="Bundled lexicon by name (repeatable; see 'zhnlp dicts')."),
-    main_dict: Optional[str] = typer.Option(None, "--main-dict", help="Lexicon replacing jieba's main dictionary."),
+    user_dict: list[str] | None = typer.Option(None, "--user-dict", help="User lexicon file (repeatable)."),
+    dict_name: list[str] | None = typer.Option(None, "--dict", help="Bundled lexicon by name (repeatable; see 'zhnlp dicts')."),
+    main_dict: str | None = typer.Option(None, "--main-dict", help="Lexicon replacing jieba's main dictionary."),
     dict_freq: str = typer.Option("auto", "--dict-freq", help="Lexicon counts: auto | keep | suggest | N."),
     skip_bad_lines: bool = typer.Option(False, "--skip-bad-lines", help="Warn about malformed dictionary lines and go on."),
-    stopwords: Optional[str] = typer.Option(None, "--stopwords", help="Stop-word list path or bundled name (zh)."),
+    stopwords: str | None = typer.Option(None, "--stopwords", help="Stop-word list path or bundled name (zh)."),
     fmt: str = typer.Option("text", "--format", help="text | jsonl | conll"),
     sep: str = typer.Option(" ", "--sep", help="Word separator for --format text."),
     encoding: str = typer.Option("utf-8", "--encoding", help="Input encoding (UTF-8 BOM tolerated; gbk, gb18030...)."),
@@ -42,11 +41,11 @@ def segment_cli(
     max_line_length: int = typer.Option(100_000, "--max-line-length", help="Longest accepted line, in characters."),
     no_cache: bool = typer.Option(False, "--no-cache", help="Neither read nor write the dictionary cache."),
     quiet: bool = typer.Option(False, "-q", "--quiet", help="No progress bar or summary."),
-    model: Optional[str] = typer.Option(None, "--model", help="Segment with a trained CWS model (directory or bundled name) instead of jieba."),
+    model: str | None = typer.Option(None, "--model", help="Segment with a trained CWS model (directory or bundled name) instead of jieba."),
     device: str = typer.Option("cpu", "--device", help="With --model: cpu | cuda | cuda:N."),
     precision: str = PRECISION,
     threads: int = THREADS,
-    scheduler: Optional[str] = SCHEDULER,
+    scheduler: str | None = SCHEDULER,
     block_size: str = typer.Option("8MB", "--block-size", help="With --scheduler: bytes per block (8MB, 512KiB...)."),
 ) -> None:
     """Segment text into words, line by line (output line i = input line i)."""
@@ -77,7 +76,7 @@ def segment_cli(
 def eval_seg_cli(
     gold: str = typer.Argument(..., help="Gold segmentation, words separated by spaces."),
     pred: str = typer.Argument(..., help="Predicted segmentation, same lines."),
-    training_words: Optional[str] = typer.Option(None, "--training-words", help="Word list for OOV/IV recall."),
+    training_words: str | None = typer.Option(None, "--training-words", help="Word list for OOV/IV recall."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
     encoding: str = typer.Option("utf-8", "--encoding", help="Encoding of both files."),
 ) -> None:

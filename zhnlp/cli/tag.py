@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import sys
-from typing import List, Optional
 
 import typer
 
@@ -38,15 +37,15 @@ TASK_NAMES = {"ner": "named-entity", "cws": "word-segmentation", "pos": "part-of
 def _make_train_command(task: str) -> None:
     def train_cli(
         train: str = typer.Argument(..., help="Training data (CoNLL, CoNLL-U, segmented text or word/pos)."),
-        dev: Optional[str] = typer.Option(None, "--dev", help="Dev data: selects the best epoch and stops early."),
-        test: Optional[str] = typer.Option(None, "--test", help="Test data, scored once at the end (metrics.json)."),
+        dev: str | None = typer.Option(None, "--dev", help="Dev data: selects the best epoch and stops early."),
+        test: str | None = typer.Option(None, "--test", help="Test data, scored once at the end (metrics.json)."),
         output: str = typer.Option(..., "-o", "--output", help="Model directory to write."),
         model: str = typer.Option("bilstm-crf", "--model", help="bilstm-crf | hmm"),
-        scheme: Optional[str] = typer.Option(None, "--scheme", help="Tag scheme BIO | BIOES | BMES [default: detected]."),
+        scheme: str | None = typer.Option(None, "--scheme", help="Tag scheme BIO | BIOES | BMES [default: detected]."),
         data_format: str = typer.Option("auto", "--data-format", help="auto | conll | conllu | segmented | word-pos"),
         repair: bool = typer.Option(True, "--repair/--strict",
                                     help="Repair tags that break the scheme (as conlleval reads them), or fail on them."),
-        gpu: bool = GPU, device: Optional[str] = DEVICE, amp: bool = AMP,
+        gpu: bool = GPU, device: str | None = DEVICE, amp: bool = AMP,
         epochs: int = typer.Option(30, "--epochs"),
         batch_size: int = BATCH_SIZE,
         lr: float = typer.Option(1e-3, "--lr"),
@@ -56,13 +55,13 @@ def _make_train_command(task: str) -> None:
         hidden: int = typer.Option(128, "--hidden", help="LSTM units per direction."),
         layers: int = typer.Option(1, "--layers"),
         dropout: float = typer.Option(0.5, "--dropout"),
-        embeddings: Optional[str] = typer.Option(None, "--embeddings", help="Pretrained vectors (zhnlp embed)."),
+        embeddings: str | None = typer.Option(None, "--embeddings", help="Pretrained vectors (zhnlp embed)."),
         freeze: bool = typer.Option(False, "--freeze-embeddings", help="Keep pretrained vectors fixed."),
         affix_dim: int = typer.Option(32, "--affix-dim", help="POS: size of the first/last-character embeddings."),
-        affix_embeddings: Optional[str] = typer.Option(None, "--affix-embeddings",
+        affix_embeddings: str | None = typer.Option(None, "--affix-embeddings",
                                                        help="POS: character vectors (zhnlp embed --level char) "
                                                             "for the first/last-character embeddings."),
-        static_embeddings: Optional[str] = typer.Option(
+        static_embeddings: str | None = typer.Option(
             None, "--static-embeddings", help="Word vectors read as a fixed second embedding: tokens unseen in "
                                               "training keep their vector."),
         static_max_words: int = typer.Option(40000, "--static-max-words",
@@ -70,19 +69,19 @@ def _make_train_command(task: str) -> None:
         bigram: bool = typer.Option(False, "--bigram", help="Character-bigram embeddings."),
         bigram_min_freq: int = typer.Option(2, "--bigram-min-freq", help="Rarer bigrams share one embedding (model size)."),
         bigram_dim: int = typer.Option(64, "--bigram-dim"),
-        bigram_embeddings: Optional[str] = typer.Option(
+        bigram_embeddings: str | None = typer.Option(
             None, "--bigram-embeddings", help="Pretrained bigram vectors (zhnlp embed train --level bigram, "
                                               "--dim = --bigram-dim) for the bigram embeddings."),
         min_freq: int = typer.Option(1, "--min-freq", help="Rarer tokens share the <unk> embedding."),
         word_dropout: float = typer.Option(0.0, "--word-dropout", help="alpha: in training, a token seen c times "
                                            "reads as <unk> with probability alpha/(alpha+c) (0: off)."),
         softword: bool = typer.Option(False, "--softword", help="Soft-word features from jieba's segmentation."),
-        lexicon: Optional[List[str]] = typer.Option(None, "--lexicon",
+        lexicon: list[str] | None = typer.Option(None, "--lexicon",
                                                     help="User lexicon for --softword (repeatable)."),
-        segmenter: Optional[str] = typer.Option(
+        segmenter: str | None = typer.Option(
             None, "--segmenter", help="POS: the CWS model (bundled name or directory) that segments raw text for "
                                       "this tagger, in the standard of its training words [default: jieba]."),
-        encoder: Optional[str] = typer.Option(
+        encoder: str | None = typer.Option(
             None, "--encoder", help="A trained BiLSTM-CRF tagger (directory or bundled name) whose embeddings and "
                                     "LSTM this one starts from (transfer; same sizes and features)."),
         no_constraints: bool = typer.Option(False, "--no-constraints", help="Allow decoding illegal transitions."),
@@ -128,14 +127,14 @@ for _task in TASK_NAMES:
 @app.command("tag")
 def tag_cli(
     model: str = typer.Argument(..., help="Model directory or bundled name (msra-ner, resume-ner, ud-cws, ud-pos...)."),
-    files: Optional[List[str]] = typer.Argument(None, help="Input files; none or '-' reads stdin."),
-    output: Optional[str] = OUTPUT,
-    output_dir: Optional[str] = OUTPUT_DIR,
+    files: list[str] | None = typer.Argument(None, help="Input files; none or '-' reads stdin."),
+    output: str | None = OUTPUT,
+    output_dir: str | None = OUTPUT_DIR,
     fmt: str = typer.Option("text", "--format", help="text | jsonl | conll"),
     input_format: str = typer.Option("text", "--input-format", help="text (raw lines) | conll (token per line)"),
     batch_size: int = typer.Option(64, "--batch-size", help="Sentences per batch (64 suits CPUs; raise it on a GPU)."),
     gpu: bool = typer.Option(False, "--gpu"),
-    device: Optional[str] = typer.Option(None, "--device", help="cpu | cuda | cuda:N"),
+    device: str | None = typer.Option(None, "--device", help="cpu | cuda | cuda:N"),
     jobs: int = typer.Option(1, "-j", "--jobs", help="Worker processes (same output as -j 1)."),
     precision: str = PRECISION,
     threads: int = THREADS,
@@ -143,7 +142,7 @@ def tag_cli(
     max_line_length: int = typer.Option(100_000, "--max-line-length"),
     allow_empty: bool = typer.Option(False, "--allow-empty", help="Accept empty input files."),
     quiet: bool = typer.Option(False, "-q", "--quiet"),
-    scheduler: Optional[str] = SCHEDULER,
+    scheduler: str | None = SCHEDULER,
     block_size: str = typer.Option("4MB", "--block-size", help="With --scheduler: bytes per block (4MB, 512KiB...)."),
 ) -> None:
     """Tag text with a trained model, line by line (output line i = input line i).

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import sys
-from typing import List, Optional
 
 import typer
 
@@ -38,17 +37,17 @@ ALPHA = typer.Option(None, "--alpha", help="Length normalisation: log P / L^alph
 @app.command("train-seq2seq")
 def train_seq2seq_cli(
     train: str = typer.Argument(..., help="Training pairs: TAB-separated lines (e.g. English<TAB>Chinese<TAB>...)."),
-    dev: Optional[str] = typer.Option(None, "--dev", help="Dev pairs: select the best epoch, stop early."),
-    test: Optional[str] = typer.Option(None, "--test", help="Test pairs, scored once at the end (metrics.json)."),
+    dev: str | None = typer.Option(None, "--dev", help="Dev pairs: select the best epoch, stop early."),
+    test: str | None = typer.Option(None, "--test", help="Test pairs, scored once at the end (metrics.json)."),
     output: str = typer.Option(..., "-o", "--output", help="Model directory to write."),
-    split: Optional[str] = typer.Option(None, "--split", help="Cut TRAIN into train,dev,test (e.g. 0.8,0.1,0.1), "
+    split: str | None = typer.Option(None, "--split", help="Cut TRAIN into train,dev,test (e.g. 0.8,0.1,0.1), "
                                                               "grouped by source sentence, seeded by --seed."),
     src_col: int = SRC_COL, tgt_col: int = TGT_COL,
     src_lang: str = typer.Option("zh", "--src-lang", help="zh | en: how the source side is tokenized."),
     tgt_lang: str = typer.Option("en", "--tgt-lang", help="zh | en: how the target side is tokenized."),
     src_level: str = typer.Option("char", "--src-level", help="Chinese source: char | word (zhnlp's segmenter)."),
     tgt_level: str = typer.Option("char", "--tgt-level", help="Chinese target: char | word."),
-    user_dict: Optional[List[str]] = typer.Option(None, "--user-dict", help="With word level: user lexicon (repeatable)."),
+    user_dict: list[str] | None = typer.Option(None, "--user-dict", help="With word level: user lexicon (repeatable)."),
     lower: bool = typer.Option(False, "--lower", help="Lower-case English (outputs are truecased)."),
     strict: bool = typer.Option(False, "--strict", help="Refuse lines with missing columns or an empty side "
                                                         "(default: skip and report them)."),
@@ -80,7 +79,7 @@ def train_seq2seq_cli(
     lr_decay: float = typer.Option(0.85, "--lr-decay", help="Multiply the learning rate by this every epoch."),
     batch_size: int = BATCH_SIZE, weight_decay: float = WEIGHT_DECAY, warmup: int = WARMUP,
     clip: float = CLIP, patience: int = typer.Option(3, "--patience"), ema: float = EMA,
-    gpu: bool = GPU, device: Optional[str] = DEVICE, amp: bool = AMP, bucket: bool = BUCKET,
+    gpu: bool = GPU, device: str | None = DEVICE, amp: bool = AMP, bucket: bool = BUCKET,
     seed: int = SEED, threads: int = TRAIN_THREADS, resume: bool = RESUME, force: bool = FORCE,
     encoding: str = typer.Option("utf-8", "--encoding"),
     quiet: bool = QUIET,
@@ -117,19 +116,19 @@ def train_seq2seq_cli(
 @app.command("translate")
 def translate_cli(
     model: str = typer.Argument(..., help="Model directory or bundled name (cmn-eng)."),
-    files: Optional[List[str]] = typer.Argument(None, help="Input files, one sentence a line; none or '-' reads stdin."),
-    output: Optional[str] = OUTPUT,
-    output_dir: Optional[str] = OUTPUT_DIR,
-    beam: Optional[int] = BEAM,
-    alpha: Optional[float] = ALPHA,
-    attention_plot: Optional[str] = typer.Option(None, "--attention-plot", help="Draw the attention of the first "
+    files: list[str] | None = typer.Argument(None, help="Input files, one sentence a line; none or '-' reads stdin."),
+    output: str | None = OUTPUT,
+    output_dir: str | None = OUTPUT_DIR,
+    beam: int | None = BEAM,
+    alpha: float | None = ALPHA,
+    attention_plot: str | None = typer.Option(None, "--attention-plot", help="Draw the attention of the first "
                                                                                 "input line(s) into this PNG."),
     plot_lines: int = typer.Option(1, "--plot-lines", help="How many first lines --attention-plot draws."),
-    font: Optional[str] = typer.Option(None, "--font", help="Font file for Chinese labels in plots "
+    font: str | None = typer.Option(None, "--font", help="Font file for Chinese labels in plots "
                                                             "(when no CJK font is installed)."),
     batch_size: int = typer.Option(64, "--batch-size"),
     gpu: bool = typer.Option(False, "--gpu"),
-    device: Optional[str] = typer.Option(None, "--device", help="cpu | cuda | cuda:N"),
+    device: str | None = typer.Option(None, "--device", help="cpu | cuda | cuda:N"),
     threads: int = THREADS,
     encoding: str = typer.Option("utf-8", "--encoding", help="Input encoding (UTF-8 BOM tolerated; gbk...)."),
     max_line_length: int = typer.Option(100_000, "--max-line-length"),

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import json
-from typing import List, Optional
 
 import typer
 
@@ -15,15 +14,15 @@ vocab_app = typer.Typer(no_args_is_help=True, help="Build and inspect vocabulari
 
 @vocab_app.command("build")
 def vocab_build_cli(
-    corpus: List[str] = typer.Argument(..., help="Corpus files (raw text, or words separated by spaces)."),
+    corpus: list[str] = typer.Argument(..., help="Corpus files (raw text, or words separated by spaces)."),
     output: str = typer.Option(..., "-o", "--output", help="Vocabulary JSON to write."),
     level: str = typer.Option("word", "--level", help="word | char"),
     min_freq: int = typer.Option(1, "--min-freq", help="Keep tokens seen at least this often."),
-    max_size: Optional[int] = typer.Option(None, "--max-size", help="Keep at most this many tokens (specials excluded)."),
+    max_size: int | None = typer.Option(None, "--max-size", help="Keep at most this many tokens (specials excluded)."),
     segment: bool = typer.Option(True, "--segment/--pre-segmented",
                                  help="Segment raw text with zhnlp, or split pre-segmented lines on spaces."),
-    user_dict: Optional[List[str]] = typer.Option(None, "--user-dict", help="User lexicon for segmenting (repeatable)."),
-    dict_name: Optional[List[str]] = typer.Option(None, "--dict", help="Bundled lexicon by name (repeatable)."),
+    user_dict: list[str] | None = typer.Option(None, "--user-dict", help="User lexicon for segmenting (repeatable)."),
+    dict_name: list[str] | None = typer.Option(None, "--dict", help="Bundled lexicon by name (repeatable)."),
     encoding: str = typer.Option("utf-8", "--encoding", help="Corpus encoding."),
     jobs: int = typer.Option(1, "-j", "--jobs", help="Segmentation processes."),
     quiet: bool = typer.Option(False, "-q", "--quiet", help="No summary."),
