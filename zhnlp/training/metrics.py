@@ -1,6 +1,7 @@
-"""Evaluation metrics. Word segmentation: precision, recall, F1, OOV and IV recall (SIGHAN bakeoff)."""
+"""Evaluation metrics: word segmentation (the SIGHAN bakeoff's), entities (conlleval's), tags and classes."""
 from __future__ import annotations
 
+import itertools
 from dataclasses import asdict, dataclass
 from typing import Iterable, Sequence
 
@@ -19,7 +20,6 @@ def word_spans(words: Iterable[str]) -> set[tuple[int, int]]:
 @dataclass
 class SegScore:
     """Word-level scores; the bakeoff's definitions (a word is right when both its ends are)."""
-
     precision: float
     recall: float
     f1: float
@@ -30,8 +30,7 @@ class SegScore:
     oov_recall: float | None = None
     iv_recall: float | None = None
     lines: int = 0
-    skipped_lines: list[int] | None = None
-    """1-based numbers of lines whose characters differ between gold and prediction (not scored)."""
+    skipped_lines: list[int] | None = None  # 1-based numbers of lines whose characters differ (not scored)
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -59,18 +58,12 @@ class SegScore:
 
 def score_segmentation(gold: Iterable[str], pred: Iterable[str],
                        training_words: set[str] | None = None) -> SegScore:
-    """Score predicted against gold segmentation, line by line (words split on whitespace).
-
-    Lines whose characters differ are reported in ``skipped_lines`` and not scored; a
-    missing or extra line counts as differing. ``training_words`` enables OOV/IV recall.
-    """
+    """Score predicted against gold segmentation line by line; lines whose characters differ (or missing or extra
+    ones) are not scored but listed; ``training_words`` enables OOV/IV recall."""
     g_n = p_n = hit = oov_n = oov_hit = iv_n = iv_hit = 0
     skipped: list[int] = []
     lines = 0
-    gold_it, pred_it = iter(gold), iter(pred)
-    while True:
-        gl = next(gold_it, None)
-        pl = next(pred_it, None)
+    for gl, pl in itertools.zip_longest(gold, pred):
         if gl is None and pl is None:
             break
         lines += 1
@@ -96,10 +89,7 @@ def score_segmentation(gold: Iterable[str], pred: Iterable[str],
                     oov_n += 1
                     oov_hit += ok
                 i += len(w)
-    p = hit / p_n if p_n else 0.0
-    r = hit / g_n if g_n else 0.0
-    f = 2 * p * r / (p + r) if p + r else 0.0
-    score = SegScore(p, r, f, g_n, p_n, hit, lines=lines, skipped_lines=skipped)
+    score = SegScore(*_prf(hit, p_n, g_n), g_n, p_n, hit, lines=lines, skipped_lines=skipped)
     if training_words is not None:
         score.oov_rate = oov_n / g_n if g_n else 0.0
         score.oov_recall = oov_hit / oov_n if oov_n else None
@@ -112,7 +102,6 @@ def score_segmentation(gold: Iterable[str], pred: Iterable[str],
 @dataclass
 class TypeScore:
     """Entity scores of one type (fractions, like :class:`SegScore`); support: gold entities."""
-
     precision: float
     recall: float
     f1: float
@@ -122,6 +111,7 @@ class TypeScore:
 
 
 def _prf(correct: int, predicted: int, gold: int) -> tuple[float, float, float]:
+    """Precision, recall and F1 from counts (0.0 where undefined)."""
     p = correct / predicted if predicted else 0.0
     r = correct / gold if gold else 0.0
     return p, r, (2 * p * r / (p + r) if p + r else 0.0)
@@ -129,9 +119,7 @@ def _prf(correct: int, predicted: int, gold: int) -> tuple[float, float, float]:
 
 @dataclass
 class EntityScore:
-    """Entity-level scores, conlleval's definition (an entity is right when its type and both
-    ends are); fractions in [0, 1] like :class:`SegScore`, printed ×100 by :meth:`report`."""
-
+    """Entity-level scores, conlleval's (an entity is right when its type and both ends are); fractions in [0, 1]."""
     precision: float
     recall: float
     f1: float
@@ -147,8 +135,7 @@ class EntityScore:
         return asdict(self)
 
     def report(self, digits: int = 2) -> str:
-        """A table like seqeval's ``classification_report``: P/R/F1 ×100 and support per type,
-        then the overall (micro-averaged) and macro-averaged rows."""
+        """A table like seqeval's ``classification_report``: P/R/F1 ×100 and support per type, micro and macro avg."""
         names = sorted(self.per_type)
         width = max([len(n) for n in names] + [len("macro avg"), 9])
         head = f"{'':>{width}}  {'precision':>9}  {'recall':>9}  {'f1':>9}  {'support':>8}"
@@ -182,13 +169,9 @@ def _tag_seq(item) -> list[str]:
 
 def _paired(gold: Iterable, pred: Iterable) -> Iterable[tuple[int, list[str], list[str]]]:
     """(sentence number, gold tags, predicted tags); ValueError on any length mismatch."""
-    gi, pi = iter(gold), iter(pred)
-    n = 0
-    while True:
-        g, p = next(gi, None), next(pi, None)
+    for n, (g, p) in enumerate(itertools.zip_longest(gold, pred), 1):
         if g is None and p is None:
             return
-        n += 1
         if g is None or p is None:
             raise ValueError(f"sentence {n}: the {'gold' if g is None else 'predicted'} tags "
                              "ran out first (different numbers of sentences)")
@@ -200,14 +183,8 @@ def _paired(gold: Iterable, pred: Iterable) -> Iterable[tuple[int, list[str], li
 
 def score_entities(gold_tag_seqs: Iterable, pred_tag_seqs: Iterable,
                    scheme: str | None = None) -> EntityScore:
-    """Entity precision/recall/F1, overall and per type, of predicted against gold tags.
-
-    Items are tag lists (or :class:`~zhnlp.formats.conll.Sentence`); entities are read by
-    :func:`zhnlp.formats.schemes.entities` (conlleval, extended to BIOES/BMES like seqeval), so the
-    figures match conlleval and seqeval's default mode. ``scheme`` rejects tags of another
-    scheme. Sentences of different lengths raise ValueError naming the sentence.
-    """
-
+    """Entity P/R/F1, overall and per type, of tag lists (or Sentences) as conlleval and seqeval's default mode read
+    them (``schemes.entities``); ``scheme`` rejects another scheme's tags."""
     g_n = p_n = hit = sents = toks = tok_hit = 0
     counts: dict[str, list[int]] = {}
     for _, gt, pt in _paired(gold_tag_seqs, pred_tag_seqs):
@@ -233,8 +210,7 @@ def score_entities(gold_tag_seqs: Iterable, pred_tag_seqs: Iterable,
 
 
 def score_tags(gold: Iterable, pred: Iterable) -> float:
-    """Token accuracy (a fraction) of predicted against gold tag sequences (POS tagging);
-    sentences of different lengths raise ValueError naming the sentence."""
+    """Token accuracy (a fraction) of predicted against gold tag sequences (POS tagging)."""
     n = right = 0
     for _, gt, pt in _paired(gold, pred):
         n += len(gt)
@@ -250,9 +226,8 @@ def score_words(gold_words_seqs: Iterable[Iterable[str]], pred_words_seqs: Itera
 
 
 def score_classes(gold: Sequence[str], pred: Sequence[str], labels: Sequence[str] | None = None) -> dict:
-    """Classification scores (fractions): accuracy, macro-averaged P/R/F1 over ``labels``
-    (default: every label seen in gold or predictions), per-class P/R/F1 with support, and
-    the confusion matrix (rows gold, columns predicted, in ``labels`` order)."""
+    """Accuracy, macro P/R/F1 over ``labels`` (default: all seen), per-class P/R/F1 and support, and the confusion
+    matrix (rows gold, columns predicted)."""
     if len(gold) != len(pred):
         raise ValueError(f"{len(gold)} gold labels but {len(pred)} predictions")
     labels = list(labels) if labels is not None else sorted(set(gold) | set(pred))
@@ -263,13 +238,9 @@ def score_classes(gold: Sequence[str], pred: Sequence[str], labels: Sequence[str
         matrix[index[g]][index[p]] += 1
     per_class = {}
     for lab, i in index.items():
-        tp = matrix[i][i]
-        n_pred = sum(matrix[r][i] for r in range(k))
         n_gold = sum(matrix[i])
-        p = tp / n_pred if n_pred else 0.0
-        r = tp / n_gold if n_gold else 0.0
-        per_class[lab] = {"precision": p, "recall": r, "f1": 2 * p * r / (p + r) if p + r else 0.0,
-                          "support": n_gold}
+        p, r, f = _prf(matrix[i][i], sum(matrix[r][i] for r in range(k)), n_gold)
+        per_class[lab] = {"precision": p, "recall": r, "f1": f, "support": n_gold}
     present = [lab for lab in labels if per_class[lab]["support"] or any(matrix[r][index[lab]] for r in range(k))]
     macro = {m: sum(per_class[lab][m] for lab in present) / len(present) if present else 0.0
              for m in ("precision", "recall", "f1")}
