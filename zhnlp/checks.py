@@ -3,7 +3,7 @@ can get one) and JSON without NaN (bare ``NaN`` is not JSON)."""
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, Sequence
 
 from .errors import ZhnlpError
 
@@ -26,6 +26,12 @@ def check_number(option: str, value: float, low: float | None = None, high: floa
     raise ZhnlpError(f"{option} must {rule}, not {value}")
 
 
+def check_choice(option: str, value: Any, choices: Sequence[str]) -> None:
+    """Refuse (naming ``option``) a value that is not one of ``choices``."""
+    if value not in choices:
+        raise ZhnlpError(f"{option} must be one of {', '.join(choices)}, not {value!r}")
+
+
 def json_safe(obj: Any) -> Any:
     """``obj`` with every nested non-finite float made None, ready for ``json.dumps(..., allow_nan=False)``."""
     if isinstance(obj, float):
@@ -37,4 +43,4 @@ def json_safe(obj: Any) -> Any:
     return obj
 
 
-__all__ = ["check_number", "json_safe"]
+__all__ = ["check_choice", "check_number", "json_safe"]

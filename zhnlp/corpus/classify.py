@@ -9,6 +9,7 @@ import time
 from dataclasses import dataclass
 from typing import Iterable, Iterator, Sequence
 
+from ..checks import check_choice, check_number
 from ..errors import ZhnlpError
 from ..formats.tables import (
     TEXT_COLUMNS,
@@ -40,8 +41,7 @@ class ClassifyOptions:
     batch_size: int = 128
 
     def __post_init__(self) -> None:
-        if self.top_k < 1:
-            raise ZhnlpError(f"--top-k must be at least 1, not {self.top_k}")
+        check_number("--top-k", self.top_k, 1)
         if self.batch_size < 1:
             raise ZhnlpError("--batch-size must be at least 1")
 
@@ -146,8 +146,7 @@ def classify_files(inputs: Sequence[str], model: str, *, output: str | None = No
                    stdout=None, classifier=None, threads: int = 1) -> SegmentStats:
     """Classify files ('-' = stdin) of plain lines or tables to stdout, one file or one file per input, atomically;
     ``threads``: torch CPU threads (0: torch's default)."""
-    if input_format not in INPUT_FORMATS:
-        raise ZhnlpError(f"--input-format must be one of {', '.join(INPUT_FORMATS)}, not {input_format!r}")
+    check_choice("--input-format", input_format, INPUT_FORMATS)
     opts = ClassifyOptions(top_k=top_k, probs=probs, batch_size=batch_size)
     use_threads(threads)
     inputs = list(inputs) or ["-"]

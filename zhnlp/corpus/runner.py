@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Sequence
 
+from ..checks import check_choice, check_number
 from ..errors import InputError, OutputError, ZhnlpError
 from ..io import MAX_LINE_CHARS, atomic_output, check_output_path, read_lines
 from ..text.features import LEVELS, tokenized_lines  # re-exported: zhnlp.corpus.tokenized_lines
@@ -32,8 +33,7 @@ class OutputFormat:
     pos: bool = False
 
     def __post_init__(self) -> None:
-        if self.fmt not in FORMATS:
-            raise ZhnlpError(f"--format must be one of {', '.join(FORMATS)}, not {self.fmt!r}")
+        check_choice("--format", self.fmt, FORMATS)
 
     def line(self, result: list) -> str:
         """The output text for one input line, including its final newline."""
@@ -93,8 +93,7 @@ def segment_files(inputs: Sequence[str], seg: Segmenter, *, output: str | None =
                   stdout=None, scheduler: str | None = None, block_size: int | str = "8MB") -> SegmentStats:
     """Segment files ('-' = stdin) to stdout, one file or one file per input, atomically; ``scheduler``
     (``tcp://HOST:PORT`` or ``local:N``) runs it on a Dask cluster in ``block_size`` blocks, with the same output."""
-    if jobs < 1:
-        raise ZhnlpError(f"--jobs must be at least 1, not {jobs}")
+    check_number("--jobs", jobs, 1)
     options = dict(output=output, output_dir=output_dir, encoding=encoding, allow_empty=allow_empty,
                    max_line_chars=max_line_chars, progress=progress, stdout=stdout, label="segment")
     if scheduler:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Sequence
 
-from ..checks import check_number
+from ..checks import check_choice, check_number
 from ..errors import ZhnlpError
 from ..formats.conll import bmes_to_words
 from ..formats.schemes import entities
@@ -31,8 +31,7 @@ class TagFormat:
     scheme: str | None = None
 
     def __post_init__(self) -> None:
-        if self.fmt not in OUTPUT_FORMATS:
-            raise ZhnlpError(f"--format must be one of {', '.join(OUTPUT_FORMATS)}, not {self.fmt!r}")
+        check_choice("--format", self.fmt, OUTPUT_FORMATS)
 
     def render(self, text: str | None, tokens: list[str], tags: list[str]) -> str:
         """Output for one sentence, final newline included. ``text`` is the raw line (offsets)."""
@@ -105,12 +104,10 @@ def _run_in_worker(units: list) -> str:
 
 def _check_options(input_format: str, batch_size: int, jobs: int, precision: str, threads: int = 0) -> None:
     check_precision(precision)
-    if input_format not in INPUT_FORMATS:
-        raise ZhnlpError(f"--input-format must be one of {', '.join(INPUT_FORMATS)}, not {input_format!r}")
+    check_choice("--input-format", input_format, INPUT_FORMATS)
     if batch_size < 1:
         raise ZhnlpError("--batch-size must be at least 1")
-    if jobs < 1:
-        raise ZhnlpError(f"--jobs must be at least 1, not {jobs}")
+    check_number("--jobs", jobs, 1)
     check_number("--threads", threads, 0)
 
 

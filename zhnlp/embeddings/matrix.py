@@ -6,6 +6,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..checks import check_choice
 from ..errors import ZhnlpError
 from .vectors import as_vectors, load_vectors
 
@@ -74,8 +75,7 @@ def embedding_matrix(vocab: "Vocab", vectors: Any, *, init: str = "normal", scal
     import numpy as np
     import torch
 
-    if init not in INITS:
-        raise ZhnlpError(f"init must be one of {', '.join(INITS)}, not {init!r}")
+    check_choice("init", init, INITS)
     if scale is not None and not scale >= 0:
         raise ZhnlpError(f"scale must be at least 0, not {scale!r}")
     vec = as_vectors(vectors)

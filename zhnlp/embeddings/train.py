@@ -10,7 +10,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence
 
-from ..checks import check_number
+from ..checks import check_choice, check_number
 from ..errors import InputError, ZhnlpError
 from ..io import MAX_LINE_CHARS, check_output_path
 from ..text.features import LEVELS, tokenized_lines
@@ -57,8 +57,7 @@ class EmbeddingConfig:
 
     def validate(self) -> None:
         """Raise :class:`ZhnlpError` on an out-of-range option (named as on the command line)."""
-        if self.algo not in ALGOS:
-            raise ZhnlpError(f"--algo must be one of {', '.join(ALGOS)}, not {self.algo!r}")
+        check_choice("--algo", self.algo, ALGOS)
         for name, low in (("dim", 1), ("window", 1), ("min_count", 1), ("epochs", 1),
                           ("workers", 1), ("min_n", 1), ("bucket", 1), ("negative", 0)):
             value = getattr(self, name)
@@ -151,10 +150,8 @@ def train_vectors(inputs: Sequence[str | Path], config: EmbeddingConfig | None =
     names = [str(p) for p in inputs]
     if not names:
         raise ZhnlpError("no input files")
-    if level not in LEVELS:
-        raise ZhnlpError(f"--level must be one of {', '.join(LEVELS)}, not {level!r}")
-    if jobs < 1:
-        raise ZhnlpError(f"--jobs must be at least 1, not {jobs}")
+    check_choice("--level", level, LEVELS)
+    check_number("--jobs", jobs, 1)
     for name in names:
         if name != "-" and not Path(name).exists():
             raise InputError(name, "no such file")

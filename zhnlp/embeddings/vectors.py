@@ -6,6 +6,7 @@ import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..checks import check_choice, check_number
 from ..errors import InputError, ZhnlpError
 from ..io import atomic_path, check_output_path, open_binary, read_lines
 
@@ -99,8 +100,7 @@ def vector_format_for(path: str | Path, format: str | None = None, *, fasttext_m
     """``format``, else by extension: ``.bin`` fasttext-bin for a fastText model or word2vec-bin, ``.glove`` glove,
     anything else word2vec text (``fasttext`` for a fastText model's ``.vec``: the same format)."""
     if format is not None:
-        if format not in VECTOR_FORMATS:
-            raise ZhnlpError(f"--format must be one of {', '.join(VECTOR_FORMATS)}, not {format!r}")
+        check_choice("--format", format, VECTOR_FORMATS)
         return format
     suffix = Path(path).suffix.lower()
     if suffix == ".bin":
@@ -211,8 +211,7 @@ def load_vectors(path: str | Path, format: str | None = None, *, encoding: str =
     """Read a vector file (format detected unless given; a fastText ``.bin`` keeps its subwords), errors by line."""
     name = str(path)
     fmt = format if format is not None else sniff_vector_format(path)
-    if fmt not in VECTOR_FORMATS:
-        raise ZhnlpError(f"--from must be one of {', '.join(VECTOR_FORMATS)}, not {fmt!r}")
+    check_choice("--from", fmt, VECTOR_FORMATS)
     if fmt == "fasttext-bin":
         return _load_fasttext_bin(name)
     if fmt == "word2vec-bin":
@@ -403,7 +402,7 @@ def _read_word2vec_bin(name: str, encoding: str = "utf-8"):
 def most_similar(vectors: Any, word: str, topn: int = 10) -> list[tuple[str, float]]:
     """The ``topn`` vocabulary words closest to ``word`` by cosine (the word itself excluded)."""
     vec = as_vectors(vectors)
-    _check_topn(topn)
+    check_number("--topn", topn, 1)
     vec.require(word)
     return [(w, float(s)) for w, s in vec.kv.most_similar(word, topn=topn)]
 
@@ -411,7 +410,7 @@ def most_similar(vectors: Any, word: str, topn: int = 10) -> list[tuple[str, flo
 def analogy(vectors: Any, a: str, b: str, c: str, topn: int = 1) -> list[tuple[str, float]]:
     """a : b :: c : ? (3CosAdd): the words closest to ``b - a + c`` on unit vectors, the inputs excluded."""
     vec = as_vectors(vectors)
-    _check_topn(topn)
+    check_number("--topn", topn, 1)
     vec.require(a, b, c)
     return [(w, float(s)) for w, s in vec.kv.most_similar(positive=[b, c], negative=[a], topn=topn)]
 
@@ -421,11 +420,6 @@ def similarity(vectors: Any, w1: str, w2: str) -> float:
     vec = as_vectors(vectors)
     vec.require(w1, w2)
     return float(vec.kv.similarity(w1, w2))
-
-
-def _check_topn(topn: int) -> None:
-    if topn < 1:
-        raise ZhnlpError(f"--topn must be at least 1, not {topn}")
 
 
 __all__ = ["WordVectors", "save_vectors", "load_vectors", "as_vectors", "convert_vectors", "vector_format_for",

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import json
 import math
 import random
 import re
+import sys
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -71,8 +73,12 @@ def read_frame(path: str | Path, fmt: str = "auto", encoding: str = "utf-8", *,
         return iter([frame]) if chunksize else frame
     try:
         if fmt == "jsonl":
-            frames = _jsonl_frames(path, encoding, chunksize or 10_000)
-            return frames if chunksize else _concat(frames, path)
+            if chunksize:
+                return _jsonl_frames(path, encoding, chunksize)
+            frames = list(_jsonl_frames(path, encoding, 10_000))
+            if not frames:
+                raise InputError(input_name(path), "no rows")
+            return pd.concat(frames, ignore_index=True)
         sep = {"csv": ",", "tsv": "\t", "txt": "\t"}[fmt]
         kw = dict(sep=sep, dtype=str, keep_default_na=False, encoding=enc, chunksize=chunksize, index_col=False)
         if fmt != "csv":  # TSV and text<TAB>label have no quoting: a '"' is text
@@ -88,8 +94,7 @@ def read_frame(path: str | Path, fmt: str = "auto", encoding: str = "utf-8", *,
 
 
 def _source(path: str | Path):
-    import sys
-
+    """What pandas reads: the file's path, or stdin's bytes; a folder, missing or empty file is refused."""
     if str(path) == "-":
         return io.BytesIO(sys.stdin.buffer.read())
     p = Path(path)
@@ -138,15 +143,6 @@ def _cell_text(value) -> str:
     return str(value)
 
 
-def _concat(frames, path):
-    import pandas as pd
-
-    frames = list(frames)
-    if not frames:
-        raise InputError(input_name(path), "no rows")
-    return pd.concat(frames, ignore_index=True)
-
-
 def json_objects(path: str | Path, encoding: str = "utf-8") -> Iterator[tuple[int, dict]]:
     """(line number, object) of each non-blank line of a JSON-lines file; other than an object is an error."""
     name = input_name(path)
@@ -170,16 +166,12 @@ def json_text(value) -> str:
 
 
 def _jsonl_frames(path, encoding: str, chunksize: int):
+    """Frames of ``chunksize`` JSON objects, values as table text."""
     import pandas as pd
 
-    rows: list[dict] = []
-    for _, obj in json_objects(path, encoding):
-        rows.append({k: json_text(v) for k, v in obj.items()})
-        if len(rows) >= chunksize:
-            yield pd.DataFrame.from_records(rows).fillna("")
-            rows = []
-    if rows:
-        yield pd.DataFrame.from_records(rows).fillna("")
+    objects = iter(json_objects(path, encoding))
+    while block := list(itertools.islice(objects, chunksize)):
+        yield pd.DataFrame.from_records([{k: json_text(v) for k, v in obj.items()} for _, obj in block]).fillna("")
 
 
 def _checked_chunks(frames, path, enc, fmt):

@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from ..errors import InputError, ZhnlpError
+from ..checks import check_choice
+from ..errors import InputError
 from ..io import read_lines
 from . import conll
 
@@ -53,8 +54,7 @@ def resolve_format(path: str | Path, task: str, fmt: str = "auto", encoding: str
         fmt = detect_format(path, encoding)
         if fmt == "segmented" and task != "cws":
             fmt = "conll"  # uneven columns: let the CoNLL reader name the bad line
-    if fmt not in DATA_FORMATS:
-        raise ZhnlpError(f"--data-format must be one of {', '.join(DATA_FORMATS)}, not {fmt!r}")
+    check_choice("--data-format", fmt, DATA_FORMATS)
     if task == "ner" and fmt in ("conllu", "word-pos"):
         raise InputError(str(path), f"{fmt} text tags parts of speech (train-pos); train-ner reads CoNLL: a "
                                     "token and its NER tag (B-PER, O...) a line")

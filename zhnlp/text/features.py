@@ -6,6 +6,7 @@ import unicodedata
 from pathlib import Path
 from typing import Container, Iterator, Sequence
 
+from ..checks import check_choice
 from ..errors import ZhnlpError
 from ..io import MAX_LINE_CHARS, read_lines
 from .segment import Segmenter
@@ -57,8 +58,7 @@ def tokenized_lines(inputs: Sequence[str | Path], seg: Segmenter | None = None, 
                     allow_empty: bool = False) -> Iterator[list[str]]:
     """Token lists of the non-blank lines, streamed: characters, bigrams as ``--bigram`` reads them (those with a
     space after NFKC left out: no vector file stores them), split words (``pre_segmented``) or ``seg``'s words."""
-    if level not in LEVELS:
-        raise ZhnlpError(f"--level must be one of {', '.join(LEVELS)}, not {level!r}")
+    check_choice("--level", level, LEVELS)
     if not inputs:
         raise ZhnlpError("no input files")
 
