@@ -1,10 +1,8 @@
-"""Ensembles of trained models: several directories of one kind combined into one (``zhnlp
-ensemble``). What tagger and classifier ensembles share: reading and checking the members,
-loading their weights into one module, and what metrics.json records of them."""
+"""What tagger and classifier ensembles (``zhnlp ensemble``) share: reading, checking and loading the members."""
 from __future__ import annotations
 
 import time
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
@@ -14,20 +12,11 @@ from .serialization import check_model_output, load_weights, resolve_model, roun
 MEMBER_METRICS = ("seed", "best_epoch", "train_config", "dev")  # what metrics.json keeps of each member
 
 
-def assemble(members: Sequence[str | Path], *, output: str | Path, force: bool, read: Callable, options: Sequence[str], config_from_dict: Callable,
-             make_module: Callable, half: bool | None) -> tuple[Any, Any, dict]:
-    """(config, module, metrics) of an ensemble of ``members``.
-
-    ``output`` is checked first (:func:`~zhnlp.training.serialization.check_model_output`, replacing a
-    model directory only with ``force``). ``read(path)`` gives a member's ``(files, config, net_config)`` and refuses what cannot be
-    a member; a member that is itself an ensemble (a list of net configs) counts as its own
-    members, so that an ensemble can gain seeds. Members must agree on the config ``options``
-    that decide what a network reads and on every vocabulary. ``make_module(config, vocabs, net_configs, root)`` builds the module
-    (``root``: the first member's directory, which holds the files its config names),
-    whose ``net.members`` receive the members' weights (rounded to float16 when ``half``,
-    default: when every member stores float16, so that scores are those of what ships).
-    """
-
+def assemble(members: Sequence[str | Path], *, output: str | Path, force: bool, read: Callable,
+             options: Sequence[str], config_from_dict: Callable, make_module: Callable,
+             half: bool | None) -> tuple[Any, Any, dict]:
+    """(config, module, metrics) of an ensemble of ``members`` agreeing on ``options`` and vocabularies; ``read(path)``
+    gives a member's (files, config, net_config), ``make_module(config, vocabs, net_configs, root)`` the module."""
     check_model_output(output, force=force)
     if len(members) < 2:
         raise ZhnlpError("an ensemble needs at least two member models")
@@ -58,6 +47,7 @@ def assemble(members: Sequence[str | Path], *, output: str | Path, force: bool, 
                 raise InputError(str(p), f"vocabulary {name!r} differs from {paths[0]}'s: ensemble members must "
                                          "be trained on the same data with the same options")
     cfg = config_from_dict(asdict(cfg0))
+    # float16 by default when every member stores it, so that scores are those of what ships
     cfg.half_precision = all(c.half_precision for _, c, _ in loaded) if half is None else half
     module = make_module(cfg, files0.vocabs, [n for _, _, n in loaded], paths[0])
     for member, (files, _, _) in zip(module.net.members, loaded):
@@ -90,11 +80,7 @@ def _refuse_twins(names: Sequence[str], loaded: Sequence[tuple]) -> None:
 
 
 def flatten(entry: tuple) -> list[tuple]:
-    """One ``(files, config, net_config)`` per network: an ensemble's entry (whose net config is
-    a list and whose tensors are named ``members.I.*``) split into its members, each with the
-    metrics its ensemble recorded of it (name, seed, dev...); anything else as it is."""
-    from dataclasses import replace
-
+    """One ``(files, config, net_config)`` per network: an ensemble's entry split into its members and their metrics."""
     files, cfg, net_cfg = entry
     if not isinstance(net_cfg, list):
         return [entry]
@@ -109,8 +95,7 @@ def flatten(entry: tuple) -> list[tuple]:
 
 
 def net_section(ensemble: bool, make: Callable) -> tuple[str, Callable]:
-    """The config.json section of the network(s) and its factory: ``net`` (one config, built
-    by ``make``) or, for an ensemble, ``nets`` (a list of them)."""
+    """The config.json section of the network(s) and its factory: ``net`` (built by ``make``), or ``nets``."""
     return ("nets", lambda ds: [make(**d) for d in ds]) if ensemble else ("net", lambda d: make(**d))
 
 

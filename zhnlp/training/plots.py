@@ -1,8 +1,4 @@
-"""PNG figures written into model directories and evaluation outputs (matplotlib, Agg backend).
-
-Each function returns PNG bytes, or None when matplotlib is not installed, so callers can
-write the file or skip it.
-"""
+"""PNG figures for model directories and evaluations: bytes, or None without matplotlib (the caller skips them)."""
 from __future__ import annotations
 
 import io
@@ -13,6 +9,7 @@ from ..errors import ZhnlpError
 
 
 def _pyplot():
+    """matplotlib's pyplot on the Agg backend, or None when matplotlib is not installed."""
     try:
         import matplotlib
 
@@ -24,6 +21,7 @@ def _pyplot():
 
 
 def _png(fig, plt) -> bytes:
+    """``fig`` as PNG bytes (and closed)."""
     fig.tight_layout()
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=100)
@@ -82,10 +80,8 @@ def confusion_png(matrix: Sequence[Sequence[int]], labels: Sequence[str], title:
 
 
 def attention_png(alignments: Sequence, font: str | None = None) -> bytes | None:
-    """Attention heat maps, one panel per translation: rows the output tokens (and EOS),
-    columns the source tokens (and EOS), darker = more attention. ``alignments`` hold
-    ``source``, ``target``, ``weights`` and ``text`` (:class:`zhnlp.tasks.translator.Alignment`);
-    ``font`` is a font file for the Chinese labels when no CJK font is installed."""
+    """Attention heat maps of :class:`~zhnlp.tasks.translator.Alignment`s, a panel each (rows output, columns source
+    tokens); ``font``: a font file for the Chinese labels when no CJK font is installed."""
     plt = _pyplot()
     if plt is None or not alignments:
         return None
@@ -116,8 +112,7 @@ def has_cjk_font(font: str | None = None) -> bool:
 
 
 def _cjk_font(font: str | None = None) -> list[str]:
-    """Font families to try for Chinese labels (matplotlib falls back to the next one):
-    ``font`` (a font file) first, installed CJK fonts, then mplfonts' Noto Sans CJK if present."""
+    """Font families for Chinese labels, in matplotlib's fallback order: ``font``, installed CJK fonts, mplfonts'."""
     from matplotlib import font_manager
 
     extra = [font] if font else []
