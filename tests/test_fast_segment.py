@@ -15,11 +15,11 @@ import re
 from pathlib import Path
 
 import pytest
+from helpers import DATA, invoke, one_line_error
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from helpers import DATA, invoke, one_line_error
-from zhnlp.text.fast_segment import fast_available
+from zhnlp.text.fast_segment import EMBEDDED_DICT, fast_available
 from zhnlp.text.segment import Segmenter
 
 pytestmark = pytest.mark.skipif(not fast_available(), reason="rjieba (the compiled engine) is not installed")
@@ -104,11 +104,11 @@ def test_embedded_dictionary_is_jiebas_word_for_word():
 
     import rjieba
 
-    from zhnlp.text.fast_segment import EMBEDDED_DICT
-
     seg = Segmenter(engine="fast").load()
     assert seg._fast.embedded == (version("rjieba") in EMBEDDED_DICT)
-    assert not Segmenter(dicts=["it"]).load()._fast.embedded
+    assert Segmenter(dicts=["it"]).load()._fast.embedded == seg._fast.embedded  # user words go on top
+    if PKU_WORDS.exists():
+        assert not Segmenter(main_dict=str(PKU_WORDS)).load()._fast.embedded
     if not seg._fast.embedded:
         pytest.skip(f"rjieba {version('rjieba')}: embedded dictionary not verified, not used")
     freq = seg.tokenizer.FREQ
@@ -121,6 +121,28 @@ def test_embedded_dictionary_is_jiebas_word_for_word():
     grams = [w[i:i + n] for w in words[::7] for n in (2, 3) for i in range(len(w) - n + 1)] + ["的是", "北京大学生"]
     assert all(embedded.has_word(w) for w in words)
     assert [embedded.suggest_freq(w) for w in words + grams] == [built.suggest_freq(w) for w in words + grams]
+
+
+@pytest.mark.parametrize("entries", ["北京 3\n大学 1\n北京大学 2\n", "北京 0\n人民 0\n"])
+def test_user_counts_that_replace_jiebas_own(tmp_path, entries):
+    """User counts replacing dict.txt's (lower, or 0: the word leaves the dictionary) cut as jieba does."""
+    d = tmp_path / "d.txt"
+    d.write_text(entries, encoding="utf-8")
+    text = "北京大学的学生在北京人民大会堂，北京大学生"
+    for mode, hmm in MODES:
+        fast, slow = pair(user_dicts=[str(d)], dict_freq="keep", mode=mode, hmm=hmm)
+        assert fast.cut(text) == slow.cut(text)
+    assert fast._fast.embedded == ("0" not in entries and "0.2.2" in EMBEDDED_DICT)
+
+
+@pytest.mark.parametrize("mode,hmm", MODES)
+def test_batches_of_lines_equal_lines_one_by_one(engines, mode, hmm):
+    """Lines go to the compiled engine in batches; odd lines (NUL, CR, surrogates, CJK cut apart, empty) too."""
+    fast, slow = engines[(mode, hmm)]
+    lines = ["赞赞赞赞赞", "", "我们常在吃早饭时看电视。WAP1.2.1和1.1kg", " ", "a\0b", "北京\r", "bad \udc80",
+             "㐀㐁好人", "适合3-4岁，见t.cn", ""]
+    for batch in (lines, lines[:4], lines[:1], []):
+        assert next(fast.map_chunks([batch])) == [slow.cut(line) for line in batch]
 
 
 def test_engine_option_is_checked():

@@ -1,12 +1,4 @@
-"""User dictionaries and lexicons: reading messy real-world files, frequency policies, caching.
-
-One loader (:func:`read_lexicon`) accepts jieba's ``word [freq] [pos]`` format,
-TAB-separated ``word<TAB>count[<TAB>pos]`` lexicons such as THUOCL, plain word lists,
-``#`` comments and blank lines, UTF-8 with or without BOM, and LF, CRLF or CR-only line
-endings. :func:`build_prefix_dict` merges a main dictionary and user lexicons into the
-prefix dictionary jieba's ``Tokenizer`` uses, and caches the result per user, keyed by
-the content of every file involved, so a second start skips the slow merge.
-"""
+"""User dictionaries and lexicons: messy real-world files (jieba, THUOCL, word lists), count policies, a per-user cache."""
 from __future__ import annotations
 
 import hashlib
@@ -17,9 +9,9 @@ import os
 import re
 import tempfile
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Union
 
 from ..errors import DictionaryFormatError, InputError
 from ..parallel import call_in_child
@@ -27,7 +19,7 @@ from ..resources import BUNDLED_DICTS, bundled_dict, cache_dir
 
 logger = logging.getLogger(__name__)
 
-FreqPolicy = Union[str, int]
+FreqPolicy = str | int
 """``"auto"`` (default), ``"keep"``, ``"suggest"`` or a whole number; see :func:`resolve_freq`."""
 
 #: Characters jieba keeps together in one block before looking words up (jieba's re_han_default).
@@ -36,11 +28,12 @@ JIEBA_BLOCK_RE = re.compile("[\u4E00-\u9FD5a-zA-Z0-9+#&._%\\-]+")
 NUMBER_RE = "[0-9\uFF10-\uFF19]+(?:[.\uFF0E\u00B7\u2236:\uFF1A/\uFF0F][0-9\uFF10-\uFF19]+)*"
 _NUMBER = re.compile(NUMBER_RE)
 #: POS tags that may end a line without a count (jieba's and ICTCLAS' sets).
-KNOWN_TAGS = frozenset(
+_TAGS = (
     "a ad ag an b bg c d df dg e eng f g h i j k l m mg mq n ng nr nrfg nrt ns nt nz o p q r rg rr rz "
     "s t tg u ud ug uj ul uv uz v vd vg vi vn vq w x y yg z zg nrf nrj nsf vshi vyou vf vx vl al bl "
-    "cc mq qv qt pba pbei ude1 ude2 ude3 udeng udh ule uguo uzhe uyy usuo ulian uls PER LOC ORG".split()
+    "cc mq qv qt pba pbei ude1 ude2 ude3 udeng udh ule uguo uzhe uyy usuo ulian uls PER LOC ORG"
 )
+KNOWN_TAGS = frozenset(_TAGS.split())
 _SPACE_LINE = re.compile(r"^(.*?)(?:\s+(\d+))?(?:\s+([A-Za-z][A-Za-z0-9]*))?$")
 _SPACE_LINE_NO_TAG = re.compile(r"^(.*?)(?:\s+(\d+))?$")
 _HASH_ENTRY = re.compile(r"^#\S+[ ]*\t[ ]*\d+")
@@ -74,11 +67,7 @@ def decode_text(data: bytes, path: str | Path, encoding: str = "utf-8") -> str:
 
 
 def parse_lexicon_line(line: str) -> Entry | None:
-    """Parse one stripped line; None for blank and comment lines. Raises ValueError with the problem.
-
-    A line starting with ``#`` is a comment, except a TAB entry with a count (THUOCL_IT
-    has ``#include<TAB>33485``).
-    """
+    """One stripped line; None for blanks and ``#`` comments (not ``#include<TAB>33485``); ValueError names the problem."""
     if not line or (line.startswith("#") and not _HASH_ENTRY.match(line)):
         return None
     if _CONTROL.search(line):
@@ -117,11 +106,7 @@ def parse_lexicon_line(line: str) -> Entry | None:
 
 def read_lexicon(path: str | Path, *, skip_bad_lines: bool = False,
                  encoding: str = "utf-8") -> list[Entry]:
-    """Read a dictionary/lexicon file in any supported format.
-
-    A malformed line raises :class:`DictionaryFormatError` naming file, line and content;
-    with ``skip_bad_lines`` it is logged as a warning and skipped instead.
-    """
+    """A lexicon in any supported format; a malformed line raises DictionaryFormatError (``skip_bad_lines``: a warning)."""
     path = Path(path)
     data = _read_bytes(path)
     text = decode_text(data, path, encoding)
@@ -260,7 +245,7 @@ def _file_digest(path: Path, skip: int = 0) -> bytes:
     return h.digest()
 
 
-def _jieba_main(path: Path) -> tuple[dict[str, int], int, dict[str, str]]:
+def jieba_main(path: Path) -> tuple[dict[str, int], int, dict[str, str]]:
     """jieba's dict.txt: ``word freq tag`` per line."""
     freq: dict[str, int] = {}
     tags: dict[str, str] = {}
@@ -293,11 +278,7 @@ def _custom_main(spec: DictSpec, path: Path) -> tuple[dict[str, int], int, dict[
 
 
 def learn_number_shapes(words: Iterable[str], min_count: int = 5, max_affix: int = 4) -> list[str]:
-    """Shapes of numeric words in a lexicon (numbers replaced by ``D``) that occur often.
-
-    A segmentation standard's word list shows how it treats numbers (PKU: ``D年``, ``D%``;
-    MSR: ``D年D月D日``); those shapes then match numbers that are not in the list.
-    """
+    """Frequent shapes of a lexicon's numeric words (``D年``, ``D%``): how its standard cuts numbers not in the list."""
     shapes: Counter[str] = Counter()
     for w in words:
         if _NUMBER.search(w):
@@ -345,7 +326,7 @@ def build_prefix_dict(spec: DictSpec) -> PrefixDict:
         shapes = learn_number_shapes(e.word for e in main_entries)
         user_tags = dict(tags)
     else:
-        freq, total, _tags = _jieba_main(spec.main_path())
+        freq, total, _tags = jieba_main(spec.main_path())
         user_tags = {}
     protected: dict[str, str] = {}
     for word in list(freq):
@@ -374,15 +355,12 @@ def build_prefix_dict(spec: DictSpec) -> PrefixDict:
     return PrefixDict(freq, total, user_tags, protected, shapes)
 
 
-def _cache_path(kind: str, key: str) -> Path:
+def cache_path(kind: str, key: str) -> Path:
     return cache_dir() / f"{kind}-{key[:40]}.bin"
 
 
 def read_cache(path: Path, key: str, verify_only: bool = False):
-    """The cached object, or None when the file is absent, stale or corrupt (never trusted).
-
-    With ``verify_only``, True for a valid cache file, checked without loading it whole.
-    """
+    """The cached object, or None when absent, stale or corrupt (``verify_only``: True for a valid file, not loaded)."""
     head = len(_MAGIC) + 64
     if verify_only:
         try:
@@ -430,7 +408,7 @@ def write_cache(path: Path, key: str, obj) -> None:
 def load_prefix_dict(spec: DictSpec, use_cache: bool = True) -> PrefixDict:
     """The merged prefix dictionary, from the per-user cache when a valid one exists."""
     key = spec.cache_key()
-    path = _cache_path("dict", key)
+    path = cache_path("dict", key)
     if use_cache:
         cached = read_cache(path, key)
         if isinstance(cached, tuple) and len(cached) == 5:
@@ -442,22 +420,16 @@ def load_prefix_dict(spec: DictSpec, use_cache: bool = True) -> PrefixDict:
 
 
 def _cache_payload(pd: PrefixDict) -> tuple:
-    """What the cache stores. Equal counts share one int object, which marshal writes once
-    and loads once: about 10 MB less per process for jieba's dictionary."""
+    """What the cache stores; equal counts share one int object (marshal loads it once: 10 MB less per process)."""
     shared: dict[int, int] = {}
     freq = {w: shared.setdefault(f, f) for w, f in pd.freq.items()}
     return (freq, pd.total, pd.user_tags, pd.protected, pd.shapes)
 
 
 def ensure_cached(spec: DictSpec, in_child: bool = True) -> None:
-    """Check the dictionaries and fill the cache, without keeping the result in memory.
-
-    A parent process that only hands lines to workers calls this: errors surface once,
-    before any worker starts, and each worker then loads from the cache. A cache that must
-    be built is built in a child process (``in_child``), so the parent stays small.
-    """
+    """Check the dictionaries and fill the cache (built in a child process with ``in_child``), keeping nothing here."""
     key = spec.cache_key()
-    path = _cache_path("dict", key)
+    path = cache_path("dict", key)
     if read_cache(path, key, verify_only=True):
         return
     if in_child:
@@ -471,7 +443,7 @@ def load_main_tags(spec: DictSpec, use_cache: bool = True) -> dict[str, str]:
     """POS tags of the main dictionary (for POS tagging), cached like the prefix dictionary."""
     path_main = spec.main_path()
     key = hashlib.sha256(f"tags|{CACHE_FORMAT}|".encode() + _file_digest(path_main)).hexdigest()
-    path = _cache_path("tags", key)
+    path = cache_path("tags", key)
     if use_cache:
         cached = read_cache(path, key)
         if isinstance(cached, dict):
@@ -479,7 +451,7 @@ def load_main_tags(spec: DictSpec, use_cache: bool = True) -> dict[str, str]:
     if spec.main_dict:
         tags = {e.word: e.tag for e in read_lexicon(path_main, skip_bad_lines=True, encoding=spec.encoding) if e.tag}
     else:
-        tags = _jieba_main(path_main)[2]
+        tags = jieba_main(path_main)[2]
     if use_cache:
         write_cache(path, key, tags)
     return tags

@@ -1,19 +1,15 @@
-"""Word segmentation: :class:`Segmenter`, jieba with user dictionaries, modes and POS.
-
-Each Segmenter owns its own ``jieba.Tokenizer`` (and POS tokenizer), so segmenters with
-different dictionaries never affect each other. With no dictionaries the output is
-jieba's own (``jieba.lcut``, ``cut_all``, ``lcut_for_search``, ``HMM=False``, ``posseg``).
-"""
+"""Word segmentation: :class:`Segmenter`, jieba's tokens (each its own tokenizer) with user dictionaries, modes, POS."""
 from __future__ import annotations
 
 import re
-from typing import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 
 from ..parallel import ignore_sigint_in_worker, ordered_map
 from .dictionary import (
     NUMBER_RE,
     DictSpec,
     FreqPolicy,
+    PrefixDict,
     ensure_cached,
     load_main_tags,
     load_prefix_dict,
@@ -21,7 +17,7 @@ from .dictionary import (
     resolve_dict_path,
     resolve_freq,
 )
-from .fast_segment import FastCutter, resolve_engine
+from .fast_segment import FastCutter, ensure_fast_cached, load_fast_dict, resolve_engine
 
 MODES = ("precise", "full", "search")
 
@@ -73,8 +69,10 @@ class Segmenter:
         self.number_shapes = bool(main_dict) if number_shapes is None else number_shapes
         self.use_cache = use_cache
         self.engine = resolve_engine(engine, used=mode != "full" and not pos)
+        self._loaded = False
         self._fast = None
         self._tk = None
+        self._pd: PrefixDict | None = None
         self._pos_tk = None
         self._user_tags: dict[str, str] = {}
         self._protect: re.Pattern | None = None
@@ -84,62 +82,69 @@ class Segmenter:
     # Segmenters travel to worker processes as their options; each worker loads once.
     def __getstate__(self) -> dict:
         state = self.__dict__.copy()
-        state.update(_tk=None, _fast=None, _pos_tk=None, _protect=None, _protect_tags={}, _stop=frozenset(),
-                     _user_tags={})
+        state.update(_loaded=False, _tk=None, _pd=None, _fast=None, _pos_tk=None, _protect=None, _protect_tags={},
+                     _stop=frozenset(), _user_tags={})
         return state
 
     def __repr__(self) -> str:
         return (f"Segmenter(main_dict={self.spec.main_dict!r}, user_dicts={list(self.spec.user_dicts)!r}, "
                 f"mode={self.mode!r}, hmm={self.hmm}, pos={self.pos}, engine={self.engine!r})")
 
-    def load(self) -> "Segmenter":
+    def load(self) -> Segmenter:
         """Load the dictionaries now (otherwise done on first use); returns self."""
-        if self._tk is not None:
+        if self._loaded:
             return self
-        import jieba
-
-        pd = load_prefix_dict(self.spec, use_cache=self.use_cache)
-        tk = jieba.Tokenizer()
-        tk.FREQ, tk.total, tk.initialized = pd.freq, pd.total, True
-        tk.dictionary = self.spec.main_dict or tk.dictionary
-        patterns = [trie_regex(list(w) for w in pd.protected)] if pd.protected else []
-        self._protect_tags = dict(pd.protected)
-        if self.number_shapes:
-            shapes = [list(shape) for shape in pd.shapes] + [["D"]]
-            patterns.append(trie_regex(shapes, {"D": f"(?:{NUMBER_RE})"}))
-            patterns.append(LATIN_RE)
-        self._protect = re.compile("|".join(patterns)) if patterns else None
-        self._user_tags = pd.user_tags
-        self._tk = tk
         if self.engine == "fast" and self.mode != "full" and not self.pos:
-            plain = not self.spec.main_dict and not self.spec.user_dicts
-            self._fast = FastCutter(pd.freq, pd.total, self._cut_jieba, self.spec.main_path() if plain else None)
+            fd = load_fast_dict(self.spec, use_cache=self.use_cache)  # jieba's tokenizer only when a line needs it
+            self._fast = FastCutter(fd, self._cut_jieba)
+            self._set_protect(fd.protected, fd.shapes)
+        else:
+            self._set_protect(self._jieba().protected, self._jieba().shapes)
         if self.pos:
             self._load_pos()
         if self.stopwords_source:
             self._stop = frozenset(read_word_set(self.stopwords_source))
+        self._loaded = True
         return self
+
+    def _jieba(self) -> PrefixDict:
+        """Load this segmenter's own ``jieba.Tokenizer`` (``self._tk``); returns its prefix dictionary."""
+        if self._tk is None:
+            import jieba
+
+            pd = load_prefix_dict(self.spec, use_cache=self.use_cache)
+            tk = jieba.Tokenizer()
+            tk.FREQ, tk.total, tk.initialized = pd.freq, pd.total, True
+            tk.dictionary = self.spec.main_dict or tk.dictionary
+            self._tk, self._pd, self._user_tags = tk, pd, pd.user_tags
+        return self._pd
+
+    def _set_protect(self, protected: dict[str, str], shapes: list[str]) -> None:
+        patterns = [trie_regex(list(w) for w in protected)] if protected else []
+        self._protect_tags = dict(protected)
+        if self.number_shapes:
+            patterns.append(trie_regex([list(shape) for shape in shapes] + [["D"]], {"D": f"(?:{NUMBER_RE})"}))
+            patterns.append(LATIN_RE)
+        self._protect = re.compile("|".join(patterns)) if patterns else None
 
     def _load_pos(self) -> None:
         """jieba's POS tokenizer over this segmenter's own tokenizer and tag table."""
         from jieba.posseg import POSTokenizer
 
+        self._jieba()
         ptk = POSTokenizer.__new__(POSTokenizer)  # skip its slow re-read of dict.txt
         ptk.tokenizer = self._tk
         ptk.word_tag_tab = load_main_tags(self.spec, use_cache=self.use_cache)
         ptk.word_tag_tab.update(self._user_tags)
         self._pos_tk = ptk
 
-    def check(self) -> "Segmenter":
-        """Validate the dictionaries (and fill the cache) without loading them here.
-
-        For a process that only dispatches lines to workers: it stays small, and errors in
-        dictionary files are raised here rather than inside a worker.
-        """
-        if self._tk is not None or not self.use_cache:
+    def check(self) -> Segmenter:
+        """Validate the dictionaries and fill the cache without loading them here (a parent that only dispatches)."""
+        if self._loaded or not self.use_cache:
             return self.load()
-
         ensure_cached(self.spec)
+        if self.engine == "fast" and self.mode != "full" and not self.pos:
+            ensure_fast_cached(self.spec)
         if self.stopwords_source:
             read_word_set(self.stopwords_source)
         return self
@@ -147,7 +152,8 @@ class Segmenter:
     @property
     def tokenizer(self):
         """This segmenter's own ``jieba.Tokenizer`` (loaded)."""
-        return self.load()._tk
+        self.load()._jieba()
+        return self._tk
 
     def _cut_plain(self, text: str) -> list[str]:
         if self._fast is not None:
@@ -161,6 +167,7 @@ class Segmenter:
 
     def _cut_jieba(self, text: str, search: bool, hmm: bool) -> list[str]:
         """jieba's own precise or search cut (the compiled engine's fallback)."""
+        self._jieba()
         return self._tk.lcut_for_search(text, hmm) if search else self._tk.lcut(text, False, hmm)
 
     def _pieces(self, text: str) -> Iterator[tuple[str, bool]]:
@@ -176,7 +183,7 @@ class Segmenter:
 
     def cut(self, text: str) -> list[str]:
         """Words of ``text``; joined they give ``text`` back (unless stop words are dropped)."""
-        if self._tk is None:
+        if not self._loaded:
             self.load()
         if self._protect is None:
             words = self._cut_plain(text)
@@ -193,7 +200,7 @@ class Segmenter:
 
     def cut_pos(self, text: str) -> list[tuple[str, str]]:
         """(word, POS tag) pairs, jieba.posseg's tag set (``pos=True`` not required)."""
-        if self._tk is None:
+        if not self._loaded:
             self.load()
         if self._pos_tk is None:
             self._load_pos()
@@ -212,21 +219,14 @@ class Segmenter:
         return pairs
 
     def cut_lines(self, lines: Iterable[str], jobs: int = 1, chunk_size: int = 500) -> Iterator[list]:
-        """Segment many lines (``cut``, or ``cut_pos`` when ``pos``), in input order.
-
-        A line's ending (``\\n``, ``\\r\\n``, as lines read from a file keep it) is not a word.
-        With ``jobs > 1`` the lines go in chunks to worker processes (see
-        :func:`zhnlp.parallel.default_start_method`); at most a few chunks are in flight, so
-        memory stays flat on any input size.
-        """
+        """``cut`` (``cut_pos`` with ``pos``) of many lines in order, line endings dropped; ``jobs`` worker processes."""
         text = (line.rstrip("\r\n") for line in lines)
         for chunk in self.map_chunks(chunk_lines(text, chunk_size), jobs):
             yield from chunk
 
     def map_chunks(self, chunks: Iterable[list[str]], jobs: int = 1,
                    formatter: Callable[[list], str] | None = None) -> Iterator:
-        """For each chunk of lines, in order: the list of results, or with ``formatter`` the
-        concatenated formatted text (formatting in the workers keeps the parent light)."""
+        """Each chunk's results in order, or with ``formatter`` its formatted text (made in the workers)."""
         if jobs <= 1:
             self.load()
             for chunk in chunks:
@@ -242,12 +242,7 @@ LATIN_RE = "[A-Za-z\uFF21-\uFF3A\uFF41-\uFF5A]+"
 
 
 def trie_regex(sequences: Iterable[Sequence[str]], special: dict[str, str] | None = None) -> str:
-    """One regex matching any of the token sequences, longest first, built as a trie.
-
-    A trie keeps matching fast with thousands of entries (one branch per next character,
-    where an alternation would try every entry at every position). ``special`` maps a token
-    to a regex (e.g. ``D`` to a number) instead of matching it literally.
-    """
+    """One regex for any of the token sequences, longest first, as a trie (fast with thousands); ``special``: token -> regex."""
     special = special or {}
     root: dict = {}
     for seq in sequences:
@@ -284,10 +279,15 @@ def chunk_lines(lines: Iterable[str], max_lines: int, max_chars: int | None = No
 
 
 def _run(seg: Segmenter, formatter: Callable[[list], str] | None, lines: list[str]):
-    fn = seg.cut_pos if seg.pos else seg.cut
+    if seg._fast is not None and seg._protect is None:  # the whole chunk in one compiled call
+        results = seg._fast.cut_many(lines, seg.hmm, seg.mode == "search")
+        if seg._stop:
+            results = [[w for w in words if w not in seg._stop] for words in results]
+    else:
+        results = map(seg.cut_pos if seg.pos else seg.cut, lines)
     if formatter is None:
-        return [fn(line) for line in lines]
-    return "".join(formatter(fn(line)) for line in lines)
+        return list(results)
+    return "".join(map(formatter, results))
 
 
 _WORKER: dict = {}  # per worker process: the Segmenter it loaded once, and the formatter
