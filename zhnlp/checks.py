@@ -1,5 +1,4 @@
-"""Numbers checked once for every command: option ranges (``float()`` reads ``nan`` and ``inf``, so every option
-can get one) and JSON without NaN (bare ``NaN`` is not JSON)."""
+"""Numbers and choices checked once for every command (``float()`` reads nan and inf), and JSON without NaN."""
 from __future__ import annotations
 
 import math

@@ -1,5 +1,4 @@
-"""Reading corpora line by line (LF, CRLF or CR; BOM dropped) with errors naming file and line, and writing
-outputs atomically, so that a failed or interrupted run never leaves a half-written file."""
+"""Reading corpora line by line with errors that name file and line, and writing outputs atomically."""
 from __future__ import annotations
 
 import codecs
@@ -108,8 +107,7 @@ def read_lines(path: str | Path, encoding: str = "utf-8", *, max_line_chars: int
 
 
 def line_blocks(path: str | Path, block_size: int) -> list[tuple[int, int]]:
-    """Byte ranges of about ``block_size`` that cover the file, each starting just after a LF (never inside a
-    character in any encoding :func:`read_lines` accepts); a file with no LF is one block."""
+    """Byte ranges of about ``block_size`` that cover the file, each starting after a LF (a line start)."""
     if block_size < 1:
         raise ValueError(f"block size must be at least 1 byte, not {block_size}")
     size = Path(path).stat().st_size
@@ -155,8 +153,7 @@ _FD_PATH = re.compile(r"^/(?:dev/fd|proc/(?:self|thread-self|\d+)/fd)/(\d+)$")
 
 
 def open_fd_of(path: str | Path) -> int | None:
-    """The open descriptor that ``path`` names (``/dev/stdout``, bash's ``>(...)`` ``/dev/fd/N``), or None:
-    writing through a duplicate keeps the stream's position and append mode, as a shell redirection does."""
+    """The open descriptor ``path`` names (``/dev/stdout``, ``/dev/fd/N``), or None; its duplicate keeps append mode."""
     text = os.path.abspath(str(path))
     if text in _STD_STREAMS:
         return _STD_STREAMS[text]
@@ -252,8 +249,7 @@ def _set_mode(fd: int, target: Path) -> None:
 
 @contextlib.contextmanager
 def atomic_output(path: str | Path, encoding: str = "utf-8", binary: bool = False) -> Iterator[IO]:
-    """A text (or ``binary``) file that appears at ``path`` only if the block completes (an unnamed O_TMPFILE or a
-    hidden ``.part`` file renamed over it); symlinks are written through, devices and pipes directly."""
+    """A text (or ``binary``) file that appears at ``path`` only if the block completes (devices written in place)."""
     if is_stream_target(path):
         with _direct_output(Path(path), encoding, binary) as f:
             yield f

@@ -28,8 +28,7 @@ def _threads() -> int:
 
 
 def default_start_method() -> str:
-    """$ZHNLP_START_METHOD, else ``fork`` on Linux with one thread (an unguarded script works; the parent is light),
-    else ``spawn`` (fork is unsafe with other threads holding locks, and off Linux)."""
+    """$ZHNLP_START_METHOD, else ``fork`` on Linux with one thread (safe; unguarded scripts work), else ``spawn``."""
     method = os.environ.get(START_METHOD_ENV)
     if method:
         if method not in multiprocessing.get_all_start_methods():
@@ -55,8 +54,7 @@ def _broken_pool_message(method: str) -> str:
 
 @contextlib.contextmanager
 def _sigint_blocked():
-    """Block SIGINT while workers start, so that they inherit the mask and a Ctrl-C prints no traceback from their
-    bootstrap (their initializer ignores and unblocks it); the parent gets a pending Ctrl-C when the block ends."""
+    """Block SIGINT while workers start (they inherit the mask), so that a Ctrl-C prints no traceback from them."""
     if not hasattr(signal, "pthread_sigmask"):
         yield
         return
@@ -86,8 +84,7 @@ def call_in_child(fn: Callable[..., Any], *args: Any) -> Any:
 
 def ordered_map(fn: Callable[[Any], Any], items: Iterable[Any], jobs: int, *,
                 initializer: Callable[..., None] | None = None, initargs: tuple = ()) -> Iterator[Any]:
-    """Yield ``fn(item)`` in input order from ``jobs`` processes, with only ``jobs + 2`` items submitted at once
-    (unlike ``Pool.imap``, which reads the whole input), so memory does not grow with the input."""
+    """Yield ``fn(item)`` in input order from ``jobs`` processes, only ``jobs + 2`` items in flight (flat memory)."""
     method = default_start_method()
     ctx = multiprocessing.get_context(method)
     limit = jobs + 2

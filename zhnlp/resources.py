@@ -1,5 +1,4 @@
-"""Bundled dictionaries and models (packages ``zhnlp.dictionaries``/``zhnlp.models``, or the source checkout's
-top-level folders) and the per-user cache directory."""
+"""Bundled dictionaries and models (installed packages or the checkout's folders) and the per-user cache."""
 from __future__ import annotations
 
 import os

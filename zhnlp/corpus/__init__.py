@@ -1,4 +1,3 @@
-"""Whole corpora: the file runner (streaming, parallel, atomic outputs) and its segment, tag, classify and translate
-jobs, on one machine or a Dask cluster; the runner's names are importable from here, as before the layout moved."""
+"""Whole corpora: the file runner and its segment, tag, classify and translate jobs (runner names importable)."""
 from .runner import *  # noqa: F401,F403
 from .runner import __all__  # noqa: F401

@@ -1,5 +1,4 @@
-"""Classifying whole files (``zhnlp classify``), streamed, outputs atomic: output line i labels input line i, or
-a table keeps its columns and gains label and probability columns (``predicted_`` ones beside a gold ``label``)."""
+"""Classifying whole files (``zhnlp classify``): plain lines or tables, streamed, outputs atomic."""
 from __future__ import annotations
 
 import contextlib
@@ -144,8 +143,7 @@ def classify_files(inputs: Sequence[str], model: str, *, output: str | None = No
                    batch_size: int = 128, device: str = "cpu", encoding: str = "utf-8",
                    max_line_chars: int = MAX_LINE_CHARS, allow_empty: bool = False, progress: bool = False,
                    stdout=None, classifier=None, threads: int = 1) -> SegmentStats:
-    """Classify files ('-' = stdin) of plain lines or tables to stdout, one file or one file per input, atomically;
-    ``threads``: torch CPU threads (0: torch's default)."""
+    """Classify files ('-' = stdin) of lines or tables to stdout, one file or one per input; ``threads``: torch's."""
     check_choice("--input-format", input_format, INPUT_FORMATS)
     opts = ClassifyOptions(top_k=top_k, probs=probs, batch_size=batch_size)
     use_threads(threads)

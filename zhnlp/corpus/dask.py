@@ -1,5 +1,4 @@
-"""Segmenting and tagging on a Dask cluster (``--scheduler``): files split into byte-range blocks at line starts
-that workers read at the same path, each loading its segmenter or model once; results come back in input order."""
+"""Segmenting and tagging on a Dask cluster: byte-range blocks of files, read by workers, results in input order."""
 from __future__ import annotations
 
 import contextlib
@@ -43,8 +42,7 @@ def parse_block_size(value: str | int) -> int:
 
 @contextlib.contextmanager
 def connect(scheduler: str) -> Iterator[Any]:
-    """A ``distributed.Client`` of ``tcp://HOST:PORT`` or of a new ``local:N`` cluster (N single-threaded worker
-    processes on the loopback interface, closed at the end)."""
+    """A ``distributed.Client`` of ``tcp://HOST:PORT``, or of a new local cluster of N workers (``local:N``)."""
     distributed = require_dask()
     if scheduler.startswith("local:"):
         try:
@@ -97,8 +95,7 @@ def process_block(job: Any, path: str, start: int, end: int, encoding: str,
 def run_file(client: Any, job: Any, path: str, *, encoding: str = "utf-8", block_size: int = BLOCK_SIZE,
              max_line_chars: int = MAX_LINE_CHARS, allow_empty: bool = False,
              progress: Callable[[int, int], None] | None = None) -> Iterator[str]:
-    """Output text of ``job`` over one file on the cluster, block by block in input order, with at most twice the
-    workers (plus one) blocks out at once, so the client's memory stays flat; ``progress(bytes, lines)`` per block."""
+    """Output text of ``job`` over one file on the cluster, in input order, a bounded number of blocks out at once."""
     if path == "-":
         raise ZhnlpError("--scheduler needs input files, not stdin (workers read the files themselves)")
     check_encoding(encoding, path)

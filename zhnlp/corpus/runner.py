@@ -1,5 +1,4 @@
-"""The whole-file runner every corpus command shares (streamed, atomic outputs) and :func:`segment_files`
-(``zhnlp segment``): output line i (``conll``: block i) is input line i's, in any number of processes."""
+"""The whole-file runner every corpus command shares (streamed, atomic outputs), and ``zhnlp segment``'s jobs."""
 from __future__ import annotations
 
 import contextlib
@@ -25,8 +24,7 @@ FileRunner = Callable[[str, Callable[[int, int], None]], Iterable[str]]
 
 @dataclass(frozen=True)
 class OutputFormat:
-    """How one segmented line is written: ``text`` (words or ``word/tag`` joined by ``sep``), ``jsonl`` (tokens that
-    join into the line, and tags) or ``conll`` (a token and its tag a line, a blank line after each input line)."""
+    """How one segmented line is written: ``text`` (joined by ``sep``), ``jsonl`` or ``conll``."""
 
     fmt: str = "text"
     sep: str = " "
@@ -91,8 +89,7 @@ def segment_files(inputs: Sequence[str], seg: Segmenter, *, output: str | None =
                   encoding: str = "utf-8", jobs: int = 1, allow_empty: bool = False,
                   max_line_chars: int = MAX_LINE_CHARS, progress: bool = False,
                   stdout=None, scheduler: str | None = None, block_size: int | str = "8MB") -> SegmentStats:
-    """Segment files ('-' = stdin) to stdout, one file or one file per input, atomically; ``scheduler``
-    (``tcp://HOST:PORT`` or ``local:N``) runs it on a Dask cluster in ``block_size`` blocks, with the same output."""
+    """Segment files to stdout, one file or one per input, atomically; ``scheduler``: on a Dask cluster."""
     check_number("--jobs", jobs, 1)
     options = dict(output=output, output_dir=output_dir, encoding=encoding, allow_empty=allow_empty,
                    max_line_chars=max_line_chars, progress=progress, stdout=stdout, label="segment")
@@ -124,8 +121,7 @@ def run_on_cluster(inputs: Sequence[str], job, scheduler: str, block_size: int |
 
 
 def plan_outputs(inputs: list[str], output: str | None, output_dir: str | None) -> tuple[list[Path], Path | None]:
-    """Check inputs and outputs before any work: the output files (none: stdout) and the ``output_dir`` this
-    created, if any (to remove again when the run fails)."""
+    """Check inputs and outputs before any work: the output files (none: stdout) and the folder it created, if any."""
     if output and output_dir:
         raise ZhnlpError("give either -o/--output or --output-dir, not both")
     for i in inputs:  # fail before any work on a missing input

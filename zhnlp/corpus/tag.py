@@ -1,5 +1,4 @@
-"""Tagging whole files with a trained model (``zhnlp tag``), streamed, batched, in one or more processes: output
-item i belongs to raw-text line i, or to CoNLL sentence i."""
+"""Tagging whole files with a trained model (``zhnlp tag``): streamed, batched, in one or more processes."""
 from __future__ import annotations
 
 import json
@@ -114,8 +113,7 @@ def _check_options(input_format: str, batch_size: int, jobs: int, precision: str
 def tag_stream(lines: Iterable[str], model: str, *, fmt: str = "text", input_format: str = "text",
                batch_size: int = 64, device: str = "cpu", jobs: int = 1, tagger=None, config=None,
                precision: str = "fp32", threads: int = 0) -> Iterator[str]:
-    """Output text for the input lines, chunk by chunk, in input order; a loaded ``tagger`` or ``config`` (``(path,
-    TaggerConfig)``, for ``jobs`` > 1) saves reading the model again; ``threads``: each worker's torch threads."""
+    """Output text for the lines, in order; a loaded ``tagger`` or ``config`` (``jobs`` > 1) saves reading it again."""
     _check_options(input_format, batch_size, jobs, precision, threads)
     units = conll_sentences(lines) if input_format == "conll" else lines
     chunks = chunk_lines(units, 1024)  # lines, or token lists for CoNLL input
@@ -134,8 +132,7 @@ def tag_stream(lines: Iterable[str], model: str, *, fmt: str = "text", input_for
 
 
 class ModelSegmenter:
-    """A trained CWS model with a :class:`~zhnlp.Segmenter`'s interface, so that ``segment_files`` runs it
-    (``zhnlp segment --model``); ``threads``: torch threads of each process that segments."""
+    """A trained CWS model with a :class:`~zhnlp.Segmenter`'s interface (``zhnlp segment --model``)."""
 
     pos = False
 
@@ -206,8 +203,7 @@ def tag_files(inputs: Sequence[str], model: str, *, output: str | None = None, o
               jobs: int = 1, encoding: str = "utf-8", max_line_chars: int = MAX_LINE_CHARS,
               allow_empty: bool = False, progress: bool = False, stdout=None, scheduler: str | None = None,
               block_size: int | str = "4MB", precision: str = "fp32", threads: int = 1) -> SegmentStats:
-    """Tag files ('-' = stdin) to stdout, one file or one file per input, atomically; ``scheduler`` tags raw text on
-    a Dask cluster in ``block_size`` blocks; ``threads``: torch threads of each process that tags (0: torch's)."""
+    """Tag files to stdout, one file or one per input, atomically; ``scheduler``: on a Dask cluster."""
     _check_options(input_format, batch_size, jobs, precision, threads)
     # Fail on a bad model before touching outputs; with workers, the parent needs no weights.
     tagger = load_tagger(model, device=device, precision=precision) if jobs == 1 and not scheduler else None

@@ -1,5 +1,4 @@
-"""Translating whole files (``zhnlp translate``), streamed, batched, outputs atomic: output line i translates input
-line i (a long one sentence by sentence); the first lines' attention can be drawn as a heat map."""
+"""Translating whole files (``zhnlp translate``): streamed, batched, outputs atomic, attention plots."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -41,8 +40,7 @@ def translate_files(inputs: Sequence[str], model: str, *, output: str | None = N
                     encoding: str = "utf-8", max_line_chars: int = MAX_LINE_CHARS, allow_empty: bool = False,
                     attention_plot: str | None = None, plot_lines: int = 1, font: str | None = None,
                     progress: bool = False, stdout=None, translator=None, threads: int = 1) -> TranslateStats:
-    """Translate files ('-' = stdin) to stdout, one file or one file per input, atomically; ``attention_plot``: a PNG
-    of the first ``plot_lines`` non-empty lines' attention; ``threads``: torch CPU threads (0: torch's default)."""
+    """Translate files to stdout, one file or one per input, atomically; ``attention_plot``: first lines as a PNG."""
     if batch_size < 1:
         raise ZhnlpError("--batch-size must be at least 1")
     if plot_lines < 1:

@@ -1,5 +1,4 @@
-"""Word vectors: train (word2vec, fastText), read and write, query, evaluate, embedding matrices; every public name
-of the submodules is importable from here, as when they were one module."""
+"""Word vectors: train, read and write, query, evaluate, embedding matrices (every submodule's names)."""
 from .evaluate import *  # noqa: F401,F403
 from .evaluate import __all__ as _evaluate
 from .matrix import *  # noqa: F401,F403

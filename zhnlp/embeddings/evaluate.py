@@ -79,8 +79,7 @@ def _content_lines(path: str | Path, encoding: str) -> Iterator[tuple[int, str]]
 
 def read_similarity_pairs(path: str | Path, *, skip_bad_lines: bool = False,
                           encoding: str = "utf-8") -> tuple[list[tuple[str, str, float]], int]:
-    """(word1, word2, score) of a word-similarity file (TAB or whitespace fields) and the malformed lines skipped
-    (``skip_bad_lines``; else an error naming the line)."""
+    """(word1, word2, score) of a word-similarity file, and the malformed lines skipped (``skip_bad_lines``)."""
     pairs: list[tuple[str, str, float]] = []
     bad = 0
     for lineno, text in _content_lines(path, encoding):
@@ -110,8 +109,7 @@ def read_similarity_pairs(path: str | Path, *, skip_bad_lines: bool = False,
 
 def evaluate_similarity(vectors: Any, pairs_path: str | Path, *, skip_bad_lines: bool = False,
                         subwords: bool = True, encoding: str = "utf-8") -> SimilarityResult:
-    """Spearman correlation of a word-similarity file's scores and the cosines, pairs without vectors counted apart
-    (fastText subwords give unseen words vectors unless ``subwords=False``)."""
+    """Spearman correlation of a word-similarity file's scores and the cosines, pairs without vectors counted apart."""
     from scipy.stats import spearmanr
 
     vec = as_vectors(vectors)
@@ -153,8 +151,7 @@ def read_analogies(path: str | Path, *, skip_bad_lines: bool = False,
 
 def evaluate_analogy(vectors: Any, path: str | Path, restrict_vocab: int | None = 300_000, *,
                      skip_bad_lines: bool = False, encoding: str = "utf-8") -> AnalogyResult:
-    """3CosAdd accuracy: the answer is the word of the first ``restrict_vocab`` closest to ``b - a + c``, the inputs
-    excluded; questions with other words are counted apart, as gensim's ``evaluate_word_analogies`` does."""
+    """3CosAdd accuracy among the first ``restrict_vocab`` words, questions with other words counted apart."""
     import numpy as np
 
     vec = as_vectors(vectors)

@@ -21,8 +21,7 @@ INITS = ("normal", "uniform", "zeros")
 
 @dataclass
 class Coverage:
-    """How much of a vocabulary (specials aside) has pretrained vectors, in tokens and occurrences (``from_subwords``:
-    through fastText n-grams only)."""
+    """How much of a vocabulary (specials aside) has pretrained vectors, in tokens and occurrences."""
 
     tokens_covered: int
     tokens_total: int
@@ -33,11 +32,6 @@ class Coverage:
 
     def as_dict(self) -> dict:
         return asdict(self)
-
-    def summary(self) -> str:
-        sub = f" ({self.from_subwords} through subwords)" if self.from_subwords else ""
-        return (f"{self.tokens_covered}/{self.tokens_total} tokens covered{sub} "
-                f"({self.share_of_vocab:.1%}), {self.share_of_occurrences:.1%} of occurrences")
 
 
 def load_pretrained(embedding, vocab: "Vocab", path: str | Path, *, freeze: bool = False,
@@ -55,8 +49,7 @@ def load_pretrained(embedding, vocab: "Vocab", path: str | Path, *, freeze: bool
 
 
 def copy_rows(embedding, vocab: "Vocab", weights, source_vocab: "Vocab") -> int:
-    """Copy the rows of ``weights`` (over ``source_vocab``) of every entry both vocabularies hold, padding aside, into
-    ``embedding``: how a model starts from another's embeddings; returns the rows copied."""
+    """Copy ``weights`` rows of entries both vocabularies hold (padding aside) into ``embedding``; returns the count."""
     import torch
 
     pairs = [(i, source_vocab.stoi[tok]) for i, tok in enumerate(vocab.itos)
@@ -70,8 +63,7 @@ def copy_rows(embedding, vocab: "Vocab", weights, source_vocab: "Vocab") -> int:
 
 def embedding_matrix(vocab: "Vocab", vectors: Any, *, init: str = "normal", scale: float | None = None,
                      seed: int = 0) -> tuple["torch.Tensor", Coverage]:
-    """A ``[len(vocab), dim]`` tensor of each token's vector (specials not looked up; PAD zero) and the
-    :class:`Coverage`; other rows drawn as ``init`` says, with the covered rows' spread unless ``scale`` is given."""
+    """A ``[len(vocab), dim]`` tensor of the tokens' vectors (PAD zero, others drawn by ``init``) and the coverage."""
     import numpy as np
     import torch
 

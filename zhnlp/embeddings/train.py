@@ -1,5 +1,4 @@
-"""Training word2vec / fastText vectors with gensim on a corpus streamed from disk (memory grows with the
-vocabulary, not the corpus); raw text is segmented once into a temporary file, not on every pass."""
+"""Training word2vec / fastText vectors with gensim on a corpus streamed from disk, segmented once."""
 from __future__ import annotations
 
 import os
@@ -143,8 +142,7 @@ def train_vectors(inputs: Sequence[str | Path], config: EmbeddingConfig | None =
                   level: str = "word", encoding: str = "utf-8", jobs: int = 1,
                   progress: bool = False, max_line_chars: int = MAX_LINE_CHARS,
                   tmp_dir: str | Path | None = None):
-    """Train a gensim ``Word2Vec`` or ``FastText`` model on corpus files; raw text is segmented once into a temporary
-    file in ``tmp_dir`` (about the corpus size) that every epoch reads; ``progress`` logs each stage and epoch."""
+    """Train a gensim Word2Vec or FastText model on corpus files (raw text segmented once into ``tmp_dir``)."""
     config = config or EmbeddingConfig()
     config.validate()
     names = [str(p) for p in inputs]
@@ -194,8 +192,7 @@ class TrainResult:
 
 def train_to_file(inputs: Sequence[str | Path], output: str | Path, config: EmbeddingConfig | None = None,
                   *, format: str | None = None, **train_options: Any) -> TrainResult:
-    """Train and save vectors (``zhnlp embed train``), the output checked first so that a long run does not fail at
-    the end on a bad ``-o``."""
+    """Train and save vectors (``zhnlp embed train``), the output checked first: a long run never fails on ``-o``."""
     config = config or EmbeddingConfig()
     config.validate()
     if "max_line_chars" in train_options:  # checked before the corpus is segmented

@@ -1,5 +1,4 @@
-"""Word vectors: :class:`WordVectors`, saving and loading them in every common format (text files read by a
-validating streaming reader, outputs atomic), and queries; gensim, numpy and torch load inside the functions."""
+"""Word vectors: :class:`WordVectors`, saving and loading every common format (validated, atomic), queries."""
 from __future__ import annotations
 
 import warnings
@@ -22,8 +21,7 @@ FASTTEXT_MAGIC = 793712314  # the first four bytes of a fastText .bin (int32 lit
 MAX_VECTOR_LINE_CHARS = 10_000_000  # a 1,000-dimensional line is about 12,000
 
 class WordVectors:
-    """A gensim ``KeyedVectors``, where it came from, and the fastText ``model`` if any (to save ``.bin``); ``word in
-    vectors`` holds for vocabulary words and, with fastText subwords, any word with a character n-gram."""
+    """Gensim ``KeyedVectors``, their source and fastText ``model``; ``in`` holds for words with vectors."""
 
     def __init__(self, kv: "KeyedVectors", source: str = "<vectors>", model: Any = None) -> None:
         self.kv = kv
@@ -97,8 +95,7 @@ def _is_fasttext_model(obj: Any) -> bool:
 
 
 def vector_format_for(path: str | Path, format: str | None = None, *, fasttext_model: bool = False) -> str:
-    """``format``, else by extension: ``.bin`` fasttext-bin for a fastText model or word2vec-bin, ``.glove`` glove,
-    anything else word2vec text (``fasttext`` for a fastText model's ``.vec``: the same format)."""
+    """``format``, else by extension: ``.bin`` binary (fastText's for its models), ``.glove`` glove, else text."""
     if format is not None:
         check_choice("--format", format, VECTOR_FORMATS)
         return format
@@ -111,8 +108,7 @@ def vector_format_for(path: str | Path, format: str | None = None, *, fasttext_m
 
 
 def save_vectors(vectors: Any, path: str | Path, format: str | None = None) -> Path:
-    """Write vectors atomically in ``format`` or :func:`vector_format_for`'s (fasttext-bin needs a fastText model;
-    the others hold the vocabulary words, in order, as gensim's ``load_word2vec_format`` reads them)."""
+    """Write vectors atomically in ``format`` or :func:`vector_format_for`'s; fasttext-bin needs a fastText model."""
     vec = as_vectors(vectors)
     fmt = vector_format_for(path, format, fasttext_model=vec.model is not None)
     target = check_output_path(path)
@@ -172,8 +168,7 @@ def convert_vectors(source: str | Path, target: str | Path, from_format: str | N
 
 
 def sniff_vector_format(path: str | Path) -> str:
-    """A vector file's format by content: fastText's magic number, a ``count dimension`` line then binary or text
-    data (word2vec-bin, word2vec), else glove."""
+    """A vector file's format by content: fastText's magic, a ``count dim`` header (binary or text), else glove."""
     f = open_binary(path)
     try:
         head = f.read(1 << 16)
@@ -332,12 +327,8 @@ def _is_float(text: str) -> bool:
 
 
 def _count_nonblank_lines(name: str) -> int:
-    n = 0
     with open(name, "rb") as f:
-        for line in f:
-            if line.strip():
-                n += 1
-    return n
+        return sum(1 for line in f if line.strip())
 
 
 def _read_word2vec_bin(name: str, encoding: str = "utf-8"):

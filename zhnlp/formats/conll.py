@@ -1,5 +1,4 @@
-"""Tagged corpora (CoNLL columns, CoNLL-U, segmented and ``word/pos`` text) streamed as :class:`Sentence` objects,
-malformed input named by file and line; :func:`write_conll` writes what :func:`read_conll` reads back."""
+"""Tagged corpora (CoNLL, CoNLL-U, segmented, ``word/pos``) streamed as sentences, errors naming file and line."""
 from __future__ import annotations
 
 import re
@@ -46,8 +45,7 @@ def split_columns(line: str) -> list[str]:
 
 def read_conll(path: str | Path, *, encoding: str = "utf-8", tag_column: int | None = -1,
                token_column: int = 0, allow_empty: bool = False) -> Iterator[Sentence]:
-    """Sentences of a CoNLL file (a token a line, equal column counts, blank lines between sentences, -DOCSTART-
-    skipped); ``tag_column=None`` reads unlabelled input; other columns go to ``Sentence.columns``."""
+    """Sentences of a CoNLL file (a token a line, blank lines between sentences); ``tag_column=None``: unlabelled."""
     name = input_name(path)
     ncols = 0
     ncols_line = 0
@@ -141,8 +139,7 @@ def format_conll(sentences: Iterable[Sentence | tuple]) -> Iterator[str]:
 
 
 def write_conll(sentences: Iterable[Sentence | tuple], path_or_file: str | Path | IO[str]) -> None:
-    """Write ``token<TAB>[features<TAB>...]tag`` lines of :class:`Sentence` items or ``(tokens, tags)`` pairs, a
-    blank line after each sentence; a path is written atomically."""
+    """Write sentences (or ``(tokens, tags)``) as ``token<TAB>[features<TAB>]tag`` lines, a path atomically."""
     if isinstance(path_or_file, (str, Path)):
         with atomic_output(path_or_file) as f:
             for chunk in format_conll(sentences):
@@ -167,8 +164,7 @@ def words_to_bmes(words: Iterable[str]) -> list[str]:
 
 
 def bmes_to_words(chars: Sequence[str], tags: Sequence[str]) -> list[str]:
-    """Words from characters and BMES tags (typed ``B-X`` by prefix); a word starts at B, S, after E or S, or where
-    none is open, and any other tag (``O``, ``<pad>``) is a one-character word."""
+    """Words from characters and BMES tags (``B-X`` by prefix), robust to illegal sequences; other tags are words."""
     if len(chars) != len(tags):
         raise ValueError(f"{len(chars)} characters but {len(tags)} tags")
     words: list[str] = []

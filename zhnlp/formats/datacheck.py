@@ -1,5 +1,4 @@
-"""What a training file holds (:class:`DataSummary`, printed before training) and checks, loose on purpose, that
-refuse in seconds data that cannot be what the user meant (wrong column, format, task or language)."""
+"""What a training file holds, and loose checks that refuse in seconds data that cannot be what the user meant."""
 from __future__ import annotations
 
 from collections import Counter

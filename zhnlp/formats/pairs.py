@@ -1,5 +1,4 @@
-"""Sentence pairs for translation: TAB-separated pair files (Tatoeba's ``English<TAB>Chinese<TAB>attribution``),
-split by source sentence, and a reversible English tokenization (model outputs are detokenized before BLEU)."""
+"""Sentence pairs for translation: TAB-separated pair files, splits by source, reversible English tokenization."""
 from __future__ import annotations
 
 import random
@@ -94,8 +93,7 @@ class Pairs:
 
 def read_pairs(path: str | Path, *, src_col: int = 1, tgt_col: int = 0, encoding: str = "utf-8",
                strict: bool = False) -> Pairs:
-    """Pairs of a TAB-separated file (0-based columns; the defaults read Tatoeba as Chinese→English); a line with
-    too few columns or an empty side is listed in ``skipped``, or with ``strict`` an error naming it."""
+    """Pairs of a TAB-separated file; bad lines are listed in ``skipped``, or with ``strict`` an error naming them."""
     if src_col < 0 or tgt_col < 0 or src_col == tgt_col:
         raise ZhnlpError(f"--src-col and --tgt-col must be two different column numbers (0-based), "
                          f"not {src_col} and {tgt_col}")

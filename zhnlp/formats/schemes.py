@@ -1,5 +1,4 @@
-"""Tag schemes (BIO, BIOES, BMES: BIOES with ``M-`` for ``I-``; a tag is ``PREFIX-TYPE``, a bare prefix, or ``O``):
-reading entities as conlleval and seqeval do, converting, validating and repairing tag sequences."""
+"""Tag schemes (BIO, BIOES, BMES): reading entities as conlleval does, converting, validating, repairing."""
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Iterable, Iterator, Sequence
@@ -49,8 +48,7 @@ def tag_in_scheme(tag: str, scheme: str) -> bool:
 
 
 def detect_scheme(tags: Iterable[str] | Iterable[Sequence[str]]) -> str:
-    """The scheme of tags or tag sequences: BMES for an ``M`` prefix (ValueError with ``I`` too), else BIOES for
-    ``E``/``S`` (B/E/S/O alone read the same in BMES), else BIO."""
+    """The scheme of tags or tag sequences: BMES for an ``M`` prefix, else BIOES for ``E``/``S``, else BIO."""
     seen: set[str] = set()
     for item in tags:
         for tag in ([item] if isinstance(item, str) else item):
@@ -137,8 +135,7 @@ def _allowed(prev: tuple[str, str] | None, cur: tuple[str, str] | None, scheme: 
 
 
 def validate(tags: Sequence[str], scheme: str) -> list[tuple[int, str | None, str | None]]:
-    """Illegal transitions ``(index, previous tag or None at the start, tag or None where the last may not end)``;
-    a tag outside the scheme (``M-X`` in BIO, ``<pad>``) is illegal anywhere."""
+    """Illegal transitions ``(index, previous tag, tag)``, None at the start or where the last tag may not end."""
     scheme = check_scheme(scheme)
     allowed = SCHEME_PREFIXES[scheme]
     bad: list[tuple[int, str | None, str | None]] = []
@@ -160,8 +157,7 @@ def validate(tags: Sequence[str], scheme: str) -> list[tuple[int, str | None, st
 
 def allowed_transitions(tagset: Sequence[str], scheme: str
                         ) -> tuple[list[bool], list[list[bool]], list[bool]]:
-    """``(start, trans, end)`` masks for constrained decoding (``trans[i][j]``: tag j may follow tag i); tags
-    outside ``scheme`` (padding, specials) are allowed everywhere."""
+    """``(start, trans, end)`` masks for constrained decoding; tags outside ``scheme`` are allowed everywhere."""
     scheme = check_scheme(scheme)
     allowed = SCHEME_PREFIXES[scheme]
     parsed: list[tuple[str, str] | None] = []
@@ -176,8 +172,7 @@ def allowed_transitions(tagset: Sequence[str], scheme: str
 
 def iter_checked(sentences: Iterable["Sentence"], scheme: str, path: str | None = None, *,
                  repair: bool = False) -> Iterator["Sentence"]:
-    """Stream sentences whose tags are legal in ``scheme``: an illegal one is an error naming the token's line, or
-    with ``repair`` its tags are replaced in place by :func:`repair`'s."""
+    """Stream sentences, refusing illegal tags with the token's line, or with ``repair`` repairing them in place."""
     scheme = check_scheme(scheme)
     for s in sentences:
         if s.tags is None:

@@ -1,5 +1,4 @@
-"""Labelled text tables for classifiers (CSV, TSV, JSONL, Excel, ``text<TAB>label``) read with one-line errors that
-name the column or line, and seeded stratified splits; only CSV quotes fields: elsewhere a '"' is text."""
+"""Labelled text tables for classifiers (CSV, TSV, JSONL, Excel, text<TAB>label), one-line errors, splits."""
 from __future__ import annotations
 
 import csv

@@ -1,5 +1,4 @@
-"""Tagged corpora in any format taggers read (CoNLL, CoNLL-U, segmented, word/pos), detected from the first lines
-and read as sentences for a task (NER, CWS, POS)."""
+"""Tagged corpora in any format taggers read, detected from the first lines, read as sentences for a task."""
 from __future__ import annotations
 
 import json
@@ -14,8 +13,7 @@ DATA_FORMATS = ("auto", "conll", "conllu", "segmented", "word-pos")
 
 
 def detect_format(path: str | Path, encoding: str = "utf-8", sample: int = 50) -> str:
-    """A tagging file's format by its first lines: 10 TAB columns with a numeric ID is CoNLL-U, ``/`` in every token
-    word/pos, an even count of 2+ fields CoNLL, else segmented; JSON is refused."""
+    """A tagging file's format by its first lines (CoNLL-U, word/pos, CoNLL, else segmented); JSON is refused."""
     counts, word_pos, n = set(), 0, 0
     for line in read_lines(path, encoding, allow_empty=True):
         s = line.strip()

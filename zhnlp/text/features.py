@@ -1,5 +1,4 @@
-"""Character features defined once for the tagger, the classifier and ``zhnlp embed --level bigram`` (so that
-pretrained bigram vectors are found): NFKC characters, bigrams, punctuation forms, token streams from files."""
+"""Character features defined once for every model and ``embed --level bigram``, so pretrained bigrams are found."""
 from __future__ import annotations
 
 import unicodedata
@@ -56,8 +55,7 @@ def tokenized_lines(inputs: Sequence[str | Path], seg: Segmenter | None = None, 
                     level: str = "word", pre_segmented: bool = False, encoding: str = "utf-8",
                     jobs: int = 1, max_line_chars: int = MAX_LINE_CHARS,
                     allow_empty: bool = False) -> Iterator[list[str]]:
-    """Token lists of the non-blank lines, streamed: characters, bigrams as ``--bigram`` reads them (those with a
-    space after NFKC left out: no vector file stores them), split words (``pre_segmented``) or ``seg``'s words."""
+    """Token lists of the non-blank lines, streamed: words, characters, or bigrams (those with a space left out)."""
     check_choice("--level", level, LEVELS)
     if not inputs:
         raise ZhnlpError("no input files")

@@ -1,5 +1,4 @@
-"""Vocabularies (specials at fixed ids, ``<unk>`` 0, ``<eos>`` 1, ``<pad>`` 2, ``<bos>`` 3 as batching expects,
-then tokens by falling count), saved as versioned JSON with their counts, and one-hot encodings."""
+"""Vocabularies (specials at fixed ids, then tokens by falling count; versioned JSON) and one-hot encodings."""
 from __future__ import annotations
 
 import json
@@ -22,8 +21,7 @@ DEFAULT_SPECIALS: tuple[str, ...] = (UNK, EOS, PAD, BOS)
 
 
 class Vocab:
-    """Token <-> id mapping with counts: ``specials`` take ids 0, 1..., then ``tokens``; unknown tokens map to
-    ``unk`` (None: KeyError); ``level`` (word or char) tells a model how to split its input."""
+    """Token <-> id mapping with counts: ``specials`` first, ``unk`` for unknown tokens (None: KeyError)."""
 
     def __init__(self, tokens: Iterable[str] = (), counts: Mapping[str, int] | None = None, *,
                  specials: Sequence[str] = DEFAULT_SPECIALS, unk: str | None = UNK,
@@ -217,8 +215,7 @@ def build_vocab(inputs: Sequence[str | Path], *, level: str = "word", min_freq: 
                 max_size: int | None = None, pre_segmented: bool = False, segmenter=None,
                 encoding: str = "utf-8", jobs: int = 1,
                 specials: Sequence[str] = DEFAULT_SPECIALS) -> Vocab:
-    """Build a vocabulary from corpus files, streamed, segmenting raw text unless ``pre_segmented`` (``zhnlp vocab
-    build``)."""
+    """Build a vocabulary from corpus files, streamed, segmenting raw text unless ``pre_segmented``."""
     if level not in ("word", "char"):  # a Vocab can tokenize raw text only at these levels
         raise ZhnlpError(f"--level must be word or char, not {level!r}")
     check_number("--min-freq", min_freq, 1)
