@@ -1,17 +1,5 @@
-"""Model directories: save, load and find trained models, never through pickle.
-
-A model directory holds::
-
-    config.json         {"format": "zhnlp-model", "version": 1, "model_type": ..., "config": {...},
-                         "vocabs": {name: file}, "zhnlp_version": ...}
-    vocab-NAME.json     one :class:`~zhnlp.text.vocab.Vocab` per name (characters, tags, labels...)
-    model.safetensors   the weights (safetensors: a JSON header and raw tensors, nothing executable)
-    metrics.json        dev/test scores, training time, device (optional)
-
-Directories are written to a temporary sibling and renamed into place, so a failed save
-never leaves half a model; loading refuses pickle files, newer format versions, edited
-or truncated weights, and names the file at fault.
-"""
+"""Model directories (config.json, vocab-NAME.json, model.safetensors, metrics.json): written whole or not at all,
+loaded refusing pickles, newer versions and edited weights with errors naming the file; never through pickle."""
 from __future__ import annotations
 
 import contextlib
@@ -40,9 +28,7 @@ class ModelFormatError(InputError):
 
 @dataclass
 class ModelFiles:
-    """The parsed contents of a model directory. ``tensors`` are numpy arrays or torch
-    tensors (``framework``), on the CPU."""
-
+    """The parsed contents of a model directory; ``tensors`` are numpy arrays or torch tensors, on the CPU."""
     path: Path
     model_type: str
     config: dict
@@ -53,7 +39,6 @@ class ModelFiles:
 
 def resolve_model(name_or_path: str | Path) -> Path:
     """A model directory: the path itself, or a bundled model by name (``msra-ner``)."""
-
     p = Path(name_or_path)
     if p.is_dir():
         return p
@@ -68,7 +53,6 @@ def resolve_model(name_or_path: str | Path) -> Path:
 
 def bundled_models() -> list[str]:
     """Names of the models installed with zhnlp."""
-
     d = models_dir()
     return sorted(p.name for p in d.iterdir() if (p / CONFIG_FILE).is_file()) if d.is_dir() else []
 
@@ -84,12 +68,8 @@ def is_model_directory(path: str | Path) -> bool:
 
 
 def check_model_output(path: str | Path, *, force: bool = False) -> Path:
-    """Fail before any work unless a model directory can be written at ``path`` without loss.
-
-    Allowed: nothing there, an empty folder, or (with ``force``) a zhnlp model directory,
-    which is replaced only once the new model is complete. Anything else (a file, a folder of
-    the user's, a model without ``force``) is an :class:`OutputError` and is never touched.
-    """
+    """Fail before any work unless a model directory can go at ``path`` without loss: nothing, an empty folder, or
+    (with ``force``) a zhnlp model directory; anything else is an :class:`OutputError` and is never touched."""
     target = Path(path)
     parent = target.parent if str(target.parent) else Path(".")
     if not parent.is_dir():
@@ -111,10 +91,8 @@ def check_model_output(path: str | Path, *, force: bool = False) -> Path:
 
 @contextlib.contextmanager
 def atomic_directory(path: str | Path) -> Iterator[Path]:
-    """A directory that replaces ``path`` only if the block completes: write into the
-    yielded temporary sibling; an existing model directory at ``path`` is kept until then.
-    Only nothing, an empty folder or a zhnlp model directory is ever replaced
-    (:func:`check_model_output`); anything else at ``path`` is an error, then or at the end."""
+    """A temporary sibling to write into that replaces ``path`` only if the block completes (and only what
+    :func:`check_model_output` allows, checked again at the end)."""
     target = check_model_output(path, force=True)
     parent = target.parent if str(target.parent) else Path(".")
     try:
@@ -142,6 +120,7 @@ def atomic_directory(path: str | Path) -> Iterator[Path]:
 
 
 def _umask() -> int:
+    """This process's umask (read by setting it and back)."""
     mask = os.umask(0)
     os.umask(mask)
     return mask
@@ -175,12 +154,8 @@ def write_metrics(directory: Path, metrics: Mapping) -> None:
 def save_model(path: str | Path, *, model_type: str, config: Mapping, tensors: Mapping[str, Any],
                vocabs: Mapping[str, Vocab], metrics: Mapping | None = None,
                extra_files: Mapping[str, str | bytes] | None = None, half: bool = False) -> Path:
-    """Write a complete model directory atomically; returns its path.
-
-    ``tensors``: torch tensors (moved to the CPU, made contiguous) or numpy arrays.
-    ``extra_files``: more small files (PNG plots, metrics logs) by name.
-    ``half``: store floating-point torch tensors as float16 (half the size; see :func:`round_to_half`).
-    """
+    """Write a complete model directory atomically, with ``extra_files`` by name (PNG plots, logs); ``half`` stores
+    floating-point torch tensors as float16 (see :func:`round_to_half`)."""
     if half:
         tensors = {k: v.half() if v.is_floating_point() else v for k, v in tensors.items()}
     with atomic_directory(path) as tmp:
@@ -193,10 +168,8 @@ def save_model(path: str | Path, *, model_type: str, config: Mapping, tensors: M
 
 def bundle_files(paths: Sequence[str | Path], prefix: str,
                  root: Path | None = None) -> tuple[list[str], dict[str, bytes]]:
-    """Copies of the files at ``paths`` (relative to ``root`` when given) to store in a model
-    directory, so that it loads on any machine: ``(names, {name: bytes})``, each named
-    ``PREFIX-<sha256>.txt`` by its content, so that two models name a file alike only when
-    its bytes agree (ensemble members compare the names)."""
+    """``(names, {name: bytes})`` of the files at ``paths`` to store in a model directory, each named by its content
+    (``PREFIX-<sha256>.txt``, so that ensemble members can compare names)."""
     import hashlib
 
     names, files = [], {}
@@ -213,6 +186,7 @@ def bundle_files(paths: Sequence[str | Path], prefix: str,
 
 
 def _save_tensors(tensors: dict, path: Path, model_type: str) -> None:
+    """Numpy arrays or torch tensors (moved to the CPU, made contiguous) as safetensors."""
     meta = {"format": MODEL_FORMAT, "model_type": model_type}
     if tensors and all(type(t).__module__.startswith("numpy") for t in tensors.values()):
         import numpy as np
@@ -253,11 +227,8 @@ def read_config(directory: Path) -> dict:
 
 
 def load_model(name_or_path: str | Path, *, framework: str = "pt", expect: tuple[str, ...] = ()) -> ModelFiles:
-    """Read a model directory (or a bundled model by name), refusing anything unsafe.
-
-    ``framework``: ``pt`` (torch tensors) or ``np`` (numpy arrays). ``expect``: accepted
-    model types (empty: any).
-    """
+    """Read a model directory or bundled model, refusing anything unsafe; tensors of ``framework`` (``pt``, ``np``),
+    model type one of ``expect`` (empty: any)."""
     directory = resolve_model(name_or_path)
     pickles = sorted(p.name for p in directory.iterdir() if p.suffix.lower() in PICKLE_SUFFIXES)
     if pickles:
@@ -293,6 +264,7 @@ def _load_tensors(path: Path, framework: str) -> dict:
 
 
 def _first_line(exc: BaseException) -> str:
+    """The first line of an exception's message (its type when it has none)."""
     text = str(exc).strip().splitlines()
     return text[0] if text else type(exc).__name__
 
@@ -312,10 +284,8 @@ def check_state(tensors: Mapping[str, Any], expected: Mapping[str, tuple], path:
 
 
 def drop_removed(d: Mapping[str, Any], switches: Mapping[str, Any], extras: Sequence[str] = ()) -> dict:
-    """``d`` (a config section) without the options zhnlp no longer has, so that models saved
-    with them off still load: ``switches`` maps each removed option to its off value, ``extras``
-    are removed settings that mean nothing once it is off. An option that is on is a one-line
-    :class:`ModelFormatError` naming it (``read_model`` adds the directory to the path)."""
+    """``d`` without removed options (``switches``: each one's off value; ``extras``: settings that go with them), so
+    that models saved with them off still load; one that is on is a :class:`ModelFormatError` naming it."""
     for key, off in switches.items():
         if key in d and d[key] != off:
             raise ModelFormatError(CONFIG_FILE, f"this model was trained with --{key.replace('_', '-')} "
@@ -326,10 +296,8 @@ def drop_removed(d: Mapping[str, Any], switches: Mapping[str, Any], extras: Sequ
 
 def read_model(name_or_path: str | Path, model_type: str, sections: Mapping[str, Any],
                vocabs: tuple[str, ...] = (), framework: str = "pt") -> tuple[ModelFiles, list]:
-    """Load a model directory of ``model_type``; build each config section with its factory
-    (``{"net": NetConfig, ...}``) and check the vocabularies named are there: clear errors
-    naming config.json instead of a KeyError or TypeError. ``framework="np"``: weights as
-    numpy arrays (no torch import)."""
+    """A model directory of ``model_type`` and its config ``sections`` built by their factories (``{"net": NetConfig}``)
+    with the ``vocabs`` named; clear errors naming config.json instead of a KeyError or TypeError."""
     files = load_model(name_or_path, framework=framework, expect=(model_type,))
     try:
         built = [make(files.config[key]) for key, make in sections.items()]
@@ -356,8 +324,7 @@ def load_weights(net, files: ModelFiles) -> None:
 
 
 def round_to_half(net) -> None:
-    """Round a network's weights to float16 precision in place, so that scores computed
-    after training are those of the model ``save_model(..., half=True)`` ships."""
+    """Round a network's weights to float16 in place: scores are then those of what ``save_model(half=True)`` ships."""
     import torch
 
     with torch.no_grad():
@@ -365,7 +332,7 @@ def round_to_half(net) -> None:
             p.copy_(p.half().float())
 
 
-__all__ = ["ModelFiles", "ModelFormatError", "save_model", "check_model_output", "is_model_directory", "load_model", "resolve_model", "bundled_models",
-           "atomic_directory", "write_model_files", "write_metrics", "read_config", "check_state", "read_model",
-           "require_vocabs", "load_weights", "round_to_half", "drop_removed",
+__all__ = ["ModelFiles", "ModelFormatError", "save_model", "check_model_output", "is_model_directory", "load_model",
+           "resolve_model", "bundled_models", "atomic_directory", "write_model_files", "write_metrics", "read_config",
+           "check_state", "read_model", "require_vocabs", "load_weights", "round_to_half", "drop_removed",
            "MODEL_VERSION"]
