@@ -44,7 +44,7 @@ def split_columns(line: str) -> list[str]:
 
 
 def read_conll(path: str | Path, *, encoding: str = "utf-8", tag_column: int | None = -1,
-               token_column: int = 0, allow_empty: bool = False) -> Iterator[Sentence]:
+               allow_empty: bool = False) -> Iterator[Sentence]:
     """Sentences of a CoNLL file (a token a line, blank lines between sentences); ``tag_column=None``: unlabelled."""
     name = input_name(path)
     ncols = 0
@@ -68,12 +68,11 @@ def read_conll(path: str | Path, *, encoding: str = "utf-8", tag_column: int | N
         elif len(cols) != ncols:
             raise InputError(name, f"inconsistent columns: expected {ncols} (as on line "
                                    f"{ncols_line}), found {len(cols)}", lineno, line)
+        token = cols[0]
         try:
-            token = cols[token_column]
             tag = cols[tag_column] if tag_column is not None else None
         except IndexError:
-            raise InputError(name, f"no column {tag_column if tag_column is not None else token_column} "
-                                   f"in a line of {len(cols)} columns", lineno, line) from None
+            raise InputError(name, f"no column {tag_column} in a line of {len(cols)} columns", lineno, line) from None
         if not token:
             raise InputError(name, "empty token column", lineno, line)
         if tag is not None and not tag:
@@ -81,10 +80,9 @@ def read_conll(path: str | Path, *, encoding: str = "utf-8", tag_column: int | N
         if not tokens:
             first = lineno
         tokens.append(token)
+        used = {0}
         if tag is not None:
             tags.append(tag)
-        used = {token_column % len(cols)}
-        if tag_column is not None:
             used.add(tag_column % len(cols))
         columns.append([c for k, c in enumerate(cols) if k not in used])
     if tokens:

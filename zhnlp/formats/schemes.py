@@ -43,8 +43,13 @@ def make_tag(prefix: str, etype: str) -> str:
 
 def tag_in_scheme(tag: str, scheme: str) -> bool:
     """Whether ``tag`` is ``O`` or has a prefix the scheme uses."""
+    return _in_scheme(tag, check_scheme(scheme)) is not None
+
+
+def _in_scheme(tag: str, scheme: str) -> tuple[str, str] | None:
+    """``parse_tag(tag)`` where it is ``O`` or a tag of the canonical ``scheme``, else None."""
     p = parse_tag(tag)
-    return p is not None and (p[0] == "O" or p[0] in SCHEME_PREFIXES[check_scheme(scheme)])
+    return p if p is not None and (p[0] == "O" or p[0] in SCHEME_PREFIXES[scheme]) else None
 
 
 def detect_scheme(tags: Iterable[str] | Iterable[Sequence[str]]) -> str:
@@ -65,10 +70,8 @@ def detect_scheme(tags: Iterable[str] | Iterable[Sequence[str]]) -> str:
 
 
 def _check_in_scheme(tags: Sequence[str], scheme: str) -> None:
-    allowed = SCHEME_PREFIXES[scheme]
     for i, tag in enumerate(tags):
-        p = parse_tag(tag)
-        if p is not None and p[0] != "O" and p[0] not in allowed:
+        if parse_tag(tag) is not None and _in_scheme(tag, scheme) is None:
             raise ValueError(f"tag {tag!r} at position {i} is not a {scheme} tag")
 
 
@@ -137,13 +140,12 @@ def _allowed(prev: tuple[str, str] | None, cur: tuple[str, str] | None, scheme: 
 def validate(tags: Sequence[str], scheme: str) -> list[tuple[int, str | None, str | None]]:
     """Illegal transitions ``(index, previous tag, tag)``, None at the start or where the last tag may not end."""
     scheme = check_scheme(scheme)
-    allowed = SCHEME_PREFIXES[scheme]
     bad: list[tuple[int, str | None, str | None]] = []
     prev_tag: str | None = None
     prev: tuple[str, str] | None = None
     for i, tag in enumerate(tags):
-        cur = parse_tag(tag)
-        if cur is None or (cur[0] != "O" and cur[0] not in allowed):
+        cur = _in_scheme(tag, scheme)
+        if cur is None:
             bad.append((i, prev_tag, tag))
             prev_tag, prev = tag, ("O", "")  # read as O: what follows is judged after an O
             continue
@@ -159,11 +161,7 @@ def allowed_transitions(tagset: Sequence[str], scheme: str
                         ) -> tuple[list[bool], list[list[bool]], list[bool]]:
     """``(start, trans, end)`` masks for constrained decoding; tags outside ``scheme`` are allowed everywhere."""
     scheme = check_scheme(scheme)
-    allowed = SCHEME_PREFIXES[scheme]
-    parsed: list[tuple[str, str] | None] = []
-    for tag in tagset:
-        p = parse_tag(tag)
-        parsed.append(p if p is not None and (p[0] == "O" or p[0] in allowed) else None)
+    parsed = [_in_scheme(tag, scheme) for tag in tagset]
     start = [p is None or _allowed(None, p, scheme) for p in parsed]
     end = [p is None or _allowed(p, None, scheme) for p in parsed]
     trans = [[a is None or b is None or _allowed(a, b, scheme) for b in parsed] for a in parsed]

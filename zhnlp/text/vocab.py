@@ -124,10 +124,7 @@ class Vocab:
     def encode(self, tokens: Iterable[str], *, add_bos: bool = False, add_eos: bool = False) -> list[int]:
         """Ids of the tokens (unknown ones map to unk); optionally framed by BOS/EOS."""
         stoi, unk = self.stoi, self.unk_id
-        if unk is None:
-            ids = [self[t] for t in tokens]
-        else:
-            ids = [stoi.get(t, unk) for t in tokens]
+        ids = [self[t] for t in tokens] if unk is None else [stoi.get(t, unk) for t in tokens]
         if add_bos:
             ids.insert(0, self._special_id(BOS))
         if add_eos:
@@ -234,17 +231,14 @@ def one_hot(ids, size: int) -> "torch.Tensor":
     """Dense one-hot float tensor of shape ``(*ids.shape, size)`` (ids: list or LongTensor)."""
     import torch
 
-    t = torch.as_tensor(ids, dtype=torch.long)
-    _check_ids(t, size)
-    return torch.nn.functional.one_hot(t, size).float()
+    return torch.nn.functional.one_hot(_ids_tensor(ids, size), size).float()
 
 
 def one_hot_sparse(ids, size: int) -> "torch.Tensor":
     """:func:`one_hot` as a sparse COO tensor, whose memory grows with ``len(ids)``, not the vocabulary size."""
     import torch
 
-    t = torch.as_tensor(ids, dtype=torch.long)
-    _check_ids(t, size)
+    t = _ids_tensor(ids, size)
     flat = t.reshape(-1)
     n = flat.numel()
     positions = torch.unravel_index(torch.arange(n), tuple(t.shape)) if t.dim() else ()
@@ -252,11 +246,16 @@ def one_hot_sparse(ids, size: int) -> "torch.Tensor":
     return torch.sparse_coo_tensor(indices, torch.ones(n), (*t.shape, size), check_invariants=False).coalesce()
 
 
-def _check_ids(t, size: int) -> None:
+def _ids_tensor(ids, size: int) -> "torch.Tensor":
+    """``ids`` as a LongTensor, each checked to lie in ``[0, size)``."""
+    import torch
+
+    t = torch.as_tensor(ids, dtype=torch.long)
     if size < 1:
         raise ValueError("size must be at least 1")
     if t.numel() and (int(t.min()) < 0 or int(t.max()) >= size):
         raise ValueError(f"ids must lie in [0, {size}); got {int(t.min())}..{int(t.max())}")
+    return t
 
 
 __all__ = ["Vocab", "build_vocab", "one_hot", "one_hot_sparse", "DEFAULT_SPECIALS",
