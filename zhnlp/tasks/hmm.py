@@ -1,28 +1,5 @@
-"""Hidden Markov model taggers (NER, word segmentation, POS) in numpy.
-
-λ = (A, B, π): ``log_A[i, j]`` = log P(tag j | previous tag i), ``log_B[i, w]`` = log P(token
-w | tag i), ``log_pi[i]`` = log P(first tag i), float64, estimated by maximum likelihood with
-add-alpha smoothing. With ``order=2`` the model also has ``log_A2[h, i, j]`` = log P(tag j |
-tags h, i) (h = K stands for "before the sentence"): trigram counts interpolated with the
-bigram and unigram estimates (TnT's deleted interpolation, or fixed weights), decoded over
-pairs of tags.
-
-Unknown tokens map to ``<unk>`` (id 0). Its emission count under each tag is the number of
-training tokens seen only once under that tag (times ``unk_weight``): tokens seen once are
-the best estimate of how often a tag emits something new, so unknown tokens favour
-open-class tags (names, organisations) over closed ones (punctuation). With ``constrained``
-the transitions the tag scheme forbids (``O → I-X``; ``B-X → O`` in BIOES...) and illegal
-first and last tags get probability 0, so decoding only produces legal sequences.
-
-Decoding is Viterbi in log space vectorized over tags (or tag pairs) with numpy, a Python
-loop over positions only; :meth:`HMM.predict` vectorizes over batches of sentences of
-similar length too. The defaults (second order, weights 0/0.01/0.99, emission alpha 0.05,
-singleton ``<unk>`` ×3, constrained) were chosen on ResumeNER dev; figures in bench/hmm.py.
-:func:`reference_viterbi` and :func:`reference_viterbi2` are the textbook versions with Python
-loops over tags, kept to check that the fast decoders find the same paths: they do the same
-floating-point operations in the same order and break ties the same way (lowest id first),
-so the paths are identical, not merely equally good.
-"""
+"""HMM taggers in numpy: maximum-likelihood λ = (A, B, π) with add-alpha smoothing, optionally second order (TnT),
+``<unk>`` emitted as often as each tag's singletons, scheme constraints; defaults chosen on ResumeNER dev."""
 from __future__ import annotations
 
 import math
@@ -45,31 +22,20 @@ MODEL_TYPE = "hmm"
 @dataclass
 class HMMConfig:
     """Training and decoding settings of an :class:`HMM` (defaults chosen on ResumeNER dev)."""
-
-    order: int = 2
-    """1: bigram transitions (A); 2: trigram transitions (A2) backed by A, decoded over tag pairs."""
-    transition_alpha: float = 0.01
-    """Add-alpha smoothing of start and bigram transition counts (0: maximum likelihood)."""
+    order: int = 2                   # 1: bigram transitions (A); 2: trigram (A2) backed by A, decoded over tag pairs
+    transition_alpha: float = 0.01   # add-alpha smoothing of start and bigram transition counts (0: ML)
+    # (unigram, bigram, trigram) interpolation weights for order 2 (normalised); None: TnT's deleted interpolation
     trigram_weights: list[float] | None = field(default_factory=lambda: [0.0, 0.01, 0.99])
-    """(unigram, bigram, trigram) interpolation weights for ``order=2`` (normalized to sum 1);
-    None: TnT's deleted interpolation estimated from the training counts."""
-    emission_alpha: float = 0.05
-    """Add-alpha smoothing of emission counts (> 0, so every token has some mass under every tag)."""
+    emission_alpha: float = 0.05     # > 0, so that every token has some mass under every tag
+    # <unk>'s emission count: "singletons" (tokens seen once under the tag × unk_weight: the best estimate of how
+    # often a tag emits something new, so open-class tags win) or "uniform" (the classic tutorial HMM's)
     unk: str = "singletons"
-    """How ``<unk>`` is emitted: ``singletons`` (count = tokens seen once under the tag, times
-    ``unk_weight``) or ``uniform`` (equal for every tag, as the classic tutorial HMM does)."""
     unk_weight: float = 3.0
-    """Multiplies the singleton counts that make the ``<unk>`` emission count."""
-    constrained: bool = True
-    """Forbid transitions (and first/last tags) that ``scheme`` makes illegal."""
+    constrained: bool = True         # transitions and first/last tags the scheme forbids get probability 0
+    # BIO, BIOES, BMES; None: detected when every training tag is a scheme tag (POS tags such as M, P are not)
     scheme: str | None = None
-    """Tag scheme (BIO, BIOES, BMES) for ``constrained``; None: detected from the training tags
-    when they are all scheme tags (``B-X``, ``O``, bare ``B M E S``...), else no constraint
-    (POS tags such as ``NN``, ``M``, ``P`` are not read as a scheme)."""
-    min_freq: int = 1
-    """Tokens seen fewer times are left out of the vocabulary (and counted as ``<unk>``)."""
-    level: str = "char"
-    """``char`` or ``word``: recorded in the token vocabulary."""
+    min_freq: int = 1                # rarer tokens count as <unk>
+    level: str = "char"              # char | word: recorded in the token vocabulary
 
     def __post_init__(self) -> None:
         if self.order not in (1, 2):
@@ -118,11 +84,8 @@ def _log(x: np.ndarray) -> np.ndarray:
         return np.log(x)
 
 
-# -- the model ------------------------------------------------------------------------------
-
 class HMM:
-    """HMM tagger: :meth:`fit` on tagged sentences, :meth:`viterbi` / :meth:`predict` to tag,
-    :meth:`save` / :meth:`load` as a zhnlp model directory (safetensors + JSON)."""
+    """HMM tagger: :meth:`fit`, :meth:`viterbi` / :meth:`predict`, :meth:`save` / :meth:`load` (safetensors + JSON)."""
 
     def __init__(self, config: HMMConfig | None = None) -> None:
         self.config = config or HMMConfig()
@@ -134,13 +97,12 @@ class HMM:
         self.log_A2: np.ndarray | None = None
         self.log_end: np.ndarray | None = None
         self.task_config: dict | None = None
+        self.metrics: dict = {}  # metrics.json of a loaded model
         self._emit_T: np.ndarray | None = None
         self._lattice: PairLattice | None = None
 
-    # -- training -------------------------------------------------------------------------
     def fit(self, sentences: Iterable[Any]) -> "HMM":
-        """Estimate λ from tagged sentences (:class:`~zhnlp.formats.conll.Sentence` or
-        ``(tokens, tags)`` pairs), streamed once: counts, then smoothed log probabilities."""
+        """Estimate λ from tagged sentences (``Sentence`` or ``(tokens, tags)``), streamed once."""
         cfg = self.config
         tok_counts: Counter[str] = Counter()
         tag_counts: Counter[str] = Counter()
@@ -203,8 +165,7 @@ class HMM:
     def from_arrays(cls, tags: Sequence[str], tokens: Sequence[str], log_pi: np.ndarray,
                     log_A: np.ndarray, log_B: np.ndarray, log_A2: np.ndarray | None = None,
                     config: HMMConfig | None = None) -> "HMM":
-        """A model with given parameters (textbook examples, tests): ``tokens`` excludes
-        ``<unk>``, which gets column 0 of ``log_B`` (K × (len(tokens) + 1))."""
+        """A model of given parameters (textbook examples, tests); ``<unk>``, not in ``tokens``, is log_B's column 0."""
         model = cls(config or HMMConfig(order=2 if log_A2 is not None else 1, constrained=False))
         if (model.config.order == 2) != (log_A2 is not None):
             raise ValueError("log_A2 must be given exactly when config.order is 2")
@@ -220,8 +181,7 @@ class HMM:
 
     def _trigram(self, tri: np.ndarray, tag_counts: Mapping[str, int], trans: np.ndarray,
                  start_ok: np.ndarray, trans_ok: np.ndarray) -> np.ndarray:
-        """log P(j | h, i): interpolated unigram, bigram and trigram estimates, over the
-        transitions allowed after i; a context (h, i) never seen uses the bigram estimate."""
+        """log P(j | h, i), interpolated over the allowed transitions; an unseen context (h, i) uses the bigram's."""
         K = trans.shape[0]
         uni = np.array([tag_counts[t] for t in self.tags.itos], dtype=np.float64)
         p1 = uni / uni.sum()
@@ -240,7 +200,6 @@ class HMM:
         K = len(self.tags)
         if not self.config.constrained:
             return np.ones(K, bool), np.ones((K, K), bool), np.ones(K, bool)
-
         scheme = self.config.scheme
         if scheme is None:
             if any(parse_tag(t) is None for t in self.tags.itos):  # POS tags: nothing to forbid
@@ -258,7 +217,6 @@ class HMM:
         self._lattice = (PairLattice.build(self.log_pi, self.log_A2, self.log_end)
                          if self.log_A2 is not None else None)
 
-    # -- decoding -------------------------------------------------------------------------
     def _check_fitted(self) -> None:
         if self.log_A is None:
             raise RuntimeError("the HMM is not trained (call fit or HMM.load)")
@@ -275,30 +233,23 @@ class HMM:
 
     def viterbi(self, tokens: Sequence[str]) -> list[str]:
         """The most probable tag sequence of one sentence."""
-        self._check_fitted()
         em = self.emissions(tokens)
         if self._lattice is not None:
-            path = self._lattice.decode_one(em)
-        else:
-            path = viterbi_path(self.log_pi, self.log_A, em, self.log_end)
-        itos = self.tags.itos
-        return [itos[i] for i in path]
+            return [self.tags.itos[i] for i in self._lattice.decode_one(em)]
+        return [self.tags.itos[i] for i in viterbi_path(self.log_pi, self.log_A, em, self.log_end)]
 
     def reference_viterbi(self, tokens: Sequence[str]) -> list[str]:
         """The same as :meth:`viterbi` by the pure-Python reference decoder (slow; for checks)."""
-        self._check_fitted()
         em = self.emissions(tokens).tolist()
         end = None if self.log_end is None else self.log_end.tolist()
         if self.log_A2 is not None:
             path = reference_viterbi2(self.log_pi.tolist(), self.log_A2.tolist(), em, end)
         else:
             path = reference_viterbi(self.log_pi.tolist(), self.log_A.tolist(), em, end)
-        itos = self.tags.itos
-        return [itos[i] for i in path]
+        return [self.tags.itos[i] for i in path]
 
     def log_joint(self, tokens: Sequence[str], tags: Sequence[str]) -> float:
-        """log P(tokens, tags) under the model (-inf for a path the constraints forbid):
-        the quantity Viterbi maximizes."""
+        """log P(tokens, tags) (-inf for a path the constraints forbid): the quantity Viterbi maximizes."""
         self._check_fitted()
         if len(tokens) != len(tags):
             raise ValueError(f"{len(tokens)} tokens but {len(tags)} tags")
@@ -320,8 +271,7 @@ class HMM:
         return total
 
     def predict(self, token_lists: Iterable[Sequence[str]], batch_size: int = 64) -> list[list[str]]:
-        """Tags of many sentences: decoded in batches of similar length, vectorized over
-        sentences and tags; the same paths as :meth:`viterbi` one by one."""
+        """Tags of many sentences, in batches of similar length: the same paths as :meth:`viterbi` one by one."""
         self._check_fitted()
         if batch_size < 1:
             raise ValueError("batch_size must be at least 1")
@@ -346,7 +296,6 @@ class HMM:
                 out[i] = [itos[k] for k in path]
         return out
 
-    # -- persistence ----------------------------------------------------------------------
     def tensors(self) -> dict[str, np.ndarray]:
         """The parameters by name: log_A, log_B, log_pi (and log_A2 for order 2)."""
         self._check_fitted()
@@ -357,10 +306,7 @@ class HMM:
 
     def save(self, path: str | Path, metrics: Mapping | None = None,
              task_config: Mapping | None = None) -> Path:
-        """Write a model directory (``model_type="hmm"``): the float64 parameters as
-        safetensors, vocabularies ``tokens`` and ``tags``, the config (with the caller's
-        ``task_config`` under that key) and optional metrics."""
-
+        """Write a model directory: float64 parameters, ``tokens`` and ``tags``, the config (and ``task_config``)."""
         config: dict[str, Any] = asdict(self.config)
         task = task_config if task_config is not None else self.task_config
         if task is not None:
@@ -371,7 +317,6 @@ class HMM:
     @classmethod
     def load(cls, path: str | Path) -> "HMM":
         """Read a model directory written by :meth:`save` (shapes checked, nothing unpickled)."""
-
         files = load_model(path, framework="np", expect=(MODEL_TYPE,))
         cfg = dict(files.config)
         task = cfg.pop("task_config", None)
@@ -383,7 +328,7 @@ class HMM:
             if name not in files.vocabs:
                 raise ModelFormatError(str(files.path / CONFIG_FILE), f"missing vocabulary {name!r}")
         model = cls(config)
-        model.task_config = task
+        model.task_config, model.metrics = task, files.metrics
         model.tokens, model.tags = files.vocabs["tokens"], files.vocabs["tags"]
         K, V = len(model.tags), len(model.tokens)
         shapes = {"log_A": (K, K), "log_B": (K, V), "log_pi": (K,)}
@@ -397,8 +342,7 @@ class HMM:
 
 
 def _normalize(counts: np.ndarray, mask: np.ndarray) -> np.ndarray:
-    """Log probabilities along the last axis from counts over allowed entries (forbidden:
-    -inf); a row with no mass at all is uniform over its allowed entries."""
+    """Log probabilities along the last axis of the allowed counts (else -inf); a row without mass: uniform."""
     c = np.where(mask, counts, 0.0)
     total = c.sum(axis=-1, keepdims=True)
     c = np.where(total > 0, c, np.where(mask, 1.0, 0.0))
@@ -407,8 +351,7 @@ def _normalize(counts: np.ndarray, mask: np.ndarray) -> np.ndarray:
 
 
 def _deleted_interpolation(tri: np.ndarray, bi: np.ndarray, uni: np.ndarray) -> list[float]:
-    """TnT's weights (Brants 2000): each trigram's count goes to the estimate (unigram,
-    bigram or trigram) that predicts it best with that occurrence held out."""
+    """TnT's weights (Brants 2000): each trigram's count to the estimate that predicts it best, it held out."""
     lam = np.zeros(3)
     n = uni.sum()
     ctx = tri.sum(axis=2)

@@ -1,7 +1,5 @@
-"""Viterbi decoding of HMMs in log space with numpy: first order over tags, second order over
-pairs of tags (:class:`PairLattice`), one sentence or a batch of equal-length sentences, and the
-textbook reference decoders with Python loops, kept to check that the fast ones find the very
-same paths (same floating-point operations in the same order, ties to the lowest id)."""
+"""HMM Viterbi in log space with numpy (over tags, or tag pairs: :class:`PairLattice`), and the textbook
+loop decoders that check the fast ones find the very same paths (same float operations, ties to the lowest id)."""
 from __future__ import annotations
 
 import math
@@ -23,8 +21,7 @@ def _best_last(final: np.ndarray, log_end: np.ndarray | None) -> int:
 
 def viterbi_path(log_pi: np.ndarray, log_A: np.ndarray, emissions: np.ndarray,
                  log_end: np.ndarray | None = None) -> list[int]:
-    """Best tag ids of one sentence, vectorized over tags; ``emissions`` is positions × tags
-    of log emission scores, ``log_end`` an optional 0/-inf mask of tags that may end it."""
+    """Best tag ids of one sentence (``emissions``: positions × tags; ``log_end``: 0/-inf mask of last tags)."""
     n = emissions.shape[0]
     if n == 0:
         return []
@@ -41,8 +38,7 @@ def viterbi_path(log_pi: np.ndarray, log_A: np.ndarray, emissions: np.ndarray,
 
 def viterbi_batch(log_pi: np.ndarray, log_A: np.ndarray, emissions: np.ndarray,
                   lengths: np.ndarray, log_end: np.ndarray | None = None) -> list[list[int]]:
-    """Best tag ids of a padded batch (``emissions``: B × n × K, ``lengths``: B), vectorized
-    over sentences and tags; each path equals :func:`viterbi_path` of its sentence alone."""
+    """Best tag ids of a padded batch (``emissions``: B × n × K), each equal to :func:`viterbi_path`'s alone."""
     B, n, K = emissions.shape
     if n == 0 or B == 0:
         return [[] for _ in range(B)]
@@ -64,22 +60,13 @@ def viterbi_batch(log_pi: np.ndarray, log_A: np.ndarray, emissions: np.ndarray,
 
 
 def _backtrack(back: np.ndarray, final: np.ndarray, m: int, log_end: np.ndarray | None) -> list[int]:
-    if m == 0:
-        return []
-    last = _best_last(final, log_end)
-    path = [last]
-    for t in range(m - 1, 0, -1):
-        last = int(back[t, last])
-        path.append(last)
-    path.reverse()
-    return path
+    return [int(s) for s in _follow(back, _best_last(final, log_end), m)] if m else []
 
 
 def reference_viterbi(log_pi: Sequence[float], log_A: Sequence[Sequence[float]],
                       emissions: Sequence[Sequence[float]],
                       log_end: Sequence[float] | None = None) -> list[int]:
-    """Textbook first-order Viterbi with Python loops over tags (as in the classic tutorial
-    HMM): the yardstick the vectorized decoders are checked and timed against."""
+    """Textbook first-order Viterbi, Python loops over tags: the yardstick the fast decoders are checked against."""
     pi = [float(x) for x in log_pi]
     A = [[float(x) for x in row] for row in log_A]
     em = [[float(x) for x in row] for row in emissions]
@@ -100,42 +87,32 @@ def reference_viterbi(log_pi: Sequence[float], log_A: Sequence[Sequence[float]],
             ptr[j] = best_i
         delta = new
         back.append(ptr)
-    last = _reference_last(delta, log_end)
+    return _follow(back, _reference_last(delta, log_end), n)
+
+
+def _follow(back: Sequence, last, n: int) -> list:
+    """The path of ``n`` states ending in ``last``, read back through the back pointers ``back[t][state]``."""
     path = [last]
     for t in range(n - 1, 0, -1):
         last = back[t][last]
         path.append(last)
-    path.reverse()
-    return path
+    return path[::-1]
 
 
 def _reference_last(final: Sequence[float], log_end: Sequence[float] | None) -> int:
     """First index of the best final score (with the end mask when any allowed end is finite)."""
     if log_end is not None:
-        best_k, best = 0, final[0] + float(log_end[0])
-        for k in range(1, len(final)):
-            s = final[k] + float(log_end[k])
-            if s > best:
-                best_k, best = k, s
-        if best > -math.inf:
-            return best_k
-    best_k, best = 0, final[0]
-    for k in range(1, len(final)):
-        if final[k] > best:
-            best_k, best = k, final[k]
-    return best_k
+        ended = [f + float(e) for f, e in zip(final, log_end)]
+        k = max(range(len(ended)), key=ended.__getitem__)  # max keeps the first of equals
+        if ended[k] > -math.inf:
+            return k
+    return max(range(len(final)), key=final.__getitem__)
 
 
 @dataclass
 class PairLattice:
-    """A second-order HMM as a first-order chain over tag pairs: state s is the pair
-    (``prev[s]``, ``cur[s]``) (prev = K: before the sentence), states ordered by (cur, prev);
-    ``pred[s]`` lists the states that may precede s in increasing order (padded with S, a
-    slot scoring -inf), ``score[s]`` the log transition from each; ``start``: log π of the
-    first-position states (-inf for the others), ``end``: the end mask by current tag.
-    Pairs no path can reach (forbidden transitions) are left out, which is where the
-    scheme constraints make second-order decoding cheap."""
-
+    """A second-order HMM as a first-order chain over the reachable tag pairs (``prev[s]``, ``cur[s]``), so that
+    scheme constraints make it cheap; ``pred``/``score``: each state's predecessors (padded with S) and their scores."""
     prev: np.ndarray
     cur: np.ndarray
     start: np.ndarray
@@ -145,10 +122,8 @@ class PairLattice:
 
     @classmethod
     def build(cls, log_pi: np.ndarray, log_A2: np.ndarray, log_end: np.ndarray | None) -> "PairLattice":
-        """The states reachable under the model: pairs whose transition is not -inf."""
+        """The states reachable under the model (h = K: before the sentence), ordered by (cur, prev)."""
         K = log_pi.shape[0]
-        # state (h, i) exists if some path reaches it: a finite A2[g, h, i] for some g (h < K),
-        # a finite pi[i] (h = K, the first position)
         exists = np.zeros((K + 1, K), bool)
         exists[K] = np.isfinite(log_pi)
         exists[:K] = np.isfinite(log_A2).any(axis=0)
@@ -191,8 +166,7 @@ class PairLattice:
         self._score_t = np.ascontiguousarray(self.score.T)
 
     def decode_one(self, emissions: np.ndarray) -> list[int]:
-        """Best tag ids of one sentence (``emissions``: n × K log emission scores): gather
-        every state's predecessors, take the first best (P × S arrays, vectorized over states)."""
+        """Best tag ids of one sentence (``emissions``: n × K), vectorized over states (P × S gathers)."""
         n = emissions.shape[0]
         S = self.cur.shape[0]
         if n == 0 or S == 0:
@@ -218,11 +192,8 @@ class PairLattice:
         return [int(self.cur[s]) for s in path]
 
     def decode_batch(self, emissions: np.ndarray, lengths: np.ndarray) -> list[list[int]]:
-        """Best tag ids of a padded batch (``emissions``: B × n × K, ``lengths``: B), each the
-        path :meth:`decode_one` finds for the sentence alone. States × sentences arrays; the
-        best predecessor is found slot by slot (a loop over at most K + 1 predecessor slots,
-        each step vectorized over states and sentences), and only the states that have a k-th
-        predecessor take part in slot k, which skips the padding a single gather would do."""
+        """Best tag ids of a padded batch, each :meth:`decode_one`'s path; predecessor slot by slot, only the states
+        that have a k-th predecessor taking part in slot k (no padding work)."""
         B, n, _ = emissions.shape
         S = self.cur.shape[0]
         if n == 0 or B == 0 or S == 0:
@@ -277,8 +248,7 @@ def _check_finite(final: np.ndarray) -> None:
 def reference_viterbi2(log_pi: Sequence[float], log_A2: Sequence[Sequence[Sequence[float]]],
                        emissions: Sequence[Sequence[float]],
                        log_end: Sequence[float] | None = None) -> list[int]:
-    """Textbook second-order Viterbi with Python loops over tag pairs (``log_A2[h][i][j]``,
-    h = K before the sentence); paths of -inf score are dropped as they appear."""
+    """Textbook second-order Viterbi, Python loops over tag pairs (``log_A2[h][i][j]``, h = K before the sentence)."""
     pi = [float(x) for x in log_pi]
     em = [[float(x) for x in row] for row in emissions]
     n, K = len(em), len(pi)
@@ -312,13 +282,7 @@ def reference_viterbi2(log_pi: Sequence[float], log_A2: Sequence[Sequence[Sequen
         raise ValueError("no path of finite score (the model forbids every tag sequence)")
     final = [delta[k] for k in keys]
     end = None if log_end is None else [float(log_end[k[1]]) for k in keys]
-    state = keys[_reference_last(final, end)]
-    path = [state[1]]
-    for t in range(n - 1, 0, -1):
-        state = backs[t][state]
-        path.append(state[1])
-    path.reverse()
-    return path
+    return [i for _, i in _follow(backs, keys[_reference_last(final, end)], n)]
 
 
 __all__ = ["viterbi_path", "viterbi_batch", "PairLattice", "reference_viterbi", "reference_viterbi2"]
