@@ -36,20 +36,11 @@ class OutputFormat:
     def line(self, result: list) -> str:
         """The output text for one input line, including its final newline."""
         if self.fmt == "jsonl":
-            if self.pos:
-                obj = {"tokens": [w for w, _ in result], "tags": [t for _, t in result]}
-            else:
-                obj = {"tokens": result}
+            obj = {"tokens": [w for w, _ in result], "tags": [t for _, t in result]} if self.pos else {"tokens": result}
             return json.dumps(obj, ensure_ascii=False) + "\n"
-        if self.pos:
-            items = [(w, t) for w, t in result if w.strip()]
-            if self.fmt == "text":
-                return self.sep.join(f"{w}/{t}" for w, t in items) + "\n"
-            return "".join(f"{w}\t{t}\n" for w, t in items) + "\n"
-        words = [w for w in result if w.strip()]
-        if self.fmt == "text":
-            return self.sep.join(words) + "\n"
-        return "".join(w + "\n" for w in words) + "\n"
+        join = "/" if self.fmt == "text" else "\t"
+        items = [f"{w}{join}{t}" for w, t in result if w.strip()] if self.pos else [w for w in result if w.strip()]
+        return self.sep.join(items) + "\n" if self.fmt == "text" else "".join(i + "\n" for i in items) + "\n"
 
 
 @dataclass

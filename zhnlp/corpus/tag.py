@@ -36,19 +36,16 @@ class TagFormat:
         """Output for one sentence, final newline included. ``text`` is the raw line (offsets)."""
         if self.fmt == "conll":
             return "".join(f"{tok}\t{tag}\n" for tok, tag in zip(tokens, tags)) + "\n"
+        obj: dict = {"tokens": tokens, "tags": tags}
         if self.task == "cws":
-            words = bmes_to_words(tokens, tags)
-            if self.fmt == "jsonl":
-                return json.dumps({"tokens": tokens, "tags": tags, "words": words}, ensure_ascii=False) + "\n"
-            return " ".join(words) + "\n"
-        if self.task == "ner":
-            ents = self.entities(text, tokens, tags)
-            if self.fmt == "jsonl":
-                return json.dumps({"tokens": tokens, "tags": tags, "entities": ents}, ensure_ascii=False) + "\n"
-            return " ".join(f"{e[3]}/{e[0]}" for e in ents) + "\n"
-        if self.fmt == "jsonl":
-            return json.dumps({"tokens": tokens, "tags": tags}, ensure_ascii=False) + "\n"
-        return " ".join(f"{tok}/{tag}" for tok, tag in zip(tokens, tags)) + "\n"
+            obj["words"] = bmes_to_words(tokens, tags)
+            line = " ".join(obj["words"])
+        elif self.task == "ner":
+            obj["entities"] = self.entities(text, tokens, tags)
+            line = " ".join(f"{e[3]}/{e[0]}" for e in obj["entities"])
+        else:
+            line = " ".join(f"{tok}/{tag}" for tok, tag in zip(tokens, tags))
+        return (json.dumps(obj, ensure_ascii=False) if self.fmt == "jsonl" else line) + "\n"
 
     def entities(self, text: str | None, tokens: list[str], tags: list[str]) -> list[list]:
         """[type, start, end exclusive, text]: character offsets into the raw line, or token offsets for CoNLL input."""
