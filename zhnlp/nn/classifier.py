@@ -28,7 +28,6 @@ class ClassifierNetConfig:
 
 class GRUClassifier(nn.Module):
     """``logits(ids, lengths, bigrams=None)`` → (B, n_classes)."""
-
     def __init__(self, cfg: ClassifierNetConfig) -> None:
         super().__init__()
         if cfg.pooling not in POOLINGS:
@@ -80,7 +79,6 @@ class GRUClassifier(nn.Module):
 
 class ClassifierEnsemble(nn.Module):
     """Several trained classifiers as one: ``logits`` are the log of the members' mean probabilities."""
-
     def __init__(self, cfgs: list[ClassifierNetConfig]) -> None:
         super().__init__()
         if not cfgs:

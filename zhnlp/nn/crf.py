@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from typing import Sequence
 
+import numpy as np
 import torch
 from torch import nn
 from torchcrf import CRF as _TorchCRF
@@ -12,7 +13,6 @@ NEG = -1e4  # added to forbidden scores: far below any real path, still finite i
 
 class CRF(nn.Module):
     """A CRF over ``num_tags`` tags; decoding never takes a step ``allowed`` (schemes.allowed_transitions) forbids."""
-
     def __init__(self, num_tags: int,
                  allowed: tuple[Sequence[bool], Sequence[Sequence[bool]], Sequence[bool]] | None = None) -> None:
         super().__init__()
@@ -54,8 +54,6 @@ class CRF(nn.Module):
 
 def _active_counts(lens: list[int], T: int) -> list[int]:
     """For lengths sorted longest first: how many sentences are longer than t, for each t < T."""
-    import numpy as np
-
     return np.searchsorted(-np.asarray(lens), -np.arange(T), side="left").tolist()
 
 
@@ -90,8 +88,6 @@ def log_partition(emissions: torch.Tensor, lengths: torch.Tensor, start: torch.T
 def viterbi(emissions: torch.Tensor, mask: torch.Tensor, start: torch.Tensor, trans: torch.Tensor,
             end: torch.Tensor) -> list[list[int]]:
     """Batched Viterbi over emissions (B, T, K) and a mask (B, T) that starts every sentence at position 0."""
-    import numpy as np
-
     B, T, K = emissions.shape
     lengths = mask.long().sum(1).cpu()
     order = torch.argsort(lengths, descending=True, stable=True)

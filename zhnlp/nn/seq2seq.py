@@ -31,7 +31,6 @@ class Seq2SeqNetConfig:
 
 class Attention(nn.Module):
     """Scores of a decoder state against every encoder output, padding masked out: hᵀW s or vᵀ tanh(W s + U h)."""
-
     def __init__(self, kind: str, enc_dim: int, dec_dim: int) -> None:
         super().__init__()
         if kind not in ATTENTIONS:
@@ -73,7 +72,6 @@ class Encoded:
 
 class Seq2SeqNet(nn.Module):
     """``forward(src, src_lengths, tgt_in)`` → logits (B, T, n_tgt); :meth:`greedy`, :meth:`beam_search` decode."""
-
     def __init__(self, cfg: Seq2SeqNetConfig) -> None:
         super().__init__()
         self.cfg = cfg
@@ -105,7 +103,6 @@ class Seq2SeqNet(nn.Module):
             self.src_embed.weight[self.cfg.src_pad].zero_()
             self.tgt_embed.weight[self.cfg.tgt_pad].zero_()
 
-    # encoder -------------------------------------------------------------------------------
     def encode(self, src: torch.Tensor, src_lengths: torch.Tensor) -> Encoded:
         """Both directions' final states, bridged (linear + tanh), start the decoder layer by layer."""
         x = self.dropout(self.src_embed(src))                      # (B, S, E)
@@ -116,7 +113,6 @@ class Seq2SeqNet(nn.Module):
         mask = lengths_to_mask(src_lengths, src.shape[1]).to(src.device)
         return Encoded(out, self.attention.keys(out), mask, hidden.contiguous())
 
-    # one decoder step ----------------------------------------------------------------------
     def step(self, enc: Encoded, prev: torch.Tensor, hidden: torch.Tensor, feed: torch.Tensor):
         """Previous tokens (N,), state (layers, N, D), previous h̃ (N, D) → h̃ = tanh(W[c; h]) (N, D), state, weights."""
         x = self.dropout(self.tgt_embed(prev))                     # (N, E)
@@ -146,7 +142,6 @@ class Seq2SeqNet(nn.Module):
             feeds.append(feed)
         return self.generate(torch.stack(feeds, 1))                # one projection for all steps: (B, T, V)
 
-    # decoding ------------------------------------------------------------------------------
     @torch.no_grad()
     def greedy(self, src: torch.Tensor, src_lengths: torch.Tensor, max_len: torch.Tensor | int,
                attention: bool = False):
@@ -251,7 +246,6 @@ def _limits(max_len, B: int) -> torch.Tensor:
 
 
 def _cut_eos(row: list[int], eos: int, limit: int) -> list[int]:
-    """``row`` up to ``limit`` and before its first EOS."""
     row = row[:limit]
     return row[:row.index(eos)] if eos in row else row
 

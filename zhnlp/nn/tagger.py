@@ -29,7 +29,6 @@ class TaggerNetConfig:
 
 class _Decoding:
     """``decode`` from ``emissions`` and ``transition_scores``: Viterbi, or the best tag per token without a CRF."""
-
     @torch.no_grad()
     def decode(self, batch: dict, constrained: bool = True, executor=None) -> list[list[int]]:
         em = self.emissions(batch["ids"], batch.get("features", {}), batch["lengths"], executor)
@@ -42,7 +41,6 @@ class _Decoding:
 
 class BiLSTMCRF(_Decoding, nn.Module):
     """``emissions(batch)`` → (B, T, K); ``loss`` (summed CRF NLL) and ``decode`` use the mask."""
-
     def __init__(self, cfg: TaggerNetConfig, allowed=None) -> None:
         super().__init__()
         self.cfg = cfg
@@ -90,7 +88,6 @@ class BiLSTMCRF(_Decoding, nn.Module):
 
 class TaggerEnsemble(_Decoding, nn.Module):
     """BiLSTM-CRFs decoding as one: one Viterbi over their averaged scores, so the output obeys the tag scheme."""
-
     def __init__(self, cfgs: list[TaggerNetConfig], allowed=None) -> None:
         super().__init__()
         if not cfgs:
