@@ -56,9 +56,7 @@ def to_device(batch: dict, device) -> dict:
 
 
 class BucketBatchSampler:
-    """Batches of similar-length items (``DataLoader(batch_sampler=...)``), drawn anew each :meth:`set_epoch`;
-    ``shuffle=False``: the same length-sorted batches every time; ``num_replicas``/``rank``: a rank's share."""
-
+    """Batches of similar-length items for ``DataLoader(batch_sampler=...)``, drawn anew each :meth:`set_epoch`."""
     def __init__(self, lengths: Sequence[int], batch_size: int, *, shuffle: bool = True, seed: int = 0,
                  pool_factor: int = 50, drop_last: bool = False, num_replicas: int = 1,
                  rank: int = 0) -> None:
@@ -116,7 +114,6 @@ class BucketBatchSampler:
 
 class RandomBatchSampler(BucketBatchSampler):
     """Shuffled batches with no regard to length (the baseline bucketing is measured against)."""
-
     def _all_batches(self) -> list[list[int]]:
         idx = list(range(len(self.lengths)))
         if self.shuffle:
@@ -132,8 +129,7 @@ class RandomBatchSampler(BucketBatchSampler):
 
 @dataclass(frozen=True)
 class TaggingCollate:
-    """Items ``{"ids", "tags"?, "features"?: {name: ids}}`` → batch-first ``ids``, ``features``, ``tags``,
-    ``lengths`` and the bool ``mask`` (CRFs want it), in item order."""
+    """Items ``{ids, tags?, features?}`` → batch-first ids, features, tags, lengths and the bool mask, in item order."""
     pad: int
     tag_pad: int = 0
     feature_pad: int = 0
@@ -165,8 +161,7 @@ def _pad_feature(seqs: Sequence[Sequence], pad: int) -> "torch.Tensor":
 
 @dataclass(frozen=True)
 class ClassificationCollate:
-    """Items ``{"ids", "label"?, "features"?}`` → batch-first ``ids`` (with ``eos`` if set), ``lengths``, ``labels``,
-    ``features`` (``feature_pad`` also at the EOS position)."""
+    """Items ``{ids, label?, features?}`` → batch-first ids (and ``eos`` if set), lengths, labels, features."""
     pad: int
     eos: int | None = None
     feature_pad: int = 0
@@ -180,7 +175,7 @@ class ClassificationCollate:
                  "lengths": torch.tensor([len(s) for s in seqs], dtype=torch.long)}
         if "label" in items[0]:
             batch["labels"] = torch.tensor([it["label"] for it in items], dtype=torch.long)
-        ftail = [self.feature_pad] if self.eos is not None else []
+        ftail = [self.feature_pad] if self.eos is not None else []  # features at the EOS position
         feats = items[0].get("features") or {}
         if feats:
             batch["features"] = {name: pad_sequences([list(it["features"][name]) + ftail for it in items],

@@ -1,6 +1,7 @@
 """Several processes under torchrun: world size and rank, DDP around a Trainable, rank 0's broadcasts."""
 from __future__ import annotations
 
+import inspect
 import os
 
 
@@ -30,8 +31,6 @@ def world() -> tuple[int, int]:
 
 def ddp(net, forward_loss):
     """``net`` in DistributedDataParallel, whose ``forward`` is ``forward_loss`` (the task's, which runs ``net``)."""
-    import inspect
-
     import torch
     from torch.nn.parallel import DistributedDataParallel
 

@@ -1,6 +1,7 @@
 """What tagger and classifier ensembles (``zhnlp ensemble``) share: reading, checking and loading the members."""
 from __future__ import annotations
 
+import hashlib
 import time
 from dataclasses import asdict, replace
 from pathlib import Path
@@ -64,8 +65,6 @@ def assemble(members: Sequence[str | Path], *, output: str | Path, force: bool, 
 
 def _refuse_twins(names: Sequence[str], loaded: Sequence[tuple]) -> None:
     """A member whose weights equal another's adds nothing but weight to that one: an error."""
-    import hashlib
-
     seen: dict[str, str] = {}
     for name, (files, _, _) in zip(names, loaded):
         digest = hashlib.sha256()

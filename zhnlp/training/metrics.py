@@ -37,30 +37,26 @@ class SegScore:
 
     def report(self) -> str:
         """Human-readable summary, one figure a line."""
-        out = [f"lines scored      {self.lines - len(self.skipped_lines or [])} of {self.lines}",
-               f"gold words        {self.gold_words}",
-               f"predicted words   {self.pred_words}",
-               f"precision         {100 * self.precision:.2f}",
-               f"recall            {100 * self.recall:.2f}",
-               f"F1                {100 * self.f1:.2f}"]
+        def pct(x: float | None) -> str:
+            return "n/a" if x is None else f"{100 * x:.2f}"
+
+        rows = [("lines scored", f"{self.lines - len(self.skipped_lines or [])} of {self.lines}"),
+                ("gold words", self.gold_words), ("predicted words", self.pred_words),
+                ("precision", pct(self.precision)), ("recall", pct(self.recall)), ("F1", pct(self.f1))]
         if self.oov_rate is not None:
-            out += [f"OOV rate          {100 * self.oov_rate:.2f}",
-                    f"OOV recall        {100 * self.oov_recall:.2f}" if self.oov_recall is not None
-                    else "OOV recall        n/a",
-                    f"IV recall         {100 * self.iv_recall:.2f}" if self.iv_recall is not None
-                    else "IV recall         n/a"]
+            rows += [("OOV rate", pct(self.oov_rate)), ("OOV recall", pct(self.oov_recall)),
+                     ("IV recall", pct(self.iv_recall))]
         if self.skipped_lines:
-            shown = ", ".join(map(str, self.skipped_lines[:10]))
-            more = " ..." if len(self.skipped_lines) > 10 else ""
-            out.append(f"skipped lines     {len(self.skipped_lines)} (text differs: {shown}{more})")
-        return "\n".join(out)
+            shown = ", ".join(map(str, self.skipped_lines[:10])) + (" ..." if len(self.skipped_lines) > 10 else "")
+            rows.append(("skipped lines", f"{len(self.skipped_lines)} (text differs: {shown})"))
+        return "\n".join(f"{name:<18}{value}" for name, value in rows)
 
 
 def score_segmentation(gold: Iterable[str], pred: Iterable[str],
                        training_words: set[str] | None = None) -> SegScore:
-    """Score predicted against gold segmentation line by line; lines whose characters differ (or missing or extra
-    ones) are not scored but listed; ``training_words`` enables OOV/IV recall."""
-    g_n = p_n = hit = oov_n = oov_hit = iv_n = iv_hit = 0
+    """Segmentation scores line by line; lines whose text differs are listed, not scored (``training_words``: OOV)."""
+    g_n = p_n = hit = 0
+    iv, oov = [0, 0], [0, 0]  # words, right ones
     skipped: list[int] = []
     lines = 0
     for gl, pl in itertools.zip_longest(gold, pred):
@@ -79,25 +75,17 @@ def score_segmentation(gold: Iterable[str], pred: Iterable[str],
         p_n += len(ps)
         hit += len(gs & ps)
         if training_words is not None:
-            i = 0
-            for w in gw:
-                ok = (i, i + len(w)) in ps
-                if w in training_words:
-                    iv_n += 1
-                    iv_hit += ok
-                else:
-                    oov_n += 1
-                    oov_hit += ok
-                i += len(w)
+            for w, end in zip(gw, itertools.accumulate(map(len, gw))):
+                counts = iv if w in training_words else oov
+                counts[0] += 1
+                counts[1] += (end - len(w), end) in ps
     score = SegScore(*_prf(hit, p_n, g_n), g_n, p_n, hit, lines=lines, skipped_lines=skipped)
     if training_words is not None:
-        score.oov_rate = oov_n / g_n if g_n else 0.0
-        score.oov_recall = oov_hit / oov_n if oov_n else None
-        score.iv_recall = iv_hit / iv_n if iv_n else None
+        score.oov_rate = oov[0] / g_n if g_n else 0.0
+        score.oov_recall = oov[1] / oov[0] if oov[0] else None
+        score.iv_recall = iv[1] / iv[0] if iv[0] else None
     return score
 
-
-# -- sequence labelling: entities (conlleval), tag accuracy, words ---------------------------
 
 @dataclass
 class TypeScore:
@@ -151,10 +139,9 @@ class EntityScore:
         rows.append("")
         rows.append(row("micro avg", self.precision, self.recall, self.f1, self.gold_entities))
         if names:
-            k = len(names)
-            rows.append(row("macro avg", sum(self.per_type[n].precision for n in names) / k,
-                            sum(self.per_type[n].recall for n in names) / k,
-                            sum(self.per_type[n].f1 for n in names) / k, self.gold_entities))
+            macro = [sum(getattr(self.per_type[n], m) for n in names) / len(names)
+                     for m in ("precision", "recall", "f1")]
+            rows.append(row("macro avg", *macro, self.gold_entities))
         rows.append(f"sentences {self.sentences}, tokens {self.tokens}, "
                     f"token accuracy {100 * self.token_accuracy:.{digits}f}")
         return "\n".join(rows)
@@ -183,8 +170,7 @@ def _paired(gold: Iterable, pred: Iterable) -> Iterable[tuple[int, list[str], li
 
 def score_entities(gold_tag_seqs: Iterable, pred_tag_seqs: Iterable,
                    scheme: str | None = None) -> EntityScore:
-    """Entity P/R/F1, overall and per type, of tag lists (or Sentences) as conlleval and seqeval's default mode read
-    them (``schemes.entities``); ``scheme`` rejects another scheme's tags."""
+    """Entity P/R/F1, overall and per type, as conlleval and seqeval read them; ``scheme`` rejects other schemes."""
     g_n = p_n = hit = sents = toks = tok_hit = 0
     counts: dict[str, list[int]] = {}
     for _, gt, pt in _paired(gold_tag_seqs, pred_tag_seqs):
@@ -196,12 +182,9 @@ def score_entities(gold_tag_seqs: Iterable, pred_tag_seqs: Iterable,
         p_n += len(pe)
         both = ge & pe
         hit += len(both)
-        for ty, _, _ in ge:
-            counts.setdefault(ty, [0, 0, 0])[0] += 1
-        for ty, _, _ in pe:
-            counts.setdefault(ty, [0, 0, 0])[1] += 1
-        for ty, _, _ in both:
-            counts[ty][2] += 1
+        for column, found in enumerate((ge, pe, both)):  # gold, predicted, correct per type
+            for ty, _, _ in found:
+                counts.setdefault(ty, [0, 0, 0])[column] += 1
     per_type = {ty: TypeScore(*_prf(c, p, g), support=g, predicted=p, correct=c)
                 for ty, (g, p, c) in sorted(counts.items())}
     return EntityScore(*_prf(hit, p_n, g_n), gold_entities=g_n, pred_entities=p_n, correct=hit,
@@ -226,8 +209,7 @@ def score_words(gold_words_seqs: Iterable[Iterable[str]], pred_words_seqs: Itera
 
 
 def score_classes(gold: Sequence[str], pred: Sequence[str], labels: Sequence[str] | None = None) -> dict:
-    """Accuracy, macro P/R/F1 over ``labels`` (default: all seen), per-class P/R/F1 and support, and the confusion
-    matrix (rows gold, columns predicted)."""
+    """Accuracy, macro and per-class P/R/F1 over ``labels`` (default: all seen), confusion matrix (rows gold)."""
     if len(gold) != len(pred):
         raise ValueError(f"{len(gold)} gold labels but {len(pred)} predictions")
     labels = list(labels) if labels is not None else sorted(set(gold) | set(pred))

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import io
 import math
+import warnings
+from pathlib import Path
 from typing import Sequence
 
 from ..errors import ZhnlpError
@@ -21,7 +23,6 @@ def _pyplot():
 
 
 def _png(fig, plt) -> bytes:
-    """``fig`` as PNG bytes (and closed)."""
     fig.tight_layout()
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=100)
@@ -99,8 +100,6 @@ def attention_png(alignments: Sequence, font: str | None = None) -> bytes | None
         ax.set_yticklabels(list(a.target) + ["</s>"], fontfamily=families)
         ax.xaxis.tick_top()
         ax.set_xlabel(a.text, fontsize=9)
-    import warnings
-
     with warnings.catch_warnings():  # without a CJK font, glyphs are boxes (see has_cjk_font), one warning each
         warnings.simplefilter("ignore", UserWarning)
         return _png(fig, plt)
@@ -118,8 +117,6 @@ def _cjk_font(font: str | None = None) -> list[str]:
     extra = [font] if font else []
     if not font:
         try:
-            from pathlib import Path
-
             import mplfonts  # optional: pip install mplfonts (bundles Noto Sans CJK)
 
             extra += [str(p) for p in (Path(mplfonts.__file__).parent / "fonts").glob("NotoSansCJKsc-Regular.*")]

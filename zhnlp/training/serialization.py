@@ -3,6 +3,7 @@ loaded refusing pickles, newer versions and edited weights with errors naming th
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import os
 import shutil
@@ -91,8 +92,7 @@ def check_model_output(path: str | Path, *, force: bool = False) -> Path:
 
 @contextlib.contextmanager
 def atomic_directory(path: str | Path) -> Iterator[Path]:
-    """A temporary sibling to write into that replaces ``path`` only if the block completes (and only what
-    :func:`check_model_output` allows, checked again at the end)."""
+    """A temporary sibling to write into, which replaces ``path`` (if check_model_output allows) once the block ends."""
     target = check_model_output(path, force=True)
     parent = target.parent if str(target.parent) else Path(".")
     try:
@@ -101,7 +101,8 @@ def atomic_directory(path: str | Path) -> Iterator[Path]:
         raise OutputError(f"{target}: cannot write: {exc.strerror}") from None
     try:
         yield tmp
-        mask = _umask()
+        mask = os.umask(0)  # the umask is read by setting it
+        os.umask(mask)
         os.chmod(tmp, 0o777 & ~mask)
         for f in tmp.iterdir():  # mkdtemp and some writers create owner-only files
             os.chmod(f, 0o666 & ~mask)
@@ -117,13 +118,6 @@ def atomic_directory(path: str | Path) -> Iterator[Path]:
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-
-
-def _umask() -> int:
-    """This process's umask (read by setting it and back)."""
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
 
 
 def write_model_files(directory: Path, *, model_type: str, config: Mapping, tensors: Mapping[str, Any],
@@ -154,8 +148,7 @@ def write_metrics(directory: Path, metrics: Mapping) -> None:
 def save_model(path: str | Path, *, model_type: str, config: Mapping, tensors: Mapping[str, Any],
                vocabs: Mapping[str, Vocab], metrics: Mapping | None = None,
                extra_files: Mapping[str, str | bytes] | None = None, half: bool = False) -> Path:
-    """Write a complete model directory atomically, with ``extra_files`` by name (PNG plots, logs); ``half`` stores
-    floating-point torch tensors as float16 (see :func:`round_to_half`)."""
+    """Write a complete model directory atomically (``half``: float tensors as float16; ``extra_files`` by name)."""
     if half:
         tensors = {k: v.half() if v.is_floating_point() else v for k, v in tensors.items()}
     with atomic_directory(path) as tmp:
@@ -168,10 +161,7 @@ def save_model(path: str | Path, *, model_type: str, config: Mapping, tensors: M
 
 def bundle_files(paths: Sequence[str | Path], prefix: str,
                  root: Path | None = None) -> tuple[list[str], dict[str, bytes]]:
-    """``(names, {name: bytes})`` of the files at ``paths`` to store in a model directory, each named by its content
-    (``PREFIX-<sha256>.txt``, so that ensemble members can compare names)."""
-    import hashlib
-
+    """``(names, {name: bytes})`` of files to store in a model directory, named by content (``PREFIX-<sha256>.txt``)."""
     names, files = [], {}
     for p in paths:
         path = root / p if root else Path(p)
@@ -227,8 +217,7 @@ def read_config(directory: Path) -> dict:
 
 
 def load_model(name_or_path: str | Path, *, framework: str = "pt", expect: tuple[str, ...] = ()) -> ModelFiles:
-    """Read a model directory or bundled model, refusing anything unsafe; tensors of ``framework`` (``pt``, ``np``),
-    model type one of ``expect`` (empty: any)."""
+    """Read a model directory or bundled model, refusing anything unsafe; ``expect``: accepted types (empty: any)."""
     directory = resolve_model(name_or_path)
     pickles = sorted(p.name for p in directory.iterdir() if p.suffix.lower() in PICKLE_SUFFIXES)
     if pickles:
@@ -264,7 +253,6 @@ def _load_tensors(path: Path, framework: str) -> dict:
 
 
 def _first_line(exc: BaseException) -> str:
-    """The first line of an exception's message (its type when it has none)."""
     text = str(exc).strip().splitlines()
     return text[0] if text else type(exc).__name__
 

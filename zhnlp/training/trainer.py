@@ -11,6 +11,7 @@ import shutil
 import time
 from contextlib import contextmanager, nullcontext
 from dataclasses import asdict, dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Protocol, Sequence
 
@@ -78,7 +79,6 @@ class TrainConfig:
 
 class Trainable(Protocol):
     """What the trainer knows of a model: its torch module (``net``), its loss, its dev scores, its save."""
-
     metric: str                    # name of the dev metric that selects the best model
     higher_is_better: bool
     net: "torch.nn.Module"         # what is trained and checkpointed (optional: else the model itself)
@@ -101,8 +101,6 @@ class TrainResult:
     stopped_early: bool = False
     world_size: int = 1            # processes that trained together (torchrun); 1 without
 
-
-# -- devices and seeds -----------------------------------------------------------------------
 
 def resolve_device(device: str | None = None, gpu: bool = False) -> "torch.device":
     """``cpu``, ``cuda`` (the local rank's GPU under torchrun) or ``cuda:N``; a clear error when CUDA is absent."""
@@ -153,8 +151,7 @@ def _is_checkpoint_dir(path: Path) -> bool:
 
 
 def use_threads(threads: int) -> None:
-    """Set torch's CPU threads (``--threads``; 0: torch's default, a thread per core, which waits for its slowest
-    thread at every op, so one busy core beside it slows the whole run tenfold)."""
+    """Set torch's CPU threads (``--threads``; 0: torch's default, a thread per core, tenfold slower on a busy CPU)."""
     check_number("--threads", threads, 0)
     if threads:
         import torch
@@ -162,11 +159,8 @@ def use_threads(threads: int) -> None:
         torch.set_num_threads(threads)
 
 
-# -- the loop --------------------------------------------------------------------------------
-
 class Trainer:
     """Train ``model`` on ``train_items`` (``collate``d into CPU batches, bucketed by ``lengths``), select on dev."""
-
     def __init__(self, model, train_items: Sequence[Any], dev_items: Sequence[Any], *,
                  collate: Callable[[list], dict], lengths: Sequence[int], config: TrainConfig,
                  output: str | Path, resume: bool = False,
@@ -209,7 +203,6 @@ class Trainer:
             raise ZhnlpError(f"{self.checkpoint}: a checkpoint of an interrupted run exists; "
                              "pass --resume to continue it, or delete it to start over")
 
-    # several processes -----------------------------------------------------------------------
     def _join_group(self) -> None:
         """Join torchrun's process group (a group the caller made is used as it is)."""
         import torch
@@ -222,8 +215,6 @@ class Trainer:
         backend = os.environ.get("ZHNLP_DIST_BACKEND") or ("nccl" if self.device.type == "cuda" else "gloo")
         if self.device.type == "cuda":
             torch.cuda.set_device(self.device)
-        from datetime import timedelta
-
         # rank 0 evaluates on dev while the others wait in a broadcast: allow it time
         dist.init_process_group(backend=backend, timeout=timedelta(seconds=DIST_TIMEOUT_S))
         self._owns_group = True
@@ -251,7 +242,6 @@ class Trainer:
         dist.all_reduce(t)
         return t.tolist()
 
-    # batches ---------------------------------------------------------------------------------
     def _loader(self, items, lengths, batch_size: int, shuffle: bool, epoch: int = 0):
         from torch.utils.data import DataLoader
 
@@ -276,7 +266,6 @@ class Trainer:
                 return len(item[key])
         return len(item)
 
-    # learning rate ---------------------------------------------------------------------------
     def _lr(self, step: int, epoch: int) -> float:
         c = self.config
         lr = c.lr * (c.lr_decay ** epoch)
@@ -284,7 +273,6 @@ class Trainer:
             lr *= (step + 1) / c.warmup_steps
         return lr
 
-    # main ------------------------------------------------------------------------------------
     def train(self) -> TrainResult:
         """Run the epochs, ending with the best weights; an interruption keeps the last completed epoch's checkpoint."""
         self._join_group()

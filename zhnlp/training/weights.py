@@ -48,7 +48,6 @@ def perturbed(params: list, epsilon: float):
 
 class WeightAverage:
     """An exponential moving average of ``params`` (``--ema``), its decay ramped up so the initial weights fade."""
-
     def __init__(self, params: list, decay: float) -> None:
         self.params, self.decay = params, decay
         self.shadow = [p.detach().clone() for p in params]
