@@ -7,11 +7,14 @@ import re
 import jieba
 import jieba.posseg
 import pytest
-
 from helpers import FIXTURES, data_path
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from zhnlp import Segmenter
-from zhnlp.text.dictionary import read_lexicon
 from zhnlp.errors import ZhnlpError
+from zhnlp.text.dictionary import read_lexicon
+from zhnlp.text.segment import chunk_lines
 
 
 def real_sentences(limit: int = 6000) -> list[str]:
@@ -134,7 +137,7 @@ def test_cut_lines_parallel_spawn_keeps_order(monkeypatch):
 
 def test_cut_lines_drops_line_endings(tmp_path):
     p = tmp_path / "in.txt"
-    p.write_bytes("我爱北京\n今天 很好\r\n\n天安门".encode("utf-8"))
+    p.write_bytes("我爱北京\n今天 很好\r\n\n天安门".encode())
     seg = Segmenter()
     with open(p, encoding="utf-8", newline="") as f:  # lines as a file gives them, endings kept
         got = list(seg.cut_lines(f))
@@ -158,7 +161,7 @@ def test_unguarded_script_under_spawn_is_a_clear_error(tmp_path, monkeypatch):
     script.write_text("from zhnlp import Segmenter\nprint(list(Segmenter().cut_lines(['我爱北京'] * 9, jobs=2)))\n",
                       encoding="utf-8")
     monkeypatch.setenv("ZHNLP_START_METHOD", "spawn")
-    r = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=300)
+    r = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=300, check=False)
     last = r.stderr.strip().splitlines()[-1]
     assert r.returncode != 0 and last.startswith("zhnlp.errors.ZhnlpError: a worker process stopped")
     assert f"re-runs {script}" in last and 'under `if __name__ == "__main__":`' in last
@@ -166,8 +169,8 @@ def test_unguarded_script_under_spawn_is_a_clear_error(tmp_path, monkeypatch):
 
 def test_main_dict_replaces_jieba_dictionary(tmp_path):
     words = tmp_path / "words.txt"
-    words.write_text("\n".join(["北京", "大学", "生前", "来", "应聘", "１９９８年", "１９９９年",
-                                "２０００年", "２００１年", "１２年", "３年"]) + "\n", encoding="utf-8")
+    entries = "北京 大学 生前 来 应聘 １９９８年 １９９９年 ２０００年 ２００１年 １２年 ３年"
+    words.write_text(entries.replace(" ", "\n") + "\n", encoding="utf-8")
     seg = Segmenter(main_dict=str(words))
     assert seg.hmm is False  # jieba's HMM follows jieba's standard, not the lexicon's
     assert seg.cut("北京大学生前来应聘") == ["北京", "大学", "生前", "来", "应聘"]
@@ -184,3 +187,15 @@ def test_bad_options():
         Segmenter(mode="full", pos=True)
     with pytest.raises(ValueError, match="dict-freq"):
         Segmenter(dict_freq="lots")
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.text(max_size=30), max_size=50), st.integers(1, 8), st.sampled_from([None, 1, 25, 80]))
+def test_chunk_lines_keeps_order_and_limits(lines, max_lines, max_chars):
+    """Chunks concatenate to the input; each stops at max_lines lines or at the line that reaches max_chars."""
+    chunks = list(chunk_lines(lines, max_lines, max_chars))
+    assert [x for c in chunks for x in c] == lines and all(chunks)
+    for c in chunks[:-1]:
+        reached = max_chars is not None and sum(map(len, c)) >= max_chars
+        assert len(c) == max_lines or reached
+        assert max_chars is None or sum(map(len, c[:-1])) < max_chars

@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from itertools import accumulate, islice
 
 from ..parallel import ignore_sigint_in_worker, ordered_map
 from .dictionary import (
@@ -266,16 +268,14 @@ def trie_regex(sequences: Iterable[Sequence[str]], special: dict[str, str] | Non
 
 def chunk_lines(lines: Iterable[str], max_lines: int, max_chars: int | None = None) -> Iterator[list[str]]:
     """Group lines into lists of at most ``max_lines`` lines (and about ``max_chars`` characters)."""
-    chunk: list[str] = []
-    size = 0
-    for line in lines:
-        chunk.append(line)
-        size += len(line)
-        if len(chunk) >= max_lines or (max_chars is not None and size >= max_chars):
-            yield chunk
-            chunk, size = [], 0
-    if chunk:
-        yield chunk
+    it, chunk = iter(lines), []
+    while True:
+        chunk += islice(it, max_lines - len(chunk))
+        if not chunk:
+            return
+        cut = len(chunk) if max_chars is None else bisect_left(list(accumulate(map(len, chunk))), max_chars) + 1
+        yield chunk[:cut]
+        chunk = chunk[cut:]
 
 
 def _run(seg: Segmenter, formatter: Callable[[list], str] | None, lines: list[str]):
