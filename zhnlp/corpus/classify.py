@@ -70,20 +70,14 @@ def classify_frame(frame, clf, text_col, opts: ClassifyOptions):
     texts = [clean_text(t) for t in frame[text_col].tolist()]
     idx = [i for i, t in enumerate(texts) if t]
     probs = clf.predict_proba([texts[i] for i in idx], opts.batch_size)
-    k = min(opts.top_k, len(clf.labels))
-    cols: dict[str, list] = {}
-    for r in range(k):
-        sfx = "" if r == 0 else f"_{r + 1}"
-        cols["label" + sfx] = [""] * len(texts)
-        cols["probability" + sfx] = [None] * len(texts)
-    if opts.probs:
-        for lab in clf.labels:
-            cols[f"prob_{lab}"] = [None] * len(texts)
+    sfx = ["" if r == 0 else f"_{r + 1}" for r in range(min(opts.top_k, len(clf.labels)))]
+    cols: dict[str, list] = {name + s: [empty] * len(texts) for s in sfx for name, empty in
+                             (("label", ""), ("probability", None))}
+    cols.update({f"prob_{lab}": [None] * len(texts) for lab in (clf.labels if opts.probs else [])})
     for i, row in zip(idx, probs):
-        for r, (lab, p) in enumerate(_ranked(clf, row, k)):
-            sfx = "" if r == 0 else f"_{r + 1}"
-            cols["label" + sfx][i] = lab
-            cols["probability" + sfx][i] = round(p, 4)
+        for s, (lab, p) in zip(sfx, _ranked(clf, row, len(sfx))):
+            cols["label" + s][i] = lab
+            cols["probability" + s][i] = round(p, 4)
         if opts.probs:
             for lab, p in zip(clf.labels, row):
                 cols[f"prob_{lab}"][i] = round(float(p), 4)

@@ -1,6 +1,7 @@
 """Tagging whole files with a trained model (``zhnlp tag``): streamed, batched, in one or more processes."""
 from __future__ import annotations
 
+import functools
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -135,28 +136,21 @@ class ModelSegmenter:
 
     def __init__(self, model: str, device: str = "cpu", batch_size: int = 64, precision: str = "fp32",
                  threads: int = 1) -> None:
-        self.device, self.batch_size, self.precision, self.threads = device, batch_size, precision, threads
-        use_threads(threads)
-        self._tagger = load_tagger(model, device=device, precision=precision)
-        self.model = str(self._tagger.path)
-        if self._tagger.task != "cws":
-            raise ZhnlpError(f"--model {model}: a {self._tagger.task} model cannot segment (train one with train-cws)")
+        self.model, self.device, self.batch_size, self.precision, self.threads = \
+            model, device, batch_size, precision, threads
+        self.model = str(self.tagger.path)
+        if self.tagger.task != "cws":
+            raise ZhnlpError(f"--model {model}: a {self.tagger.task} model cannot segment (train one with train-cws)")
 
-    # Travels to worker processes as its options; each worker loads the model on first use.
     def __getstate__(self) -> dict:
-        return {"model": self.model, "device": self.device, "batch_size": self.batch_size,
-                "precision": self.precision, "threads": self.threads}
+        """Its options, without the model: each worker process loads it on first use."""
+        return {k: v for k, v in vars(self).items() if k != "tagger"}
 
-    def __setstate__(self, state: dict) -> None:
-        self.__dict__.update(state, _tagger=None)
-
-    @property
+    @functools.cached_property
     def tagger(self):
-        """The CWS tagger (loaded on first use)."""
-        if self._tagger is None:  # in a worker process
-            use_threads(self.threads)
-            self._tagger = load_tagger(self.model, device=self.device, precision=self.precision)
-        return self._tagger
+        """The CWS tagger, loaded on first use."""
+        use_threads(self.threads)
+        return load_tagger(self.model, device=self.device, precision=self.precision)
 
     def load(self) -> "ModelSegmenter":
         self.tagger

@@ -51,18 +51,16 @@ def translate_files(inputs: Sequence[str], model: str, *, output: str | None = N
     plot_path = check_output_path(attention_plot, list(inputs)) if attention_plot else None
     first: list[str] = []
 
-    def stream(lines: Iterator[str]) -> Iterator[str]:
-        def watched() -> Iterator[str]:
-            for line in lines:
-                if plot_path is not None and len(first) < plot_lines and line.strip():
-                    first.append(line.strip())
-                yield line
+    def watched(lines: Iterator[str]) -> Iterator[str]:
+        for line in lines:
+            if plot_path is not None and len(first) < plot_lines and line.strip():
+                first.append(line.strip())
+            yield line
 
-        return translate_stream(watched(), translator, beam=beam, alpha=alpha, batch_size=batch_size)
-
-    base = process_files(inputs, stream, output=output, output_dir=output_dir, encoding=encoding,
-                         allow_empty=allow_empty, max_line_chars=max_line_chars, progress=progress,
-                         stdout=stdout, label="translate")
+    base = process_files(inputs, lambda lines: translate_stream(watched(lines), translator, beam=beam, alpha=alpha,
+                                                                batch_size=batch_size),
+                         output=output, output_dir=output_dir, encoding=encoding, allow_empty=allow_empty,
+                         max_line_chars=max_line_chars, progress=progress, stdout=stdout, label="translate")
     stats = TranslateStats(**vars(base), source_tokens=translator.source_tokens,
                            unknown_tokens=translator.unknown_tokens, split_inputs=translator.split_inputs,
                            long_sentences=translator.long_sentences, max_source_len=translator.max_source_len)
