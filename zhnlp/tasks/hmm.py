@@ -1,5 +1,4 @@
-"""HMM taggers in numpy: maximum-likelihood λ = (A, B, π) with add-alpha smoothing, optionally second order (TnT),
-``<unk>`` emitted as often as each tag's singletons, scheme constraints; defaults chosen on ResumeNER dev."""
+"""HMM taggers in numpy: smoothed maximum-likelihood λ = (A, B, π), first or second order (TnT), scheme constraints."""
 from __future__ import annotations
 
 import math
@@ -12,7 +11,7 @@ import numpy as np
 
 from ..formats.schemes import allowed_transitions, check_scheme, detect_scheme, parse_tag
 from ..text.vocab import Vocab
-from ..training.serialization import CONFIG_FILE, ModelFormatError, check_state, load_model, save_model
+from ..training.serialization import CONFIG_FILE, ModelFormatError, check_state, load_model, require_vocabs, save_model
 from .viterbi import PairLattice, reference_viterbi, reference_viterbi2, viterbi_batch, viterbi_path  # re-exported
 
 UNK_TOKEN = "<unk>"
@@ -324,9 +323,7 @@ class HMM:
             config = HMMConfig.from_dict(cfg)
         except (TypeError, ValueError) as exc:
             raise ModelFormatError(str(files.path / CONFIG_FILE), f"bad HMM config: {exc}") from None
-        for name in ("tokens", "tags"):
-            if name not in files.vocabs:
-                raise ModelFormatError(str(files.path / CONFIG_FILE), f"missing vocabulary {name!r}")
+        require_vocabs(files, ("tokens", "tags"))
         model = cls(config)
         model.task_config, model.metrics = task, files.metrics
         model.tokens, model.tags = files.vocabs["tokens"], files.vocabs["tags"]

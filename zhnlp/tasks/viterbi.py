@@ -1,5 +1,4 @@
-"""HMM Viterbi in log space with numpy (over tags, or tag pairs: :class:`PairLattice`), and the textbook
-loop decoders that check the fast ones find the very same paths (same float operations, ties to the lowest id)."""
+"""HMM Viterbi with numpy, over tags or tag pairs, and the textbook loops that check it finds the very same paths."""
 from __future__ import annotations
 
 import math
@@ -111,14 +110,13 @@ def _reference_last(final: Sequence[float], log_end: Sequence[float] | None) -> 
 
 @dataclass
 class PairLattice:
-    """A second-order HMM as a first-order chain over the reachable tag pairs (``prev[s]``, ``cur[s]``), so that
-    scheme constraints make it cheap; ``pred``/``score``: each state's predecessors (padded with S) and their scores."""
-    prev: np.ndarray
+    """A second-order HMM as a first-order chain over its reachable tag pairs (cheap under scheme constraints)."""
+    prev: np.ndarray        # state s is the tag pair (prev[s], cur[s]); prev = K: before the sentence
     cur: np.ndarray
-    start: np.ndarray
-    pred: np.ndarray
-    score: np.ndarray
-    end: np.ndarray | None
+    start: np.ndarray       # log π of the first-position states (-inf for the others)
+    pred: np.ndarray        # the states that may precede each, in increasing order (padded with S, scoring -inf)
+    score: np.ndarray       # the log transition from each of those
+    end: np.ndarray | None  # the end mask, by current tag
 
     @classmethod
     def build(cls, log_pi: np.ndarray, log_A2: np.ndarray, log_end: np.ndarray | None) -> "PairLattice":
@@ -192,8 +190,7 @@ class PairLattice:
         return [int(self.cur[s]) for s in path]
 
     def decode_batch(self, emissions: np.ndarray, lengths: np.ndarray) -> list[list[int]]:
-        """Best tag ids of a padded batch, each :meth:`decode_one`'s path; predecessor slot by slot, only the states
-        that have a k-th predecessor taking part in slot k (no padding work)."""
+        """Best tag ids of a padded batch, each :meth:`decode_one`'s path, one predecessor slot at a time."""
         B, n, _ = emissions.shape
         S = self.cur.shape[0]
         if n == 0 or B == 0 or S == 0:
