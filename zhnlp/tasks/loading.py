@@ -1,5 +1,4 @@
-"""``zhnlp.load``: any trained model directory (or bundled name) as the object that applies it,
-chosen by the model type its config.json records."""
+"""``zhnlp.load``: any trained model directory (or bundled name) as the object that applies it, by its model type."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -16,8 +15,7 @@ KINDS = {**{t: "tagger" for t in (*tagger.MODEL_TYPES.values(), tagger.ENSEMBLE_
 
 
 def model_kind(name_or_path: str | Path) -> str:
-    """``tagger``, ``classifier`` or ``translator``: what the model directory holds (a one-line
-    :class:`ModelFormatError` for anything else)."""
+    """``tagger``, ``classifier`` or ``translator``: what the model directory holds (else a ModelFormatError)."""
     path = resolve_model(name_or_path)
     model_type = read_config(path)["model_type"]
     if model_type not in KINDS:
@@ -27,10 +25,7 @@ def model_kind(name_or_path: str | Path) -> str:
 
 
 def load(name_or_path: str | Path, device: str | None = None, gpu: bool = False, precision: str = "fp32") -> Model:
-    """A trained model ready to apply: a :class:`~zhnlp.tasks.tagger.Tagger` (BiLSTM-CRF, HMM or an
-    ensemble), a :class:`~zhnlp.tasks.classifier.Classifier` or a
-    :class:`~zhnlp.tasks.translator.Translator`. ``precision`` (``fp32`` | ``bf16``) applies to
-    BiLSTM-CRF taggers."""
+    """A trained model ready to apply: a Tagger, Classifier or Translator; ``precision`` is a BiLSTM-CRF tagger's."""
     kind = model_kind(name_or_path)
     if kind == "tagger":
         return tagger.load_tagger(name_or_path, device=device, gpu=gpu, precision=precision)

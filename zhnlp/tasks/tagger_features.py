@@ -1,7 +1,4 @@
-"""What a tagger reads: its task and feature options (:class:`TaggerConfig`, saved in config.json)
-and the :class:`Featurizer` that turns tokens into the ids of the network's embeddings (characters,
-bigrams, soft-word positions, first and last characters, static vectors), with the tables that
-start from pretrained vectors or from another trained tagger."""
+"""What a tagger reads: its options (:class:`TaggerConfig`) and the :class:`Featurizer` of its embeddings' ids."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
@@ -10,7 +7,7 @@ from itertools import islice
 from pathlib import Path
 from typing import Any, Sequence
 
-from ..checks import check_number
+from ..checks import check_choice, check_number
 from ..embeddings import embedding_matrix
 from ..errors import ZhnlpError
 from ..text.features import bigrams, known_form
@@ -21,32 +18,21 @@ from ..training.serialization import drop_removed
 from .base import segmenter_for
 
 TASKS = ("ner", "cws", "pos")
-
-
 # Options that decide the features a network reads: the members of an ensemble must agree on them.
 FEATURE_OPTIONS = ("task", "scheme", "min_freq", "bigram", "bigram_min_freq", "softword", "lexicons", "affix",
                    "normalize", "static_embeddings", "static_max_words", "use_crf")
-
-
 SOFTWORD_TAGS = ("<pad>", "B", "M", "E", "S")
-
-
 # Options that zhnlp no longer has (docs/experiments.md): config.json files that hold them
 # switched off still load; one switched on is refused, naming it.
 REMOVED_OPTIONS = {"lexmatch": False, "gazetteer": False, "softlexicon": None, "softlexicon_table": None}
-
-
 REMOVED_SETTINGS = ("lexmatch_dim", "gazetteer_dim", "gazetteer_folds", "softlexicon_max_words", "softlexicon_slots",
                     "softlexicon_dim")
-
-
 REMOVED_NET_SETTINGS = ("lexicon_words", "lexicon_dim", "lexicon_slots")  # SoftLexicon's table (0: none)
 
 
 @dataclass
 class TaggerConfig:
     """Task and feature options of a tagger (saved in config.json)."""
-
     task: str = "ner"
     scheme: str | None = None        # tag scheme; None: detected from the training tags
     emb_dim: int = 128
@@ -71,23 +57,17 @@ class TaggerConfig:
     use_crf: bool = True
     embeddings: str | None = None    # pretrained vectors (zhnlp embed) for the token embeddings
     freeze_embeddings: bool = False
-    # Pretrained word vectors read as a second, fixed embedding of every token: words never seen
-    # in training keep their own vector (the trained table gives them <unk>). The table holds
-    # the file's first static_max_words words (gensim writes the most frequent first).
+    # Word vectors as a second, fixed embedding: words unseen in training keep their own vector, not <unk>'s
     static_embeddings: str | None = None
-    static_max_words: int = 40000
+    static_max_words: int = 40000    # the file's first words (gensim writes the most frequent first)
     static_dim: int = 0              # set from the vectors when training
     half_precision: bool = False     # store weights as float16 (half the size; loads as float32)
-    # A trained BiLSTM-CRF tagger (say NER on a larger corpus) whose embeddings and LSTM this one
-    # starts from: rows copied entry by entry, the output layer and CRF start afresh.
-    encoder: str | None = None
-    # POS: the CWS model (a bundled name or a directory) that segments raw text, so that words
-    # follow the standard the tagger was trained on (ud-pos: ud-cws); None: jieba.
+    encoder: str | None = None       # a trained BiLSTM-CRF tagger whose embeddings and LSTM this one starts from
+    # POS: the CWS model (name or directory) that segments raw text in the standard trained on (ud-pos: ud-cws)
     segmenter: str | None = None
 
     def __post_init__(self) -> None:
-        if self.task not in TASKS:
-            raise ZhnlpError(f"task must be one of {', '.join(TASKS)}, not {self.task!r}")
+        check_choice("task", self.task, TASKS)
         if self.affix is None:
             self.affix = self.task == "pos"
         for name in ("emb_dim", "hidden", "layers", "min_freq", "bigram_min_freq", "bigram_dim", "softword_dim",
@@ -103,7 +83,6 @@ class TaggerConfig:
     @classmethod
     def from_dict(cls, d: dict) -> "TaggerConfig":
         """The config saved in config.json (removed options, when off, dropped: see ``REMOVED_OPTIONS``)."""
-
         known = {f.name for f in fields(cls)}
         return cls(**{k: v for k, v in drop_removed(d, REMOVED_OPTIONS, REMOVED_SETTINGS).items() if k in known})
 
@@ -117,8 +96,7 @@ class Featurizer:
 
     @classmethod
     def build(cls, config: TaggerConfig, sentences: Sequence, static_vectors: Any = None) -> "Featurizer":
-        """Vocabularies from the training sentences (and, for ``config.static_embeddings``, the
-        first words of ``static_vectors``, :class:`~zhnlp.embeddings.vectors.WordVectors`)."""
+        """Vocabularies of the training sentences (and the first words of ``static_vectors``, WordVectors)."""
         norm = norm_token if config.normalize else (lambda t: t)
         vocabs = {"tokens": Vocab.build(([norm(t) for t in s.tokens] for s in sentences),
                                         min_freq=config.min_freq),
@@ -191,7 +169,6 @@ class Featurizer:
 
 def _load_static(embedding, feats: Featurizer, vectors, train_s) -> dict:
     """Fill the fixed word-vector table and report how many training tokens it covers."""
-
     matrix, _ = embedding_matrix(feats.vocabs["static"], vectors)
     embedding.weight.data.copy_(matrix)
     embedding.weight.requires_grad = False
@@ -201,7 +178,6 @@ def _load_static(embedding, feats: Featurizer, vectors, train_s) -> dict:
     hits = sum(t in vocab.stoi for t in tokens)
     return {"words": len(vocab) - len(vocab.specials), "dim": int(matrix.shape[1]),
             "train_token_coverage": round(hits / max(1, len(tokens)), 4)}
-
 
 
 __all__ = ["TaggerConfig", "Featurizer", "TASKS", "FEATURE_OPTIONS", "SOFTWORD_TAGS"]
