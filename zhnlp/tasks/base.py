@@ -1,25 +1,24 @@
-"""What every trained task shares: one training result, the end of a training run, and the base of
-the trained torch models (what the one trainer trains, saves and loads, and predicts in sorted batches)."""
+"""What the trained tasks share: the training result, the end of a run, and TaskModel (trained, saved, applied)."""
 from __future__ import annotations
 
+import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
-from ..embeddings import load_pretrained
+from ..embeddings import copy_rows, load_pretrained
 from ..errors import ZhnlpError
 from ..formats.tables import parse_split
 from ..text.segment import Segmenter
 from ..training.batching import to_device
 from ..training.ensemble import saved_nets
-from ..training.serialization import ModelFiles, load_weights, round_to_half, save_model
+from ..training.serialization import ModelFiles, bundle_files, load_weights, round_to_half, save_model
 from ..training.trainer import resolve_device
 
 
 @dataclass
 class TrainedModel:
     """What a training run or ensemble wrote: the model directory, its scores and notes on the data."""
-
     output: Path
     metrics: dict
     skipped: dict[str, list[int]] = field(default_factory=dict)  # rows skipped for an empty text or label
@@ -38,6 +37,24 @@ def present(**values: Any) -> dict:
     return {k: v for k, v in values.items() if v is not None}
 
 
+def numeric(scores: dict) -> dict:
+    """The number-valued entries of ``scores`` (what metrics.json keeps of an evaluation)."""
+    return {k: v for k, v in scores.items() if isinstance(v, (int, float))}
+
+
+def bundle(config: Any, root: Path | None = None, **prefixes: str) -> dict[str, bytes]:
+    """The files ``config``'s options name (relative to ``root`` if given) as model files, which they then name."""
+    files: dict[str, bytes] = {}
+    for option, prefix in prefixes.items():
+        value = getattr(config, option)
+        if value:
+            one = isinstance(value, (str, Path))
+            names, found = bundle_files([value] if one else value, prefix, root)
+            setattr(config, option, names[0] if one else names)
+            files.update(found)
+    return files
+
+
 def segmenter_for(root: Path | None, user_dicts: Sequence[str] = (), main_dict: str | None = None,
                   hmm: bool | None = None) -> Segmenter:
     """A loaded segmenter with a model's dictionaries (paths relative to its directory ``root`` when given)."""
@@ -45,21 +62,27 @@ def segmenter_for(root: Path | None, user_dicts: Sequence[str] = (), main_dict: 
     return Segmenter(user_dicts=user, main_dict=root / main_dict if root and main_dict else main_dict, hmm=hmm).load()
 
 
-def from_vectors(config: Any, option: str, tables: Sequence, vocab, **kwargs: Any) -> float | None:
-    """Start ``tables`` from the vectors file ``config.<option>`` names (if any), which then keeps only
-    its name (provenance, not a path of this machine); returns the vocabulary's coverage."""
+def started_from(config: Any, option: str, start: Callable[[str], Any]) -> Any:
+    """``start(path)`` for the file ``config.<option>`` names (if any), which then keeps only its name (provenance)."""
     path = getattr(config, option)
     if not path:
         return None
-    for table in tables:
-        coverage = load_pretrained(table, vocab, path, **kwargs)
+    result = start(path)
     setattr(config, option, Path(path).name)
-    return coverage
+    return result
 
 
-def split_data(data: Any, split: str, train: str | Path, dev: Any, test: Any, seed: int, cut: Callable) -> tuple:
-    """``--split``: train, dev and test parts of ``data`` (``cut(data, fractions, seed)`` gives each part's
-    rows) and their record for split.json (source, fractions, seed, line numbers)."""
+def from_vectors(config: Any, option: str, tables: Sequence, vocab, **kwargs: Any) -> float | None:
+    """Start ``tables`` from the vectors ``config.<option>`` names (if any); returns the vocabulary's coverage."""
+    return started_from(config, option, lambda path: [load_pretrained(t, vocab, path, **kwargs) for t in tables][-1])
+
+
+def split_data(data: Any, split: str | None, train: str | Path, dev: Any, test: Any, seed: int, cut: Callable,
+               read: Callable) -> tuple:
+    """Train, dev and test data and split.json's record: ``data`` cut by ``--split`` (``cut(data, fractions, seed)``
+    gives each part's rows), else ``data`` and the ``dev`` and ``test`` files (``read``) with no record."""
+    if not split:
+        return data, read(dev) if dev else None, read(test) if test else None, None
     if dev or test:
         raise ZhnlpError("--split cuts TRAIN into train/dev/test; do not also give --dev or --test")
     fractions = parse_split(split)
@@ -74,9 +97,21 @@ def split_counts(info: dict) -> dict:
     return {k: len(v) if k in ("train", "dev", "test") else v for k, v in info.items()}
 
 
+def start_encoder(net: Any, vocab, weights, source_vocab, rnn_state: dict) -> int:
+    """``--encoder``: a trained model's recurrent layers into ``net``, and the embedding rows it knows (counted)."""
+    import torch
+
+    with torch.no_grad():
+        net.rnn.load_state_dict(rnn_state)
+    return copy_rows(net.embed, vocab, weights, source_vocab)
+
+
 def finish_training(model: "TaskModel", trainer, result, metrics: dict, score: Callable[[str], dict | None],
-                    extra_files: dict | None = None) -> TrainedModel:
-    """Round to float16 when that ships (scores are of what ships), score dev and test once, write the directory."""
+                    extra_files: dict | None = None, split_info: dict | None = None) -> TrainedModel:
+    """Round to float16 if that ships (scores are of what ships), score dev and test once, write the directory."""
+    if split_info:
+        metrics["split"] = split_counts(split_info)
+        extra_files = {**(extra_files or {}), "split.json": json.dumps(split_info) + "\n"}
     if model.config.half_precision:
         round_to_half(model.net)
     model.net.eval()
@@ -92,7 +127,6 @@ def finish_training(model: "TaskModel", trainer, result, metrics: dict, score: C
 
 class TaskModel:
     """A task's torch network with its config and vocabularies: trained by the trainer, saved, loaded, applied."""
-
     MODEL_TYPE = ""                  # config.json's model_type of one network
     ENSEMBLE_TYPE: str | None = None  # of several, decoding as one
     SECTION = ""                     # config.json's section holding the task config
@@ -142,5 +176,5 @@ class TaskModel:
         return out
 
 
-__all__ = ["TaskModel", "TrainedModel", "finish_training", "from_vectors", "present", "run_metrics",
-           "segmenter_for", "split_counts", "split_data"]
+__all__ = ["TaskModel", "TrainedModel", "bundle", "finish_training", "from_vectors", "numeric", "present",
+           "run_metrics", "segmenter_for", "split_counts", "split_data", "start_encoder", "started_from"]

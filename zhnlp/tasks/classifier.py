@@ -1,22 +1,15 @@
-"""GRU text classifiers: train on a labelled table, predict labels and probabilities.
-
-:func:`train_classifier` reads the tables (:mod:`zhnlp.formats.tables`), builds vocabularies over
-characters or words (``zhnlp.Segmenter``), trains a :class:`~zhnlp.nn.classifier.GRUClassifier`
-with the shared :class:`~zhnlp.training.trainer.Trainer` and writes a model directory (config.json,
-vocab JSON, labels JSON, model.safetensors, metrics.json). :func:`load_classifier` gives
-a :class:`Classifier` for a directory or a bundled model name.
-"""
+"""GRU text classifiers over characters or words: train on a labelled table, predict labels and probabilities."""
 from __future__ import annotations
 
-import json
 import math
 import unicodedata
+from collections import Counter
 from dataclasses import dataclass, field, fields
 from functools import cached_property
 from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
 
-from ..embeddings import copy_rows
+from ..checks import check_choice, check_number
 from ..errors import InputError, ZhnlpError
 from ..formats.datacheck import DataSummary, check_classes, check_skipped, counted
 from ..formats.tables import LabeledTexts, read_class_names, read_labeled, split_indices
@@ -31,7 +24,6 @@ from ..training.metrics import score_classes
 from ..training.plots import confusion_png
 from ..training.serialization import (
     CONFIG_FILE,
-    bundle_files,
     check_model_output,
     check_state,
     drop_removed,
@@ -45,13 +37,16 @@ from ..training.trainer import Trainer, set_seed
 from .base import (
     TaskModel,
     TrainedModel,
+    bundle,
     finish_training,
     from_vectors,
+    numeric,
     present,
     run_metrics,
     segmenter_for,
-    split_counts,
     split_data,
+    start_encoder,
+    started_from,
 )
 
 MODEL_TYPE = "gru-classifier"
@@ -67,7 +62,6 @@ REMOVED_OPTIONS = {"bag": False}  # options zhnlp no longer has (docs/experiment
 @dataclass
 class ClassifierConfig:
     """Text and network options of a classifier (saved in config.json)."""
-
     level: str = "char"              # char | word (words from zhnlp.Segmenter)
     user_dicts: list[str] = field(default_factory=list)   # segmenter options for level=word
     main_dict: str | None = None
@@ -96,8 +90,7 @@ class ClassifierConfig:
     def __post_init__(self) -> None:
         if self.level not in LEVELS:
             raise ZhnlpError(f"--level must be char or word, not {self.level!r}")
-        if self.pooling not in POOLINGS:
-            raise ZhnlpError(f"--pooling must be one of {', '.join(POOLINGS)}, not {self.pooling!r}")
+        check_choice("--pooling", self.pooling, POOLINGS)
         for name in ("emb_dim", "hidden", "min_freq", "bigram_min_freq", "ngram_min_freq"):
             if getattr(self, name) < 1:
                 raise ZhnlpError(f"--{name.replace('_', '-')} must be at least 1")
@@ -117,12 +110,9 @@ class ClassifierConfig:
     @classmethod
     def from_dict(cls, d: dict) -> "ClassifierConfig":
         """The config saved in config.json (``--bag``, removed, dropped when off)."""
-
         known = {f.name for f in fields(cls)}
         return cls(**{k: v for k, v in drop_removed(d, REMOVED_OPTIONS).items() if k in known})
 
-
-# -- text → ids --------------------------------------------------------------------------------
 
 class TextEncoder:
     """Tokens of a text (characters or words) and their ids; what train and predict share."""
@@ -207,12 +197,9 @@ def build_module(config: ClassifierConfig, encoder: TextEncoder,
     return Classifier(config, encoder, net_cfg, class_weights)
 
 
-# -- data --------------------------------------------------------------------------------------
-
 @dataclass
 class TableOptions:
     """How to read the tables: columns (names or 0-based indices), format, encoding, class names."""
-
     text_col: str | None = None
     label_col: str | None = None
     fmt: str = "auto"
@@ -248,8 +235,6 @@ def summarize_table(data: LabeledTexts, split: str, token_lists: Sequence[list[s
     return summary
 
 
-# -- training ----------------------------------------------------------------------------------
-
 TrainClassifierResult = TrainedModel  # the name it had
 
 
@@ -258,20 +243,9 @@ def train_classifier(train: str | Path, dev: str | Path | None, output: str | Pa
                      split: str | None = None, table: TableOptions | None = None,
                      resume: bool = False, force: bool = False,
                      report: Callable[[list[DataSummary]], None] | None = None) -> TrainedModel:
-    """Train a GRU classifier on a labelled table and write its model directory.
-
-    The tables are summarised and checked before training (:mod:`zhnlp.formats.datacheck`): one class,
-    a label column of free text or ids, or most rows skipped is an error naming the file;
-    ``report`` gets the summaries of train (and dev, test) before training starts.
-
-    ``split="0.8,0.1,0.1"`` cuts ``train`` into train/dev/test (stratified, seeded by
-    ``train_config.seed``) and saves the row numbers in ``split.json`` in the model
-    directory. The best epoch is chosen on dev accuracy; ``test`` is scored once at the end.
-    ``output`` must be new, an empty folder or (with ``force``) a model directory to replace.
-    """
-
+    """Train a GRU classifier on checked tables (``report`` gets the summaries) and write its model directory;
+    ``split="0.8,0.1,0.1"`` cuts ``train`` into stratified train/dev/test parts (split.json)."""
     check_model_output(output, force=force)
-
     table = table or TableOptions()
     if table.class_names and not table.names:
         table.names = read_class_names(table.class_names, table.encoding)
@@ -279,18 +253,12 @@ def train_classifier(train: str | Path, dev: str | Path | None, output: str | Pa
     config.class_names = table.names
     data = table.read(train)
     skipped = {"train": data.skipped} if data.skipped else {}
-    split_info = None
-    if split:
-        train_d, dev_d, test_d, split_info = split_data(data, split, train, dev, test, train_config.seed,
-                                                        lambda d, fractions, seed: split_indices(d.labels, fractions,
-                                                                                                 seed))
-    else:
-        train_d = data
-        dev_d = table.read(dev) if dev else None
-        test_d = table.read(test) if test else None
-        for name, d in (("dev", dev_d), ("test", test_d)):
-            if d is not None and d.skipped:
-                skipped[name] = d.skipped
+    train_d, dev_d, test_d, split_info = split_data(data, split, train, dev, test, train_config.seed,
+                                                    lambda d, parts, seed: split_indices(d.labels, parts, seed),
+                                                    table.read)
+    for name, d in (("dev", dev_d), ("test", test_d)):
+        if d is not None and d.skipped:
+            skipped[name] = d.skipped
     set_seed(train_config.seed)
     encoder = TextEncoder(config, {})
     token_lists = [encoder.tokens(t) for t in train_d.texts]  # tokenized once: vocabularies and items
@@ -305,26 +273,18 @@ def train_classifier(train: str | Path, dev: str | Path | None, output: str | Pa
     for d in (dev_d, test_d):
         if d is not None and len(d):
             check_labels(d, labels)
-    weights = None
-    if config.class_weights == "auto":
-        counts = [0] * len(labels)
-        for lab in train_d.labels:
-            counts[encoder.vocabs["labels"].stoi[lab]] += 1
-        weights = [len(train_d) / (len(labels) * max(c, 1)) for c in counts]
+    counts = Counter(train_d.labels)
+    weights = ([len(train_d) / (len(labels) * max(counts[lab], 1)) for lab in labels]
+               if config.class_weights == "auto" else None)  # inverse class frequency
     module = build_module(config, encoder, weights)
     coverage = from_vectors(config, "embeddings", [module.net.embed], encoder.vocabs["tokens"],
                             freeze=config.freeze_embeddings)
-    bigram_coverage = None
-    if config.bigram:
-        bigram_coverage = from_vectors(config, "bigram_embeddings", [module.net.bigram_embed],
-                                       encoder.vocabs["bigram"])
-    encoder_coverage = None
-    if config.encoder:
-        encoder_coverage = load_encoder(module.net, encoder.vocabs["tokens"], config.encoder, config)
-        config.encoder = Path(config.encoder).name
+    bigram_coverage = from_vectors(config, "bigram_embeddings", [module.net.bigram_embed],
+                                   encoder.vocabs["bigram"]) if config.bigram else None
+    encoder_coverage = started_from(config, "encoder",
+                                    lambda path: load_encoder(module.net, encoder.vocabs["tokens"], path, config))
     items = [encoder.encode(toks, lab) for toks, lab in zip(token_lists, train_d.labels)]
     dev_items = [encoder.encode(t, lab) for t, lab in zip(dev_d.texts, dev_d.labels)] if dev_d is not None else []
-
     collate = ClassificationCollate(pad=encoder.vocabs["tokens"].pad_id)
     trainer = Trainer(module, items, dev_items, collate=collate, lengths=[len(i["ids"]) for i in items],
                       config=train_config, output=output, resume=resume)
@@ -335,8 +295,6 @@ def train_classifier(train: str | Path, dev: str | Path | None, output: str | Pa
                           train_examples=len(items), skipped_rows={k: len(v) for k, v in skipped.items()})
     metrics.update(present(embedding_coverage=coverage, encoder_coverage=encoder_coverage,
                            bigram_embedding_coverage=bigram_coverage))
-    if split_info:
-        metrics["split"] = split_counts(split_info)
     data_of = {"dev": dev_d, "test": test_d}
 
     def score(split: str) -> dict | None:
@@ -346,22 +304,14 @@ def train_classifier(train: str | Path, dev: str | Path | None, output: str | Pa
         s = module.score(d)
         return {k: s[k] for k in ("accuracy", "macro_f1", "macro_precision", "macro_recall", "examples", "per_class")}
 
-    extra = _bundle_dictionaries(config)
-    if split_info:
-        extra["split.json"] = json.dumps(split_info) + "\n"
-    trained = finish_training(module, trainer, result, metrics, score, extra)
+    extra = bundle(config, user_dicts="user-dict", main_dict="main-dict")
+    trained = finish_training(module, trainer, result, metrics, score, extra, split_info)
     trained.skipped = skipped
     return trained
 
 
-# -- applying ----------------------------------------------------------------------------------
-
 class Classifier(TaskModel):
-    """A trained text classifier: ``predict`` class names, ``predict_proba``, ``top_k``; what the trainer trains.
-
-    Load with :func:`load_classifier`. Batches internally (length-sorted); runs on ``device``.
-    """
-
+    """A trained text classifier (:func:`load_classifier`): ``predict``, ``predict_proba``, ``top_k``; also trained."""
     MODEL_TYPE, ENSEMBLE_TYPE, SECTION = MODEL_TYPE, ENSEMBLE_TYPE, "classifier"
 
     def __init__(self, config: ClassifierConfig, encoder: TextEncoder, net_cfg,
@@ -427,15 +377,13 @@ class Classifier(TaskModel):
 
     def top_k(self, texts: Sequence[str], k: int = 3, batch_size: int = 128) -> list[list[tuple[str, float]]]:
         """The ``k`` most probable (class, probability) pairs of each text, best first."""
-        if k < 1:
-            raise ZhnlpError(f"--top-k must be at least 1, not {k}")
+        check_number("--top-k", k, 1)
         probs = self.predict_proba(texts, batch_size)
         k = min(k, len(self.labels))
         return [[(self.labels[j], float(row[j])) for j in row.argsort()[::-1][:k]] for row in probs]
 
     def score(self, data: LabeledTexts) -> dict:
         """Accuracy, macro P/R/F1, per-class P/R/F1 and the confusion matrix on labelled texts."""
-
         check_labels(data, self.labels)
         return score_classes(data.labels, self.predict(data.texts), self.labels)
 
@@ -451,23 +399,13 @@ class Classifier(TaskModel):
 
 
 def load_classifier(name_or_path: str | Path, device: str | None = None, gpu: bool = False) -> Classifier:
-    """A trained classifier from a model directory or a bundled name (``shopping-sentiment``...).
-
-    The same directory loads on CPU and GPU; nothing is unpickled.
-    """
-
+    """A trained classifier from a model directory or a bundled name (``shopping-sentiment``...)."""
     files, cfg, net_cfg = _read_classifier(name_or_path)
     return Classifier(cfg, TextEncoder(cfg, files.vocabs, files.path), net_cfg).place(files, device, gpu)
 
 
 def load_encoder(net, vocab: Vocab, directory: str | Path, config: ClassifierConfig) -> float:
-    """Start a classifier network (``net.embed``, ``net.rnn``) from the embeddings and GRU of a
-    trained classifier: transfer from a task with more labelled data (say product-review
-    sentiment to hotel reviews). Level, normalisation and shapes must match ``config`` (else an
-    error naming the option); embedding rows are copied token by token (tokens the source never
-    saw keep their initialisation). Returns the share of ``vocab`` covered."""
-    import torch
-
+    """Start ``net``'s embeddings and GRU from a trained classifier's; returns the share of ``vocab`` covered."""
     files = load_model(directory, expect=(MODEL_TYPE,))
     source, where = files.config.get("classifier") or {}, files.path / CONFIG_FILE
     defaults = ClassifierConfig()
@@ -481,15 +419,12 @@ def load_encoder(net, vocab: Vocab, directory: str | Path, config: ClassifierCon
         raise ZhnlpError(f"{where}: incomplete encoder (no token vocabulary or embeddings)")
     rnn = {k[len("rnn."):]: v.float() for k, v in files.tensors.items() if k.startswith("rnn.")}
     check_state(rnn, {k: tuple(v.shape) for k, v in net.rnn.state_dict().items()}, files.path)
-    with torch.no_grad():
-        net.rnn.load_state_dict(rnn)
-    copied = copy_rows(net.embed, vocab, files.tensors["embed.weight"].float(), files.vocabs["tokens"])
+    copied = start_encoder(net, vocab, files.tensors["embed.weight"].float(), files.vocabs["tokens"], rnn)
     return round(copied / max(len(vocab) - 1, 1), 4)
 
 
 def _read_classifier(name_or_path: str | Path):
-    """(files, ClassifierConfig, net config or list of them) of a classifier or ensemble
-    directory."""
+    """(files, ClassifierConfig, net config or a list of them) of a classifier or ensemble directory."""
     from ..nn.classifier import ClassifierNetConfig
 
     path = resolve_model(name_or_path)
@@ -497,22 +432,15 @@ def _read_classifier(name_or_path: str | Path):
     section, make = net_section(kind == ENSEMBLE_TYPE, lambda **d: ClassifierNetConfig(
         **drop_removed(d, REMOVED_OPTIONS)))
     files, (cfg, net_cfg) = read_model(path, kind, {"classifier": ClassifierConfig.from_dict, section: make})
-    require_vocabs(files, ("tokens", "labels") + (("bigram",) if cfg.bigram else ()) + (("ngrams",) if cfg.ngrams else ()))
+    optional = [name for name, used in (("bigram", cfg.bigram), ("ngrams", cfg.ngrams)) if used]
+    require_vocabs(files, ("tokens", "labels", *optional))
     return files, cfg, net_cfg
 
 
 def build_ensemble(members: Sequence[str | Path], output: str | Path, *, dev: str | Path | None = None,
                    test: str | Path | None = None, table: TableOptions | None = None,
                    half: bool | None = None, force: bool = False) -> TrainedModel:
-    """Combine trained classifiers into one model directory that predicts the mean of their
-    probabilities (say, one setting trained with different ``--seed``s).
-
-    Members must read the same inputs (level, vocabularies, n-gram and bigram options) and
-    predict the same classes; their network sizes may differ; a member that is an ensemble adds
-    its own members. ``dev``/``test`` (tables read with ``table``) are scored into metrics.json.
-    ``half``: float16 weights (default: as the members store theirs).
-    """
-
+    """One model of classifiers that read the same inputs and classes, predicting their mean probabilities."""
     cfg, module, base = assemble(
         members, output=output, force=force, read=_read_classifier, options=INPUT_OPTIONS,
         config_from_dict=ClassifierConfig.from_dict,
@@ -521,21 +449,10 @@ def build_ensemble(members: Sequence[str | Path], output: str | Path, *, dev: st
     metrics: dict[str, Any] = {"model": ENSEMBLE_TYPE, "labels": module.encoder.labels, **base}
     for split, path in (("dev", dev), ("test", test)):
         if path:
-            result = module.evaluate(path, table)
-            metrics[split] = {k: v for k, v in result.items() if isinstance(v, (int, float))}
-    dictionaries = _bundle_dictionaries(cfg, module.encoder.root)  # the first member's copies (the names hash them)
+            metrics[split] = numeric(module.evaluate(path, table))
+    # the first member's copies (the names hash them)
+    dictionaries = bundle(cfg, module.encoder.root, user_dicts="user-dict", main_dict="main-dict")
     return TrainedModel(Path(module.save(output, metrics=metrics, extra_files=dictionaries)), metrics)
-
-
-def _bundle_dictionaries(config: ClassifierConfig, root: Path | None = None) -> dict[str, bytes]:
-    """The word-level segmenter's dictionaries (``user_dicts``, ``main_dict``; paths, relative to
-    ``root`` when given) as files of the model directory, which ``config`` then names."""
-
-    config.user_dicts, files = bundle_files(config.user_dicts, "user-dict", root)
-    if config.main_dict:
-        (config.main_dict,), main = bundle_files([config.main_dict], "main-dict", root)
-        files.update(main)
-    return files
 
 
 def probability_text(p: float) -> str:
@@ -544,21 +461,16 @@ def probability_text(p: float) -> str:
 
 
 def write_confusion(result: dict, prefix: str | Path) -> list[Path]:
-    """Write the confusion matrix of :meth:`Classifier.score` as ``PREFIX.csv`` (rows gold,
-    columns predicted) and ``PREFIX.png`` (a heat map); returns the paths written."""
+    """Write :meth:`Classifier.score`'s confusion matrix as ``PREFIX.csv`` (rows gold) and ``PREFIX.png``."""
     import csv
-    import io as _io
 
     prefix = str(prefix)
     base = prefix[:-4] if prefix.lower().endswith((".csv", ".png")) else prefix
     csv_path = check_output_path(base + ".csv")
-    buf = _io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
-    w.writerow(["gold\\predicted", *result["labels"]])
-    for lab, row in zip(result["labels"], result["confusion"]):
-        w.writerow([lab, *row])
     with atomic_output(csv_path) as f:
-        f.write(buf.getvalue())
+        w = csv.writer(f, lineterminator="\n")
+        w.writerow(["gold\\predicted", *result["labels"]])
+        w.writerows([lab, *row] for lab, row in zip(result["labels"], result["confusion"]))
     written = [csv_path]
     png = confusion_png(result["confusion"], result["labels"], f"accuracy {100 * result['accuracy']:.2f}")
     if png:

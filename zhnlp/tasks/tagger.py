@@ -1,23 +1,13 @@
-"""Sequence tagging tasks (NER, word segmentation, POS) on top of the HMM and BiLSTM-CRF.
-
-One code path for the three tasks; they differ only in what a token is and how output
-is read:
-
-* ``ner``: tokens are characters; tags in BIO/BIOES/BMES; output entities.
-* ``cws``: tokens are characters tagged B/M/E/S; output words.
-* ``pos``: tokens are words (given, or segmented by :class:`~zhnlp.Segmenter`); output tags.
-
-:func:`train_tagger` reads the data, builds vocabularies and features, runs the shared
-:class:`~zhnlp.training.trainer.Trainer` and writes a model directory; :func:`load_tagger` gives a
-:class:`Tagger` for a directory or a bundled model name.
-"""
+"""Sequence taggers (BiLSTM-CRF, HMM) for NER and CWS over characters and POS over words: one code path."""
 from __future__ import annotations
 
 import time
 from dataclasses import asdict
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
 
+from ..checks import check_choice
 from ..embeddings import copy_rows, load_vectors
 from ..errors import InputError, ZhnlpError
 from ..formats.conll import bmes_to_words
@@ -28,42 +18,30 @@ from ..text.segment import Segmenter
 from ..training import metrics
 from ..training.batching import TaggingCollate
 from ..training.ensemble import assemble, net_section
-from ..training.serialization import (
-    CONFIG_FILE,
-    METRICS_FILE,
-    bundle_files,
-    check_model_output,
-    read_config,
-    read_json,
-    read_model,
-    resolve_model,
+from ..training.serialization import CONFIG_FILE, check_model_output, read_config, read_model, resolve_model
+from ..training.trainer import Trainer, launched_world, set_seed, use_threads  # use_threads: re-exported
+from .base import (
+    TaskModel,
+    TrainedModel,
+    bundle,
+    finish_training,
+    from_vectors,
+    numeric,
+    present,
+    run_metrics,
+    start_encoder,
+    started_from,
 )
-from ..training.trainer import (
-    Trainer,
-    launched_world,
-    set_seed,
-    use_threads,  # noqa: F401  (re-exported: it used to live here)
-)
-from .base import TaskModel, TrainedModel, finish_training, from_vectors, present, run_metrics
-from .tagger_features import (  # re-exported: they used to live here
-    FEATURE_OPTIONS,
-    REMOVED_NET_SETTINGS,
-    TASKS,
-    Featurizer,
-    TaggerConfig,
-    _load_static,
-)
+from .hmm import HMM, HMMConfig
+from .tagger_features import FEATURE_OPTIONS, REMOVED_NET_SETTINGS, TASKS, Featurizer, TaggerConfig, _load_static
 
 MODEL_TYPES = {"bilstm-crf": "bilstm-crf-tagger", "hmm": "hmm"}
 ENSEMBLE_TYPE = "bilstm-crf-ensemble"   # several BiLSTM-CRFs decoding as one (build_ensemble)
 
 
-# -- scoring ---------------------------------------------------------------------------------
-
 def score(task: str, scheme: str | None, gold_tokens: Sequence[Sequence[str]],
           gold_tags: Sequence[Sequence[str]], pred_tags: Sequence[Sequence[str]]) -> dict:
     """Task metric: entity P/R/F1 (conlleval) for NER, word P/R/F1 for CWS, accuracy for POS."""
-
     if task == "ner":
         return metrics.score_entities(gold_tags, pred_tags, scheme).as_dict()
     if task == "cws":
@@ -75,16 +53,8 @@ def score(task: str, scheme: str | None, gold_tokens: Sequence[Sequence[str]],
     return {"accuracy": metrics.score_tags(gold_tags, pred_tags), "sentences": len(gold_tags)}
 
 
-def main_metric(task: str) -> str:
-    return "accuracy" if task == "pos" else "f1"
-
-
-# -- the trainable model ----------------------------------------------------------------------
-
 class NeuralTagger(TaskModel):
-    """A BiLSTM-CRF (or an ensemble of them) with its featurizer: what the trainer trains and a
-    :class:`Tagger` decodes with."""
-
+    """A BiLSTM-CRF (or an ensemble of them) with its featurizer: what the trainer trains and a :class:`Tagger` uses."""
     MODEL_TYPE, ENSEMBLE_TYPE, SECTION = MODEL_TYPES["bilstm-crf"], ENSEMBLE_TYPE, "tagger"
 
     def __init__(self, config: TaggerConfig, featurizer: Featurizer, net_cfg) -> None:
@@ -97,7 +67,8 @@ class NeuralTagger(TaskModel):
             allowed = _forbid_tag(allowed, len(tags), tags.pad_id)
         net = TaggerEnsemble(net_cfg, allowed) if isinstance(net_cfg, list) else BiLSTMCRF(net_cfg, allowed)
         super().__init__(config, featurizer.vocabs, net_cfg, net)
-        self.featurizer, self.metric, self.tagset = featurizer, main_metric(config.task), tags.itos[1:]
+        self.featurizer, self.tagset = featurizer, tags.itos[1:]
+        self.metric = "accuracy" if config.task == "pos" else "f1"
         # Word dropout (Kiperwasser & Goldberg 2016): rare tokens are sometimes read as <unk> in training,
         # so that <unk> learns what unseen tokens look like (their features still say what they are).
         vocab, a = featurizer.vocabs["tokens"], config.word_dropout
@@ -135,12 +106,10 @@ class NeuralTagger(TaskModel):
             for row, n, ids in zip(batch["tags"].tolist(), batch["lengths"].tolist(), batch["ids"].tolist()):
                 gold_tags.append([itos[i] for i in row[:n]])
                 tokens.append([tok_itos[i] for i in ids[:n]])
-        return {k: v for k, v in score(self.config.task, self.config.scheme, tokens, gold_tags,
-                                       pred_tags).items() if isinstance(v, (int, float))}
+        return numeric(score(self.config.task, self.config.scheme, tokens, gold_tags, pred_tags))
 
     def direction_executor(self):
-        """On a CPU with one torch thread (as ``zhnlp tag`` sets it), a one-thread executor for the LSTM's
-        backward direction, so that a batch runs on two cores; None otherwise (more would oversubscribe)."""
+        """On a CPU with one torch thread (``zhnlp tag``), a thread for the LSTM's backward direction (two cores)."""
         import os
 
         import torch
@@ -181,8 +150,6 @@ def build_module(config: TaggerConfig, featurizer: Featurizer) -> NeuralTagger:
     return NeuralTagger(config, featurizer, net_cfg)
 
 
-# -- training ---------------------------------------------------------------------------------
-
 TrainTaggerResult = TrainedModel  # the name it had
 
 
@@ -191,28 +158,13 @@ def train_tagger(train: str | Path, dev: str | Path | None, output: str | Path, 
                  data_format: str = "auto", encoding: str = "utf-8", resume: bool = False,
                  repair: bool = True, force: bool = False,
                  report: Callable[[list[DataSummary]], None] | None = None) -> TrainedModel:
-    """Train a tagger (``model``: ``bilstm-crf`` or ``hmm``) and write its model directory.
-
-    Each file is summarised and checked before training (:mod:`zhnlp.formats.datacheck`): data that
-    cannot be what was meant (swapped columns, tags that are no tag set, no entity, raw text
-    for segmentation...) is an error naming the file; ``report`` gets the summaries of the
-    files that pass, before training starts.
-
-    NER tags that break the scheme (ResumeNER's training file has two sentences whose
-    entity is cut by a sentence break) are repaired as conlleval reads them, and counted
-    in metrics.json (``repaired_sentences``); ``repair=False`` makes them an error naming
-    the file and line instead.
-    Settings are chosen on ``dev``; ``test``, when given, is scored once at the end and
-    recorded in metrics.json beside dev's scores, the training time and the device.
-    ``output`` must be new, an empty folder or (with ``force``) a model directory to replace.
-    """
-
+    """Train a tagger (``bilstm-crf`` or ``hmm``) on checked data (``report`` gets the summaries) and write its model
+    directory; NER tags that break the scheme are repaired as conlleval reads them (``repair=False``: an error)."""
     check_model_output(output, force=force)
     if config.segmenter:
         config.segmenter = check_segmenter(config.segmenter)
 
-    if model not in MODEL_TYPES:
-        raise ZhnlpError(f"--model must be one of {', '.join(MODEL_TYPES)}, not {model!r}")
+    check_choice("--model", model, MODEL_TYPES)
     if model == "hmm" and config.encoder:
         raise ZhnlpError("--encoder starts a BiLSTM-CRF's network; --model hmm has none")
     if model == "hmm" and launched_world()[0] > 1:
@@ -244,49 +196,43 @@ def train_tagger(train: str | Path, dev: str | Path | None, output: str | Path, 
         summaries.append(summary)
     seen = {t for s in train_s for t in s.tags}
     for path, sents in ((dev, dev_s), (test, test_s)):
-        for s in sents:
-            for i, t in enumerate(s.tags):
-                if t not in seen:
-                    raise InputError(str(path), f"tag {t!r} does not occur in the training data", s.line_of(i))
-    def announce() -> None:  # called once nothing but training is left (paths, vectors, encoder checked)
-        if report is not None:
-            report(summaries)
-
+        _check_tags(sents, seen, path, "does not occur in the training data")
+    # called once nothing but training is left (paths, vectors, encoder checked)
+    announce = (lambda: report(summaries)) if report is not None else (lambda: None)
     t0 = time.perf_counter()
     if model == "hmm":
-        result = _train_hmm(train_s, dev_s, test_s, output, config, t0, repaired, announce)
-    else:
-        result = _train_neural(train_s, dev_s, test_s, output, config, train_config, resume, t0, repaired, announce)
-    return result
+        return _train_hmm(train_s, dev_s, test_s, output, config, t0, repaired, announce)
+    return _train_neural(train_s, dev_s, test_s, output, config, train_config, resume, repaired, announce)
+
+
+def _check_tags(sents: Sequence, known: set, path, problem: str) -> None:
+    """Every tag of ``sents`` is in ``known`` (else an error naming the file and line)."""
+    for s in sents:
+        for i, t in enumerate(s.tags):
+            if t not in known:
+                raise InputError(str(path), f"tag {t!r} {problem}", s.line_of(i))
 
 
 def _train_neural(train_s, dev_s, test_s, output, config: TaggerConfig, train_config, resume: bool,
-                  t0: float, repaired: dict, announce: Callable[[], None] = lambda: None) -> TrainedModel:
+                  repaired: dict, announce: Callable[[], None]) -> TrainedModel:
     import torch
 
     set_seed(train_config.seed)
-    static = None
-    if config.static_embeddings:
-        static = load_vectors(config.static_embeddings)
+    static = load_vectors(config.static_embeddings) if config.static_embeddings else None
     feats = Featurizer.build(config, train_s, static)
     module = build_module(config, feats)
-    tables, static_coverage = module.net.feature_embed, None
+    tables = module.net.feature_embed
     coverage = from_vectors(config, "embeddings", [module.net.embed], feats.vocabs["tokens"],
                             freeze=config.freeze_embeddings)
     affix_coverage = from_vectors(config, "affix_embeddings", [tables["prefix"], tables["suffix"]],
                                   feats.vocabs["affix"], dim_option="--affix-dim") if config.affix else None
     bigram_coverage = from_vectors(config, "bigram_embeddings", [tables["bigram"]], feats.vocabs["bigram"],
                                    dim_option="--bigram-dim") if config.bigram else None
-    if static is not None:
-        static_coverage = _load_static(module.net.feature_embed["static"], feats, static, train_s)
-        config.static_embeddings = Path(config.static_embeddings).name
-    encoder_coverage = None
-    if config.encoder:
-        encoder_coverage = load_encoder(module.net, feats, config.encoder)
-        config.encoder = Path(config.encoder).name
+    static_coverage = started_from(config, "static_embeddings",
+                                   lambda _: _load_static(tables["static"], feats, static, train_s))
+    encoder_coverage = started_from(config, "encoder", lambda path: load_encoder(module.net, feats, path))
     items = [feats.encode(s.tokens, s.tags) for s in train_s]
     dev_items = [feats.encode(s.tokens, s.tags) for s in dev_s]
-
     collate = TaggingCollate(pad=feats.vocabs["tokens"].pad_id, tag_pad=0, feature_pad=0)
     trainer = Trainer(module, items, dev_items, collate=collate, lengths=[len(i["ids"]) for i in items],
                       config=train_config, output=output, resume=resume)
@@ -305,21 +251,11 @@ def _train_neural(train_s, dev_s, test_s, output, config: TaggerConfig, train_co
         with torch.no_grad():
             return module.dev_scores(trainer.dev_batches(scored[split]))
 
-    return finish_training(module, trainer, result, metrics, score_split, _bundle_lexicons(config))
-
-
-def _bundle_lexicons(config: TaggerConfig, root: Path | None = None) -> dict[str, bytes]:
-    """The lexicons of ``config`` (paths, relative to ``root`` when given) as files of the model
-    directory (:func:`~zhnlp.training.serialization.bundle_files`); ``config.lexicons`` becomes their names."""
-
-    config.lexicons, files = bundle_files(config.lexicons, "lexicon", root)
-    return files
+    return finish_training(module, trainer, result, metrics, score_split, bundle(config, lexicons="lexicon"))
 
 
 def _train_hmm(train_s, dev_s, test_s, output, config: TaggerConfig, t0: float,
-               repaired: dict, announce: Callable[[], None] = lambda: None) -> TrainedModel:
-    from .hmm import HMM, HMMConfig
-
+               repaired: dict, announce: Callable[[], None]) -> TrainedModel:
     hmm = HMM(HMMConfig(scheme=config.scheme, constrained=config.constrained))
     announce()
     hmm.fit((s.tokens, s.tags) for s in train_s)
@@ -329,28 +265,16 @@ def _train_hmm(train_s, dev_s, test_s, output, config: TaggerConfig, t0: float,
     for name, sents in (("dev", dev_s), ("test", test_s)):
         if sents:
             pred = hmm.predict([s.tokens for s in sents])
-            metrics[name] = {k: v for k, v in score(config.task, config.scheme, [s.tokens for s in sents],
-                                                    [s.tags for s in sents], pred).items()
-                             if isinstance(v, (int, float))}
+            metrics[name] = numeric(score(config.task, config.scheme, [s.tokens for s in sents],
+                                          [s.tags for s in sents], pred))
     path = hmm.save(output, metrics=metrics, task_config=asdict(config))
     return TrainedModel(Path(path), metrics)
 
 
-# -- ensembles -------------------------------------------------------------------------------
-
 def build_ensemble(members: Sequence[str | Path], output: str | Path, *, dev: str | Path | None = None,
                    test: str | Path | None = None, half: bool | None = None, data_format: str = "auto",
                    encoding: str = "utf-8", force: bool = False) -> TrainedModel:
-    """Combine trained BiLSTM-CRF taggers into one model directory that decodes with their
-    averaged emission and transition scores (members trained with different ``--seed``s
-    usually score higher together than any one of them).
-
-    Members must read the same features (task, scheme, vocabularies, bigram/soft-word/affix
-    options); their network sizes may differ. ``dev``/``test``, when given, are scored and
-    recorded in metrics.json. ``half``: store float16 weights (default: as the members do).
-    A member that is an ensemble adds its own members (to add seeds to a built ensemble).
-    """
-
+    """One model of BiLSTM-CRF taggers that read the same features, decoding with their averaged scores."""
     cfg, module, base = assemble(
         members, output=output, force=force, read=_read_neural, options=FEATURE_OPTIONS,
         config_from_dict=TaggerConfig.from_dict,
@@ -360,38 +284,25 @@ def build_ensemble(members: Sequence[str | Path], output: str | Path, *, dev: st
     tagger = Tagger(cfg, module)
     for split, path in (("dev", dev), ("test", test)):
         if path:
-            metrics[split] = {k: v for k, v in tagger.evaluate(path, data_format, encoding).items()
-                              if isinstance(v, (int, float))}
-    lexicons = _bundle_lexicons(cfg, module.featurizer.root)  # the first member's copies (the names hash them)
+            metrics[split] = numeric(tagger.evaluate(path, data_format, encoding))
+    lexicons = bundle(cfg, module.featurizer.root, lexicons="lexicon")  # the first member's (the names hash them)
     return TrainedModel(Path(module.save(output, metrics=metrics, extra_files=lexicons)), metrics)
 
 
-# -- applying ---------------------------------------------------------------------------------
-
 def entity_offsets(text: str, tags: Sequence[str], scheme: str | None) -> list[tuple[str, int, int, str]]:
-    """Entities of ``tags`` (one per non-space character of ``text``) as (type, start, end,
-    span) with character offsets into ``text`` (end exclusive)."""
-
+    """Entities of ``tags`` (one per non-space character of ``text``): (type, start, end, span), end exclusive."""
     positions = [i for i, c in enumerate(text) if not c.isspace()]
-    out = []
-    for typ, s, e in entities(tags, scheme):
-        start, end = positions[s], positions[e - 1] + 1
-        out.append((typ, start, end, text[start:end]))
-    return out
+    spans = [(typ, positions[s], positions[e - 1] + 1) for typ, s, e in entities(tags, scheme)]
+    return [(typ, start, end, text[start:end]) for typ, start, end in spans]
 
 
 class Tagger:
-    """A trained tagger: ``tag`` token lists or raw text, ``entities`` (NER), ``segment`` (CWS).
-
-    Load with :func:`load_tagger`. Batches internally; runs on ``device``.
-    """
+    """A trained tagger (:func:`load_tagger`): ``tag`` tokens or raw text, ``entities`` (NER), ``segment`` (CWS)."""
 
     def __init__(self, config: TaggerConfig, backend, path: Path | None = None, metrics: dict | None = None,
                  device: str = "cpu") -> None:
-        self.config, self.backend, self.path = config, backend, path
+        self.config, self.backend, self.path, self.device = config, backend, path, device
         self.metrics = metrics or {}
-        self.device = device
-        self._segmenter = None
 
     @property
     def task(self) -> str:
@@ -404,21 +315,16 @@ class Tagger:
             kind = f"bilstm-crf-ensemble of {len(net.members)}"
         return f"Tagger(task={self.task!r}, model={kind!r}, path={str(self.path)!r})"
 
-    # tokens --------------------------------------------------------------------------------
-    @property
+    @cached_property
     def segmenter(self):
-        """What splits raw text into words for a POS model: the CWS model its config names
-        (``segmenter``, e.g. ud-cws for ud-pos: the standard it was trained on), else jieba."""
-        if self._segmenter is None:
-            if self.config.segmenter:
-                cws = load_tagger(self.config.segmenter, device=self.device)
-                if cws.task != "cws":
-                    raise ZhnlpError(f"segmenter {self.config.segmenter}: a {cws.task} model cannot segment "
-                                     "(config.json names a CWS model)")
-                self._segmenter = cws
-            else:
-                self._segmenter = Segmenter().load()
-        return self._segmenter
+        """What splits raw text into words for a POS model: the CWS model it names (its standard), else jieba."""
+        if not self.config.segmenter:
+            return Segmenter().load()
+        cws = load_tagger(self.config.segmenter, device=self.device)
+        if cws.task != "cws":
+            raise ZhnlpError(f"segmenter {self.config.segmenter}: a {cws.task} model cannot segment "
+                             "(config.json names a CWS model)")
+        return cws
 
     def tokens_of(self, text: str) -> list[str]:
         """Tokens of a raw line: characters (NER, CWS; whitespace dropped) or words (POS)."""
@@ -435,22 +341,15 @@ class Tagger:
 
     def predict(self, token_lists: Sequence[Sequence[str]], batch_size: int = 64) -> list[list[str]]:
         """Tags for each token list (empty lists get empty tags)."""
-        nonempty = [i for i, t in enumerate(token_lists) if len(t)]
-        out: list[list[str]] = [[] for _ in token_lists]
-        if not nonempty:
-            return out
-        tagged = self.backend.predict([token_lists[i] for i in nonempty], batch_size=batch_size)
-        for i, tags in zip(nonempty, tagged):
-            out[i] = tags
-        return out
+        nonempty = [t for t in token_lists if len(t)]
+        tagged = iter(self.backend.predict(nonempty, batch_size=batch_size) if nonempty else [])
+        return [next(tagged) if len(t) else [] for t in token_lists]
 
     def tag(self, sentences: Iterable[str | Sequence[str]], batch_size: int = 64) -> list[list[tuple[str, str]]]:
         """(token, tag) pairs per sentence; a sentence is raw text or a list of tokens."""
         sentences = list(sentences)
-        raw = [i for i, s in enumerate(sentences) if isinstance(s, str)]
-        token_lists = [list(s) if not isinstance(s, str) else [] for s in sentences]
-        for i, toks in zip(raw, self.tokens_of_lines([sentences[i] for i in raw], batch_size)):
-            token_lists[i] = toks
+        raw = iter(self.tokens_of_lines([s for s in sentences if isinstance(s, str)], batch_size))
+        token_lists = [next(raw) if isinstance(s, str) else list(s) for s in sentences]
         return [list(zip(toks, tags)) for toks, tags in zip(token_lists, self.predict(token_lists, batch_size))]
 
     def entities(self, text: str) -> list[tuple[str, int, int, str]]:
@@ -467,35 +366,24 @@ class Tagger:
 
     def segment_lines(self, lines: Sequence[str], batch_size: int = 64) -> list[list[str]]:
         """:meth:`segment` for many lines, batched."""
-
         pieces = [line.split() for line in lines]
         flat = [list(p) for ps in pieces for p in ps]
-        tags = self.predict(flat, batch_size)
-        out, k = [], 0
-        for ps in pieces:
-            words: list[str] = []
-            for _ in ps:
-                words.extend(bmes_to_words(flat[k], tags[k]))
-                k += 1
-            out.append(words)
-        return out
+        words = (bmes_to_words(chars, tags) for chars, tags in zip(flat, self.predict(flat, batch_size)))
+        return [[w for _ in ps for w in next(words)] for ps in pieces]
 
     def evaluate(self, path: str | Path, data_format: str = "auto", encoding: str = "utf-8") -> dict:
         """Score on a gold file: entity P/R/F1 (NER), word P/R/F1 (CWS), accuracy (POS)."""
         sents = read_examples(path, self.task, data_format, encoding)
-        known = set(self.backend.tagset)
-        for s in sents:
-            for i, t in enumerate(s.tags):
-                if t not in known:
-                    raise InputError(str(path), f"tag {t!r} is not one this model predicts", s.line_of(i))
+        _check_tags(sents, set(self.backend.tagset), path, "is not one this model predicts")
         pred = self.predict([s.tokens for s in sents])
         return score(self.task, self.config.scheme, [s.tokens for s in sents], [s.tags for s in sents], pred)
 
 
 class _HMMBackend:
+    """An HMM as what a :class:`Tagger` predicts with."""
+
     def __init__(self, hmm) -> None:
-        self.hmm = hmm
-        self.tagset = list(hmm.tags) if hasattr(hmm, "tags") else []
+        self.hmm, self.tagset = hmm, list(hmm.tags)
 
     def predict(self, token_lists, batch_size: int = 64) -> list[list[str]]:
         return self.hmm.predict([list(t) for t in token_lists])
@@ -503,22 +391,13 @@ class _HMMBackend:
 
 def load_tagger(name_or_path: str | Path, device: str | None = None, gpu: bool = False,
                 precision: str = "fp32") -> Tagger:
-    """A trained tagger from a model directory or a bundled name (``msra-ner``, ``ud-cws``...).
-
-    The same directory loads on CPU and GPU; nothing is unpickled. ``precision="bf16"`` runs a
-    BiLSTM-CRF's LSTM and emission layer in bfloat16 (faster CPU decoding, see ``BiLSTMCRF.set_precision``);
-    HMMs are unaffected.
-    """
-
+    """A trained tagger (a directory or a bundled name); ``bf16`` runs a BiLSTM-CRF's LSTM and output in bfloat16."""
     check_precision(precision)
     path = resolve_model(name_or_path)
     kind = read_config(path)["model_type"]
     if kind == "hmm":
-        from .hmm import HMM
-
         hmm = HMM.load(path)
-        metrics = read_json(path / METRICS_FILE) if (path / METRICS_FILE).is_file() else {}
-        return Tagger(TaggerConfig.from_dict(hmm.task_config or {}), _HMMBackend(hmm), path, metrics)
+        return Tagger(TaggerConfig.from_dict(hmm.task_config or {}), _HMMBackend(hmm), path, hmm.metrics)
 
     files, cfg, net_cfg = _read_neural(path, _neural_type(kind))
     backend = NeuralTagger(cfg, Featurizer(cfg, files.vocabs, path), net_cfg).place(files, device, gpu)
@@ -531,15 +410,11 @@ PRECISIONS = ("fp32", "bf16")
 
 def check_precision(precision: str) -> None:
     """A one-line error for an unknown ``--precision`` (before any model or torch is loaded)."""
-    if precision not in PRECISIONS:
-        raise ZhnlpError(f"--precision must be one of {', '.join(PRECISIONS)}, not {precision!r}")
+    check_choice("--precision", precision, PRECISIONS)
 
 
 def tagger_config(name_or_path: str | Path) -> tuple[Path, TaggerConfig]:
-    """A trained tagger's directory and config, checked as :func:`load_tagger` checks them
-    (unsafe files, format version, vocabularies, weights) but without importing torch: for a
-    process that only hands lines to workers (``zhnlp tag -j N``, ``--scheduler``)."""
-
+    """A tagger's directory and config, checked as :func:`load_tagger` does but without torch (``zhnlp tag -j N``)."""
     path = resolve_model(name_or_path)
     kind = read_config(path)["model_type"]
     if kind == "hmm":
@@ -550,8 +425,7 @@ def tagger_config(name_or_path: str | Path) -> tuple[Path, TaggerConfig]:
 
 
 def check_segmenter(name_or_path: str) -> str:
-    """A POS tagger's ``segmenter``, checked to be a CWS model: a bundled name as it is, a
-    directory as its absolute path (the tagger finds it from any working directory)."""
+    """A POS tagger's ``segmenter``, checked to be a CWS model: a bundled name, or a directory's absolute path."""
     path, cfg = tagger_config(name_or_path)
     if cfg.task != "cws":
         raise ZhnlpError(f"--segmenter {name_or_path}: a {cfg.task} model cannot segment (train one with train-cws)")
@@ -559,19 +433,15 @@ def check_segmenter(name_or_path: str) -> str:
 
 
 def _neural_type(model_type: str) -> str:
-    """The model type to expect of a directory of ``model_type`` that is not an HMM (so that a
-    classifier or seq2seq directory gets an error saying a tagger was expected)."""
+    """What a non-HMM tagger directory must be (so that a classifier's gets an error saying a tagger was expected)."""
     return ENSEMBLE_TYPE if model_type == ENSEMBLE_TYPE else MODEL_TYPES["bilstm-crf"]
 
 
 def _read_neural(path: Path, kind: str | None = None):
-    """(files, TaggerConfig, net config or list of them) of a directory of ``kind`` (default:
-    as its config.json says): a BiLSTM-CRF, or an ensemble of them (anything else is refused,
-    naming config.json)."""
+    """(files, TaggerConfig, net config or a list of them) of a BiLSTM-CRF or ensemble directory (``kind``)."""
     from ..nn.tagger import TaggerNetConfig
 
     kind = kind or _neural_type(read_config(path)["model_type"])
-
     section, make = net_section(kind == ENSEMBLE_TYPE, lambda **d: TaggerNetConfig(
         **{k: v for k, v in d.items() if k not in REMOVED_NET_SETTINGS}))
     files, (cfg, net_cfg) = read_model(path, kind, {"tagger": TaggerConfig.from_dict, section: make},
@@ -584,15 +454,7 @@ _FEATURE_VOCABS = {"bigram": "bigram", "prefix": "affix", "suffix": "affix", "st
 
 
 def load_encoder(net, feats: Featurizer, directory: str | Path) -> float:
-    """Start ``net`` (a :class:`~zhnlp.nn.tagger.BiLSTMCRF`) from a trained BiLSTM-CRF tagger:
-    transfer from a task or corpus with more labelled data (MSRA's news NER to résumés).
-
-    Token and feature embeddings are copied entry by entry (entries the source never saw keep
-    their initialisation), fixed feature tables and the LSTM whole; the output layer and the CRF
-    start afresh, so the tag sets may differ. Both must read the same features with the same
-    sizes (else an error naming the options). Returns the share of the training tokens'
-    vocabulary (specials aside) that the source knows.
-    """
+    """Start ``net``'s embeddings and LSTM from a BiLSTM-CRF tagger's; returns the share of tokens the source knows."""
     import torch
 
     path = resolve_model(directory)
@@ -614,9 +476,8 @@ def load_encoder(net, feats: Featurizer, directory: str | Path) -> float:
             raise ZhnlpError(f"{path / CONFIG_FILE}: the encoder has {name} {theirs[name]} but this tagger "
                              f"{mine[name]}; train with the encoder's --emb-dim, --hidden, --layers and feature options")
 
+    start_encoder(net, feats.vocabs["tokens"], source.embed.weight, src_vocabs["tokens"], source.rnn.state_dict())
     with torch.no_grad():
-        net.rnn.load_state_dict(source.rnn.state_dict())
-        copy_rows(net.embed, feats.vocabs["tokens"], source.embed.weight, src_vocabs["tokens"])
         for name, table in net.feature_embed.items():
             weights, vocab_name = source.feature_embed[name].weight, _FEATURE_VOCABS.get(name)
             if vocab_name is not None:

@@ -1,16 +1,6 @@
-"""GRU seq2seq translation: train on sentence pairs, translate with greedy or beam search, score.
-
-:func:`train_seq2seq` reads pair files (:mod:`zhnlp.formats.pairs`), builds source and target
-vocabularies (Chinese as characters or ``zhnlp.Segmenter`` words, English by the reversible
-rule of :func:`zhnlp.formats.pairs.tokenize_en`), trains a :class:`~zhnlp.nn.seq2seq.Seq2SeqNet`
-with the shared :class:`~zhnlp.training.trainer.Trainer` (best epoch on dev BLEU or perplexity) and
-writes a model directory. :func:`load_translator` gives a :class:`Translator`.
-BLEU and chrF are sacreBLEU's, on detokenized output, with every target of a source
-sentence as a reference.
-"""
+"""GRU seq2seq translation: train on sentence pairs, translate (greedy or beam search), score with sacreBLEU."""
 from __future__ import annotations
 
-import json
 import re
 import unicodedata
 import warnings
@@ -19,7 +9,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
 
-from ..checks import check_number
+from ..checks import check_choice, check_number
 from ..errors import ZhnlpError
 from ..formats.datacheck import DataSummary, check_languages, check_pairs_vary, check_skipped
 from ..formats.pairs import Pairs, describe_skipped, detokenize_en, read_pairs, split_pairs, tokenize_en
@@ -27,13 +17,9 @@ from ..nn.choices import ATTENTIONS
 from ..text.segment import Segmenter
 from ..text.vocab import Vocab
 from ..training.batching import Seq2SeqCollate, to_device
-from ..training.serialization import (
-    check_model_output,
-    drop_removed,
-    read_model,
-)
+from ..training.serialization import check_model_output, drop_removed, read_model
 from ..training.trainer import Trainer, set_seed
-from .base import TaskModel, TrainedModel, finish_training, run_metrics, segmenter_for, split_counts, split_data
+from .base import TaskModel, TrainedModel, finish_training, run_metrics, segmenter_for, split_data
 
 MODEL_TYPE = "gru-seq2seq"
 LANGS = ("zh", "en")
@@ -48,7 +34,6 @@ REMOVED_SETTINGS = ("tf_min", "tf_k")
 @dataclass
 class Seq2SeqConfig:
     """Text, network, training and decoding options of a translation model (config.json)."""
-
     src_lang: str = "zh"             # zh | en: how each side is tokenized
     tgt_lang: str = "en"
     src_level: str = "char"          # Chinese sides: char | word (zhnlp.Segmenter)
@@ -99,18 +84,14 @@ class Seq2SeqConfig:
             check_number(f"--{name.replace('_', '-')}", getattr(self, name), 1)
         check_number("--init-range", self.init_range, 0)
         check_number("--alpha", self.alpha, 0)
-        if self.attention not in ATTENTIONS:
-            raise ZhnlpError(f"--attention must be one of {', '.join(ATTENTIONS)}, not {self.attention!r}")
+        check_choice("--attention", self.attention, ATTENTIONS)
 
     @classmethod
     def from_dict(cls, d: dict) -> "Seq2SeqConfig":
         """The config saved in config.json (scheduled sampling, removed, dropped when off)."""
-
         known = {f.name for f in fields(cls)}
         return cls(**{k: v for k, v in drop_removed(d, REMOVED_OPTIONS, REMOVED_SETTINGS).items() if k in known})
 
-
-# -- text ↔ tokens ↔ ids ---------------------------------------------------------------------------
 
 class PairEncoder:
     """Tokens and ids of both sides; what training and translation share."""
@@ -132,12 +113,10 @@ class PairEncoder:
         return [SPACE if ch.isspace() else ch for ch in " ".join(text.split())]
 
     def src_tokens(self, text: str) -> list[str]:
-        c = self.config
-        return self._tokens(text, c.src_lang, c.src_level, True)
+        return self._tokens(text, self.config.src_lang, self.config.src_level, True)
 
     def tgt_tokens(self, text: str) -> list[str]:
-        c = self.config
-        return self._tokens(text, c.tgt_lang, c.tgt_level, False)
+        return self._tokens(text, self.config.tgt_lang, self.config.tgt_level, False)
 
     def detokenize(self, tokens: Sequence[str]) -> str:
         """Target tokens → text (English by the reversible rule; Chinese joined)."""
@@ -169,7 +148,6 @@ class PairEncoder:
 
     def collate(self):
         """The batch maker of these vocabularies (source + EOS; BOS + target, target + EOS)."""
-
         src_v, tgt_v = self.vocabs["src"], self.vocabs["tgt"]
         return Seq2SeqCollate(src_pad=src_v.pad_id, tgt_pad=tgt_v.pad_id, bos=tgt_v.bos_id, eos=tgt_v.eos_id,
                               batch_first=True)
@@ -178,7 +156,6 @@ class PairEncoder:
 @dataclass
 class EncodedPairs:
     """Items for the trainer plus what was done to over-long sentences."""
-
     items: list[dict]
     truncated: int = 0
     skipped: int = 0
@@ -199,19 +176,14 @@ def encode_pairs(encoder: PairEncoder, src_lists: Sequence[list[str]], tgt_lists
     return out
 
 
-# -- scores ----------------------------------------------------------------------------------------
-
 def bleu_chrf(hypotheses: Sequence[str], references: Sequence[Sequence[str]], tgt_lang: str = "en") -> dict:
-    """sacreBLEU corpus BLEU and chrF of detokenized ``hypotheses``; ``references[i]`` holds
-    every reference of sentence i (any number). Returns scores (0-100) and signatures."""
+    """sacreBLEU corpus BLEU and chrF (0-100, with signatures) of ``hypotheses``; ``references[i]``: sentence i's."""
     from sacrebleu.metrics import BLEU, CHRF
 
     n = max((len(r) for r in references), default=1)
     streams = [[r[j] if j < len(r) else None for r in references] for j in range(n)]
-    bleu = BLEU(tokenize="zh" if tgt_lang == "zh" else "13a")
-    chrf = CHRF()
-    b = bleu.corpus_score(list(hypotheses), streams)
-    c = chrf.corpus_score(list(hypotheses), streams)
+    bleu, chrf = BLEU(tokenize="zh" if tgt_lang == "zh" else "13a"), CHRF()
+    b, c = (metric.corpus_score(list(hypotheses), streams) for metric in (bleu, chrf))
     return {"bleu": b.score, "chrf": c.score, "bleu_detail": str(b), "bleu_signature": str(bleu.get_signature()),
             "chrf_signature": str(chrf.get_signature()), "sentences": len(hypotheses),
             "references": sum(len(r) for r in references)}
@@ -234,8 +206,7 @@ def build_module(config: Seq2SeqConfig, encoder: PairEncoder):
 
 def translate_ids(model: "Translator", src_ids: Sequence[list[int]], *, beam: int, alpha: float,
                   batch_size: int = 64, attention: bool = False) -> tuple[list[list[int]], list | None]:
-    """Decode source id lists (length-sorted batches, results in input order): target ids
-    (EOS excluded) and, with ``attention``, a (target + 1, source + 1) weight matrix each."""
+    """Target ids (no EOS) of source id lists and, with ``attention``, a (target + 1, source + 1) matrix each."""
     import torch
 
     cfg = model.config
@@ -251,11 +222,8 @@ def translate_ids(model: "Translator", src_ids: Sequence[list[int]], *, beam: in
     return [h for h, _ in out], ([a for _, a in out] if attention else None)
 
 
-# -- training ----------------------------------------------------------------------------------------
-
 def bucket_keys(items: Sequence[dict], by: str = "target") -> list[int]:
-    """What length-bucketed batches sort on: the target length then the source length
-    (``target``: the decoder's steps and its output layer cost most), or the source length."""
+    """Length buckets' keys: target then source length (the decoder and output layer cost most), or source length."""
     if by == "source":
         return [len(i["src"]) for i in items]
     return [len(i["tgt"]) * 1000 + min(len(i["src"]), 999) for i in items]
@@ -267,7 +235,6 @@ TrainSeq2SeqResult = TrainedModel  # the name it had
 @dataclass
 class PairOptions:
     """How pair files are read: columns (0-based), encoding, strictness."""
-
     src_col: int = 1
     tgt_col: int = 0
     encoding: str = "utf-8"
@@ -281,8 +248,7 @@ class PairOptions:
 def summarize_pairs(data: Pairs, split: str, options: PairOptions, config: Seq2SeqConfig,
                     src_lists: Sequence[list[str]] | None = None,
                     tgt_lists: Sequence[list[str]] | None = None) -> DataSummary:
-    """What a pair file holds: pairs, source and target tokens (tokenized as the model reads
-    them, unless given), the columns and languages read."""
+    """What a pair file holds: pairs, source and target tokens (as the model reads them, unless given), columns."""
     encoder = PairEncoder(config, {})
     if src_lists is None or tgt_lists is None:
         src_lists = [encoder.src_tokens(s) for s in data.src]
@@ -301,21 +267,9 @@ def train_seq2seq(train: str | Path, dev: str | Path | None, output: str | Path,
                   pairs: PairOptions | None = None, resume: bool = False,
                   force: bool = False, report: Callable[[list[DataSummary]], None] | None = None
                   ) -> TrainedModel:
-    """Train a GRU seq2seq model on a pair file and write its model directory.
-
-    The pair files are summarised and checked before training (:mod:`zhnlp.formats.datacheck`): most
-    lines skipped, a side that is one text throughout, or a side whose language is not the
-    declared one (swapped columns) is an error naming the file; ``report`` gets the summaries
-    before training starts.
-
-    ``split="0.8,0.1,0.1"`` cuts ``train`` into train/dev/test grouped by source sentence
-    (seeded by ``train_config.seed``; the line numbers go to ``split.json``). The best epoch
-    is chosen on dev (greedy BLEU or perplexity); dev and test are then scored with beam
-    search (``config.beam``) and greedily, once, into metrics.json. ``output`` must be new, an
-    empty folder or (with ``force``) a model directory to replace.
-    """
+    """Train a GRU seq2seq model on checked pair files (``report`` gets the summaries) and write its model directory;
+    ``split="0.8,0.1,0.1"`` cuts ``train`` into train/dev/test grouped by source sentence (split.json)."""
     check_model_output(output, force=force)
-
     pairs = pairs or PairOptions()
     data = pairs.read(train)
     check_skipped(data.path, sum(map(len, data.skipped.values())), len(data) + sum(map(len, data.skipped.values())),
@@ -327,16 +281,11 @@ def train_seq2seq(train: str | Path, dev: str | Path | None, output: str | Path,
                                    ("target", data.tgt, config.tgt_lang, pairs.tgt_col)):
         check_languages(data.path, texts, lang, side, col)
     notes = [f"{train}: skipped {d}" for d in describe_skipped(data.skipped)]
-    split_info = None
-    if split:
-        train_d, dev_d, test_d, split_info = split_data(data, split, train, dev, test, train_config.seed, split_pairs)
-    else:
-        train_d = data
-        dev_d = pairs.read(dev) if dev else None
-        test_d = pairs.read(test) if test else None
-        for path, d in ((dev, dev_d), (test, test_d)):
-            if d is not None:
-                notes += [f"{path}: skipped {x}" for x in describe_skipped(d.skipped)]
+    train_d, dev_d, test_d, split_info = split_data(data, split, train, dev, test, train_config.seed, split_pairs,
+                                                    pairs.read)
+    for path, d in ((dev, dev_d), (test, test_d)):
+        if d is not None:  # (the parts of a split have no skipped lines of their own)
+            notes += [f"{path}: skipped {x}" for x in describe_skipped(d.skipped)]
     set_seed(train_config.seed)
     encoder = PairEncoder(config, {})
     src_lists = [encoder.src_tokens(s) for s in train_d.src]
@@ -360,7 +309,6 @@ def train_seq2seq(train: str | Path, dev: str | Path | None, output: str | Path,
                                  [encoder.tgt_tokens(t) for t in dev_d.tgt]).items
         sources, refs = dev_d.references()
         module.dev_references = ([encoder.source_ids(s) for s in sources], refs)
-    src_v, tgt_v = encoder.vocabs["src"], encoder.vocabs["tgt"]
     items = enc_train.items
     trainer = Trainer(module, items, dev_items, collate=encoder.collate(), lengths=bucket_keys(items, config.bucket_by),
                       config=train_config, output=output, resume=resume)
@@ -372,19 +320,14 @@ def train_seq2seq(train: str | Path, dev: str | Path | None, output: str | Path,
                           tgt_lang=config.tgt_lang, train_pairs=len(items), truncated_pairs=enc_train.truncated,
                           skipped_long_pairs=enc_train.skipped,
                           skipped_lines={k: len(v) for k, v in data.skipped.items()},
-                          vocab={"src": len(src_v), "tgt": len(tgt_v)})
-    if split_info:
-        metrics["split"] = split_counts(split_info)
-    data_of = {"dev": dev_d, "test": test_d}
-    extra = {"split.json": json.dumps(split_info) + "\n"} if split_info else {}
+                          vocab={side: len(encoder.vocabs[side]) for side in ("src", "tgt")})
+    data_of = {k: d for k, d in (("dev", dev_d), ("test", test_d)) if d is not None and len(d)}
     trained = finish_training(module, trainer, result, metrics,
-                              lambda split: module.score(data_of[split]) if data_of[split] is not None and len(data_of[split]) else None,
-                              extra)
+                              lambda split: module.score(data_of[split]) if split in data_of else None,
+                              split_info=split_info)
     trained.notes = notes
     return trained
 
-
-# -- applying ------------------------------------------------------------------------------------------
 
 _ENDS = {"zh": r"(?:[。！？!?｡．]+|…+|\.{3,})[”’\"'」』）)\]】》]*",   # after these a sentence ends
          "en": r"[.!?]+[\"')\]]*(?=\s)"}
@@ -392,8 +335,7 @@ _CLAUSE_END = r"[，,；;：:、]+[”’\"'」』）)\]】》]*"               
 
 
 def split_sentences(text: str, lang: str = "zh") -> list[str]:
-    """``text`` cut after each sentence end (。！？… in Chinese, . ! ? then a space in English),
-    closing quotes and brackets kept with their sentence; joined, the pieces give ``text`` back."""
+    """``text`` cut after each sentence end (。！？…; . ! ? and a space), closing quotes kept; joined: ``text``."""
     return _cut_after(text, _ENDS[lang])
 
 
@@ -408,9 +350,7 @@ def _cut_after(text: str, pattern: str) -> list[str]:
 
 
 def fit_length(text: str, lang: str, limit: int, length: Callable[[str], int]) -> list[str]:
-    """``text`` as sentences no longer than ``limit`` (by ``length``) where it can be: cut into
-    sentences, and a sentence still too long cut at clause marks (，；：、) into runs of clauses
-    that fit. A clause longer than ``limit`` stays whole."""
+    """``text`` as sentences, any longer than ``limit`` (by ``length``) cut at clause marks into runs that fit."""
     out: list[str] = []
     for sentence in split_sentences(text, lang):
         if length(sentence) <= limit:
@@ -425,11 +365,10 @@ def fit_length(text: str, lang: str, limit: int, length: Callable[[str], int]) -
         out.append(run)
     return [p.strip() for p in out]
 
+
 @dataclass
 class Alignment:
-    """One translation with its attention: ``weights[i][j]`` is how much output token i
-    (the last row: EOS) attended to source token j (the last column: EOS)."""
-
+    """One translation with its attention: how much output token i attended to source token j (EOS last in both)."""
     source: list[str]
     target: list[str]
     weights: Any  # numpy array (len(target) + 1, len(source) + 1)
@@ -437,14 +376,8 @@ class Alignment:
 
 
 class Translator(TaskModel):
-    """A translation model: :meth:`translate` sentences (greedy or beam search), :meth:`align` one with
-    its attention, :meth:`score` BLEU/chrF/perplexity on pairs; what the trainer trains.
-
-    Load with :func:`load_translator`. Counts the source tokens it did not know in
-    ``unknown_tokens`` / ``source_tokens``, the inputs it split into sentences in
-    ``split_inputs`` and the sentences longer than it was trained on in ``long_sentences``.
-    """
-
+    """A translation model (:func:`load_translator`): :meth:`translate`, :meth:`align`, :meth:`score`; also trained.
+    Counts ``unknown_tokens`` of ``source_tokens``, ``split_inputs`` and over-long ``long_sentences``."""
     MODEL_TYPE, SECTION = MODEL_TYPE, "seq2seq"
 
     def __init__(self, config: Seq2SeqConfig, encoder: PairEncoder, net_cfg) -> None:
@@ -453,8 +386,7 @@ class Translator(TaskModel):
         super().__init__(config, encoder.vocabs, net_cfg, Seq2SeqNet(net_cfg))
         self.encoder, self.metric, self.higher_is_better = encoder, config.select, config.select == "bleu"
         self.dev_references: tuple[list[list[int]], list[list[str]]] | None = None  # for greedy dev BLEU
-        self.source_tokens = self.unknown_tokens = 0
-        self.split_inputs = self.long_sentences = 0
+        self.source_tokens = self.unknown_tokens = self.split_inputs = self.long_sentences = 0  # counts (see above)
 
     def nll(self, batch: dict, label_smoothing: float = 0.0):
         """Summed cross-entropy of the gold targets (teacher-forced) and the number of target tokens."""
@@ -476,8 +408,8 @@ class Translator(TaskModel):
             batch = {**batch, "src": src.masked_fill(drop, v.unk_id)}
         return self.nll(batch, self.config.label_smoothing)
 
-    def dev_scores(self, batches: Iterable[dict]) -> dict[str, float]:
-        """Dev perplexity (teacher-forced) and, when dev references are set, greedy BLEU."""
+    def _perplexity(self, batches: Iterable[dict]) -> float:
+        """Teacher-forced perplexity over the target tokens of ``batches``."""
         from ..nn.seq2seq import perplexity
 
         total, tokens = 0.0, 0
@@ -485,7 +417,11 @@ class Translator(TaskModel):
             loss, n = self.nll(batch)
             total += float(loss)
             tokens += n
-        scores = {"perplexity": perplexity(total, tokens)}
+        return perplexity(total, tokens)
+
+    def dev_scores(self, batches: Iterable[dict]) -> dict[str, float]:
+        """Dev perplexity (teacher-forced) and, when dev references are set, greedy BLEU."""
+        scores = {"perplexity": self._perplexity(batches)}
         if self.dev_references is not None:
             src_ids, refs = self.dev_references
             hyps = translate_ids(self, src_ids, beam=1, alpha=self.config.alpha)[0]
@@ -494,13 +430,11 @@ class Translator(TaskModel):
 
     @property
     def max_source_len(self) -> int:
-        """The longest source, in tokens, the model was trained on (for models that did not
-        record it: the training limit, ``max_src_len``)."""
+        """The longest source, in tokens, the model was trained on (else, in older models, ``max_src_len``)."""
         return self.config.trained_src_len or self.config.max_src_len
 
     def sentences_of(self, text: str) -> list[str]:
-        """What :meth:`translate` decodes for ``text``: itself, or when it is longer than
-        :attr:`max_source_len` tokens, its sentences (long ones cut at clause marks)."""
+        """What :meth:`translate` decodes for ``text``: itself, or if longer than :attr:`max_source_len`, its pieces."""
         limit = self.max_source_len
         if len(self.encoder.src_tokens(text)) <= limit:
             return [text]
@@ -525,32 +459,17 @@ class Translator(TaskModel):
         self.unknown_tokens += ids.count(self.encoder.vocabs["src"].unk_id)
         return ids
 
-    def _source_ids(self, sentences: Sequence[str]) -> list[list[int]]:
-        if isinstance(sentences, str):
-            raise TypeError("translate takes a list of sentences, not one string")
-        return [self._counted(self.encoder.source_ids(s)) for s in sentences]
-
     def translate(self, sentences: Sequence[str], beam: int | None = None, alpha: float | None = None,
                   batch_size: int = 64, *, split: bool = True, warn: bool = True) -> list[str]:
-        """Detokenized translations, one per input (an empty one gives ``""``). ``beam=1`` is
-        greedy decoding; the default is the model's (5).
-
-        An input longer than the model was trained on (:attr:`max_source_len`) is split
-        into sentences (see :meth:`sentences_of`), each translated, the translations joined;
-        ``split=False`` decodes it whole. A sentence still longer than that is decoded as it
-        is, with a warning (``warn``; counted in ``long_sentences`` either way): its
-        translation may be cut short or wrong.
-        """
+        """Detokenized translations, one per input (``beam=1``: greedy); an input longer than the model was trained on
+        is split (:meth:`sentences_of`) unless not ``split``, and one still too long ``warn``s."""
         beam, alpha = self.decoding_options(beam, alpha)
         if isinstance(sentences, str):
             raise TypeError("translate takes a list of sentences, not one string")
         parts = [self.sentences_of(s) if split else [s] for s in sentences]
-        ids = self._source_ids([p for ps in parts for p in ps])
-        todo = [i for i, row in enumerate(ids) if row]
-        flat = [""] * len(ids)
-        hyps = translate_ids(self, [ids[i] for i in todo], beam=beam, alpha=alpha, batch_size=batch_size)[0]
-        for i, h in zip(todo, hyps):
-            flat[i] = self.encoder.target_text(h)
+        ids = [self._counted(self.encoder.source_ids(p)) for ps in parts for p in ps]
+        hyps = iter(translate_ids(self, [row for row in ids if row], beam=beam, alpha=alpha, batch_size=batch_size)[0])
+        flat = iter([self.encoder.target_text(next(hyps)) if row else "" for row in ids])  # an empty input gives ""
         long = sum(len(row) > self.max_source_len for row in ids)
         self.split_inputs += sum(len(ps) > 1 for ps in parts)
         self.long_sentences += long
@@ -558,11 +477,7 @@ class Translator(TaskModel):
             warnings.warn(f"{long} sentence(s) longer than the {self.max_source_len} tokens this model was trained "
                           "on: their translation may be cut short or wrong", stacklevel=2)
         sep = " " if self.config.tgt_lang == "en" else ""
-        out, k = [], 0
-        for ps in parts:
-            out.append(sep.join(t for t in flat[k:k + len(ps)] if t))
-            k += len(ps)
-        return out
+        return [sep.join(t for t in (next(flat) for _ in ps) if t) for ps in parts]
 
     def align(self, sentence: str, beam: int | None = None, alpha: float | None = None) -> Alignment:
         """Translate one sentence and return its attention weights (for a heat map)."""
@@ -581,25 +496,18 @@ class Translator(TaskModel):
         """Teacher-forced perplexity of the targets given the sources."""
         import torch
 
-        from ..nn.seq2seq import perplexity
-
         collate = self.encoder.collate()
         items = [{"src": self.encoder.source_ids(s), "tgt": self.encoder.target_ids(t)}
                  for s, t in zip(pairs.src, pairs.tgt)]
         items.sort(key=lambda it: -len(it["src"]))
-        total, tokens = 0.0, 0
         self.net.eval()
         with torch.inference_mode():
-            for k in range(0, len(items), batch_size):
-                loss, n = self.nll(to_device(collate(items[k:k + batch_size]), self.device))
-                total += float(loss)
-                tokens += n
-        return perplexity(total, tokens)
+            return self._perplexity(to_device(collate(items[k:k + batch_size]), self.device)
+                                    for k in range(0, len(items), batch_size))
 
     def score(self, pairs: Pairs, beam: int | None = None, alpha: float | None = None,
               greedy: bool = True) -> dict:
-        """BLEU and chrF (sacreBLEU, detokenized output, all targets of a source as
-        references) with beam search and, when ``greedy``, greedy decoding; perplexity."""
+        """BLEU and chrF with beam search and (``greedy``) greedy decoding, and perplexity, on ``pairs``."""
         beam, alpha = self.decoding_options(beam, alpha)
         sources, refs = pairs.references()
         result: dict[str, Any] = {"beam": beam, "alpha": alpha}
@@ -622,10 +530,7 @@ class Translator(TaskModel):
 
 
 def load_translator(name_or_path: str | Path, device: str | None = None, gpu: bool = False) -> Translator:
-    """A trained translator from a model directory or a bundled name (``cmn-eng``).
-
-    The same directory loads on CPU and GPU; nothing is unpickled.
-    """
+    """A trained translator from a model directory or a bundled name (``cmn-eng``)."""
     from ..nn.seq2seq import Seq2SeqNetConfig
 
     files, (cfg, net_cfg) = read_model(name_or_path, MODEL_TYPE, {"seq2seq": Seq2SeqConfig.from_dict,
