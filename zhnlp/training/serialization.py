@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator, Mapping, Sequence
 
+from .. import __version__
 from ..checks import json_safe
 from ..errors import InputError, OutputError
 from ..resources import models_dir
@@ -72,7 +73,7 @@ def check_model_output(path: str | Path, *, force: bool = False) -> Path:
     """Fail before any work unless a model directory can go at ``path`` without loss: nothing, an empty folder, or
     (with ``force``) a zhnlp model directory; anything else is an :class:`OutputError` and is never touched."""
     target = Path(path)
-    parent = target.parent if str(target.parent) else Path(".")
+    parent = target.parent
     if not parent.is_dir():
         raise OutputError(f"{target}: folder {parent} does not exist")
     if target.is_symlink() or (target.exists() and not target.is_dir()):
@@ -94,7 +95,7 @@ def check_model_output(path: str | Path, *, force: bool = False) -> Path:
 def atomic_directory(path: str | Path) -> Iterator[Path]:
     """A temporary sibling to write into, which replaces ``path`` (if check_model_output allows) once the block ends."""
     target = check_model_output(path, force=True)
-    parent = target.parent if str(target.parent) else Path(".")
+    parent = target.parent
     try:
         tmp = Path(tempfile.mkdtemp(dir=parent, prefix=f".{target.name}.", suffix=".part"))
     except OSError as exc:
@@ -123,8 +124,6 @@ def atomic_directory(path: str | Path) -> Iterator[Path]:
 def write_model_files(directory: Path, *, model_type: str, config: Mapping, tensors: Mapping[str, Any],
                       vocabs: Mapping[str, Vocab], metrics: Mapping | None = None) -> None:
     """Write a model's files into ``directory`` (which exists; see :func:`save_model`)."""
-    from .. import __version__
-
     vocab_files = {}
     for name, vocab in vocabs.items():
         fname = f"vocab-{name}.json"
