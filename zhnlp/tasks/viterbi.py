@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Sequence
+from typing import Any, Callable, Sequence
 
 import numpy as np
 
@@ -59,7 +59,7 @@ def viterbi_batch(log_pi: np.ndarray, log_A: np.ndarray, emissions: np.ndarray,
 
 
 def _backtrack(back: np.ndarray, final: np.ndarray, m: int, log_end: np.ndarray | None) -> list[int]:
-    return [int(s) for s in _follow(back, _best_last(final, log_end), m)] if m else []
+    return _follow(lambda t, s: int(back[t, s]), _best_last(final, log_end), m) if m else []
 
 
 def reference_viterbi(log_pi: Sequence[float], log_A: Sequence[Sequence[float]],
@@ -86,14 +86,14 @@ def reference_viterbi(log_pi: Sequence[float], log_A: Sequence[Sequence[float]],
             ptr[j] = best_i
         delta = new
         back.append(ptr)
-    return _follow(back, _reference_last(delta, log_end), n)
+    return _follow(lambda t, s: back[t][s], _reference_last(delta, log_end), n)
 
 
-def _follow(back: Sequence, last, n: int) -> list:
-    """The path of ``n`` states ending in ``last``, read back through the back pointers ``back[t][state]``."""
+def _follow(step: Callable[[int, Any], Any], last: Any, n: int) -> list:
+    """The path of ``n`` states ending in ``last``, walked back by ``step(t, state)``: the state before it."""
     path = [last]
     for t in range(n - 1, 0, -1):
-        last = back[t][last]
+        last = step(t, last)
         path.append(last)
     return path[::-1]
 
@@ -181,12 +181,7 @@ class PairLattice:
             back[t] = best
             delta[:S] = cand.max(axis=0) + em[t]
         _check_finite(delta[:S])
-        state = _best_last(delta[:S], self.end)
-        path = [state]
-        for t in range(n - 1, 0, -1):
-            state = int(pred_t[back[t, state], state])
-            path.append(state)
-        path.reverse()
+        path = _follow(lambda t, s: int(pred_t[back[t, s], s]), _best_last(delta[:S], self.end), n)
         return [int(self.cur[s]) for s in path]
 
     def decode_batch(self, emissions: np.ndarray, lengths: np.ndarray) -> list[list[int]]:
@@ -227,12 +222,8 @@ class PairLattice:
                 out.append([])
                 continue
             _check_finite(canon_finals[:, b])
-            state = int(self._inv[_best_last(canon_finals[:, b], self.end)])  # permuted id
-            path = [state]
-            for t in range(m - 1, 0, -1):
-                state = int(slot_pred[back[t, state, b], state])
-                path.append(state)
-            path.reverse()
+            last = int(self._inv[_best_last(canon_finals[:, b], self.end)])  # permuted id
+            path = _follow(lambda t, s, b=b: int(slot_pred[back[t, s, b], s]), last, m)
             out.append([int(self.cur[perm[s]]) for s in path])
         return out
 
@@ -279,7 +270,7 @@ def reference_viterbi2(log_pi: Sequence[float], log_A2: Sequence[Sequence[Sequen
         raise ValueError("no path of finite score (the model forbids every tag sequence)")
     final = [delta[k] for k in keys]
     end = None if log_end is None else [float(log_end[k[1]]) for k in keys]
-    return [i for _, i in _follow(backs, keys[_reference_last(final, end)], n)]
+    return [i for _, i in _follow(lambda t, s: backs[t][s], keys[_reference_last(final, end)], n)]
 
 
 __all__ = ["viterbi_path", "viterbi_batch", "PairLattice", "reference_viterbi", "reference_viterbi2"]
