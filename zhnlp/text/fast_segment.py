@@ -99,7 +99,11 @@ def _rjieba():
         from importlib.machinery import EXTENSION_SUFFIXES, ExtensionFileLoader
 
         folder = Path(importlib.util.find_spec("rjieba").origin).parent
-        path = next(p for s in EXTENSION_SUFFIXES if (p := folder / f"rjieba{s}").exists())
+        path = next((p for s in EXTENSION_SUFFIXES if (p := folder / f"rjieba{s}").exists()), None)
+        if path is None:  # another layout: the ordinary import
+            import rjieba
+
+            return rjieba
         loader = ExtensionFileLoader("rjieba.rjieba", str(path))
         mod = importlib.util.module_from_spec(importlib.util.spec_from_file_location("rjieba.rjieba", path,
                                                                                      loader=loader))
@@ -109,9 +113,10 @@ def _rjieba():
 
 
 def _rjieba_version() -> str:
-    from importlib.metadata import version
-
-    return version("rjieba")
+    """rjieba's version from its dist-info folder's name (importlib.metadata costs 20 ms at start-up)."""
+    site = Path(importlib.util.find_spec("rjieba").origin).parent.parent
+    found = sorted(site.glob("rjieba-*.dist-info"))
+    return found[0].name[len("rjieba-"):-len(".dist-info")] if found else "unknown"
 
 
 @dataclass
