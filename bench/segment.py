@@ -19,6 +19,8 @@ next to the raw measurements, then a summary table: target, measured, required, 
 5. Word F1 on SIGHAN 2005 PKU and MSR with the training word list as main dictionary
    (and jieba's default for reference; the bakeoff's Perl scorer when perl is available).
 
+The 1M-entry lexicon of issue 27 (load time and peak RSS against jieba's load_userdict): bench/lexicon.py.
+
 Usage::
 
     python bench/segment.py                 # full run (20-30 minutes on 2 cores; --skip-rss: ~7)
@@ -47,7 +49,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_DATA = ROOT.parent / "shared" / "data"
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import (MB, build_text_file, compare_files, corpus_lines, run, zhnlp_cmd)  # noqa: E402
+from _common import MB, build_text_file, compare_files, corpus_lines, run, zhnlp_cmd
 
 THUOCL_NAMES = ("it", "medical", "finance", "law", "places")
 THUOCL_FILES = {"it": "THUOCL_IT.txt", "medical": "THUOCL_medical.txt", "finance": "THUOCL_caijing.txt",
@@ -99,9 +101,9 @@ def source_state() -> dict:
     state = {"zhnlp_sha256": h.hexdigest()[:16], "git_head": None, "zhnlp_dirty": None}
     try:
         head = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"],
-                              capture_output=True, text=True, timeout=10)
+                              capture_output=True, text=True, timeout=10, check=False)
         dirty = subprocess.run(["git", "-C", str(ROOT), "status", "--porcelain", "--", "zhnlp"],
-                               capture_output=True, text=True, timeout=10)
+                               capture_output=True, text=True, timeout=10, check=False)
         if head.returncode == 0:
             state["git_head"] = head.stdout.strip()
             state["zhnlp_dirty"] = bool(dirty.stdout.strip())
@@ -243,7 +245,7 @@ def target_startup(ctx: dict) -> dict:
                 words.append(w)
     words_file = tmp / "thuocl_words.txt"
     words_file.write_text("".join(w + "\n" for w in words), encoding="utf-8")
-    sents = sentences_with_lexicon_words(ctx["sources"], {n: set(w for w in ws if len(w) >= 3)
+    sents = sentences_with_lexicon_words(ctx["sources"], {n: {w for w in ws if len(w) >= 3}
                                                           for n, ws in lexicons.items()})
     sent_file = tmp / "lexicon_sentences.txt"
     sent_file.write_text("".join(s + "\n" for _, _, s in sents), encoding="utf-8")
@@ -567,7 +569,7 @@ def main(argv: list[str] | None = None) -> int:
             t0 = time.perf_counter()
             try:
                 results[key] = fn(ctx)
-            except Exception as exc:  # report and go on with the other targets
+            except Exception as exc:  # noqa: BLE001 (report and go on with the other targets)
                 failed = True
                 traceback.print_exc()
                 results[key] = {"error": f"{type(exc).__name__}: {exc}"}

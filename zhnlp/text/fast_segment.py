@@ -7,6 +7,9 @@ Its output is made jieba's own, token for token, by construction rather than by 
   jieba's block characters ``[\\u4E00-\\u9FD5a-zA-Z0-9+#&._%-]``) with jieba's counts, plus one
   filler entry that no text can reach carrying the rest of jieba's total, so every route
   log-probability is jieba's; ``has_word`` is then jieba's ``FREQ.get(w) > 0`` on block text.
+  With jieba's dict.txt as main dictionary, user words go on top of rjieba's own copy of it;
+  what to add is cached per user (:func:`load_fast_dict`), so jieba's Python prefix
+  dictionary is loaded only for a line that goes to jieba's code.
 - jieba-rs's HMM breaks Viterbi ties (``赞赞赞赞赞``) and splits Latin/digit runs (``1.1kg``,
   ``t.cn``) differently, so with HMM the compiled engine cuts *without* HMM and jieba's own HMM
   is applied to each run of single characters jieba would give it: pure-Han runs in batches
