@@ -246,7 +246,7 @@ def one_hot_sparse(ids, size: int) -> "torch.Tensor":
     return torch.sparse_coo_tensor(indices, torch.ones(n), (*t.shape, size), check_invariants=False).coalesce()
 
 
-def _ids_tensor(ids, size: int) -> "torch.Tensor":
+def _ids_tensor(ids, size: int) -> torch.Tensor:
     """``ids`` as a LongTensor, each checked to lie in ``[0, size)``."""
     import torch
 
