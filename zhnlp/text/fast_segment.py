@@ -1,25 +1,15 @@
-"""The compiled segmentation engine: jieba 0.42.1's tokens, with the DAG and route in compiled code.
+"""The compiled segmentation engine: jieba 0.42.1's tokens by construction, the DAG and route in rjieba (jieba-rs).
 
-rjieba (the Python binding of jieba-rs) builds jieba's word graph and best route in Rust.
-Its output is made jieba's own, token for token, by construction rather than by hope:
-
-- The compiled engine holds exactly the words jieba's DAG can use (count above 0, made of
-  jieba's block characters ``[\\u4E00-\\u9FD5a-zA-Z0-9+#&._%-]``) with jieba's counts, plus one
-  filler entry that no text can reach carrying the rest of jieba's total, so every route
-  log-probability is jieba's; ``has_word`` is then jieba's ``FREQ.get(w) > 0`` on block text.
-  With jieba's dict.txt as main dictionary, user words go on top of rjieba's own copy of it;
-  what to add is cached per user (:func:`load_fast_dict`), so jieba's Python prefix
-  dictionary is loaded only for a line that goes to jieba's code.
-- jieba-rs's HMM breaks Viterbi ties (``赞赞赞赞赞``) and splits Latin/digit runs (``1.1kg``,
-  ``t.cn``) differently, so with HMM the compiled engine cuts *without* HMM and jieba's own HMM
-  is applied to each run of single characters jieba would give it: pure-Han runs in batches
-  with numpy (the same float64 additions in the same order, the same tie rules), the others
-  with jieba's code in a faster loop; memoized. Runs are found by one regular expression.
-- Search mode adds jieba's 2- and 3-grams to the words of three or more characters here.
-- Text is cut apart at the CJK characters jieba-rs keeps in its blocks and jieba does not.
-- A line whose tokens cannot tell a Latin/digit word of the dictionary from joined single
-  letters, or that holds lone surrogates, goes to jieba's Python code whole.
-- Batches of lines go to Rust in one call, joined by NUL (a token of its own in both engines).
+- rjieba holds exactly the words jieba's DAG can use (count above 0, only jieba's block characters
+  ``[\\u4E00-\\u9FD5a-zA-Z0-9+#&._%-]``) with jieba's counts, plus a filler entry no text reaches carrying
+  the rest of jieba's total: every route log-probability is jieba's, ``has_word`` is ``FREQ.get(w) > 0``.
+  User words go on top of rjieba's own copy of dict.txt, cached per user (:func:`load_fast_dict`).
+- jieba-rs's HMM breaks Viterbi ties (``赞赞赞赞赞``) and splits ``1.1kg``, ``t.cn`` otherwise, so rjieba
+  cuts without HMM and jieba's own HMM runs on each run of single characters jieba gives it (Han
+  blocks batched in numpy: the same float64 sums in the same order, the same ties), memoized.
+- Search mode adds jieba's 2- and 3-grams; text is cut apart at the CJK characters only jieba-rs keeps
+  in blocks; lines with lone surrogates, or whose tokens cannot tell a Latin word of the dictionary
+  from joined letters, go to jieba's code. Batches of lines go to Rust in one call, joined by NUL.
 
 Full mode and POS tagging stay on jieba (:class:`zhnlp.text.segment.Segmenter` routes them).
 """
@@ -43,12 +33,10 @@ ENGINES = ("fast", "jieba")
 
 #: A word (one per line) with a character outside jieba's blocks (its re_han_default): never matched.
 _NON_BLOCK_WORD = re.compile(r"^.*[^\u4E00-\u9FD5a-zA-Z0-9+#&._%\-\n].*$", re.MULTILINE)
-#: One part of a run of single characters as the compiled engine returns it without HMM:
-#: a block character, or ASCII letters and digits (single ones it joined, as jieba does).
+#: A part of a run of single characters as cut without HMM: a block character, or ASCII letters and digits (joined).
 _PART = r"(?:[\u4E00-\u9FD5+#&._%\-]|[a-zA-Z0-9]+)"
 #: Two or more such parts in a row, tokens separated by a newline: what jieba's HMM sees.
 _RUN = re.compile(rf"((?<![^\n]){_PART}(?:\n{_PART})+(?![^\n]))")
-_HAN_RUN = re.compile("[\u4E00-\u9FD5]+")
 _HAN_SPLIT = re.compile("([\u4E00-\u9FD5]+)")  # finalseg's re_han and re_skip
 _SKIP_SPLIT = re.compile(r"([a-zA-Z0-9]+(?:\.\d+)?%?)")
 #: A token of three or more characters (search mode adds its 2- and 3-grams).
@@ -56,22 +44,18 @@ _LONG = re.compile(r"(?<![^\n])[^\n]{3,}")
 #: A word (one per line) of two or more ASCII letters and digits.
 _ALNUM_WORD = re.compile(r"^[a-zA-Z0-9]{2,}$", re.MULTILINE)
 _SURROGATE = re.compile("[\ud800-\udfff]")
-#: Characters jieba-rs keeps in its blocks and jieba does not (CJK outside U+4E00-9FD5; measured
-#: over every code point, see tests/test_fast_segment.py): the text is cut apart at them, each
-#: a token of its own as in jieba. Line breaks too, as tokens are joined by newlines below.
+#: Characters jieba-rs keeps in its blocks and jieba does not (measured over every code point in the tests):
+#: text is cut apart at them, each a token as in jieba; at line breaks too (tokens are joined by newlines).
 _CJK_APART = ("\u3400-\u4DBF\u9FD6-\u9FFF\uF900-\uFAFF\U00020000-\U0002A6DF\U0002A700-\U0002EBEF"
               "\U0002F800-\U0002FA1F")
 _CUT_APART = re.compile(f"(\r\n|\n|[{_CJK_APART}])")
 #: A batch of lines joined by NUL is cut in one call unless it holds any of these.
 _NOT_BATCHED = re.compile(f"[\n\r\ud800-\udfff{_CJK_APART}]")
-#: A dictionary key no block can contain (whitespace): holds the count of the words the
-#: compiled engine leaves out, so that its total is jieba's.
+#: A key no block contains (whitespace), counting the words left out: rjieba's total is jieba's.
 _FILLER = "\u3000\u3000"
 _MEMO_LIMIT = 100_000
-#: rjieba releases whose embedded dictionary is jieba 0.42.1's dict.txt (the SHA-256 below),
-#: word for word and count for count (tests/test_fast_segment.py compares them), with
-#: ``B超`` counted once in its total (60101964): loading it takes 0.07 s and 16 MB where
-#: adding jieba's 349k words one by one takes 0.3 s and 75 MB.
+#: rjieba releases whose embedded dictionary is dict.txt (this SHA-256) word for word and count for count (tested),
+#: ``B超`` counted once in its total: it loads in 0.09 s and 16 MB, adding 349k words one by one in 0.3 s and 75 MB.
 EMBEDDED_DICT = {"0.2.2": ("7197c3211ddd98962b036cdf40324d1ea2bfaa12bd028e68faa70111a88e12a8", 60101964)}
 _FAST_FORMAT = 2
 _CHUNK = 4096
@@ -285,7 +269,7 @@ class FastCutter:
                 out[run] = "\n".join(buf)
             elif self._py_hmm is None:
                 out[run] = "\n".join(self._finalseg.cut(buf))
-            elif _HAN_RUN.fullmatch(buf):
+            elif _HAN_SPLIT.fullmatch(buf):
                 han[run] = buf
             else:  # finalseg.cut: Han blocks through the HMM, the rest split by its re_skip
                 blocks = _HAN_SPLIT.split(buf)
@@ -449,18 +433,11 @@ class _JiebaHMM:
             states.append(state)
         states.reverse()
         words: list[str] = []
-        begin = nexti = 0
-        for i, pos in enumerate(states):
-            if pos == "B":
-                begin = i
-            elif pos == "E":
+        begin = 0
+        for i, pos in enumerate(states):  # a path's words end at E or S (B, M lead only to M, E)
+            if pos in "ES":
                 words.append(text[begin:i + 1])
-                nexti = i + 1
-            elif pos == "S":
-                words.append(text[i])
-                nexti = i + 1
-        if nexti < len(text):
-            words.append(text[nexti:])
+                begin = i + 1
         return words
 
 
