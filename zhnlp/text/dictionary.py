@@ -378,11 +378,11 @@ def read_cache(path: Path, key: str, verify_only: bool = False):
         return None
     if (len(data) < head or data[: len(_MAGIC)] != _MAGIC
             or data[len(_MAGIC): len(_MAGIC) + 32] != bytes.fromhex(key)[:32]
-            or hashlib.sha256(data[head:]).digest() != data[len(_MAGIC) + 32: head]):
+            or hashlib.sha256(memoryview(data)[head:]).digest() != data[len(_MAGIC) + 32: head]):
         logger.info("ignoring stale or corrupt cache %s", path)
         return None
     try:
-        return marshal.loads(data[head:])
+        return marshal.loads(memoryview(data)[head:])  # a view: no copy of a cache of tens of MB
     except (ValueError, EOFError, TypeError):
         return None
 

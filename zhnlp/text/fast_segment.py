@@ -189,7 +189,8 @@ class FastCutter:
         add, counts = rj.add_word, array("q")
         counts.frombytes(fd.counts)
         counts = iter(counts)
-        for chunk in fd.words:
+        for i, chunk in enumerate(fd.words):
+            fd.words[i] = ""  # let a million words go as they are added
             for w in chunk.split("\n"):
                 add(w, next(counts), None)
         if fd.filler:
