@@ -1,4 +1,4 @@
-"""A probe of the shared trainer under torchrun (run by tests/test_distributed.py).
+"""A probe of the shared trainer under torchrun (run by tests/training/test_distributed.py).
 
 ``python -m torch.distributed.run --standalone --nproc-per-node 2 tests/ddp_probe.py OUT``
 trains a linear regression (a :class:`~zhnlp.training.trainer.Trainable` that notes the item indices of

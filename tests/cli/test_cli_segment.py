@@ -16,8 +16,8 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from helpers import DATA
 
-DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 PKU_TEST = DATA / "sighan2005" / "testing" / "pku_test.utf8"
 
 # A small "real-ish" file: leading/trailing spaces, tabs, an empty line, Latin, digits,

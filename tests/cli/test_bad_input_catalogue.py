@@ -304,7 +304,7 @@ CASES: dict[str, tuple[dict, list, tuple]] = {
     "train-seq2seq-one-target": ({"p.tsv": "Hi.\t你好。\nHi.\t再见。\n"}, ["train-seq2seq", "p.tsv", "-o", "out/model"],
                                  ("p.tsv", "every target is the same text")),
     # --- text as written (issue 23, part 4): a POS model's segmenter must be a CWS model; a TSV
-    # quote is text, so it cannot hide a ragged row (kept quotes: tests/test_classify_cli.py)
+    # quote is text, so it cannot hide a ragged row (kept quotes: tests/cli/test_classify_cli.py)
     "train-pos-segmenter-not-cws": ({"t.conll": "我 PRON\n爱 VERB\n\n"},
                                     ["train-pos", "t.conll", "-o", "out/model", "--segmenter", "resume-ner-hmm"],
                                     ("--segmenter resume-ner-hmm", "a ner model cannot segment")),

@@ -24,15 +24,14 @@ from pathlib import Path
 
 import pytest
 
-from helpers import invoke
+from helpers import ROOT, invoke
 from tagging_fixtures import write_ner
 
 torch = pytest.importorskip("torch")
 if not (torch.distributed.is_available() and torch.distributed.is_gloo_available()):  # pragma: no cover
     pytest.skip("this torch build has no torch.distributed with gloo", allow_module_level=True)
 
-ROOT = Path(__file__).resolve().parents[1]
-TESTS = Path(__file__).resolve().parent
+TESTS = ROOT / "tests"
 
 
 def torchrun(cwd: Path, *args, nproc: int = 2, timeout: float = 300) -> subprocess.CompletedProcess:

@@ -26,10 +26,9 @@ from pathlib import Path
 
 import pytest
 
-from helpers import invoke, one_line_error
+from helpers import ROOT, invoke, one_line_error
 from zhnlp.resources import models_dir
 
-ROOT = Path(__file__).resolve().parents[1]
 GOOD = "我爱北京天安门\n今天天气很好\n"
 
 

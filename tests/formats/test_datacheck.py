@@ -1,6 +1,6 @@
 """What every train-* command reads is summarised before training and wrong data is refused
 (zhnlp.datacheck); the refusals themselves, one per kind of wrong file, are in the bad-input
-catalogue (tests/test_bad_input_catalogue.py)."""
+catalogue (tests/cli/test_bad_input_catalogue.py)."""
 from __future__ import annotations
 
 from pathlib import Path

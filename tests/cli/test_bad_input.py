@@ -16,9 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from helpers import assert_one_line_error
+from helpers import DATA, assert_one_line_error
 
-DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 PKU_TEST = DATA / "sighan2005" / "testing" / "pku_test.utf8"
 
 OLD = b"OLD\n"

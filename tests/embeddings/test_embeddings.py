@@ -5,12 +5,11 @@ import json
 import math
 import subprocess
 import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
 
-from helpers import FIXTURES, data_path
+from helpers import FIXTURES, ROOT, data_path
 import zhnlp.embeddings as E
 from zhnlp.errors import InputError, ZhnlpError
 
@@ -496,6 +495,6 @@ def test_import_stays_light():
     code = ("import sys, zhnlp.embeddings, zhnlp.cli, zhnlp.cli.embed\n"
             "print([m for m in ('gensim', 'torch', 'pandas', 'scipy') if m in sys.modules])")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         cwd=Path(__file__).resolve().parents[1])
+                         cwd=ROOT)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "[]"
