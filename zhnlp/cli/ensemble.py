@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import typer
 
-from ..tasks import classifier, tagger
-from ..training.serialization import read_config, resolve_model
+from ..tasks.classifier import TableOptions
+from ..tasks.loading import build_ensemble
 from ..training.trainer import use_threads
 from ._app import THREADS, _run, app
 from ._train_options import FORCE, QUIET, scores_line
@@ -34,17 +34,14 @@ def ensemble_cli(
     their mean probabilities."""
     def work():
         use_threads(threads)  # scoring --dev/--test is inference, as in zhnlp evaluate
-        if read_config(resolve_model(members[0]))["model_type"] in classifier.MODEL_TYPES:
-            table = classifier.TableOptions(text_col=text_col, label_col=label_col, fmt=data_format,
-                                            encoding=encoding, class_names=class_names)
-            return "classifiers", classifier.build_ensemble(members, output, dev=dev, test=test, table=table,
-                                                             half=half, force=force)
-        result = tagger.build_ensemble(members, output, dev=dev, test=test, half=half, data_format=data_format,
-                                       encoding=encoding, force=force)
-        return f"{result.metrics['task']} taggers", result
+        table = TableOptions(text_col=text_col, label_col=label_col, fmt=data_format, encoding=encoding,
+                             class_names=class_names)
+        return build_ensemble(members, output, dev=dev, test=test, half=half, force=force,
+                              data_format=data_format, encoding=encoding, table=table)
 
-    kind, result = _run(work)
+    result = _run(work)
     if not quiet:
         m = result.metrics
+        kind = f"{m['task']} taggers" if "task" in m else "classifiers"
         typer.echo(f"built an ensemble of {len(m['members'])} {kind}: "
                    f"{scores_line(m, ('f1', 'accuracy', 'macro_f1'))} -> {result.output}", err=True)

@@ -2,10 +2,11 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Union
+from typing import Sequence, Union
 
 from ..training.serialization import CONFIG_FILE, ModelFormatError, read_config, resolve_model
 from . import classifier, tagger, translator
+from .base import TrainedModel
 
 Model = Union[tagger.Tagger, classifier.Classifier, translator.Translator]
 
@@ -34,4 +35,16 @@ def load(name_or_path: str | Path, device: str | None = None, gpu: bool = False,
     return translator.load_translator(name_or_path, device=device, gpu=gpu)
 
 
-__all__ = ["load", "model_kind", "Model", "KINDS"]
+def build_ensemble(members: Sequence[str | Path], output: str | Path, *, dev: str | Path | None = None,
+                   test: str | Path | None = None, half: bool | None = None, force: bool = False,
+                   data_format: str = "auto", encoding: str = "utf-8",
+                   table: classifier.TableOptions | None = None) -> TrainedModel:
+    """One model directory of trained taggers or classifiers (as the first member is) decoding as one."""
+    if members and model_kind(members[0]) == "classifier":
+        table = table or classifier.TableOptions(fmt=data_format, encoding=encoding)
+        return classifier.build_ensemble(members, output, dev=dev, test=test, table=table, half=half, force=force)
+    return tagger.build_ensemble(members, output, dev=dev, test=test, half=half, data_format=data_format,
+                                 encoding=encoding, force=force)
+
+
+__all__ = ["load", "model_kind", "build_ensemble", "Model", "KINDS"]
