@@ -384,6 +384,20 @@ def test_embedding_matrix_rows_pad_and_coverage():
         E.embedding_matrix(vocab, vec, init="xavier")
 
 
+def test_a_lower_cased_vocabulary_finds_vectors_of_any_case_with_fold_case():
+    """A classifier lower-cases its text; ``zhnlp embed --level bigram`` keeps the case: ``fold_case`` bridges them,
+    taking the most frequent form (vectors come most frequent first)."""
+    from zhnlp.text.vocab import Vocab
+
+    vocab = Vocab.from_counts({"ab": 3, "a好": 2, "好": 1})
+    vec = make_kv({"AB": [1, 1], "Ab": [2, 2], "A好": [3, 3], "好": [4, 4]})
+    plain, cov = E.embedding_matrix(vocab, vec)
+    folded, fcov = E.embedding_matrix(vocab, vec, fold_case=True)
+    assert (cov.tokens_covered, fcov.tokens_covered) == (1, 3)
+    assert folded[vocab["ab"]].tolist() == [1.0, 1.0] and folded[vocab["a好"]].tolist() == [3.0, 3.0]
+    assert folded[vocab["好"]].tolist() == plain[vocab["好"]].tolist() == [4.0, 4.0]
+
+
 def test_embedding_matrix_normal_init_follows_known_vectors(w2v):
     from zhnlp.text.vocab import Vocab
 

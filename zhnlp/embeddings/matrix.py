@@ -35,10 +35,10 @@ class Coverage:
 
 
 def load_pretrained(embedding, vocab: "Vocab", path: str | Path, *, freeze: bool = False,
-                    dim_option: str = "--emb-dim") -> dict:
+                    dim_option: str = "--emb-dim", fold_case: bool = False) -> dict:
     """Copy vectors from ``path`` into an ``nn.Embedding`` over ``vocab`` (``freeze``: fixed); returns the coverage.
     ``dim_option`` names the option that sets the embedding's size, for the error message."""
-    matrix, cov = embedding_matrix(vocab, load_vectors(path))
+    matrix, cov = embedding_matrix(vocab, load_vectors(path), fold_case=fold_case)
     dim = embedding.weight.shape[1]
     if matrix.shape[1] != dim:
         raise ZhnlpError(f"{path}: vectors have {matrix.shape[1]} dimensions, "
@@ -62,8 +62,9 @@ def copy_rows(embedding, vocab: "Vocab", weights, source_vocab: "Vocab") -> int:
 
 
 def embedding_matrix(vocab: "Vocab", vectors: Any, *, init: str = "normal", scale: float | None = None,
-                     seed: int = 0) -> tuple["torch.Tensor", Coverage]:
-    """A ``[len(vocab), dim]`` tensor of the tokens' vectors (PAD zero, others drawn by ``init``) and the coverage."""
+                     seed: int = 0, fold_case: bool = False) -> tuple["torch.Tensor", Coverage]:
+    """A ``[len(vocab), dim]`` tensor of the tokens' vectors (PAD zero, others drawn by ``init``) and the coverage.
+    ``fold_case``: a lower-cased vocabulary's tokens also find the vectors of other cases (the most frequent first)."""
     import numpy as np
     import torch
 
@@ -76,12 +77,16 @@ def embedding_matrix(vocab: "Vocab", vectors: Any, *, init: str = "normal", scal
     matrix = np.zeros((len(vocab), dim), dtype=np.float32)
     covered = np.zeros(len(vocab), dtype=bool)
     key_to_index = vec.kv.key_to_index
+    folded: dict[str, int] = {}
+    if fold_case:  # vectors come most frequent first: the first form of each lower-cased key wins
+        for key, j in key_to_index.items():
+            folded.setdefault(key.lower(), j)
     in_vocab_rows, in_vocab_ids = [], []
     from_subwords = 0
     for i, tok in enumerate(vocab.itos):
         if tok in specials:
             continue
-        j = key_to_index.get(tok)
+        j = key_to_index.get(tok, folded.get(tok))
         if j is not None:
             in_vocab_rows.append(i)
             in_vocab_ids.append(j)

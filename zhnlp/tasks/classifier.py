@@ -277,10 +277,11 @@ def train_classifier(train: str | Path, dev: str | Path | None, output: str | Pa
     weights = ([len(train_d) / (len(labels) * max(counts[lab], 1)) for lab in labels]
                if config.class_weights == "auto" else None)  # inverse class frequency
     module = build_module(config, encoder, weights)
+    fold = config.normalize  # lower-cased tokens find the vectors of any case (zhnlp embed keeps the case)
     coverage = from_vectors(config, "embeddings", [module.net.embed], encoder.vocabs["tokens"],
-                            freeze=config.freeze_embeddings)
+                            freeze=config.freeze_embeddings, fold_case=fold)
     bigram_coverage = from_vectors(config, "bigram_embeddings", [module.net.bigram_embed],
-                                   encoder.vocabs["bigram"]) if config.bigram else None
+                                   encoder.vocabs["bigram"], fold_case=fold) if config.bigram else None
     encoder_coverage = started_from(config, "encoder",
                                     lambda path: load_encoder(module.net, encoder.vocabs["tokens"], path, config))
     items = [encoder.encode(toks, lab) for toks, lab in zip(token_lists, train_d.labels)]
