@@ -165,18 +165,11 @@ def jieba_dict_path() -> Path:
 
 
 def resolve_freq(policy: FreqPolicy) -> FreqPolicy:
-    """Validate a frequency policy given as text or number.
+    """Validate a count policy: ``auto`` keeps jieba-format counts and suggests the rest (TAB lexicons count on
+    another scale); ``keep`` keeps every count; ``suggest`` suggests every count; N gives every word N.
 
-    - ``auto``: counts in jieba's own ``word freq`` format are kept; counts of TAB lexicons
-      (document counts on a foreign scale, e.g. THUOCL) and missing counts are replaced by
-      the suggested count. This makes a lexicon word one token in ordinary sentences.
-    - ``keep``: every count in the file is used as is; missing counts are suggested.
-    - ``suggest``: counts in the file are ignored; every word gets the suggested count.
-    - N: every word gets count N.
-
-    The suggested count is :data:`SUGGEST_MARGIN` times the count that makes the word
-    beat its own best split (jieba's ``suggest_freq``), and never lower than the count the
-    main dictionary already gives the word.
+    A suggested count is :data:`SUGGEST_MARGIN` times what makes the word beat its best split (jieba's
+    ``suggest_freq``), never below the main dictionary's count for it.
     """
     if isinstance(policy, int):
         if policy < 1:

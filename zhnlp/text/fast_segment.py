@@ -37,7 +37,7 @@ _NON_BLOCK_WORD = re.compile(r"^.*[^\u4E00-\u9FD5a-zA-Z0-9+#&._%\-\n].*$", re.MU
 _PART = r"(?:[\u4E00-\u9FD5+#&._%\-]|[a-zA-Z0-9]+)"
 #: Two or more such parts in a row, tokens separated by a newline: what jieba's HMM sees.
 _RUN = re.compile(rf"((?<![^\n]){_PART}(?:\n{_PART})+(?![^\n]))")
-_HAN_SPLIT = re.compile("([\u4E00-\u9FD5]+)")  # finalseg's re_han and re_skip
+_HAN_SPLIT = re.compile("([\u4E00-\u9FD5]+)")  # finalseg.cut's re_han and re_skip
 _SKIP_SPLIT = re.compile(r"([a-zA-Z0-9]+(?:\.\d+)?%?)")
 #: A token of three or more characters (search mode adds its 2- and 3-grams).
 _LONG = re.compile(r"(?<![^\n])[^\n]{3,}")
@@ -176,10 +176,7 @@ def _fill_fast_cache(spec: DictSpec) -> None:
 
 
 class FastCutter:
-    """jieba's precise and search modes (HMM on or off) for one dictionary, compiled.
-
-    ``fallback(text, search, hmm)`` is jieba's own cut, for the rare lines routed to it.
-    """
+    """jieba's precise and search modes (HMM on or off), compiled; ``fallback(text, search, hmm)`` is jieba's cut."""
 
     def __init__(self, fd: FastDict, fallback: Callable[[str, bool, bool], list[str]]) -> None:
         from jieba import finalseg
@@ -355,15 +352,10 @@ class FastCutter:
 
 
 class _JiebaHMM:
-    """``jieba.finalseg.cut`` with the same arithmetic, order and tie rules, three times faster.
-
-    jieba takes ``max`` over ``(probability, previous state)`` tuples, so an exact tie goes to
-    the later letter of ``BEMS`` in each pair below, and the last state is ``S`` unless ``E``
-    is strictly more probable.
-    """
+    """finalseg's Viterbi with the same arithmetic, order and ties, three times faster: jieba's ``max`` over
+    ``(probability, previous state)`` gives an exact tie to the later letter of ``BEMS``, the last state ``S``."""
 
     def __init__(self, finalseg) -> None:
-        self._re_han, self._re_skip = finalseg.re_han, finalseg.re_skip
         self._min = mn = finalseg.MIN_FLOAT
         self._emit_p = finalseg.emit_P
         self._emit: dict[str, tuple[float, float, float, float]] = {}  # filled as characters come
@@ -379,16 +371,6 @@ class _JiebaHMM:
                 if "\u4E00" <= c <= "\u9FD5":
                     table[ord(c) - 0x4E00, j] = p
         return table
-
-    def cut(self, sentence: str) -> list[str]:
-        """Words of a run of single characters: Han parts by the HMM, the rest by jieba's re_skip."""
-        out: list[str] = []
-        for blk in self._re_han.split(sentence):
-            if self._re_han.match(blk):
-                out += self.viterbi_words(blk)
-            else:
-                out += [x for x in self._re_skip.split(blk) if x]
-        return out
 
     def _emission(self, c: str) -> tuple[float, float, float, float]:
         e = self._emit[c] = tuple(self._emit_p[y].get(c, self._min) for y in "BEMS")

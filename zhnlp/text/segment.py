@@ -32,21 +32,16 @@ class Segmenter:
         dicts: bundled lexicon names (``medical``, ``it``, ``places``...), see ``zhnlp dicts``.
         main_dict: a lexicon that replaces jieba's main dictionary (another segmentation standard).
         mode: ``precise`` (default), ``full`` (every dictionary word) or ``search``.
-        hmm: let jieba's HMM join unknown words. Default (None): on with jieba's main
-            dictionary (jieba's own default), off with ``main_dict``: the HMM was trained on
-            jieba's segmentation standard and splits another standard's words wrongly
-            (PKU word F1 89.1 with it, 91.6 without).
+        hmm: let jieba's HMM join unknown words. Default: on, off with ``main_dict`` (the HMM learnt jieba's
+            standard and splits another's words wrongly: PKU word F1 89.1 with it, 91.6 without).
         pos: tag each word (``cut_pos``); precise mode only.
         stopwords: a word-list path or bundled name (``zh``) whose words are dropped.
         dict_freq: how lexicon counts become jieba counts (see :func:`zhnlp.text.dictionary.resolve_freq`).
         skip_bad_lines: warn about malformed dictionary lines instead of failing.
-        number_shapes: segment numbers by the shapes the main dictionary shows (``D年``);
-            default: on with ``main_dict``, off otherwise (jieba's own behaviour).
+        number_shapes: cut numbers by the shapes the main dictionary shows (``D年``); default: with ``main_dict``.
         use_cache: read and write the per-user dictionary cache.
-        engine: ``fast`` (default): precise and search mode through the compiled engine
-            (:mod:`zhnlp.text.fast_segment`), token for token jieba's; ``jieba``: jieba's Python
-            code throughout. Full mode and POS run on jieba with either. Without rjieba
-            installed, ``fast`` falls back to ``jieba`` with one warning.
+        engine: ``fast`` (default): precise and search mode in compiled code (:mod:`zhnlp.text.fast_segment`),
+            jieba's tokens exactly (without rjieba: ``jieba``, one warning); ``jieba``: jieba's Python code.
     The dictionaries load on first use.
     """
 
