@@ -1,11 +1,13 @@
-"""The README's Python examples run as written: each block is cut out of README.md and run as a
-script's top level (no ``if __name__ == "__main__":``) in a fresh interpreter with the default
-process start method, as a user would paste it."""
+"""The README's examples hold: each Python block is cut out of README.md and run as a script's top
+level (no ``if __name__ == "__main__":``) in a fresh interpreter with the default process start
+method, as a user would paste it; every zhnlp command line names a real command and real options;
+the README stays short and for users."""
 from __future__ import annotations
 
 import json
 import os
 import re
+import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -52,6 +54,55 @@ def test_segmenter_example_with_jobs_runs_at_a_script_top_level(tmp_path):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("marker", ["load_classifier(", "load_translator("])
+@pytest.mark.parametrize("marker", ["load_tagger(", "load_classifier(", "load_translator("])
 def test_model_examples_run(marker, tmp_path):
     run_script(python_block(marker), tmp_path)
+
+
+def readme_command_lines() -> list[list[str]]:
+    """The words after ``zhnlp`` of every command in the README's ```bash blocks (comments dropped)."""
+    blocks = re.findall(r"^```bash\n(.*?)^```", README.read_text(encoding="utf-8"), re.M | re.S)
+    found = []
+    for line in "\n".join(blocks).replace("\\\n", " ").splitlines():
+        lexer = shlex.shlex(line, posix=True, punctuation_chars=True)  # quotes kept, '#' comments dropped
+        lexer.whitespace_split = True
+        command: list[str] = []
+        for word in [*lexer, ";"]:  # pipes, chains and loops: each command alone
+            if word in {"|", "&&", ";", "do"}:
+                if "zhnlp" in command and command[0] != "pip":
+                    found.append(command[command.index("zhnlp") + 1:])
+                command = []
+            else:
+                command.append(word)
+    return found
+
+
+def test_readme_commands_name_real_commands_and_options():
+    import typer
+
+    from zhnlp.cli import app
+
+    group = typer.main.get_command(app)
+    ctx = typer.Context(group, info_name="zhnlp")
+    lines = readme_command_lines()
+    assert len(lines) > 40 and {"segment", "tag", "train-ner", "classify", "translate", "evaluate"} <= {
+        words[0] for words in lines}
+    for words in lines:
+        command = group.get_command(ctx, words[0])
+        assert command is not None, f"README: no command zhnlp {words[0]}"
+        if hasattr(command, "list_commands"):  # embed, vocab: a subcommand follows
+            command = command.get_command(ctx, words[1])
+            assert command is not None, f"README: no command zhnlp {' '.join(words[:2])}"
+        known = {opt for param in command.params for opt in (*param.opts, *param.secondary_opts)}
+        for word in words:
+            if word.startswith("-") and word != "-":
+                assert word.split("=")[0] in known, f"README: zhnlp {words[0]} has no option {word}"
+
+
+def test_readme_stays_short_and_for_users():
+    text = README.read_text(encoding="utf-8")
+    assert len(text.splitlines()) <= 350
+    blocks = re.findall(r"^```bash\n(.*?)^```", text, re.M | re.S)
+    assert blocks[0].startswith("python3 -m venv .venv && . .venv/bin/activate && pip install torch")
+    assert blocks[1] == 'pip install ".[test]" && python -m pytest -q\n'  # what CI runs
+    assert "../shared" not in text
