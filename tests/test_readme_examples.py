@@ -17,10 +17,14 @@ import pytest
 README = Path(__file__).resolve().parents[1] / "README.md"
 
 
+def code_blocks(language: str) -> list[str]:
+    """The README's fenced blocks of ``language`` (python, bash), in order."""
+    return re.findall(rf"^```{language}\n(.*?)^```", README.read_text(encoding="utf-8"), re.MULTILINE | re.DOTALL)
+
+
 def python_block(marker: str) -> str:
     """The README's ```python block that contains ``marker``."""
-    blocks = re.findall(r"^```python\n(.*?)^```", README.read_text(encoding="utf-8"), re.M | re.S)
-    found = [b for b in blocks if marker in b]
+    found = [b for b in code_blocks("python") if marker in b]
     assert len(found) == 1, f"{len(found)} README python blocks contain {marker!r}"
     return found[0]
 
@@ -29,7 +33,7 @@ def run_script(code: str, cwd: Path) -> subprocess.CompletedProcess:
     script = cwd / "example.py"
     script.write_text(code, encoding="utf-8")
     env = {k: v for k, v in os.environ.items() if k != "ZHNLP_START_METHOD"}
-    r = subprocess.run([sys.executable, str(script)], cwd=cwd, env=env, capture_output=True, text=True,
+    r = subprocess.run([sys.executable, str(script)], check=False, cwd=cwd, env=env, capture_output=True, text=True,
                        timeout=300)
     assert r.returncode == 0 and "Traceback" not in r.stderr, r.stderr
     return r
@@ -61,9 +65,8 @@ def test_model_examples_run(marker, tmp_path):
 
 def readme_command_lines() -> list[list[str]]:
     """The words after ``zhnlp`` of every command in the README's ```bash blocks (comments dropped)."""
-    blocks = re.findall(r"^```bash\n(.*?)^```", README.read_text(encoding="utf-8"), re.M | re.S)
     found = []
-    for line in "\n".join(blocks).replace("\\\n", " ").splitlines():
+    for line in "\n".join(code_blocks("bash")).replace("\\\n", " ").splitlines():
         lexer = shlex.shlex(line, posix=True, punctuation_chars=True)  # quotes kept, '#' comments dropped
         lexer.whitespace_split = True
         command: list[str] = []
@@ -102,7 +105,7 @@ def test_readme_commands_name_real_commands_and_options():
 def test_readme_stays_short_and_for_users():
     text = README.read_text(encoding="utf-8")
     assert len(text.splitlines()) <= 350
-    blocks = re.findall(r"^```bash\n(.*?)^```", text, re.M | re.S)
+    blocks = code_blocks("bash")
     assert blocks[0].startswith("python3 -m venv .venv && . .venv/bin/activate && pip install torch")
     assert blocks[1] == 'pip install ".[test]" && python -m pytest -q\n'  # what CI runs
     assert "../shared" not in text
