@@ -109,3 +109,17 @@ def test_readme_stays_short_and_for_users():
     assert blocks[0].startswith("python3 -m venv .venv && . .venv/bin/activate && pip install torch")
     assert blocks[1] == 'pip install ".[test]" && python -m pytest -q\n'  # what CI runs
     assert "../shared" not in text
+
+
+def test_readme_links_reach_docs_pages_and_their_sections():
+    def slug(heading: str) -> str:  # GitHub's anchor of a heading
+        return re.sub(r"[^\w\- ]", "", heading.strip().lower()).replace(" ", "-")
+
+    links = re.findall(r"\]\((docs/[\w.-]+)(?:#([\w-]+))?\)", README.read_text(encoding="utf-8"))
+    assert {"docs/guide.md", "docs/reference.md", "docs/formats.md", "docs/figures.md"} <= {page for page, _ in links}
+    for page, anchor in links:
+        path = README.parent / page
+        assert path.is_file(), f"README links to {page}, which is missing"
+        if anchor:
+            headings = re.findall(r"^#+ (.+)$", path.read_text(encoding="utf-8"), re.MULTILINE)
+            assert anchor in {slug(h) for h in headings}, f"README links to {page}#{anchor}: no such section"
