@@ -4,6 +4,7 @@ method, as a user would paste it; every zhnlp command line names a real command 
 the README stays short and for users."""
 from __future__ import annotations
 
+import ast
 import json
 import os
 import re
@@ -39,14 +40,33 @@ def run_script(code: str, cwd: Path) -> subprocess.CompletedProcess:
     return r
 
 
+def with_shown_results_checked(code: str) -> tuple[str, int]:
+    """``code`` with every ``EXPRESSION  # VALUE`` line whose comment is a whole Python literal turned into an assert
+    (the README shows what a call returns: it must return that), and how many lines were turned."""
+    out, checked = [], 0
+    for line in code.splitlines():
+        m = re.fullmatch(r"(\S.*?)\s+# (.+)", line)
+        try:  # an expression statement (not an assignment, loop or import) and a literal without "..."
+            shown = m and isinstance(ast.parse(m[1]).body[0], ast.Expr) and "..." not in m[2] and ast.literal_eval(m[2])
+        except (ValueError, SyntaxError):
+            shown = False
+        if shown:
+            line, checked = f"assert ({m[1]}) == {m[2]}, repr({m[1]})", checked + 1
+        out.append(line)
+    return "\n".join(out) + "\n", checked
+
+
 def test_segmenter_example_with_jobs_runs_at_a_script_top_level(tmp_path):
     block = python_block("seg = Segmenter(")
     assert "jobs=2" in block
     lines = ["患者出现动脉粥样硬化", "我爱北京天安门", "今天天气很好"] * 400  # several chunks per worker
     (tmp_path / "big.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
     (tmp_path / "my_lexicon.txt").write_text("粥样硬化\n", encoding="utf-8")
-    # as written, then with the tokens printed, still at the top level
+    # as written, with the results it shows checked, then with the tokens printed, still at the top level
     run_script(block, tmp_path)
+    code, checked = with_shown_results_checked(block)
+    assert checked >= 2
+    run_script(code, tmp_path)
     shown = ('\nprint("BODY")\nimport json\n'
              'print(json.dumps(list(seg.cut_lines(open("big.txt", encoding="utf-8"), jobs=2)), ensure_ascii=False))\n')
     r = run_script(block + shown, tmp_path)
@@ -59,8 +79,10 @@ def test_segmenter_example_with_jobs_runs_at_a_script_top_level(tmp_path):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("marker", ["load_tagger(", "load_classifier(", "load_translator("])
-def test_model_examples_run(marker, tmp_path):
-    run_script(python_block(marker), tmp_path)
+def test_model_examples_run_and_return_what_they_show(marker, tmp_path):
+    code, checked = with_shown_results_checked(python_block(marker))
+    assert checked >= 1
+    run_script(code, tmp_path)
 
 
 def readme_command_lines() -> list[list[str]]:
