@@ -314,6 +314,12 @@ CASES: dict[str, tuple[dict, list, tuple]] = {
     "train-classifier-tsv-lone-quote": ({"q.tsv": 'text\tlabel\n"好\tpos\n差\tneg\textra\n'},
                                        ["train-classifier", "q.tsv", "-o", "out/model"],
                                        ("q.tsv:3", "ragged row: 3 fields")),
+    # --- the feature CRF (issue 26): it has no network to start from, and an unknown --model names the choices
+    "train-ner-crf-encoder": ({"t.bio": "张 B-PER\n三 I-PER\n在 O\n\n"},
+                              ["train-ner", "t.bio", "--model", "crf", "--encoder", "resume-ner", "-o", "out/model"],
+                              ("--model crf has none",)),
+    "train-cws-unknown-model": ({"t.txt": "我们 在 北京\n"}, ["train-cws", "t.txt", "--model", "crfsuite",
+                                                             "-o", "out/model"], ("bilstm-crf, hmm, crf",)),
 }
 
 MODEL_EDITS = {"model-with-pickle": ("resume-ner-hmm", add_pickle),

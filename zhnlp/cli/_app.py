@@ -25,7 +25,7 @@ COMMANDS = {
     "segment": ("segment", "Segment text into words, line by line (output line i = input line i)."),
     "eval-seg": ("segment", "Score a segmentation: word precision, recall, F1, OOV and IV recall (SIGHAN bakeoff)."),
     "dicts": ("segment", "List the bundled dictionaries: name, kind, entries, source."),
-    **{f"train-{task}": ("tag", f"Train a {kind} tagger (BiLSTM-CRF or HMM) and write a model directory.")
+    **{f"train-{task}": ("tag", f"Train a {kind} tagger (BiLSTM-CRF, HMM or CRF) and write a model directory.")
        for task, kind in (("ner", "named-entity"), ("cws", "word-segmentation"), ("pos", "part-of-speech"))},
     "tag": ("tag", "Tag text with a trained model, line by line (output line i = input line i)."),
     "embed": ("embed", "Word vectors: train (word2vec, fastText), query, evaluate, convert."),

@@ -40,7 +40,7 @@ def _make_train_command(task: str) -> None:
         dev: str | None = typer.Option(None, "--dev", help="Dev data: selects the best epoch and stops early."),
         test: str | None = typer.Option(None, "--test", help="Test data, scored once at the end (metrics.json)."),
         output: str = typer.Option(..., "-o", "--output", help="Model directory to write."),
-        model: str = typer.Option("bilstm-crf", "--model", help="bilstm-crf | hmm"),
+        model: str = typer.Option("bilstm-crf", "--model", help="bilstm-crf | hmm | crf (crfsuite)"),
         scheme: str | None = typer.Option(None, "--scheme", help="Tag scheme BIO | BIOES | BMES [default: detected]."),
         data_format: str = typer.Option("auto", "--data-format", help="auto | conll | conllu | segmented | word-pos"),
         repair: bool = typer.Option(True, "--repair/--strict",
@@ -116,7 +116,7 @@ def _make_train_command(task: str) -> None:
             typer.echo(f"trained {m.get('model')} {task} in {m.get('train_seconds', 0):.1f} s on {m.get('device')}: "
                        f"{scores_line(m, ('f1', 'accuracy'))} -> {result.output}", err=True)
 
-    train_cli.__doc__ = (f"Train a {TASK_NAMES[task]} tagger (BiLSTM-CRF or HMM) and write a model directory.")
+    train_cli.__doc__ = (f"Train a {TASK_NAMES[task]} tagger (BiLSTM-CRF, HMM or CRF) and write a model directory.")
     app.command(f"train-{task}")(train_cli)
 
 

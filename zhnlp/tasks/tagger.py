@@ -1,4 +1,4 @@
-"""Sequence taggers (BiLSTM-CRF, HMM) for NER and CWS over characters and POS over words: one code path."""
+"""Sequence taggers (BiLSTM-CRF, HMM, feature CRF) for NER and CWS over characters and POS over words: one code path."""
 from __future__ import annotations
 
 import time
@@ -32,10 +32,12 @@ from .base import (
     start_encoder,
     started_from,
 )
+from .crf_tagger import MODEL_TYPE as CRF_TYPE
+from .crf_tagger import CRFConfig, CRFTagger
 from .hmm import HMM, HMMConfig
 from .tagger_features import FEATURE_OPTIONS, REMOVED_NET_SETTINGS, TASKS, Featurizer, TaggerConfig, _load_static
 
-MODEL_TYPES = {"bilstm-crf": "bilstm-crf-tagger", "hmm": "hmm"}
+MODEL_TYPES = {"bilstm-crf": "bilstm-crf-tagger", "hmm": "hmm", "crf": CRF_TYPE}
 ENSEMBLE_TYPE = "bilstm-crf-ensemble"   # several BiLSTM-CRFs decoding as one (build_ensemble)
 
 
@@ -158,17 +160,18 @@ def train_tagger(train: str | Path, dev: str | Path | None, output: str | Path, 
                  data_format: str = "auto", encoding: str = "utf-8", resume: bool = False,
                  repair: bool = True, force: bool = False,
                  report: Callable[[list[DataSummary]], None] | None = None) -> TrainedModel:
-    """Train a tagger (``bilstm-crf`` or ``hmm``) on checked data (``report`` gets the summaries) and write its model
-    directory; NER tags that break the scheme are repaired as conlleval reads them (``repair=False``: an error)."""
+    """Train a tagger (``bilstm-crf``, ``hmm`` or ``crf``) on checked data (``report`` gets the summaries) and write
+    its model directory; NER tags that break the scheme are repaired as conlleval reads them (``repair=False``:
+    an error)."""
     check_model_output(output, force=force)
     if config.segmenter:
         config.segmenter = check_segmenter(config.segmenter)
 
     check_choice("--model", model, MODEL_TYPES)
-    if model == "hmm" and config.encoder:
-        raise ZhnlpError("--encoder starts a BiLSTM-CRF's network; --model hmm has none")
-    if model == "hmm" and launched_world()[0] > 1:
-        raise ZhnlpError("--model hmm counts in one pass and one process; run it without torchrun")
+    if model != "bilstm-crf" and config.encoder:
+        raise ZhnlpError(f"--encoder starts a BiLSTM-CRF's network; --model {model} has none")
+    if model != "bilstm-crf" and launched_world()[0] > 1:
+        raise ZhnlpError(f"--model {model} trains in one process; run it without torchrun")
     splits = [(name, str(path), resolve_format(path, config.task, data_format, encoding))
               for name, path in (("train", train), ("dev", dev), ("test", test)) if path]
     read = {name: read_examples(path, config.task, fmt, encoding) for name, path, fmt in splits}
@@ -200,8 +203,8 @@ def train_tagger(train: str | Path, dev: str | Path | None, output: str | Path, 
     # called once nothing but training is left (paths, vectors, encoder checked)
     announce = (lambda: report(summaries)) if report is not None else (lambda: None)
     t0 = time.perf_counter()
-    if model == "hmm":
-        return _train_hmm(train_s, dev_s, test_s, output, config, t0, repaired, announce)
+    if model != "bilstm-crf":
+        return _train_counted(model, train_s, dev_s, test_s, output, config, t0, repaired, announce)
     return _train_neural(train_s, dev_s, test_s, output, config, train_config, resume, repaired, announce)
 
 
@@ -254,21 +257,27 @@ def _train_neural(train_s, dev_s, test_s, output, config: TaggerConfig, train_co
     return finish_training(module, trainer, result, metrics, score_split, bundle(config, lexicons="lexicon"))
 
 
-def _train_hmm(train_s, dev_s, test_s, output, config: TaggerConfig, t0: float,
-               repaired: dict, announce: Callable[[], None]) -> TrainedModel:
-    hmm = HMM(HMMConfig(scheme=config.scheme, constrained=config.constrained))
+def _train_counted(model: str, train_s, dev_s, test_s, output, config: TaggerConfig, t0: float,
+                   repaired: dict, announce: Callable[[], None]) -> TrainedModel:
+    """An HMM or feature CRF: fitted in one call, scored on dev and test, saved."""
+    if model == "hmm":
+        tagger: Any = HMM(HMMConfig(scheme=config.scheme, constrained=config.constrained))
+    else:
+        tagger = CRFTagger(CRFConfig(), config)
     announce()
-    hmm.fit((s.tokens, s.tags) for s in train_s)
+    tagger.fit((s.tokens, s.tags) for s in train_s)
     secs = time.perf_counter() - t0
-    metrics: dict[str, Any] = {"task": config.task, "model": "hmm", "train_seconds": round(secs, 3),
+    metrics: dict[str, Any] = {"task": config.task, "model": model, "train_seconds": round(secs, 3),
                                "device": "cpu", "train_sentences": len(train_s), "repaired_sentences": repaired}
     for name, sents in (("dev", dev_s), ("test", test_s)):
         if sents:
-            pred = hmm.predict([s.tokens for s in sents])
+            pred = tagger.predict([s.tokens for s in sents])
             metrics[name] = numeric(score(config.task, config.scheme, [s.tokens for s in sents],
                                           [s.tags for s in sents], pred))
-    path = hmm.save(output, metrics=metrics, task_config=asdict(config))
-    return TrainedModel(Path(path), metrics)
+    if model == "hmm":
+        return TrainedModel(Path(tagger.save(output, metrics=metrics, task_config=asdict(config))), metrics)
+    lexicons = bundle(config, lexicons="lexicon")  # --softword's user lexicons, named in config.json by content
+    return TrainedModel(Path(tagger.save(output, metrics=metrics, extra_files=lexicons)), metrics)
 
 
 def build_ensemble(members: Sequence[str | Path], output: str | Path, *, dev: str | Path | None = None,
@@ -310,7 +319,7 @@ class Tagger:
 
     def __repr__(self) -> str:
         net = getattr(self.backend, "net", None)
-        kind = "hmm" if net is None else "bilstm-crf"
+        kind = self.backend.kind if net is None else "bilstm-crf"
         if hasattr(net, "members"):
             kind = f"bilstm-crf-ensemble of {len(net.members)}"
         return f"Tagger(task={self.task!r}, model={kind!r}, path={str(self.path)!r})"
@@ -381,6 +390,7 @@ class Tagger:
 
 class _HMMBackend:
     """An HMM as what a :class:`Tagger` predicts with."""
+    kind = "hmm"
 
     def __init__(self, hmm) -> None:
         self.hmm, self.tagset = hmm, list(hmm.tags)
@@ -398,6 +408,9 @@ def load_tagger(name_or_path: str | Path, device: str | None = None, gpu: bool =
     if kind == "hmm":
         hmm = HMM.load(path)
         return Tagger(TaggerConfig.from_dict(hmm.task_config or {}), _HMMBackend(hmm), path, hmm.metrics)
+    if kind == CRF_TYPE:
+        crf = CRFTagger.load(path)
+        return Tagger(crf.task_config, crf, path, crf.metrics)
 
     files, cfg, net_cfg = _read_neural(path, _neural_type(kind))
     backend = NeuralTagger(cfg, Featurizer(cfg, files.vocabs, path), net_cfg).place(files, device, gpu)
@@ -417,8 +430,8 @@ def tagger_config(name_or_path: str | Path) -> tuple[Path, TaggerConfig]:
     """A tagger's directory and config, checked as :func:`load_tagger` does but without torch (``zhnlp tag -j N``)."""
     path = resolve_model(name_or_path)
     kind = read_config(path)["model_type"]
-    if kind == "hmm":
-        return path, load_tagger(path).config  # numpy only
+    if kind in ("hmm", CRF_TYPE):
+        return path, load_tagger(path).config  # numpy or crfsuite only
     _, (cfg,) = read_model(path, _neural_type(kind), {"tagger": TaggerConfig.from_dict},
                            vocabs=("tokens", "tags"), framework="np")
     return path, cfg
@@ -461,8 +474,9 @@ def load_encoder(net, feats: Featurizer, directory: str | Path) -> float:
     kind = read_config(path)["model_type"]
     if kind == ENSEMBLE_TYPE:
         raise ZhnlpError(f"{path / CONFIG_FILE}: an ensemble cannot be an --encoder; pass one of its members")
-    if kind == MODEL_TYPES["hmm"]:
-        raise ZhnlpError(f"{path / CONFIG_FILE}: an HMM has no network to start from; --encoder takes a BiLSTM-CRF")
+    if kind in (MODEL_TYPES["hmm"], MODEL_TYPES["crf"]):
+        what = "an HMM" if kind == MODEL_TYPES["hmm"] else "a feature CRF"
+        raise ZhnlpError(f"{path / CONFIG_FILE}: {what} has no network to start from; --encoder takes a BiLSTM-CRF")
     trained = load_tagger(path).backend  # every file checked as for tagging
     source, src_net_cfg, src_vocabs = trained.net, trained.net.cfg, trained.featurizer.vocabs
 
