@@ -320,6 +320,24 @@ CASES: dict[str, tuple[dict, list, tuple]] = {
                               ("--model crf has none",)),
     "train-cws-unknown-model": ({"t.txt": "我们 在 北京\n"}, ["train-cws", "t.txt", "--model", "crfsuite",
                                                              "-o", "out/model"], ("bilstm-crf, hmm, crf",)),
+    # --- span JSON lines and zhnlp convert (issue 25): spans that do not match their text name file:line
+    "convert-span-string-not-text": ({"s.jsonl": '{"text": "张三在北京", "label": {"PER": {"张三": [[0, 1]]}}}\n'
+                                                 '{"text": "李四", "label": {"PER": {"李四": [[1, 2]]}}}\n'},
+                                     ["convert", "s.jsonl", "out/out.txt", "--to", "bio"],
+                                     ("s.jsonl:2", "PER '李四' [1, 2]")),
+    "convert-overlapping-spans": ({"s.jsonl": '{"text": "张三在北京", "entities": [[0, 2, "PER"], [1, 3, "LOC"]]}\n'},
+                                  ["convert", "s.jsonl", "out/out.txt", "--to", "bioes"], ("s.jsonl:1", "spans overlap")),
+    "convert-unknown-target": ({"t.bio": "张 B-PER\n三 I-PER\n\n"}, ["convert", "t.bio", "out/out.txt", "--to", "iob"],
+                               ("--to", "iob")),
+    "convert-not-ner-tags": ({"t.conll": "我 PRON\n爱 VERB\n\n"}, ["convert", "t.conll", "out/out.txt", "--to", "spans"],
+                             ("t.conll:1", "'PRON' is not a NER tag")),
+    "train-ner-span-outside-text": ({"t.jsonl": '{"text": "张三", "entities": [[0, 3, "PER"]]}\n'},
+                                    ["train-ner", "t.jsonl", "-o", "out/model", "--epochs", "1"],
+                                    ("t.jsonl:1", "outside the text of 2 characters (ends exclusive)")),
+    "evaluate-span-bad-type": ({"d.jsonl": '{"text": "张三", "entities": [[0, 2, ""]]}\n'},
+                               ["evaluate", "resume-ner-hmm", "d.jsonl"], ("d.jsonl:1", "entity type ''")),
+    "tag-format-spans-cws-model": ({"good.txt": GOOD}, ["tag", "ud-cws", "good.txt", "--format", "spans",
+                                                        "-o", "out/out.txt"], ("--format spans", "NER model")),
 }
 
 MODEL_EDITS = {"model-with-pickle": ("resume-ner-hmm", add_pickle),

@@ -30,6 +30,7 @@ COMMANDS = {
     "tag": ("tag", "Tag text with a trained model, line by line (output line i = input line i)."),
     "embed": ("embed", "Word vectors: train (word2vec, fastText), query, evaluate, convert."),
     "vocab": ("vocab", "Build and inspect vocabularies (token <-> id)."),
+    "convert": ("convert", "Convert NER data between CoNLL tag schemes (BIO, BIOES, BMES) and span JSON lines."),
 }
 
 

@@ -130,7 +130,9 @@ def tag_cli(
     files: list[str] | None = typer.Argument(None, help="Input files; none or '-' reads stdin."),
     output: str | None = OUTPUT,
     output_dir: str | None = OUTPUT_DIR,
-    fmt: str = typer.Option("text", "--format", help="text | jsonl | conll"),
+    fmt: str = typer.Option("text", "--format", help="text | jsonl | conll | spans (NER: span JSON, "
+                            "{\"text\", \"label\": {TYPE: {STRING: [[start, end], ...]}}}, ends inclusive; "
+                            "span JSON input lines are tagged by their text)"),
     input_format: str = typer.Option("text", "--input-format", help="text (raw lines) | conll (token per line)"),
     batch_size: int = typer.Option(64, "--batch-size", help="Sentences per batch (64 suits CPUs; raise it on a GPU)."),
     gpu: bool = typer.Option(False, "--gpu"),

@@ -11,6 +11,7 @@ from ..checks import check_choice, check_number
 from ..errors import ZhnlpError
 from ..formats.conll import bmes_to_words
 from ..formats.schemes import entities
+from ..formats.spans import format_span_line, sentence_spans, span_text
 from ..io import MAX_LINE_CHARS
 from ..parallel import ignore_sigint_in_worker, ordered_map
 from ..tasks.tagger import check_precision, entity_offsets, load_tagger, tagger_config
@@ -18,7 +19,7 @@ from ..text.segment import chunk_lines
 from ..training.trainer import resolve_device, use_threads
 from .runner import SegmentStats, process_files, run_on_cluster
 
-OUTPUT_FORMATS = ("text", "jsonl", "conll")
+OUTPUT_FORMATS = ("text", "jsonl", "conll", "spans")
 INPUT_FORMATS = ("text", "conll")
 
 
@@ -32,11 +33,17 @@ class TagFormat:
 
     def __post_init__(self) -> None:
         check_choice("--format", self.fmt, OUTPUT_FORMATS)
+        if self.fmt == "spans" and self.task != "ner":
+            raise ZhnlpError(f"--format spans writes entities: it needs an NER model, not a {self.task} one")
 
     def render(self, text: str | None, tokens: list[str], tags: list[str]) -> str:
         """Output for one sentence, final newline included. ``text`` is the raw line (offsets)."""
         if self.fmt == "conll":
             return "".join(f"{tok}\t{tag}\n" for tok, tag in zip(tokens, tags)) + "\n"
+        if self.fmt == "spans":  # span JSON form A (ends inclusive)
+            if text is None:
+                return format_span_line(*sentence_spans(tokens, tags, self.scheme)) + "\n"
+            return format_span_line(text, [e[:3] for e in entity_offsets(text, tags, self.scheme)]) + "\n"
         obj: dict = {"tokens": tokens, "tags": tags}
         if self.task == "cws":
             obj["words"] = bmes_to_words(tokens, tags)
@@ -56,11 +63,12 @@ class TagFormat:
 
 
 def tag_chunk(tagger, fmt: TagFormat, units: list, input_format: str, batch_size: int) -> str:
-    """Tag one chunk: raw lines (text input) or token lists (CoNLL input); returns the output text."""
+    """Tag one chunk: raw lines (text input; a span JSON line by its text) or token lists (CoNLL input)."""
     if input_format == "conll":
         token_lists, texts = units, [None] * len(units)
     else:
-        token_lists, texts = tagger.tokens_of_lines(units, batch_size), units
+        texts = [span_text(u) for u in units]
+        token_lists = tagger.tokens_of_lines(texts, batch_size)
     tags = tagger.predict(token_lists, batch_size)
     return "".join(fmt.render(text, toks, tg) for text, toks, tg in zip(texts, token_lists, tags))
 

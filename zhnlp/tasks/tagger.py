@@ -174,7 +174,11 @@ def train_tagger(train: str | Path, dev: str | Path | None, output: str | Path, 
         raise ZhnlpError(f"--model {model} trains in one process; run it without torchrun")
     splits = [(name, str(path), resolve_format(path, config.task, data_format, encoding))
               for name, path in (("train", train), ("dev", dev), ("test", test)) if path]
-    read = {name: read_examples(path, config.task, fmt, encoding) for name, path, fmt in splits}
+    read: dict[str, list] = {}
+    for name, path, fmt in splits:  # span JSON tagged in --scheme, else in the training data's (BIOES for spans)
+        scheme = config.scheme or (detect_scheme(t for s in read["train"] for t in s.tags)
+                                   if fmt == "spans" and read else None)
+        read[name] = read_examples(path, config.task, fmt, encoding, scheme)
     train_s, dev_s, test_s = read["train"], read.get("dev", []), read.get("test", [])
     repaired: dict[str, int] = {}
     if config.task == "ner":
@@ -382,7 +386,7 @@ class Tagger:
 
     def evaluate(self, path: str | Path, data_format: str = "auto", encoding: str = "utf-8") -> dict:
         """Score on a gold file: entity P/R/F1 (NER), word P/R/F1 (CWS), accuracy (POS)."""
-        sents = read_examples(path, self.task, data_format, encoding)
+        sents = read_examples(path, self.task, data_format, encoding, self.config.scheme)
         _check_tags(sents, set(self.backend.tagset), path, "is not one this model predicts")
         pred = self.predict([s.tokens for s in sents])
         return score(self.task, self.config.scheme, [s.tokens for s in sents], [s.tags for s in sents], pred)
