@@ -63,6 +63,7 @@ BAD = {
                           'span [0, 2, 5]: entity type 5 is not a non-empty string without spaces'),
     "type-with-space": ({"text": TEXT, "entities": [[0, 2, "P ER"]]}, "entity type 'P ER'"),
     "float-offset": ({"text": TEXT, "entities": [[0, 2.0, "PER"]]}, "offsets must be integers"),
+    "bool-offset": ({"text": TEXT, "label": {"PER": {"张三": [[0, True]]}}}, "PER '张三' [0, true]: offsets must be"),
     "whitespace-only": ({"text": TEXT, "entities": [[3, 4, "LOC"]]}, 'span [3, 4, "LOC"]: whitespace only'),
     "no-spans": ({"text": TEXT}, 'span JSON lines need a "text" string and its spans'),
     "tokens-and-tags": ({"tokens": ["张"], "tags": ["B-PER"]}, 'span JSON lines need a "text" string'),

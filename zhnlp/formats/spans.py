@@ -30,7 +30,7 @@ SPAN_HELP = ('span JSON lines need a "text" string and its spans: "label": {TYPE
 
 def _entity(text: str, ty, start, end, string=None, inclusive: bool = False) -> Entity:
     """(type, start, end exclusive) of one span, checked against ``text`` (ValueError naming the span)."""
-    shown = json.dumps([start, end - inclusive if isinstance(end, int) else end] if string is not None
+    shown = json.dumps([start, end - inclusive if type(end) is int else end] if string is not None
                        else [start, end, ty], ensure_ascii=False)
     where = f"{ty} {string!r} {shown}" if string is not None else f"span {shown}"
     if not isinstance(ty, str) or not ty or any(c.isspace() for c in ty):
@@ -67,7 +67,7 @@ def parse_span_line(line: str) -> tuple[str, list[Entity]]:
     if isinstance(spans, dict):  # form A: {TYPE: {STRING: [[start, end inclusive], ...]}}
         if not all(isinstance(found, dict) for found in spans.values()):
             raise ValueError(f'"label" of type {{STRING: [[start, end], ...]}} expected: {SPAN_HELP}')
-        found = [_entity(text, ty, s, e + 1 if isinstance(e, int) else e, string, True)
+        found = [_entity(text, ty, s, e + 1 if type(e) is int else e, string, True)
                  for ty, strings in spans.items() for string, pairs in strings.items()
                  for s, e in _pairs(pairs, f"{ty} {string!r}")]
     else:  # form B: [[start, end exclusive, TYPE], ...]
