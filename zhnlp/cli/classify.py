@@ -33,7 +33,7 @@ from ._train_options import THREADS as TRAIN_THREADS
 TEXT_COL = typer.Option(None, "--text-col", help="Text column: a name or a 0-based index [default: text, review...].")
 LABEL_COL = typer.Option(None, "--label-col", help="Label column: a name or a 0-based index [default: label...].")
 CLASS_NAMES = typer.Option(None, "--class-names", help="Classifiers: file naming label ids.")
-MODEL_DATA_FORMAT = typer.Option("auto", "--data-format", help="Taggers: auto | conll | conllu | segmented | word-pos. "
+MODEL_DATA_FORMAT = typer.Option("auto", "--data-format", help="Taggers: auto | conll | conllu | segmented | word-pos | spans (span JSON lines). "
                                                               "Classifiers: auto | csv | tsv | jsonl | txt.")
 TABLE_FORMAT = typer.Option("auto", "--input-format",
                             help="auto (by suffix) | csv | tsv | jsonl | txt (text<TAB>label, no header).")

@@ -42,7 +42,7 @@ def _make_train_command(task: str) -> None:
         output: str = typer.Option(..., "-o", "--output", help="Model directory to write."),
         model: str = typer.Option("bilstm-crf", "--model", help="bilstm-crf | hmm | crf (crfsuite)"),
         scheme: str | None = typer.Option(None, "--scheme", help="Tag scheme BIO | BIOES | BMES [default: detected]."),
-        data_format: str = typer.Option("auto", "--data-format", help="auto | conll | conllu | segmented | word-pos"),
+        data_format: str = typer.Option("auto", "--data-format", help="auto | conll | conllu | segmented | word-pos | spans (span JSON lines: docs/formats.md)"),
         repair: bool = typer.Option(True, "--repair/--strict",
                                     help="Repair tags that break the scheme (as conlleval reads them), or fail on them."),
         gpu: bool = GPU, device: str | None = DEVICE, amp: bool = AMP,
