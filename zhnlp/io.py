@@ -4,19 +4,23 @@ from __future__ import annotations
 import codecs
 import contextlib
 import errno
+import itertools
 import os
 import re
 import stat
 import sys
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
-from typing import IO, Iterator
+from typing import IO
 
 from .errors import InputError, OutputError
 
 #: Default longest accepted line, in characters (a guard against binary or unsplit input).
 MAX_LINE_CHARS = 100_000
 _CHUNK = 1 << 20
+#: Codecs without state or BOM across lines: a chunk of lines decodes at once as each line does alone.
+_STATELESS = frozenset({"utf-8", "gb18030", "gbk", "gb2312", "big5", "ascii", "iso8859-1"})
 
 
 def check_encoding(encoding: str, path: str | Path = "-") -> str:
@@ -59,6 +63,7 @@ def read_lines(path: str | Path, encoding: str = "utf-8", *, max_line_chars: int
     name = input_name(path)
     enc = check_encoding(encoding, path)
     decode = codecs.getdecoder(enc)
+    whole = enc in _STATELESS
     max_bytes = max_line_chars * 4 + 4
     f = open_binary(path)
     lineno = 0
@@ -83,16 +88,23 @@ def read_lines(path: str | Path, encoding: str = "utf-8", *, max_line_chars: int
                 if enc == "utf-8" and chunk.startswith(codecs.BOM_UTF8):
                     chunk = chunk[3:]
             data = pending + chunk if pending else chunk
-            parts = data.splitlines(keepends=True)
-            last = parts[-1] if parts else b""
-            # The last part may continue in the next chunk (no ending yet, or a CR before LF).
-            if last and (last[-1:] not in (b"\n", b"\r") or last.endswith(b"\r")):
-                pending = parts.pop()
+            end = data.rfind(b"\n") + 1 if whole and b"\r" not in data else 0
+            lines = _decode_block(data[:end], decode, max_line_chars) if end else None
+            if lines is not None:  # the chunk's whole lines at once (errors and CR: line by line below)
+                pending = data[end:]
+                lineno += len(lines)
+                yield from lines
             else:
-                pending = b""
-            for raw in parts:
-                lineno += 1
-                yield _decode_line(raw.rstrip(b"\r\n"), decode, enc, name, lineno, max_line_chars)
+                parts = data.splitlines(keepends=True)
+                last = parts[-1] if parts else b""
+                # The last part may continue in the next chunk (no ending yet, or a CR before LF).
+                if last and (last[-1:] not in (b"\n", b"\r") or last.endswith(b"\r")):
+                    pending = parts.pop()
+                else:
+                    pending = b""
+                for raw in parts:
+                    lineno += 1
+                    yield _decode_line(raw.rstrip(b"\r\n"), decode, enc, name, lineno, max_line_chars)
             if len(pending) > max_bytes:
                 raise InputError(name, f"line longer than {max_line_chars} characters "
                                        "(raise the limit with --max-line-length)", lineno + 1)
@@ -129,7 +141,19 @@ def line_blocks(path: str | Path, block_size: int) -> list[tuple[int, int]]:
             bounds.append(pos)
     if bounds[-1] < size:
         bounds.append(size)
-    return list(zip(bounds[:-1], bounds[1:]))
+    return list(itertools.pairwise(bounds))
+
+
+def _decode_block(raw: bytes, decode, max_chars: int) -> list[str] | None:
+    """The lines of ``raw`` (each ending in LF, no CR) decoded at once; None where one needs :func:`_decode_line`."""
+    if b"\x00" in raw:
+        return None
+    try:
+        lines = decode(raw)[0].split("\n")
+    except UnicodeDecodeError:
+        return None
+    lines.pop()
+    return lines if max(map(len, lines)) <= max_chars else None
 
 
 def _decode_line(raw: bytes, decode, enc: str, name: str, lineno: int, max_chars: int) -> str:

@@ -10,7 +10,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from zhnlp import io
 from zhnlp.corpus.runner import OutputFormat, segment_stream
+from zhnlp.errors import InputError
 from zhnlp.io import atomic_output, read_lines
 from zhnlp.text.segment import Segmenter
 from zhnlp.text.vocab import Vocab
@@ -35,6 +37,14 @@ def test_jsonl_tokens_join_back_to_each_line(seg, lines):
     assert ["".join(r["tokens"]) for r in rows] == lines
 
 
+@SETTINGS
+@given(st.lists(LINE, min_size=1, max_size=6), st.sampled_from([" ", "", "/", "\n"]))
+def test_text_output_is_each_lines_words_but_whitespace_joined(seg, lines, sep):
+    """The compiled engine formats whole chunks of text output at once: as line by line."""
+    out = "".join(segment_stream(lines, seg, OutputFormat("text", sep)))
+    assert out == "".join(sep.join(w for w in seg.cut(x) if w.strip()) + "\n" for x in lines)
+
+
 @pytest.fixture(scope="module")
 def pos_segs():
     return {hmm: Segmenter(pos=True, hmm=hmm).load() for hmm in (True, False)}
@@ -57,6 +67,28 @@ def test_written_lines_read_back(tmp_path, lines, bom, newline):
     with atomic_output(path, binary=True) as f:
         f.write(("\ufeff" if bom else "").encode("utf-8") + "".join(x + newline for x in lines).encode("utf-8"))
     assert list(read_lines(path, allow_empty=True)) == lines
+
+
+@SETTINGS
+@given(st.lists(LINE, min_size=1, max_size=8), st.lists(st.sampled_from(["\n", "\r\n", "\r"]), min_size=1),
+       st.integers(1, 50), st.sampled_from(["utf-8", "gb18030"]), st.integers(-1, 7))
+def test_lines_read_in_small_chunks(tmp_path, monkeypatch, lines, endings, chunk, encoding, bad):
+    """Chunks decode whole where they can and line by line where not (CR, bad bytes): the same lines, errors."""
+    monkeypatch.setattr(io, "_CHUNK", chunk)
+    raw = [x.encode(encoding) + endings[i % len(endings)].encode() for i, x in enumerate(lines)]
+    if 0 <= bad < len(raw):
+        raw[bad] = b"\xff" + raw[bad]
+    data = b"".join(raw)
+    path = tmp_path / "f.txt"
+    path.write_bytes(data)
+    try:
+        expected = [x.decode(encoding) for x in data.splitlines()]
+    except UnicodeDecodeError:
+        with pytest.raises(InputError) as exc:
+            list(read_lines(path, encoding, allow_empty=True))
+        assert exc.value.line == len(b"".join(raw[:bad]).splitlines()) + 1
+        return
+    assert list(read_lines(path, encoding, allow_empty=True)) == expected
 
 
 @SETTINGS

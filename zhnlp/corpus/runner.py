@@ -5,15 +5,16 @@ import contextlib
 import json
 import sys
 import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator, Sequence
+from typing import Any
 
 from ..checks import check_choice, check_number
 from ..errors import InputError, OutputError, ZhnlpError
 from ..io import MAX_LINE_CHARS, atomic_output, check_output_path, read_lines
 from ..text.features import LEVELS, tokenized_lines  # re-exported: zhnlp.corpus.tokenized_lines
-from ..text.segment import Segmenter, chunk_lines
+from ..text.segment import JoinedWords, Segmenter, chunk_lines
 from .dask import connect, parse_block_size, require_dask, run_file
 
 FORMATS = ("text", "jsonl", "conll")
@@ -42,6 +43,11 @@ class OutputFormat:
         items = [f"{w}{join}{t}" for w, t in result if w.strip()] if self.pos else [w for w in result if w.strip()]
         return self.sep.join(items) + "\n" if self.fmt == "text" else "".join(i + "\n" for i in items) + "\n"
 
+    @property
+    def formatter(self) -> Callable[[list], str]:
+        """:meth:`line`, or for plain text the same as :class:`JoinedWords`, which the compiled engine runs on chunks."""
+        return JoinedWords(self.sep) if self.fmt == "text" and not self.pos else self.line
+
 
 @dataclass
 class SegmentStats:
@@ -56,7 +62,7 @@ class SegmentStats:
 
 def segment_stream(lines: Iterable[str], seg: Segmenter, out: OutputFormat, jobs: int = 1) -> Iterator[str]:
     """Formatted output text for the lines, in input order, chunk by chunk."""
-    return seg.map_chunks(chunk_lines(lines, 1000, 100_000), jobs, formatter=out.line)
+    return seg.map_chunks(chunk_lines(lines, 1000, 100_000), jobs, formatter=out.formatter)
 
 
 def _progress_bar(enabled: bool):
@@ -82,8 +88,8 @@ def segment_files(inputs: Sequence[str], seg: Segmenter, *, output: str | None =
                   stdout=None, scheduler: str | None = None, block_size: int | str = "8MB") -> SegmentStats:
     """Segment files to stdout, one file or one per input, atomically; ``scheduler``: on a Dask cluster."""
     check_number("--jobs", jobs, 1)
-    options = dict(output=output, output_dir=output_dir, encoding=encoding, allow_empty=allow_empty,
-                   max_line_chars=max_line_chars, progress=progress, stdout=stdout, label="segment")
+    options = {"output": output, "output_dir": output_dir, "encoding": encoding, "allow_empty": allow_empty,
+               "max_line_chars": max_line_chars, "progress": progress, "stdout": stdout, "label": "segment"}
     if scheduler:
         return run_on_cluster(inputs, SegmentJob(seg.check(), out), scheduler, block_size, jobs, **options)
     return process_files(inputs, lambda lines: segment_stream(lines, seg, out, jobs), **options)
@@ -213,12 +219,12 @@ class SegmentJob:
     segmenter: Any
     out: OutputFormat
 
-    def load(self) -> "SegmentJob":
+    def load(self) -> SegmentJob:
         self.segmenter.load()
         return self
 
     def process(self, lines: list[str]) -> str:
         return "".join(segment_stream(lines, self.segmenter, self.out))
 
-__all__ = ["OutputFormat", "SegmentStats", "segment_files", "process_files", "segment_stream", "tokenized_lines",
-           "FORMATS", "LEVELS", "SegmentJob", "run_on_cluster"]
+__all__ = ["FORMATS", "LEVELS", "OutputFormat", "SegmentJob", "SegmentStats", "process_files", "run_on_cluster",
+           "segment_files", "segment_stream", "tokenized_lines"]

@@ -51,6 +51,8 @@ _CJK_APART = ("\u3400-\u4DBF\u9FD6-\u9FFF\uF900-\uFAFF\U00020000-\U0002A6DF\U000
 _CUT_APART = re.compile(f"(\r\n|\n|[{_CJK_APART}])")
 #: A batch of lines joined by NUL is cut in one call unless it holds any of these.
 _NOT_BATCHED = re.compile(f"[\n\r\ud800-\udfff{_CJK_APART}]")
+#: A whitespace-only token (``str.strip`` and ``\\s`` agree on every code point) after a newline, dropped in text output.
+_BLANK_TOKEN = re.compile(r"\n[^\S\n]+(?=\n)")
 #: A key no block contains (whitespace), counting the words left out: rjieba's total is jieba's.
 _FILLER = "\u3000\u3000"
 _MEMO_LIMIT = 100_000
@@ -216,14 +218,29 @@ class FastCutter:
 
     def cut_many(self, lines: list[str], hmm: bool = True, search: bool = False) -> list[list[str]]:
         """``cut`` of each line, the lines cut in one compiled call where they allow it."""
+        joined = self._cut_joined(lines, hmm, search)
+        if joined is None:
+            return [self.cut(line, hmm, search) for line in lines]
+        return [p[:-1].split("\n") if p else [] for p in joined.split("\0\n")]
+
+    def cut_text(self, lines: list[str], sep: str, hmm: bool = True, search: bool = False) -> str | None:
+        """Each line's tokens but whitespace-only ones joined by ``sep``, then a newline; None where not batched."""
+        joined = None if "\0" in sep else self._cut_joined(lines, hmm, search)
+        if joined is None:
+            return None
+        joined = _BLANK_TOKEN.sub("", "\n" + joined + "\0\n")[1:]  # every line's tokens then "\0\n"
+        return joined.replace("\n\0\n", "\0").replace("\0\n", "\0").replace("\n", sep).replace("\0", "\n")
+
+    def _cut_joined(self, lines: list[str], hmm: bool, search: bool) -> str | None:
+        """The lines cut in one compiled call, each token followed by a newline and each line but the last by NUL
+        and a newline; None where they cannot be."""
         text = "\0".join(lines)
         if len(lines) < 2 or text.count("\0") != len(lines) - 1 or _NOT_BATCHED.search(text):
-            return [self.cut(line, hmm, search) for line in lines]
+            return None
         tokens = self._rj.cut(text, False)
         if hmm and self._alnum_words and not self._alnum_words.isdisjoint(tokens):
-            return [self.cut(line, hmm, search) for line in lines]
-        joined = self._finish("\n".join(tokens), hmm, search) + "\n"
-        return [p[:-1].split("\n") if p else [] for p in joined.split("\0\n")]
+            return None
+        return self._finish("\n".join(tokens), hmm, search) + "\n"
 
     def _cut(self, text: str, hmm: bool, search: bool) -> list[str]:
         if _SURROGATE.search(text):

@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_left
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from itertools import accumulate, islice
 
 from ..parallel import ignore_sigint_in_worker, ordered_map
@@ -273,8 +274,23 @@ def chunk_lines(lines: Iterable[str], max_lines: int, max_chars: int | None = No
         chunk = chunk[cut:]
 
 
+@dataclass(frozen=True)
+class JoinedWords:
+    """A :meth:`Segmenter.map_chunks` formatter: a line's words but whitespace-only ones joined by ``sep``, then a
+    newline; the compiled engine formats whole chunks so, as text."""
+
+    sep: str = " "
+
+    def __call__(self, words: list[str]) -> str:
+        return self.sep.join([w for w in words if w.strip()]) + "\n"
+
+
 def _run(seg: Segmenter, formatter: Callable[[list], str] | None, lines: list[str]):
     if seg._fast is not None and seg._protect is None:  # the whole chunk in one compiled call
+        if isinstance(formatter, JoinedWords) and not seg._stop:
+            text = seg._fast.cut_text(lines, formatter.sep, seg.hmm, seg.mode == "search")
+            if text is not None:
+                return text
         results = seg._fast.cut_many(lines, seg.hmm, seg.mode == "search")
         if seg._stop:
             results = [[w for w in words if w not in seg._stop] for words in results]
