@@ -79,6 +79,11 @@ def test_bad_inputs(tmp_path):
     r = invoke("train-ner", train, "--encoder", crf, "--epochs", "1", "-o", tmp_path / "y", ok=False)
     one_line_error(r, "a feature CRF has no network")
     assert not (tmp_path / "x").exists() and not (tmp_path / "e").exists() and not (tmp_path / "y").exists()
+    head = json.loads((crf / "config.json").read_text(encoding="utf-8"))
+    (crf / "config.json").write_text(json.dumps({**head, "config": {**head["config"], "c3": 1}}), encoding="utf-8")
+    with pytest.raises(ModelFormatError, match="bad CRF config: unknown CRF config key 'c3'"):
+        zhnlp.load(crf)
+    (crf / "config.json").write_text(json.dumps(head), encoding="utf-8")
     from safetensors.numpy import save_file
 
     save_file({"crfsuite": np.frombuffer(b"not a model", dtype=np.uint8)}, str(crf / "model.safetensors"))
