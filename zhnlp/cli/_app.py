@@ -34,6 +34,97 @@ COMMANDS = {
 }
 
 
+#: Help panels, in the order --help shows them: panel -> the options (last long name) it holds; a command's other
+#: options go to "Other", and -h/--help comes last.
+PANELS = {
+    "Data": "--dev --test --data-format --input-format --encoding --scheme --repair --strict --split --text-col "
+            "--label-col --class-names --src-col --tgt-col --src-lang --tgt-lang --level --src-level --tgt-level "
+            "--min-freq --src-min-freq --tgt-min-freq --max-size --long --max-len --max-src-len --max-tgt-len "
+            "--max-line-length --allow-empty --skip-bad-lines --lower --pre-segmented --segment --from --training-words "
+            "--restrict-vocab",
+    "Model": "--model --mode --engine --hmm --pos --encoder --pooling --attention --emb-dim --hidden --layers "
+             "--dropout --bidirectional --input-feed --tie-embeddings --init-range --no-constraints --beam --alpha "
+             "--algo --dim --window --negative --sg --hs --min-count --sample --subwords --min-n --max-n --bucket",
+    "Features": "--embeddings --freeze-embeddings --bigram --bigram-dim --bigram-embeddings --bigram-min-freq "
+                "--affix-dim --affix-embeddings --static-embeddings --static-max-words --softword --lexicon "
+                "--segmenter --ngrams --ngram-min-freq --user-dict --dict --main-dict --dict-freq --no-cache "
+                "--stopwords",
+    "Training": "--epochs --batch-size --lr --lr-decay --weight-decay --warmup --clip --patience --adversarial --ema "
+                "--word-dropout --src-token-dropout --label-smoothing --class-weights --select --bucket-by --seed "
+                "--resume",
+    "Hardware": "--gpu --device --amp --precision --threads --jobs --workers --scheduler --block-size --tmp-dir",
+    "Output": "--output --output-dir --force --half --format --sep --to --json --probs --top-k --topn --top "
+              "--confusion --attention-plot --plot-lines --font --quiet",
+}
+_PANEL_OF = {name: panel for panel, names in PANELS.items() for name in names.split()}
+#: Metavars by name (an option's last long name, an argument's name); numbers get INT or FLOAT, anything else TEXT.
+_METAVARS = {
+    "PATH": ("--dev --test --output --output-dir --embeddings --bigram-embeddings --affix-embeddings "
+             "--static-embeddings --lexicon --user-dict --main-dict --stopwords --class-names --confusion "
+             "--attention-plot --font --tmp-dir --training-words train test model files corpus members gold pred "
+             "src dst source target vectors vocab_file"),
+    "NAME": ("--model --data-format --input-format --encoding --scheme --src-lang --tgt-lang --level --src-level "
+             "--tgt-level --long --from --to --mode --engine --encoder --pooling --attention --algo --segmenter "
+             "--dict --dict-freq --class-weights --select --bucket-by --device --precision --format"),
+}
+_METAVAR_OF = {name: metavar for metavar, names in _METAVARS.items() for name in names.split()}
+
+
+def _metavar(param) -> str:
+    """PATH, NAME, INT, FLOAT or TEXT for ``param`` by its name and type (an explicit metavar wins)."""
+    if param.metavar is not None:
+        return param.metavar
+    name = param.opts[-1] if param.param_type_name == "option" else param.name
+    annotation = param.type_descriptor.annotation
+    element = (getattr(annotation, "__args__", None) or (annotation,))[0]  # list[str] -> str
+    return _METAVAR_OF.get(name) or {int: "INT", float: "FLOAT"}.get(element, "TEXT")
+
+
+class _PanelCommand(TyperCommand):
+    """A command whose --help groups its options into PANELS and names values PATH, NAME, INT, FLOAT or TEXT."""
+
+    def collect_usage_pieces(self, ctx) -> list[str]:
+        pieces = [self.options_metavar] if self.options_metavar else []
+        for param in self.get_params(ctx):
+            if param.param_type_name == "argument":
+                name = param.name.upper() + ("..." if param.nargs != 1 else "")
+                pieces.append(name if param.required else f"[{name}]")
+        return pieces
+
+    def format_options(self, ctx, formatter) -> None:
+        sections: dict[str, list] = {"Arguments": [], **{panel: [] for panel in PANELS}, "Other": []}
+        for param in self.get_params(ctx):
+            record = param.get_help_record(ctx)
+            if record is None:
+                continue
+            names, text = record
+            if param.param_type_name == "argument":
+                names = f"{param.name.upper()} {_metavar(param)}" + ("..." if param.nargs != 1 else "")
+                sections["Arguments"].append((names, text))
+                continue
+            if not param.is_flag and not param.count:
+                names = names.rpartition(" ")[0] if param.metavar is None else names[:-len(param.metavar) - 1]
+                names = f"{names} {_metavar(param)}" + ("..." if param.multiple or param.nargs != 1 else "")
+            panel = "Other" if param.name == "help" else _PANEL_OF.get(param.opts[-1], "Other")
+            if panel == "Training" and not any(p.name == "epochs" for p in self.params):
+                panel = "Hardware"  # --batch-size of a command that runs a model rather than trains one
+            sections[panel].append((names, text))
+        sections["Other"].sort(key=lambda row: row[0].endswith("--help"))  # --help last
+        for title, rows in sections.items():
+            if rows:
+                with formatter.section(title):
+                    formatter.write_dl(rows)
+
+
+def _panelled(command):
+    """``command`` with panelled help (commands are built by typer as TyperCommand; groups keep their class)."""
+    if type(command) is TyperCommand:
+        command.__class__ = _PanelCommand
+    for sub in getattr(command, "commands", {}).values():
+        _panelled(sub)
+    return command
+
+
 class _Commands(dict):
     """The group's commands by name, None until first looked up, which imports the command's module."""
 
@@ -41,7 +132,8 @@ class _Commands(dict):
         if name in self and super().get(name) is None:
             importlib.import_module(f"{__package__}.{COMMANDS[name][0]}")  # registers its commands on app
             self.update(typer.main.get_command(app).commands)
-        return super().get(name, default)
+        command = super().get(name, default)
+        return command if command is None else _panelled(command)
 
 
 class _LazyGroup(TyperGroup):
