@@ -40,17 +40,18 @@ def input_name(path: str | Path) -> str:
     return "<stdin>" if str(path) == "-" else str(path)
 
 
-def open_binary(path: str | Path) -> IO[bytes]:
-    """Open an input for reading bytes ('-' is stdin); a missing file or a folder is an InputError."""
-    if str(path) == "-":
+def open_binary(path: str | Path, kind: str | None = None) -> IO[bytes]:
+    """Open an input for reading bytes ('-' is stdin unless ``kind`` names a file kind, as ``dictionary``);
+    a missing file or a folder is an InputError."""
+    if str(path) == "-" and kind is None:
         return sys.stdin.buffer
     p = Path(path)
     if p.is_dir():
-        raise InputError(p, "is a directory, not a text file")
+        raise InputError(p, f"is a directory, not a {kind or 'text'} file")
     try:
         return open(p, "rb")
     except FileNotFoundError:
-        raise InputError(p, "no such file") from None
+        raise InputError(p, f"no such {kind + ' ' if kind else ''}file") from None
     except OSError as exc:
         raise InputError(p, f"cannot read: {exc.strerror}") from None
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import DictionaryFormatError, InputError
+from ..io import open_binary
 from ..parallel import call_in_child
 from ..resources import BUNDLED_DICTS, bundled_dict, cache_dir
 
@@ -125,20 +126,8 @@ def read_lexicon(path: str | Path, *, skip_bad_lines: bool = False,
     return entries
 
 
-def _open_dict(path: Path):
-    """Open a dictionary file for reading bytes; a missing file or a folder is an InputError."""
-    if path.is_dir():
-        raise InputError(path, "is a directory, not a dictionary file")
-    try:
-        return open(path, "rb")
-    except FileNotFoundError:
-        raise InputError(path, "no such dictionary file") from None
-    except OSError as exc:
-        raise InputError(path, f"cannot read: {exc.strerror}") from None
-
-
 def _read_bytes(path: Path) -> bytes:
-    with _open_dict(path) as f:
+    with open_binary(path, "dictionary") as f:
         return f.read()
 
 
@@ -231,7 +220,7 @@ class DictSpec:
 def _file_digest(path: Path, skip: int = 0) -> bytes:
     """SHA-256 of a file's content from byte ``skip`` on, read in chunks (flat memory)."""
     h = hashlib.sha256()
-    with _open_dict(path) as f:
+    with open_binary(path, "dictionary") as f:
         f.seek(skip)
         for block in iter(lambda: f.read(1 << 20), b""):
             h.update(block)
