@@ -320,6 +320,21 @@ CASES: dict[str, tuple[dict, list, tuple]] = {
                               ("--model crf has none",)),
     "train-cws-unknown-model": ({"t.txt": "我们 在 北京\n"}, ["train-cws", "t.txt", "--model", "crfsuite",
                                                              "-o", "out/model"], ("bilstm-crf, hmm, crf",)),
+    # --- classifier networks (issue 26): an unknown --model names the choices; TextCNN has no GRU options
+    "train-classifier-unknown-model": ({"t.csv": "text,label\n好,a\n坏,b\n"},
+                                       ["train-classifier", "t.csv", "--model", "nosuch", "-o", "out/model"],
+                                       ("--model must be one of gru, textcnn", "'nosuch'")),
+    "train-classifier-textcnn-pooling": ({"t.csv": "text,label\n好,a\n坏,b\n"},
+                                         ["train-classifier", "t.csv", "--model", "textcnn", "--pooling", "last",
+                                          "-o", "out/model"], ("--pooling", "--model textcnn")),
+    # --- the Transformer-CRF (issue 26): no LSTM for --encoder to start, a size that heads cannot share
+    "train-ner-transformer-encoder": ({"t.bio": "张 B-PER\n三 I-PER\n在 O\n\n"},
+                                      ["train-ner", "t.bio", "--model", "transformer-crf", "--encoder", "resume-ner",
+                                       "-o", "out/model"], ("--model transformer-crf has no LSTM",)),
+    "train-ner-transformer-odd-hidden": ({"t.bio": "张 B-PER\n三 I-PER\n在 O\n\n"},
+                                         ["train-ner", "t.bio", "--model", "transformer-crf", "--hidden", "9",
+                                          "--epochs", "1", "-o", "out/model"],
+                                         ("a Transformer's size must be even (--hidden 9)",)),
     # --- span JSON lines and zhnlp convert (issue 25): spans that do not match their text name file:line
     "convert-span-string-not-text": ({"s.jsonl": '{"text": "张三在北京", "label": {"PER": {"张三": [[0, 1]]}}}\n'
                                                  '{"text": "李四", "label": {"PER": {"李四": [[1, 2]]}}}\n'},

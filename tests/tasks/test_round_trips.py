@@ -24,7 +24,7 @@ def _ner(tmp_path, seed: int = 3, model: str = "bilstm-crf"):
                                     train_config=fast_train_config(epochs=3, batch_size=8, seed=seed))
 
 
-@pytest.mark.parametrize("model", ["bilstm-crf", "hmm", "crf"])
+@pytest.mark.parametrize("model", ["bilstm-crf", "hmm", "crf", "transformer-crf"])
 def test_taggers(tmp_path, model):
     result, tagger, tags = trained_and_reloaded(_ner(tmp_path, model=model), tmp_path / "m", SENTENCES,
                                                 lambda m, xs: m.tag(xs))

@@ -40,7 +40,9 @@ def _make_train_command(task: str) -> None:
         dev: str | None = typer.Option(None, "--dev", help="Dev data: selects the best epoch and stops early."),
         test: str | None = typer.Option(None, "--test", help="Test data, scored once at the end (metrics.json)."),
         output: str = typer.Option(..., "-o", "--output", help="Model directory to write."),
-        model: str = typer.Option("bilstm-crf", "--model", help="bilstm-crf | hmm | crf (crfsuite)"),
+        model: str = typer.Option("bilstm-crf", "--model", help="bilstm-crf | hmm | crf (crfsuite) | transformer-crf "
+                                  "(TENER: --hidden is its size, a head per 64, feed-forward twice as wide; it "
+                                  "wants --layers 2, a higher --lr with --warmup; --precision bf16 runs it too)"),
         scheme: str | None = typer.Option(None, "--scheme", help="Tag scheme BIO | BIOES | BMES [default: detected]."),
         data_format: str = typer.Option("auto", "--data-format", help="auto | conll | conllu | segmented | word-pos | spans (span JSON lines: docs/formats.md)"),
         repair: bool = typer.Option(True, "--repair/--strict",
@@ -116,7 +118,8 @@ def _make_train_command(task: str) -> None:
             typer.echo(f"trained {m.get('model')} {task} in {m.get('train_seconds', 0):.1f} s on {m.get('device')}: "
                        f"{scores_line(m, ('f1', 'accuracy'))} -> {result.output}", err=True)
 
-    train_cli.__doc__ = (f"Train a {TASK_NAMES[task]} tagger (BiLSTM-CRF, HMM or CRF) and write a model directory.")
+    train_cli.__doc__ = (f"Train a {TASK_NAMES[task]} tagger (BiLSTM-CRF, HMM, CRF or Transformer-CRF) and write a "
+                         "model directory.")
     app.command(f"train-{task}")(train_cli)
 
 

@@ -1,11 +1,13 @@
-"""Sequence taggers (BiLSTM-CRF, HMM, feature CRF) for NER and CWS over characters and POS over words: one code path."""
+"""Sequence taggers (BiLSTM-CRF, Transformer-CRF, HMM, feature CRF) for NER and CWS over characters and POS over
+words: one code path."""
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any
 
 from ..checks import check_choice
 from ..embeddings import copy_rows, load_vectors
@@ -37,8 +39,10 @@ from .crf_tagger import CRFConfig, CRFTagger
 from .hmm import HMM, HMMConfig
 from .tagger_features import FEATURE_OPTIONS, REMOVED_NET_SETTINGS, TASKS, Featurizer, TaggerConfig, _load_static
 
-MODEL_TYPES = {"bilstm-crf": "bilstm-crf-tagger", "hmm": "hmm", "crf": CRF_TYPE}
-ENSEMBLE_TYPE = "bilstm-crf-ensemble"   # several BiLSTM-CRFs decoding as one (build_ensemble)
+MODEL_TYPES = {"bilstm-crf": "bilstm-crf-tagger", "hmm": "hmm", "crf": CRF_TYPE,
+               "transformer-crf": "transformer-crf-tagger"}
+ENSEMBLE_TYPE = "bilstm-crf-ensemble"   # several neural taggers decoding as one (build_ensemble); the name it had
+NEURAL = {"bilstm-crf": "bilstm", "transformer-crf": "transformer"}  # --model -> TaggerNetConfig.encoder
 
 
 def score(task: str, scheme: str | None, gold_tokens: Sequence[Sequence[str]],
@@ -56,19 +60,22 @@ def score(task: str, scheme: str | None, gold_tokens: Sequence[Sequence[str]],
 
 
 class NeuralTagger(TaskModel):
-    """A BiLSTM-CRF (or an ensemble of them) with its featurizer: what the trainer trains and a :class:`Tagger` uses."""
+    """A BiLSTM-CRF or Transformer-CRF (or an ensemble of them) with its featurizer: what the trainer trains and a
+    :class:`Tagger` uses."""
     MODEL_TYPE, ENSEMBLE_TYPE, SECTION = MODEL_TYPES["bilstm-crf"], ENSEMBLE_TYPE, "tagger"
 
     def __init__(self, config: TaggerConfig, featurizer: Featurizer, net_cfg) -> None:
         """``net_cfg``: a list of network configs makes an ensemble of trained members (decoding only)."""
-        from ..nn.tagger import BiLSTMCRF, TaggerEnsemble
+        from ..nn.tagger import TaggerEnsemble, build_tagger_net
 
         tags = featurizer.vocabs["tags"]
         allowed = allowed_transitions(tags.itos, config.scheme) if config.constrained and config.scheme else None
         if config.constrained and tags.pad_id is not None:  # never decode the padding tag
             allowed = _forbid_tag(allowed, len(tags), tags.pad_id)
-        net = TaggerEnsemble(net_cfg, allowed) if isinstance(net_cfg, list) else BiLSTMCRF(net_cfg, allowed)
+        net = TaggerEnsemble(net_cfg, allowed) if isinstance(net_cfg, list) else build_tagger_net(net_cfg, allowed)
         super().__init__(config, featurizer.vocabs, net_cfg, net)
+        if not isinstance(net_cfg, list):  # config.json's model_type: what the one network is
+            self.MODEL_TYPE = MODEL_TYPES[model_name(net_cfg)]
         self.featurizer, self.tagset = featurizer, tags.itos[1:]
         self.metric = "accuracy" if config.task == "pos" else "f1"
         # Word dropout (Kiperwasser & Goldberg 2016): rare tokens are sometimes read as <unk> in training,
@@ -116,13 +123,23 @@ class NeuralTagger(TaskModel):
 
         import torch
 
-        if torch.device(self.device).type != "cpu" or torch.get_num_threads() != 1:
+        if torch.device(self.device).type != "cpu" or torch.get_num_threads() != 1 or not self.has_lstm:
             return None
         if self._executor is None or self._executor[0] != os.getpid():
             from concurrent.futures import ThreadPoolExecutor
 
             self._executor = (os.getpid(), ThreadPoolExecutor(1, thread_name_prefix="zhnlp-lstm"))
         return self._executor[1]
+
+    @property
+    def has_lstm(self) -> bool:
+        """Whether the network (or a member) is a BiLSTM-CRF."""
+        return any(model_name(c) == "bilstm-crf" for c in self.net_configs)
+
+    @property
+    def net_configs(self) -> list:
+        """The network config, or each member's."""
+        return self.net_cfg if isinstance(self.net_cfg, list) else [self.net_cfg]
 
     def predict(self, token_lists: Sequence[Sequence[str]], batch_size: int = 64) -> list[list[str]]:
         executor = self.direction_executor()
@@ -140,15 +157,28 @@ def _forbid_tag(allowed, n: int, tag: int):
             [ok and i != tag for i, ok in enumerate(end)])
 
 
-def build_module(config: TaggerConfig, featurizer: Featurizer) -> NeuralTagger:
-    """A fresh BiLSTM-CRF tagger (untrained network) for the featurizer's vocabularies."""
-    from ..nn.tagger import TaggerNetConfig
+def model_name(net_cfg) -> str:
+    """The ``--model`` of a network config (``bilstm-crf`` for configs saved before the Transformer)."""
+    return next(name for name, encoder in NEURAL.items() if encoder == net_cfg.encoder)
+
+
+def build_module(config: TaggerConfig, featurizer: Featurizer, model: str = "bilstm-crf") -> NeuralTagger:
+    """A fresh neural tagger (untrained network) of ``model`` (a key of NEURAL) for the featurizer's vocabularies;
+    a Transformer's heads come from its size (TENER's 64 per head) and its feed-forward is twice as wide."""
+    from ..nn.tagger import TaggerNetConfig, transformer_heads
 
     sizes, dims = featurizer.feature_sizes()
+    shape = {}
+    if NEURAL[model] == "transformer":
+        try:
+            shape = {"heads": transformer_heads(config.hidden), "ff": 2 * config.hidden}
+        except ValueError as e:
+            raise ZhnlpError(f"--model {model}: {e}") from None
     net_cfg = TaggerNetConfig(n_tokens=len(featurizer.vocabs["tokens"]), n_tags=len(featurizer.vocabs["tags"]),
                               emb_dim=config.emb_dim, hidden=config.hidden, layers=config.layers,
                               dropout=config.dropout, features=sizes, feature_dims=dims,
-                              pad_id=featurizer.vocabs["tokens"].pad_id, use_crf=config.use_crf)
+                              pad_id=featurizer.vocabs["tokens"].pad_id, use_crf=config.use_crf,
+                              encoder=NEURAL[model], **shape)
     return NeuralTagger(config, featurizer, net_cfg)
 
 
@@ -160,7 +190,7 @@ def train_tagger(train: str | Path, dev: str | Path | None, output: str | Path, 
                  data_format: str = "auto", encoding: str = "utf-8", resume: bool = False,
                  repair: bool = True, force: bool = False,
                  report: Callable[[list[DataSummary]], None] | None = None) -> TrainedModel:
-    """Train a tagger (``bilstm-crf``, ``hmm`` or ``crf``) on checked data (``report`` gets the summaries) and write
+    """Train a tagger (``bilstm-crf``, ``transformer-crf``, ``hmm`` or ``crf``) on checked data (``report`` gets the summaries) and write
     its model directory; NER tags that break the scheme are repaired as conlleval reads them (``repair=False``:
     an error)."""
     check_model_output(output, force=force)
@@ -169,8 +199,10 @@ def train_tagger(train: str | Path, dev: str | Path | None, output: str | Path, 
 
     check_choice("--model", model, MODEL_TYPES)
     if model != "bilstm-crf" and config.encoder:
+        if model in NEURAL:
+            raise ZhnlpError(f"--encoder starts a BiLSTM-CRF's embeddings and LSTM; --model {model} has no LSTM")
         raise ZhnlpError(f"--encoder starts a BiLSTM-CRF's network; --model {model} has none")
-    if model != "bilstm-crf" and launched_world()[0] > 1:
+    if model not in NEURAL and launched_world()[0] > 1:
         raise ZhnlpError(f"--model {model} trains in one process; run it without torchrun")
     splits = [(name, str(path), resolve_format(path, config.task, data_format, encoding))
               for name, path in (("train", train), ("dev", dev), ("test", test)) if path]
@@ -207,9 +239,9 @@ def train_tagger(train: str | Path, dev: str | Path | None, output: str | Path, 
     # called once nothing but training is left (paths, vectors, encoder checked)
     announce = (lambda: report(summaries)) if report is not None else (lambda: None)
     t0 = time.perf_counter()
-    if model != "bilstm-crf":
+    if model not in NEURAL:
         return _train_counted(model, train_s, dev_s, test_s, output, config, t0, repaired, announce)
-    return _train_neural(train_s, dev_s, test_s, output, config, train_config, resume, repaired, announce)
+    return _train_neural(model, train_s, dev_s, test_s, output, config, train_config, resume, repaired, announce)
 
 
 def _check_tags(sents: Sequence, known: set, path, problem: str) -> None:
@@ -220,14 +252,14 @@ def _check_tags(sents: Sequence, known: set, path, problem: str) -> None:
                 raise InputError(str(path), f"tag {t!r} {problem}", s.line_of(i))
 
 
-def _train_neural(train_s, dev_s, test_s, output, config: TaggerConfig, train_config, resume: bool,
+def _train_neural(model: str, train_s, dev_s, test_s, output, config: TaggerConfig, train_config, resume: bool,
                   repaired: dict, announce: Callable[[], None]) -> TrainedModel:
     import torch
 
     set_seed(train_config.seed)
     static = load_vectors(config.static_embeddings) if config.static_embeddings else None
     feats = Featurizer.build(config, train_s, static)
-    module = build_module(config, feats)
+    module = build_module(config, feats, model)
     tables = module.net.feature_embed
     coverage = from_vectors(config, "embeddings", [module.net.embed], feats.vocabs["tokens"],
                             freeze=config.freeze_embeddings)
@@ -245,7 +277,7 @@ def _train_neural(train_s, dev_s, test_s, output, config: TaggerConfig, train_co
                       config=train_config, output=output, resume=resume)
     announce()
     result = trainer.train()
-    metrics = run_metrics(result, trainer, train_config, task=config.task, model="bilstm-crf",
+    metrics = run_metrics(result, trainer, train_config, task=config.task, model=model,
                           train_sentences=len(items), repaired_sentences=repaired)
     metrics.update(present(embedding_coverage=coverage, affix_embedding_coverage=affix_coverage,
                            static_embedding_coverage=static_coverage, bigram_embedding_coverage=bigram_coverage,
@@ -287,7 +319,8 @@ def _train_counted(model: str, train_s, dev_s, test_s, output, config: TaggerCon
 def build_ensemble(members: Sequence[str | Path], output: str | Path, *, dev: str | Path | None = None,
                    test: str | Path | None = None, half: bool | None = None, data_format: str = "auto",
                    encoding: str = "utf-8", force: bool = False) -> TrainedModel:
-    """One model of BiLSTM-CRF taggers that read the same features, decoding with their averaged scores."""
+    """One model of neural taggers (BiLSTM-CRFs, Transformer-CRFs) that read the same features, decoding with their
+    averaged scores."""
     cfg, module, base = assemble(
         members, output=output, force=force, read=_read_neural, options=FEATURE_OPTIONS,
         config_from_dict=TaggerConfig.from_dict,
@@ -323,7 +356,7 @@ class Tagger:
 
     def __repr__(self) -> str:
         net = getattr(self.backend, "net", None)
-        kind = self.backend.kind if net is None else "bilstm-crf"
+        kind = self.backend.kind if net is None else model_name(self.backend.net_configs[0])
         if hasattr(net, "members"):
             kind = f"bilstm-crf-ensemble of {len(net.members)}"
         return f"Tagger(task={self.task!r}, model={kind!r}, path={str(self.path)!r})"
@@ -405,7 +438,8 @@ class _HMMBackend:
 
 def load_tagger(name_or_path: str | Path, device: str | None = None, gpu: bool = False,
                 precision: str = "fp32") -> Tagger:
-    """A trained tagger (a directory or a bundled name); ``bf16`` runs a BiLSTM-CRF's LSTM and output in bfloat16."""
+    """A trained tagger (a directory or a bundled name); ``bf16`` runs a BiLSTM-CRF's LSTM or a Transformer-CRF's
+    encoder, and their output layer, in bfloat16."""
     check_precision(precision)
     path = resolve_model(name_or_path)
     kind = read_config(path)["model_type"]
@@ -451,11 +485,12 @@ def check_segmenter(name_or_path: str) -> str:
 
 def _neural_type(model_type: str) -> str:
     """What a non-HMM tagger directory must be (so that a classifier's gets an error saying a tagger was expected)."""
-    return ENSEMBLE_TYPE if model_type == ENSEMBLE_TYPE else MODEL_TYPES["bilstm-crf"]
+    neural = (ENSEMBLE_TYPE, *(MODEL_TYPES[m] for m in NEURAL))
+    return model_type if model_type in neural else MODEL_TYPES["bilstm-crf"]
 
 
 def _read_neural(path: Path, kind: str | None = None):
-    """(files, TaggerConfig, net config or a list of them) of a BiLSTM-CRF or ensemble directory (``kind``)."""
+    """(files, TaggerConfig, net config or a list of them) of a neural tagger or ensemble directory (``kind``)."""
     from ..nn.tagger import TaggerNetConfig
 
     kind = kind or _neural_type(read_config(path)["model_type"])
@@ -478,9 +513,10 @@ def load_encoder(net, feats: Featurizer, directory: str | Path) -> float:
     kind = read_config(path)["model_type"]
     if kind == ENSEMBLE_TYPE:
         raise ZhnlpError(f"{path / CONFIG_FILE}: an ensemble cannot be an --encoder; pass one of its members")
-    if kind in (MODEL_TYPES["hmm"], MODEL_TYPES["crf"]):
-        what = "an HMM" if kind == MODEL_TYPES["hmm"] else "a feature CRF"
-        raise ZhnlpError(f"{path / CONFIG_FILE}: {what} has no network to start from; --encoder takes a BiLSTM-CRF")
+    if kind in (MODEL_TYPES["hmm"], MODEL_TYPES["crf"], MODEL_TYPES["transformer-crf"]):
+        what = {MODEL_TYPES["hmm"]: "an HMM", MODEL_TYPES["crf"]: "a feature CRF"}.get(kind, "a Transformer-CRF")
+        part = "LSTM" if kind == MODEL_TYPES["transformer-crf"] else "network"
+        raise ZhnlpError(f"{path / CONFIG_FILE}: {what} has no {part} to start from; --encoder takes a BiLSTM-CRF")
     trained = load_tagger(path).backend  # every file checked as for tagging
     source, src_net_cfg, src_vocabs = trained.net, trained.net.cfg, trained.featurizer.vocabs
 
@@ -507,5 +543,17 @@ def load_encoder(net, feats: Featurizer, directory: str | Path) -> float:
     return round(sum(t in src_vocabs["tokens"].stoi for t in tokens) / max(len(tokens), 1), 4)
 
 
-__all__ = ["TaggerConfig", "Tagger", "Featurizer", "train_tagger", "build_ensemble", "load_tagger", "use_threads",
-           "tagger_config", "read_examples", "detect_format", "score", "TASKS"]
+__all__ = [
+    "TASKS",
+    "Featurizer",
+    "Tagger",
+    "TaggerConfig",
+    "build_ensemble",
+    "detect_format",
+    "load_tagger",
+    "read_examples",
+    "score",
+    "tagger_config",
+    "train_tagger",
+    "use_threads",
+]

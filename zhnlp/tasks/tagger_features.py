@@ -1,11 +1,12 @@
 """What a tagger reads: its options (:class:`TaggerConfig`) and the :class:`Featurizer` of its embeddings' ids."""
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field, fields
 from functools import cached_property
 from itertools import islice
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 from ..checks import check_choice, check_number
 from ..embeddings import embedding_matrix
@@ -36,7 +37,7 @@ class TaggerConfig:
     task: str = "ner"
     scheme: str | None = None        # tag scheme; None: detected from the training tags
     emb_dim: int = 128
-    hidden: int = 128                # LSTM units per direction
+    hidden: int = 128                # LSTM units per direction; a Transformer-CRF's model size
     layers: int = 1
     dropout: float = 0.5
     min_freq: int = 1                # token vocabulary cut-off
@@ -81,21 +82,21 @@ class TaggerConfig:
             raise ZhnlpError("--segmenter names the CWS model that segments raw text for a POS model (train-pos)")
 
     @classmethod
-    def from_dict(cls, d: dict) -> "TaggerConfig":
+    def from_dict(cls, d: dict) -> TaggerConfig:
         """The config saved in config.json (removed options, when off, dropped: see ``REMOVED_OPTIONS``)."""
         known = {f.name for f in fields(cls)}
         return cls(**{k: v for k, v in drop_removed(d, REMOVED_OPTIONS, REMOVED_SETTINGS).items() if k in known})
 
 
 class Featurizer:
-    """Turns token lists into the id sequences a :class:`~zhnlp.nn.tagger.BiLSTMCRF` reads."""
+    """Turns token lists into the id sequences a neural tagger (:mod:`zhnlp.nn.tagger`) reads."""
 
     def __init__(self, config: TaggerConfig, vocabs: dict[str, Vocab], root: Path | None = None) -> None:
         """``root``: the model directory that holds the lexicons named in ``config.lexicons``."""
         self.config, self.vocabs, self.root = config, vocabs, root
 
     @classmethod
-    def build(cls, config: TaggerConfig, sentences: Sequence, static_vectors: Any = None) -> "Featurizer":
+    def build(cls, config: TaggerConfig, sentences: Sequence, static_vectors: Any = None) -> Featurizer:
         """Vocabularies of the training sentences (and the first words of ``static_vectors``, WordVectors)."""
         norm = norm_token if config.normalize else (lambda t: t)
         vocabs = {"tokens": Vocab.build(([norm(t) for t in s.tokens] for s in sentences),
@@ -180,4 +181,4 @@ def _load_static(embedding, feats: Featurizer, vectors, train_s) -> dict:
             "train_token_coverage": round(hits / max(1, len(tokens)), 4)}
 
 
-__all__ = ["TaggerConfig", "Featurizer", "TASKS", "FEATURE_OPTIONS", "SOFTWORD_TAGS"]
+__all__ = ["FEATURE_OPTIONS", "SOFTWORD_TAGS", "TASKS", "Featurizer", "TaggerConfig"]
