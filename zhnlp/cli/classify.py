@@ -38,7 +38,7 @@ MODEL_DATA_FORMAT = typer.Option("auto", "--data-format", help="Taggers: auto | 
 TABLE_FORMAT = typer.Option("auto", "--input-format",
                             help="auto (by suffix) | csv | tsv | jsonl | txt (text<TAB>label, no header).")
 EMB_DIM = typer.Option(128, "--emb-dim")
-HIDDEN = typer.Option(128, "--hidden", help="GRU units per direction.")
+HIDDEN = typer.Option(128, "--hidden", help="GRU units per direction; TextCNN filters per width.")
 ENCODING = typer.Option("utf-8", "--encoding", help="Input encoding (UTF-8 BOM tolerated; gbk, gb18030...).")
 
 
@@ -48,6 +48,8 @@ def train_classifier_cli(
     dev: str | None = typer.Option(None, "--dev", help="Dev table: selects the best epoch and stops early."),
     test: str | None = typer.Option(None, "--test", help="Test table, scored once at the end (metrics.json)."),
     output: str = typer.Option(..., "-o", "--output", help="Model directory to write."),
+    model: str = typer.Option("gru", "--model", help="gru (bidirectional GRU) | textcnn (convolutions of widths "
+                                                     "2, 3, 4, max over time)."),
     split: str | None = typer.Option(None, "--split", help="Cut TRAIN into train,dev,test (e.g. 0.8,0.1,0.1); "
                                                               "stratified, seeded by --seed, saved as split.json."),
     text_col: str | None = TEXT_COL,
@@ -88,9 +90,9 @@ def train_classifier_cli(
     encoding: str = ENCODING,
     quiet: bool = QUIET,
 ) -> None:
-    """Train a GRU text classifier on a labelled table and write a model directory."""
+    """Train a text classifier (GRU or TextCNN) on a labelled table and write a model directory."""
     def work():
-        cfg = ClassifierConfig(level=level, user_dicts=list(user_dict or []), main_dict=main_dict, max_len=max_len,
+        cfg = ClassifierConfig(model=model, level=level, user_dicts=list(user_dict or []), main_dict=main_dict, max_len=max_len,
                                min_freq=min_freq, bigram=bigram, bigram_min_freq=bigram_min_freq, bigram_embeddings=bigram_embeddings, ngrams=ngrams, ngram_min_freq=ngram_min_freq, emb_dim=emb_dim,
                                hidden=hidden, layers=layers, bidirectional=bidirectional, pooling=pooling,
                                dropout=dropout, embeddings=embeddings, freeze_embeddings=freeze, encoder=encoder,
@@ -111,7 +113,7 @@ def train_classifier_cli(
             typer.echo(f"note: skipped {len(lines)} {name} row(s) with an empty text or label (lines {first}; "
                        "--strict to refuse)", err=True)
         m = result.metrics
-        typer.echo(f"trained gru-classifier ({len(m['labels'])} classes) in {m['train_seconds']:.1f} s on "
+        typer.echo(f"trained {m['model']} ({len(m['labels'])} classes) in {m['train_seconds']:.1f} s on "
                    f"{m['device']}: {scores_line(m, ('accuracy', 'macro_f1'))} -> {result.output}", err=True)
 
 

@@ -1,4 +1,4 @@
-"""GRU text classifier: embeddings → (bi)GRU → pooling over the real positions only → linear."""
+"""Text classifiers: embeddings → an encoder (bi-GRU or TextCNN) → pooling over the real positions only → linear."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -6,8 +6,10 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from .choices import POOLINGS
+from .choices import CLASSIFIER_NETWORKS, POOLINGS
 from .rnn import lengths_to_mask, run_rnn
+
+TEXTCNN_WIDTHS = (2, 3, 4)  # TextCNN's filter widths (Kim 2014): --hidden filters of each
 
 
 @dataclass
@@ -16,7 +18,7 @@ class ClassifierNetConfig:
     n_tokens: int
     n_classes: int
     emb_dim: int = 128
-    hidden: int = 128               # GRU units per direction
+    hidden: int = 128               # GRU units per direction; TextCNN filters per width
     layers: int = 1
     bidirectional: bool = True
     pooling: str = "max"
@@ -24,42 +26,58 @@ class ClassifierNetConfig:
     pad_id: int = 0
     n_bigrams: int = 0              # character-bigram embeddings added to the token embeddings (0: none)
     n_ngrams: int = 0               # a linear "wide" part over the text's n-gram set (0: none)
+    network: str = "gru"            # gru | textcnn (models saved before it existed are GRUs)
 
 
-class GRUClassifier(nn.Module):
-    """``logits(ids, lengths, bigrams=None)`` → (B, n_classes)."""
+class _TextNet(nn.Module):
+    """What every classifier network shares: token (+ bigram) embeddings in, a linear layer and the wide part out."""
     def __init__(self, cfg: ClassifierNetConfig) -> None:
         super().__init__()
-        if cfg.pooling not in POOLINGS:
-            raise ValueError(f"pooling must be one of {', '.join(POOLINGS)}, not {cfg.pooling!r}")
         self.cfg = cfg
         self.embed = nn.Embedding(cfg.n_tokens, cfg.emb_dim, padding_idx=cfg.pad_id)
         self.bigram_embed = nn.Embedding(cfg.n_bigrams, cfg.emb_dim, padding_idx=0) if cfg.n_bigrams else None
         self.dropout = nn.Dropout(cfg.dropout)
-        self.rnn = nn.GRU(cfg.emb_dim, cfg.hidden, num_layers=cfg.layers, bidirectional=cfg.bidirectional,
-                          batch_first=True, dropout=cfg.dropout if cfg.layers > 1 else 0.0)
-        out_dim = cfg.hidden * (2 if cfg.bidirectional else 1)
-        self.attn = nn.Linear(out_dim, 1, bias=False) if cfg.pooling == "attention" else None
-        self.out = nn.Linear(out_dim, cfg.n_classes)
-        self.wide = nn.Embedding(cfg.n_ngrams, cfg.n_classes, padding_idx=0) if cfg.n_ngrams else None
+
+    def _head(self, in_dim: int) -> None:
+        """The output layer and the wide part (made after the encoder: parameters keep their order and seeds)."""
+        self.out = nn.Linear(in_dim, self.cfg.n_classes)
+        self.wide = nn.Embedding(self.cfg.n_ngrams, self.cfg.n_classes, padding_idx=0) if self.cfg.n_ngrams else None
         if self.wide is not None:
             nn.init.zeros_(self.wide.weight)
 
     def logits(self, ids: torch.Tensor, lengths: torch.Tensor, bigrams: torch.Tensor | None = None,
                ngrams: torch.Tensor | None = None) -> torch.Tensor:
-        """Class scores: the GRU's, plus the wide part's (linear over the n-gram set, L2-normalised) when configured."""
+        """Class scores (B, n_classes): the encoder's, plus the wide part's (linear over the n-gram set,
+        L2-normalised) when configured."""
         x = self.embed(ids)
         if self.bigram_embed is not None and bigrams is not None:
             x = x + self.bigram_embed(bigrams)
-        x = self.dropout(x)
-        need_hidden = self.cfg.pooling == "last"
-        out, h = run_rnn(self.rnn, x, lengths, need_hidden=need_hidden)  # (B, T, dirs*H)
-        pooled = self.pool(out, h, lengths)
-        scores = self.out(self.dropout(pooled))
+        scores = self.out(self.dropout(self.encode(self.dropout(x), lengths)))
         if self.wide is not None and ngrams is not None:
             count = (ngrams != 0).sum(1, keepdim=True).clamp(min=1).to(scores.dtype)
             scores = scores + self.wide(ngrams).sum(1) / count.sqrt()
         return scores
+
+    def encode(self, x: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+        """One vector per text (B, D) from its embeddings (B, T, E), padding excluded."""
+        raise NotImplementedError
+
+
+class GRUClassifier(_TextNet):
+    """``logits(ids, lengths, bigrams=None, ngrams=None)`` → (B, n_classes) through a (bi)GRU and pooling."""
+    def __init__(self, cfg: ClassifierNetConfig) -> None:
+        super().__init__(cfg)
+        if cfg.pooling not in POOLINGS:
+            raise ValueError(f"pooling must be one of {', '.join(POOLINGS)}, not {cfg.pooling!r}")
+        self.rnn = nn.GRU(cfg.emb_dim, cfg.hidden, num_layers=cfg.layers, bidirectional=cfg.bidirectional,
+                          batch_first=True, dropout=cfg.dropout if cfg.layers > 1 else 0.0)
+        out_dim = cfg.hidden * (2 if cfg.bidirectional else 1)
+        self.attn = nn.Linear(out_dim, 1, bias=False) if cfg.pooling == "attention" else None
+        self._head(out_dim)
+
+    def encode(self, x: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+        out, h = run_rnn(self.rnn, x, lengths, need_hidden=self.cfg.pooling == "last")  # (B, T, dirs*H)
+        return self.pool(out, h, lengths)
 
     def pool(self, out: torch.Tensor, h: torch.Tensor | None, lengths: torch.Tensor) -> torch.Tensor:
         """One vector per sequence from the GRU outputs (padding excluded): last state, max, mean or attention."""
@@ -77,13 +95,42 @@ class GRUClassifier(nn.Module):
         return (weights * out).sum(1)
 
 
+class TextCNN(_TextNet):
+    """Kim (2014): wide convolutions of widths 2, 3, 4 over the embeddings, ReLU, max over the windows that hold
+    a real token (a text scores the same alone as in a padded batch)."""
+    def __init__(self, cfg: ClassifierNetConfig) -> None:
+        super().__init__(cfg)
+        self.convs = nn.ModuleList(nn.Conv1d(cfg.emb_dim, cfg.hidden, k, padding=k - 1) for k in TEXTCNN_WIDTHS)
+        self._head(cfg.hidden * len(TEXTCNN_WIDTHS))
+
+    def encode(self, x: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+        lengths = lengths.to(x.device)
+        x = x.masked_fill(~lengths_to_mask(lengths, x.shape[1]).unsqueeze(2), 0).transpose(1, 2)  # (B, E, T)
+        pooled = []
+        for k, conv in zip(TEXTCNN_WIDTHS, self.convs):
+            h = conv(x)  # (B, F, T + k - 1): window t covers tokens t-k+1..t
+            real = lengths_to_mask(lengths + (k - 1), h.shape[2]).unsqueeze(1)  # windows with a real token
+            pooled.append(h.masked_fill(~real, float("-inf")).max(2).values)
+        return torch.relu(torch.cat(pooled, 1))  # max, then ReLU: the same as ReLU, then max
+
+
+NETWORKS = {"gru": GRUClassifier, "textcnn": TextCNN}
+
+
+def make_classifier_net(cfg: ClassifierNetConfig) -> _TextNet:
+    """The network ``cfg.network`` names (training and loading build it here)."""
+    if cfg.network not in NETWORKS:
+        raise ValueError(f"network must be one of {', '.join(NETWORKS)}, not {cfg.network!r}")
+    return NETWORKS[cfg.network](cfg)
+
+
 class ClassifierEnsemble(nn.Module):
     """Several trained classifiers as one: ``logits`` are the log of the members' mean probabilities."""
     def __init__(self, cfgs: list[ClassifierNetConfig]) -> None:
         super().__init__()
         if not cfgs:
             raise ValueError("an ensemble needs at least one member")
-        self.members = nn.ModuleList(GRUClassifier(c) for c in cfgs)
+        self.members = nn.ModuleList(make_classifier_net(c) for c in cfgs)
 
     def logits(self, ids: torch.Tensor, lengths: torch.Tensor, bigrams: torch.Tensor | None = None,
                ngrams: torch.Tensor | None = None) -> torch.Tensor:
@@ -92,4 +139,13 @@ class ClassifierEnsemble(nn.Module):
         return probs.clamp_min(torch.finfo(probs.dtype).tiny).log()
 
 
-__all__ = ["GRUClassifier", "ClassifierEnsemble", "ClassifierNetConfig", "POOLINGS"]
+__all__ = [
+    "CLASSIFIER_NETWORKS",
+    "POOLINGS",
+    "TEXTCNN_WIDTHS",
+    "ClassifierEnsemble",
+    "ClassifierNetConfig",
+    "GRUClassifier",
+    "TextCNN",
+    "make_classifier_net",
+]

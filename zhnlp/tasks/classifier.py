@@ -1,4 +1,5 @@
-"""GRU text classifiers over characters or words: train on a labelled table, predict labels and probabilities."""
+"""Text classifiers (GRU or TextCNN) over characters or words: train on a labelled table, predict labels and
+probabilities."""
 from __future__ import annotations
 
 import math
@@ -14,7 +15,7 @@ from ..errors import InputError, ZhnlpError
 from ..formats.datacheck import DataSummary, check_classes, check_skipped, counted
 from ..formats.tables import LabeledTexts, read_class_names, read_labeled, split_indices
 from ..io import atomic_output, check_output_path
-from ..nn.choices import POOLINGS
+from ..nn.choices import CLASSIFIER_NETWORKS, POOLINGS
 from ..text.features import bigrams
 from ..text.segment import Segmenter
 from ..text.vocab import Vocab
@@ -49,7 +50,7 @@ from .base import (
     started_from,
 )
 
-MODEL_TYPE = "gru-classifier"
+MODEL_TYPE = "gru-classifier"               # config.json's type of every classifier network (the name it had)
 ENSEMBLE_TYPE = "gru-classifier-ensemble"   # several classifiers averaging their probabilities
 MODEL_TYPES = (MODEL_TYPE, ENSEMBLE_TYPE)    # what load_classifier reads
 # Options that decide what a network reads: the members of an ensemble must agree on them.
@@ -62,6 +63,7 @@ REMOVED_OPTIONS = {"bag": False}  # options zhnlp no longer has (docs/experiment
 @dataclass
 class ClassifierConfig:
     """Text and network options of a classifier (saved in config.json)."""
+    model: str = "gru"               # the network: gru | textcnn
     level: str = "char"              # char | word (words from zhnlp.Segmenter)
     user_dicts: list[str] = field(default_factory=list)   # segmenter options for level=word
     main_dict: str | None = None
@@ -75,7 +77,7 @@ class ClassifierConfig:
     ngrams: int = 0                  # wide part: a linear model over the text's 1..N-grams of tokens (0: off)
     ngram_min_freq: int = 2
     emb_dim: int = 128
-    hidden: int = 128                # GRU units per direction
+    hidden: int = 128                # GRU units per direction; TextCNN filters per width
     layers: int = 1
     bidirectional: bool = True
     pooling: str = "max"             # last | max | mean | attention
@@ -88,9 +90,17 @@ class ClassifierConfig:
     half_precision: bool = False     # store weights as float16
 
     def __post_init__(self) -> None:
+        check_choice("--model", self.model, CLASSIFIER_NETWORKS)
         if self.level not in LEVELS:
             raise ZhnlpError(f"--level must be char or word, not {self.level!r}")
         check_choice("--pooling", self.pooling, POOLINGS)
+        if self.model != "gru":
+            gru_only = [flag for flag, on in (("--pooling", self.pooling != "max"), ("--layers", self.layers != 1),
+                                              ("--unidirectional", not self.bidirectional),
+                                              ("--encoder", bool(self.encoder))) if on]
+            if gru_only:
+                raise ZhnlpError(f"{', '.join(gru_only)}: the GRU's option(s); --model {self.model} takes the "
+                                 "maximum over time of one layer of convolutions")
         for name in ("emb_dim", "hidden", "min_freq", "bigram_min_freq", "ngram_min_freq"):
             if getattr(self, name) < 1:
                 raise ZhnlpError(f"--{name.replace('_', '-')} must be at least 1")
@@ -193,7 +203,8 @@ def build_module(config: ClassifierConfig, encoder: TextEncoder,
                                   bidirectional=config.bidirectional, pooling=config.pooling,
                                   dropout=config.dropout, pad_id=encoder.vocabs["tokens"].pad_id,
                                   n_bigrams=len(encoder.vocabs["bigram"]) if config.bigram else 0,
-                                  n_ngrams=len(encoder.vocabs["ngrams"]) if config.ngrams else 0)
+                                  n_ngrams=len(encoder.vocabs["ngrams"]) if config.ngrams else 0,
+                                  network=config.model)
     return Classifier(config, encoder, net_cfg, class_weights)
 
 
@@ -243,7 +254,7 @@ def train_classifier(train: str | Path, dev: str | Path | None, output: str | Pa
                      split: str | None = None, table: TableOptions | None = None,
                      resume: bool = False, force: bool = False,
                      report: Callable[[list[DataSummary]], None] | None = None) -> TrainedModel:
-    """Train a GRU classifier on checked tables (``report`` gets the summaries) and write its model directory;
+    """Train a classifier (``config.model``: gru or textcnn) on checked tables (``report`` gets the summaries) and write its model directory;
     ``split="0.8,0.1,0.1"`` cuts ``train`` into stratified train/dev/test parts (split.json)."""
     check_model_output(output, force=force)
     table = table or TableOptions()
@@ -292,7 +303,7 @@ def train_classifier(train: str | Path, dev: str | Path | None, output: str | Pa
     if report is not None:  # nothing but training is left (paths, vectors, encoder checked)
         report(summaries)
     result = trainer.train()
-    metrics = run_metrics(result, trainer, train_config, model=MODEL_TYPE, level=config.level, labels=labels,
+    metrics = run_metrics(result, trainer, train_config, model=f"{config.model}-classifier", level=config.level, labels=labels,
                           train_examples=len(items), skipped_rows={k: len(v) for k, v in skipped.items()})
     metrics.update(present(embedding_coverage=coverage, encoder_coverage=encoder_coverage,
                            bigram_embedding_coverage=bigram_coverage))
@@ -318,9 +329,9 @@ class Classifier(TaskModel):
     def __init__(self, config: ClassifierConfig, encoder: TextEncoder, net_cfg,
                  class_weights: list[float] | None = None) -> None:
         """``net_cfg``: a list of network configs makes an ensemble of trained members (prediction only)."""
-        from ..nn.classifier import ClassifierEnsemble, GRUClassifier
+        from ..nn.classifier import ClassifierEnsemble, make_classifier_net
 
-        net = ClassifierEnsemble(net_cfg) if isinstance(net_cfg, list) else GRUClassifier(net_cfg)
+        net = ClassifierEnsemble(net_cfg) if isinstance(net_cfg, list) else make_classifier_net(net_cfg)
         super().__init__(config, encoder.vocabs, net_cfg, net)
         self.encoder, self.class_weights = encoder, class_weights
 
@@ -409,6 +420,8 @@ def load_encoder(net, vocab: Vocab, directory: str | Path, config: ClassifierCon
     """Start ``net``'s embeddings and GRU from a trained classifier's; returns the share of ``vocab`` covered."""
     files = load_model(directory, expect=(MODEL_TYPE,))
     source, where = files.config.get("classifier") or {}, files.path / CONFIG_FILE
+    if source.get("model", "gru") != "gru":
+        raise ZhnlpError(f"{where}: --encoder starts from a GRU classifier, not a {source['model']} one")
     defaults = ClassifierConfig()
     for name in ("level", "normalize", "emb_dim", "hidden", "layers", "bidirectional"):
         theirs, mine = source.get(name, getattr(defaults, name)), getattr(config, name)
