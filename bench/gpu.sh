@@ -11,6 +11,9 @@ $PYTHON bench/tagger.py --device cuda --amp --data "$DATA"
 $PYTHON bench/tagger.py --device cuda --data "$DATA"
 $PYTHON bench/tagger.py --device cuda --amp --data "$DATA" --repeats 1 --shipped models/resume-ner
 $PYTHON bench/classifier.py --only train,infer --device cuda --amp --data "$DATA"
+# the Transformer-CRF against a BiLSTM-CRF of similar size, decoding in batches of 64, on the GPU and its host's CPU
+$PYTHON bench/transformer.py --device cuda --data "$DATA"
+$PYTHON bench/transformer.py --data "$DATA"
 $PYTHON -m zhnlp evaluate resume-ner "$R/test.char.bmes" --device cuda
 # one resume-ner member's settings (README: without the pretrained initialisation), timed with --gpu --amp
 out=$(mktemp -d)

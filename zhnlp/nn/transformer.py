@@ -38,12 +38,16 @@ class RelativeSelfAttention(nn.Module):
         """Un-scaled scores (B, H, T, T) over every key, and the values (B, H, T, head_dim)."""
         B, T, _ = x.shape
         q, k, val = self.qkv(x).view(B, T, 3, self.heads, self.head_dim).permute(2, 0, 3, 1, 4)  # each (B, H, T, dh)
-        rel = relative_sinusoids(T, self.head_dim, x.dtype, x.device)  # (2T-1, dh): row i is the offset i-(T-1)
-        content = (q + self.u[:, None]) @ k.transpose(-1, -2)  # (B, H, T, T): q·k + u·k
-        position = (q + self.v[:, None]) @ rel.t()  # (B, H, T, 2T-1): q·R + v·R for every offset
-        steps = torch.arange(T, device=x.device)
-        index = (steps[:, None] - steps[None, :] + T - 1).expand(B, self.heads, T, T)  # offset t-j of (t, j)
-        return content + position.gather(-1, index), val
+        kt = k.transpose(-1, -2)  # (B, H, dh, T)
+        content = q @ kt + self.u[:, None, :] @ kt  # (B, H, T, T): q·k, plus u·k (B, H, 1, T)
+        rel = relative_sinusoids(T, self.head_dim, x.dtype, x.device).flip(0).t()  # (dh, 2T-1): column m, offset T-1-m
+        position = (q @ rel + (self.v @ rel)[:, None]).contiguous()  # (B, H, T, 2T-1): q·R + v·R, every offset
+        # (t, j) needs offset t-j, column T-1-t+j: row t's T columns start one earlier than row t-1's, so a strided
+        # view of the rows (stride 2T-2) skews them into place (Transformer-XL's relative shift, without a copy)
+        sb, sh, _, _ = position.stride()
+        shifted = position.as_strided((B, self.heads, T, T), (sb, sh, 2 * T - 2, 1),
+                                      position.storage_offset() + T - 1)
+        return content + shifted, val
 
     def forward(self, x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
         """x (B, T, dim), mask (B, T) True at real tokens -> (B, T, dim)."""
