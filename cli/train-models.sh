@@ -4,7 +4,7 @@
 #   cli/train-models.sh [NAME...]          # default: every model below
 #   DATA=/path/to/shared/data DEVICE=cuda cli/train-models.sh msra-ner
 #
-# Each model is trained with the exact settings below (chosen on the dev split; the test
+# Each model is trained with its preset (zhnlp/presets/NAME.toml: the settings chosen on the dev split; the test
 # split is scored once at the end and recorded in the model's metrics.json), written to
 # OUT (default: models/) atomically (--force: replacing the model there once the new one is
 # complete), and its size and training time are printed. A run that
@@ -52,7 +52,8 @@ U=$DATA/ud_chinese_gsd
 S=$DATA/online_shopping_10_cats
 H=$DATA/chnsenticorp
 C=$DATA/cmn_eng
-WORK=${WORK:-$here/build/pretrain}   # character vectors (resume-ner, ud-pos, classifiers) and ensemble members: not shipped
+WORK=${WORK:-$here/build/pretrain}   # vector training text and ensemble members: not shipped
+VECTORS=${VECTORS:-$here/vectors}   # the bundled vectors (zh-char128, zh-bigram64), which the presets name
 
 pretrain_text() {  # unlabelled text of training splits only (see cli/pretrain_text.py)
     if [[ ! -s "$WORK/text.txt" ]]; then
@@ -61,30 +62,27 @@ pretrain_text() {  # unlabelled text of training splits only (see cli/pretrain_t
     fi
 }
 
-char_vectors() {  # skip-gram character vectors from that text
-    if [[ ! -s "$WORK/char128.txt" ]]; then
-        pretrain_text
-        $ZHNLP embed train "$WORK/text.txt" --level char -o "$WORK/char128.txt" --dim 128 --epochs 8 \
-            --min-count 2 --workers 1 --seed 1
-    fi
-}
-
-bigram_vectors() {  # skip-gram character-bigram vectors (resume-ner's --bigram-embeddings): the same text plus ResumeNER's training sentences
-    if [[ ! -s "$WORK/bigram64.txt" ]]; then
-        pretrain_text
-        { cat "$WORK/text.txt"; awk 'NF == 0 { if (s != "") print s; s = ""; next } { s = s $1 } END { if (s != "") print s }' \
-            "$R/train.char.bmes"; } > "$WORK/bigram-text.txt"
-        $ZHNLP embed train "$WORK/bigram-text.txt" --level bigram -o "$WORK/bigram64.txt" --dim 64 --epochs 8 \
-            --min-count 2 --workers 1 --seed 1
-    fi
+vectors() {  # the bundled vectors: skip-gram characters (128) and bigrams (64; the same text plus ResumeNER's
+             # training sentences, the most frequent BIGRAMS kept) in word2vec binary format
+    pretrain_text
+    $ZHNLP embed train "$WORK/text.txt" --level char -o "$WORK/char128.txt" --dim 128 --epochs 8 \
+        --min-count 2 --workers 1 --seed 1
+    { cat "$WORK/text.txt"; awk 'NF == 0 { if (s != "") print s; s = ""; next } { s = s $1 } END { if (s != "") print s }' \
+        "$R/train.char.bmes"; } > "$WORK/bigram-text.txt"
+    $ZHNLP embed train "$WORK/bigram-text.txt" --level bigram -o "$WORK/bigram64.txt" --dim 64 --epochs 8 \
+        --min-count 2 --workers 1 --seed 1
+    ${PYTHON:-python} "$here/cli/bundle_vectors.py" "$WORK/char128.txt" "$VECTORS/zh-char128.bin"
+    ${PYTHON:-python} "$here/cli/bundle_vectors.py" "$WORK/bigram64.txt" "$VECTORS/zh-bigram64.bin" --max "${BIGRAMS:-50000}"
+    ls -l "$VECTORS"/*.bin >&2
 }
 
 build() {
     case $1 in
+    vectors)
+        vectors ;;
     resume-ner-hmm)
-        # HMM: second order, settings of zhnlp.hmm.HMMConfig (chosen on ResumeNER dev).
         $ZHNLP train-ner "$R/train.char.bmes" --dev "$R/dev.char.bmes" --test "$R/test.char.bmes" \
-            --model hmm -o "$OUT/resume-ner-hmm" --force -q
+            --preset resume-ner-hmm -o "$OUT/resume-ner-hmm" --force -q
         echo "== resume-ner-hmm: $(du -sh "$OUT/resume-ner-hmm" | cut -f1)" >&2 ;;
     resume-ner)
         # Four seeds of one setting, decoded as one (zhnlp ensemble). Chosen on dev: the bigram table starts from
@@ -94,32 +92,23 @@ build() {
         # (word vectors) 94.82-95.36 for two seeds; --encoder msra-ner
         # members alone 94.89 and 94.25 (seeds 1, 2); --adversarial 1.0 members alone 94.20 and 94.83. The five-seed
         # ensemble with random bigram tables shipped before scored dev 95.03.
-        bigram_vectors
         for seed in 1 2 3 4; do
-            member resume-ner "$seed" train-ner "$R/train.char.bmes" --dev "$R/dev.char.bmes" \
-                --embeddings "$WORK/char128.txt" --bigram --bigram-embeddings "$WORK/bigram64.txt" --softword \
-                --hidden 256 --batch-size 32 --lr 2e-3 --epochs 40 --patience 8
+            member resume-ner "$seed" train-ner "$R/train.char.bmes" --dev "$R/dev.char.bmes" --preset resume-ner
         done
         $ZHNLP ensemble "$WORK"/members/resume-ner-s{1,2,3,4} --dev "$R/dev.char.bmes" --test "$R/test.char.bmes" \
             --half -o "$OUT/resume-ner" --force
         echo "== resume-ner: $(du -sh "$OUT/resume-ner" | cut -f1)" >&2 ;;
     msra-ner)
-        train msra-ner train-ner "$M/train.bio" --dev "$M/dev.bio" --test "$M/test.bio" \
-            --bigram --bigram-min-freq 5 --softword --hidden 256 --batch-size 64 --lr 2e-3 --epochs 20 \
-            --patience 3 --half --seed 1 ;;
+        train msra-ner train-ner "$M/train.bio" --dev "$M/dev.bio" --test "$M/test.bio" --preset msra-ner ;;
     ud-cws)
-        train ud-cws train-cws "$U/train.conll" --dev "$U/dev.conll" --test "$U/test.conll" \
-            --bigram --softword --hidden 256 --batch-size 32 --lr 2e-3 --epochs 40 --patience 8 --seed 1 ;;
+        train ud-cws train-cws "$U/train.conll" --dev "$U/dev.conll" --test "$U/test.conll" --preset ud-cws ;;
     ud-pos)
         # Chosen on dev: two layers, word dropout 0.25 and first/last-character embeddings from the
         # character vectors (dev 93.53, against 92.62 for one layer without them); --min-freq 2 (dev 93.69 and
         # 93.63 for seeds 1 and 2) so that two seeds fit in 20 MB, decoded as one (zhnlp ensemble): dev 93.96.
         # Raw text is segmented by ud-cws (--segmenter), the standard of GSD's words.
-        char_vectors
         for seed in 1 2; do
-            member ud-pos "$seed" train-pos "$U/train.conll" --dev "$U/dev.conll" \
-                --layers 2 --word-dropout 0.25 --affix-dim 128 --affix-embeddings "$WORK/char128.txt" --min-freq 2 \
-                --hidden 256 --batch-size 32 --lr 2e-3 --epochs 50 --patience 8 --half --segmenter ud-cws
+            member ud-pos "$seed" train-pos "$U/train.conll" --dev "$U/dev.conll" --preset ud-pos
         done
         $ZHNLP ensemble "$WORK"/members/ud-pos-s{1,2} --dev "$U/dev.conll" --test "$U/test.conll" -o "$OUT/ud-pos" --force
         echo "== ud-pos: $(du -sh "$OUT/ud-pos" | cut -f1)" >&2 ;;
@@ -127,12 +116,8 @@ build() {
         # --adversarial 1 chosen on dev: seeds 1 and 2 90.95 / macro-F1 90.53 and 90.79 / 90.29, against
         # 90.58 / 90.26 and 90.54 / 89.94 without. Both seeds as one (zhnlp ensemble, mean probabilities):
         # dev 91.05 / 90.77, chosen over seed 1 alone (a third member would pass 20 MB).
-        char_vectors
         for seed in 1 2; do
-            member shopping-category "$seed" train-classifier "$S/train.csv" --dev "$S/dev.csv" \
-                --text-col review --label-col cat \
-                --embeddings "$WORK/char128.txt" --dropout 0.5 --ngrams 3 --half --ngram-min-freq 3 --max-len 200 --lr 2e-3 --epochs 10 --patience 2 \
-                --adversarial 1
+            member shopping-category "$seed" train-classifier "$S/train.csv" --dev "$S/dev.csv" --preset shopping-category
         done
         $ZHNLP ensemble "$WORK"/members/shopping-category-s{1,2} --dev "$S/dev.csv" --test "$S/test.csv" \
             --text-col review --label-col cat -o "$OUT/shopping-category" --force
@@ -140,36 +125,26 @@ build() {
     shopping-sentiment)
         # --adversarial 3 chosen on dev: seeds 1 and 2 94.15 and 94.15 against 94.03 and 94.06 without
         # (--adversarial 1, seed 1: 93.87); the two as one (zhnlp ensemble): dev 94.11, no better.
-        char_vectors
         train shopping-sentiment train-classifier "$S/train.csv" --dev "$S/dev.csv" --test "$S/test.csv" \
-            --text-col review --label-col label --class-names "$here/cli/sentiment-classes.txt" \
-            --embeddings "$WORK/char128.txt" --dropout 0.5 --ngrams 3 --half --seed 1 --ngram-min-freq 3 --max-len 200 --lr 2e-3 --epochs 6 --patience 2 \
-            --adversarial 3 ;;
+            --preset shopping-sentiment ;;
     hotel-sentiment)
         # --adversarial 1 chosen on dev: seeds 1-3 91.88, 91.11, 90.98 against 91.37, 90.59, 90.98 without
         # (--adversarial 3, seed 1: 91.75). The first k seeds as one (zhnlp ensemble), k chosen on dev:
         # k = 1, 2, 3: 91.88, 92.14, 91.88. Without --adversarial, ensembles did not beat one model on dev.
-        char_vectors
         for seed in 1 2; do
-            member hotel-sentiment "$seed" train-classifier "$H/train.csv" --dev "$H/dev.csv" \
-                --text-col review --label-col label --class-names "$here/cli/sentiment-classes.txt" \
-                --embeddings "$WORK/char128.txt" --dropout 0.5 --ngrams 3 --half --ngram-min-freq 2 --lr 1e-3 --epochs 15 --patience 4 \
-                --adversarial 1
+            member hotel-sentiment "$seed" train-classifier "$H/train.csv" --dev "$H/dev.csv" --preset hotel-sentiment
         done
         $ZHNLP ensemble "$WORK"/members/hotel-sentiment-s{1,2} --dev "$H/dev.csv" --test "$H/test.csv" \
-            --text-col review --label-col label --class-names "$here/cli/sentiment-classes.txt" -o "$OUT/hotel-sentiment" --force
+            --text-col review --label-col label --class-names "$here/zhnlp/presets/sentiment-classes.txt" -o "$OUT/hotel-sentiment" --force
         echo "== hotel-sentiment: $(du -sh "$OUT/hotel-sentiment" | cut -f1)" >&2 ;;
     cmn-eng)
         # Chinese characters -> English words (GRU seq2seq, Luong dot attention, input feeding, tied output
         # embeddings); dev greedy BLEU picks the epoch; dev and test are scored once at the end with beam 5
         # and greedily. Chosen on dev over hidden 128/emb 256 untied (dev greedy 15.3 at epoch 7, stopped),
         # hidden 128/emb 256 tied (dev beam 27.35) and this one (dev beam 28.82).
-        train cmn-eng train-seq2seq "$C/train.tsv" --dev "$C/dev.tsv" --test "$C/test.tsv" \
-            --hidden 192 --emb-dim 384 --tie-embeddings --init-range 0.08 --dropout 0.3 --src-token-dropout 0.1 \
-            --label-smoothing 0.1 --tgt-min-freq 2 --batch-size 64 --lr 2e-3 --lr-decay 0.85 --epochs 14 \
-            --patience 3 --bucket-by source --half --seed 1 ;;
+        train cmn-eng train-seq2seq "$C/train.tsv" --dev "$C/dev.tsv" --test "$C/test.tsv" --preset cmn-eng ;;
     *)
-        echo "train-models.sh: unknown model $1 (resume-ner, msra-ner, resume-ner-hmm, ud-cws, ud-pos," \
+        echo "train-models.sh: unknown model $1 (vectors, resume-ner, msra-ner, resume-ner-hmm, ud-cws, ud-pos," \
              "shopping-category, shopping-sentiment, hotel-sentiment, cmn-eng)" >&2
         return 2 ;;
     esac

@@ -32,6 +32,26 @@ def models_dir() -> Path:
     return _package_dir("zhnlp.models", "models")
 
 
+def vectors_dir() -> Path:
+    """Folder of the bundled pretrained vectors."""
+    return _package_dir("zhnlp.vectors", "vectors")
+
+
+#: Bundled vectors by name (``--embeddings zh-char128``): file, what they are. Built by cli/train-vectors.sh from the
+#: training splits of public corpora (reviews, news, resumes, Tatoeba); see vectors/README.md.
+BUNDLED_VECTORS = {
+    "zh-char128": ("zh-char128.bin", "character skip-gram vectors, 128 dimensions"),
+    "zh-bigram64": ("zh-bigram64.bin", "character-bigram skip-gram vectors, 64 dimensions"),
+}
+
+
+def bundled_vectors(name: str | Path) -> Path | None:
+    """The file of the bundled vectors called ``name``, unless a file of that name exists (it wins), else None."""
+    if str(name) not in BUNDLED_VECTORS or Path(name).exists():
+        return None
+    return vectors_dir() / BUNDLED_VECTORS[str(name)][0]
+
+
 @dataclass(frozen=True)
 class BundledDict:
     """A bundled dictionary addressable by a short name (``--dict medical``)."""

@@ -12,6 +12,7 @@ from typer.core import TyperCommand, TyperGroup
 from .. import __version__
 from ..errors import ZhnlpError
 from ..training.distributed import launched_world
+from ._recipes import RecipeCommand, recipe_params
 
 #: name -> (module of zhnlp.cli defining it, its line in ``zhnlp --help``): ``zhnlp --help`` imports no command
 #: module, and running a command (or its --help) imports only its own (no torch, gensim or pandas before it runs).
@@ -49,7 +50,8 @@ PANELS = {
                 "--affix-dim --affix-embeddings --static-embeddings --static-max-words --softword --lexicon "
                 "--segmenter --ngrams --ngram-min-freq --user-dict --dict --main-dict --dict-freq --no-cache "
                 "--stopwords",
-    "Training": "--epochs --batch-size --lr --lr-decay --weight-decay --warmup --clip --patience --adversarial --ema "
+    "Training": "--preset --config --print-config --epochs --batch-size --lr --lr-decay --weight-decay --warmup "
+                "--clip --patience --adversarial --ema "
                 "--word-dropout --src-token-dropout --label-smoothing --class-weights --select --bucket-by --seed "
                 "--resume",
     "Hardware": "--gpu --device --amp --precision --threads --jobs --workers --scheduler --block-size --tmp-dir",
@@ -116,10 +118,21 @@ class _PanelCommand(TyperCommand):
                     formatter.write_dl(rows)
 
 
+class _TrainCommand(RecipeCommand, _PanelCommand):
+    """A ``train-*`` command: panelled help, plus --preset, --config and --print-config."""
+
+    @staticmethod
+    def fail(message: str) -> None:
+        _fail(message)
+
+
 def _panelled(command):
     """``command`` with panelled help (commands are built by typer as TyperCommand; groups keep their class)."""
     if type(command) is TyperCommand:
         command.__class__ = _PanelCommand
+        if command.name.startswith("train-"):
+            command.__class__ = _TrainCommand
+            command.params += recipe_params()
     for sub in getattr(command, "commands", {}).values():
         _panelled(sub)
     return command

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 from ..checks import check_choice, check_number
 from ..errors import InputError, ZhnlpError
 from ..io import atomic_path, check_output_path, open_binary, read_lines
+from ..resources import bundled_vectors
 
 if TYPE_CHECKING:  # pragma: no cover
     import numpy as np
@@ -203,7 +204,9 @@ def _parse_header(first: bytes) -> tuple[int, int] | None:
 
 
 def load_vectors(path: str | Path, format: str | None = None, *, encoding: str = "utf-8") -> WordVectors:
-    """Read a vector file (format detected unless given; a fastText ``.bin`` keeps its subwords), errors by line."""
+    """Read a vector file, or bundled vectors by name (``zh-char128``; format detected unless given; a fastText
+    ``.bin`` keeps its subwords), errors by line."""
+    path = bundled_vectors(path) or path
     name = str(path)
     fmt = format if format is not None else sniff_vector_format(path)
     check_choice("--from", fmt, VECTOR_FORMATS)

@@ -1,0 +1,1 @@
+"""Bundled pretrained vectors (installed as zhnlp.vectors): --embeddings zh-char128, --bigram-embeddings zh-bigram64."""
