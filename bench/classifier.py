@@ -1,5 +1,5 @@
 #!/usr/bin/env python
-"""Benchmark of the GRU text classifiers (the classifier issue): anchor, training and inference speed.
+"""Benchmark of the text classifiers (the classifier issue): anchor, training and inference speed, networks.
 
 Sections (``--only``, comma-separated; default all):
 
@@ -27,7 +27,14 @@ Sections (``--only``, comma-separated; default all):
     reviews, one per line; whole-process wall time, and with the start-up, measured on a
     one-line file, subtracted) and of ``Classifier.predict`` in-process; medians over rounds.
 
-``--device cpu,cuda`` runs ``train`` and ``infer`` on each device named (GPU figures when a
+``networks``
+    One training epoch's time of each network (``--networks``: gru,textcnn; transformer too
+    if named) on the same rows and batches as ``train`` (its settings, bucketed batches;
+    ``--hidden`` is TextCNN's filters per width, the Transformer's size), rounds alternating
+    the networks, medians; each network's speed-up over the GRU is printed (target for
+    TextCNN: ``--network-target``, 3x, the issue's; run it with ``--threads 1``).
+
+``--device cpu,cuda`` runs ``train``, ``infer`` and ``networks`` on each device named (GPU figures when a
 GPU is available; skipped with a note otherwise).
 
 Usage::
@@ -37,6 +44,7 @@ Usage::
     python bench/classifier.py --only train --shipped shopping-sentiment --threads 1
     python bench/classifier.py --only infer --model DIR       # default: the bundled shopping-sentiment
     python bench/classifier.py --only train,infer --device cpu,cuda
+    python bench/classifier.py --only networks --threads 1    # TextCNN vs GRU epoch, 8,000 rows, 3 rounds
     python bench/classifier.py --train-rows 300 --rounds 1 --infer-lines 200 --model DIR   # smoke run
 
 Exit status 0 when measured (targets met or not), 1 when a measurement failed, 2 when
@@ -65,7 +73,7 @@ DEFAULT_DATA = ROOT.parent / "shared" / "data"
 sys.path.insert(0, str(ROOT / "bench"))
 from _common import cpu_name, device_label, devices_of, med, sync  # noqa: E402
 
-SECTIONS = ("anchor", "train", "infer")
+SECTIONS = ("anchor", "train", "infer", "networks")
 DEFAULT_MODEL = "shopping-sentiment"
 REPRO_TOLERANCE = 0.5     # points of accuracy / macro-F1 within which the anchor counts as reproduced
 
@@ -192,17 +200,49 @@ def run_anchor(args, summary: list, results: dict) -> None:
 
 # -- 2. training speed: bucketed vs random batches ---------------------------------------------
 
-def run_train(args, devices: list[str], summary: list, results: dict) -> None:
-    from zhnlp.training.batching import BucketBatchSampler, RandomBatchSampler, padding_share
-    from zhnlp.tasks.classifier import ClassifierConfig, TableOptions, TextEncoder, train_classifier
-    from zhnlp.training.trainer import TrainConfig
-
+def train_subset(args, tmp: Path) -> tuple[Path, list[str], list[str]]:
+    """The fixed random subset of the shopping training rows that ``train`` and ``networks`` train on, as a table."""
     label_col = {"sentiment": "label", "category": "cat"}[args.train_task]
     texts, labels = read_table(args.data / "online_shopping_10_cats" / "train.csv", label_col)
     idx = list(range(len(texts)))
     random.Random(args.seed).shuffle(idx)
     idx = idx[: args.train_rows]
     texts, labels = [texts[i] for i in idx], [labels[i] for i in idx]
+    table = tmp / "train.csv"
+    with table.open("w", encoding="utf-8", newline="") as f:
+        w = csv.writer(f, lineterminator="\n")
+        w.writerow(["label", "review"])
+        w.writerows(zip(labels, texts))
+    return table, texts, labels
+
+
+def one_epoch(args, table: Path, out: Path, config, batch_size: int, dev: str, bucket: bool,
+              max_steps: int) -> tuple[dict, float]:
+    """(the training log's row, seconds of the whole train_classifier call) of one epoch on ``table``."""
+    from zhnlp.tasks.classifier import TableOptions, train_classifier
+    from zhnlp.training.trainer import TrainConfig
+
+    tcfg = TrainConfig(epochs=1, batch_size=batch_size, bucket=bucket, max_steps=max_steps, threads=args.threads,
+                       progress=False, device=dev, amp=args.amp, seed=args.seed, patience=0)
+    t0 = time.perf_counter()
+    res = train_classifier(table, None, out, config=config, train_config=tcfg,
+                           table=TableOptions(text_col="review", label_col="label"))
+    whole = time.perf_counter() - t0
+    log = [json.loads(line) for line in (res.output / "training_log.jsonl").read_text().splitlines()]
+    shutil.rmtree(out, ignore_errors=True)
+    return log[0], whole
+
+
+def run_train(args, devices: list[str], summary: list, results: dict) -> None:
+    with tempfile.TemporaryDirectory(prefix="zhnlp-bench-clf-") as tmp:
+        _train_speed(args, devices, summary, results, Path(tmp))
+
+
+def _train_speed(args, devices: list[str], summary: list, results: dict, tmp: Path) -> None:
+    from zhnlp.tasks.classifier import ClassifierConfig, TextEncoder
+    from zhnlp.training.batching import BucketBatchSampler, RandomBatchSampler, padding_share
+
+    table, texts, labels = train_subset(args, tmp)
     batch_size = args.batch_size
     if args.shipped:  # the settings of a trained model (pretrained vectors and float16 storage aside)
         from zhnlp.training.serialization import resolve_model
@@ -229,71 +269,105 @@ def run_train(args, devices: list[str], summary: list, results: dict) -> None:
     lengths = [max(1, len(enc.tokens(t))) for t in texts]
     pads = {name: padding_share(list(cls(lengths, batch_size, seed=args.seed)), lengths)
             for name, cls in (("bucketed", BucketBatchSampler), ("random", RandomBatchSampler))}
-    tmp = Path(tempfile.mkdtemp(prefix="zhnlp-bench-clf-"))
     results["train"] = {}
-    try:
-        table = tmp / "train.csv"
-        with table.open("w", encoding="utf-8", newline="") as f:
-            w = csv.writer(f, lineterminator="\n")
-            w.writerow(["label", "review"])
-            w.writerows(zip(labels, texts))
-        extras = [x for x, on in (("bigrams", cfg.bigram), (f"{getattr(cfg, 'ngrams', 0)}-gram wide part",
-                                                            getattr(cfg, "ngrams", 0))) if on]
-        print(f"== train: {len(texts)} shopping training rows ({args.train_task}, {len(set(labels))} classes), "
-              f"{cfg.level} level{' + ' + ' + '.join(extras) if extras else ''}, mean length "
-              f"{statistics.mean(lengths):.1f}, max {max(lengths)} (max-len {cfg.max_len}); "
-              f"{'Bi' if cfg.bidirectional else ''}GRU emb {cfg.emb_dim} hidden {cfg.hidden} x {cfg.layers}, "
-              f"pooling {cfg.pooling}, batch {batch_size}, 1 epoch"
-              + (f" (settings of {shipped})" if args.shipped else "")
-              + (f", max {args.max_steps} steps" if args.max_steps else "")
-              + f"; padding {pads['bucketed']:.1%} bucketed vs {pads['random']:.1%} random")
-        run_no = [0]
+    extras = [x for x, on in (("bigrams", cfg.bigram), (f"{getattr(cfg, 'ngrams', 0)}-gram wide part",
+                                                        getattr(cfg, "ngrams", 0))) if on]
+    print(f"== train: {len(texts)} shopping training rows ({args.train_task}, {len(set(labels))} classes), "
+          f"{cfg.level} level{' + ' + ' + '.join(extras) if extras else ''}, mean length "
+          f"{statistics.mean(lengths):.1f}, max {max(lengths)} (max-len {cfg.max_len}); "
+          f"{'Bi' if cfg.bidirectional else ''}GRU emb {cfg.emb_dim} hidden {cfg.hidden} x {cfg.layers}, "
+          f"pooling {cfg.pooling}, batch {batch_size}, 1 epoch"
+          + (f" (settings of {shipped})" if args.shipped else "")
+          + (f", max {args.max_steps} steps" if args.max_steps else "")
+          + f"; padding {pads['bucketed']:.1%} bucketed vs {pads['random']:.1%} random")
+    def epoch(dev: str, bucket: bool, max_steps: int) -> tuple[float, float]:
+        row, whole = one_epoch(args, table, tmp / "model", make_cfg(), batch_size, dev, bucket, max_steps)
+        return row["train_items_per_s"], whole
 
-        def one_epoch(dev: str, bucket: bool, max_steps: int) -> tuple[float, float]:
-            run_no[0] += 1
-            out = tmp / f"model{run_no[0]}"
-            tcfg = TrainConfig(epochs=1, batch_size=batch_size, bucket=bucket, max_steps=max_steps,
-                               threads=args.threads, progress=False, device=dev, amp=args.amp, seed=args.seed,
-                               patience=0)
-            t0 = time.perf_counter()
-            res = train_classifier(table, None, out, config=make_cfg(), train_config=tcfg,
-                                   table=TableOptions(text_col="review", label_col="label"))
-            whole = time.perf_counter() - t0
-            log = [json.loads(line) for line in (res.output / "training_log.jsonl").read_text().splitlines()]
-            shutil.rmtree(out, ignore_errors=True)
-            return log[0]["train_items_per_s"], whole
+    for dev in devices:
+        import torch
 
-        for dev in devices:
-            import torch
-
-            print(f"device {device_label(dev)}; torch threads {args.threads or torch.get_num_threads()}")
-            if args.warmup:
-                for bucket in (True, False):
-                    one_epoch(dev, bucket, 3)
-            rates: dict[str, list[float]] = {"bucketed": [], "random": []}
-            for rnd in range(args.rounds):
-                order = [("bucketed", True), ("random", False)]
-                if rnd % 2:
-                    order.reverse()
-                for name, bucket in order:
-                    rate, whole = one_epoch(dev, bucket, args.max_steps)
-                    rates[name].append(rate)
-                    print(f"  round {rnd + 1} {name:8s} {rate:9.1f} sentences/s  (train_classifier call "
-                          f"{whole:.1f} s in all)", flush=True)
-            m = {k: med(v) for k, v in rates.items()}
-            ratio = m["bucketed"] / m["random"]
-            print(f"  {dev}: bucketed {m['bucketed']:.1f} vs random {m['random']:.1f} sentences/s "
-                  f"(medians of {args.rounds}): {ratio:.2f}x")
-            results["train"][dev] = {"median_sentences_per_s": m, "rounds": rates, "ratio": ratio,
-                                     "padding_share": pads, "device": device_label(dev)}
-            summary.append((f"train {dev}: bucketed / random sentences/s", f"{ratio:.2f}x "
-                            f"({m['bucketed']:.0f} vs {m['random']:.0f}/s)",
-                            f">= {args.train_target:g}x", ratio >= args.train_target))
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+        print(f"device {device_label(dev)}; torch threads {args.threads or torch.get_num_threads()}")
+        if args.warmup:
+            for bucket in (True, False):
+                epoch(dev, bucket, 3)
+        rates: dict[str, list[float]] = {"bucketed": [], "random": []}
+        for rnd in range(args.rounds):
+            order = [("bucketed", True), ("random", False)]
+            if rnd % 2:
+                order.reverse()
+            for name, bucket in order:
+                rate, whole = epoch(dev, bucket, args.max_steps)
+                rates[name].append(rate)
+                print(f"  round {rnd + 1} {name:8s} {rate:9.1f} sentences/s  (train_classifier call "
+                      f"{whole:.1f} s in all)", flush=True)
+        m = {k: med(v) for k, v in rates.items()}
+        ratio = m["bucketed"] / m["random"]
+        print(f"  {dev}: bucketed {m['bucketed']:.1f} vs random {m['random']:.1f} sentences/s "
+              f"(medians of {args.rounds}): {ratio:.2f}x")
+        results["train"][dev] = {"median_sentences_per_s": m, "rounds": rates, "ratio": ratio,
+                                 "padding_share": pads, "device": device_label(dev)}
+        summary.append((f"train {dev}: bucketed / random sentences/s", f"{ratio:.2f}x "
+                        f"({m['bucketed']:.0f} vs {m['random']:.0f}/s)",
+                        f">= {args.train_target:g}x", ratio >= args.train_target))
 
 
-# -- 3. inference speed --------------------------------------------------------------------------
+# -- 3. one epoch of each network ---------------------------------------------------------------
+
+def run_networks(args, devices: list[str], summary: list, results: dict) -> None:
+    with tempfile.TemporaryDirectory(prefix="zhnlp-bench-clf-") as tmp:
+        _network_epochs(args, devices, summary, results, Path(tmp))
+
+
+def _network_epochs(args, devices: list[str], summary: list, results: dict, tmp: Path) -> None:
+    import torch
+
+    from zhnlp.nn.choices import CLASSIFIER_NETWORKS
+    from zhnlp.tasks.classifier import ClassifierConfig
+
+    networks = [n.strip() for n in args.networks.split(",") if n.strip()]
+    bad = [n for n in networks if n not in CLASSIFIER_NETWORKS]
+    if bad or "gru" not in networks or len(networks) < 2:
+        raise RuntimeError(f"--networks: gru and at least one of {', '.join(CLASSIFIER_NETWORKS)}, not {args.networks!r}")
+    results["networks"] = {}
+    table, texts, labels = train_subset(args, tmp)
+    print(f"== networks: one epoch of {', '.join(networks)} on {len(texts)} shopping training rows "
+          f"({args.train_task}, {len(set(labels))} classes); emb {args.emb}, hidden {args.hidden} (TextCNN: "
+          f"filters per width), batch {args.batch_size}, bucketed, max-len {args.max_len}"
+          + (" + bigrams" if args.bigram else "") + (f" + {args.ngrams}-gram wide part" if args.ngrams else ""))
+
+    def config(network: str):
+        return ClassifierConfig(model=network, emb_dim=args.emb, hidden=args.hidden, bigram=args.bigram,
+                                max_len=args.max_len, ngrams=args.ngrams)
+
+    for dev in devices:
+        print(f"device {device_label(dev)}; torch threads {args.threads or torch.get_num_threads()}")
+        if args.warmup:
+            for network in networks:
+                one_epoch(args, table, tmp / "model", config(network), args.batch_size, dev, True, 3)
+        secs: dict[str, list[float]] = {n: [] for n in networks}
+        for rnd in range(args.rounds):
+            for network in (networks if rnd % 2 == 0 else networks[::-1]):
+                row, _ = one_epoch(args, table, tmp / "model", config(network), args.batch_size, dev, True,
+                                   args.max_steps)
+                secs[network].append(row["seconds"])
+                print(f"  round {rnd + 1} {network:12s} {row['seconds']:7.2f} s/epoch "
+                      f"({row['train_items_per_s']:8.1f} sentences/s)", flush=True)
+        m = {n: med(v) for n, v in secs.items()}
+        speedup = {n: m["gru"] / m[n] for n in networks if n != "gru"}
+        print(f"  {dev}: epoch seconds (medians of {args.rounds}): "
+              + ", ".join(f"{n} {m[n]:.2f}" for n in networks) + "; "
+              + ", ".join(f"{n} {x:.2f}x as fast as gru" for n, x in speedup.items()))
+        results["networks"][dev] = {"median_epoch_seconds": m, "rounds": secs, "speedup_over_gru": speedup,
+                                    "device": device_label(dev)}
+        for n, x in speedup.items():
+            target = args.network_target if n == "textcnn" else 0
+            summary.append((f"networks {dev}: {n} epoch speed-up over gru",
+                            f"{x:.2f}x ({m[n]:.2f} vs {m['gru']:.2f} s)",
+                            f">= {target:g}x" if target else "(no target)", x >= target if target else None))
+
+
+# -- 4. inference speed --------------------------------------------------------------------------
 
 def resolve_model_arg(args) -> str:
     from zhnlp.errors import ZhnlpError
@@ -435,6 +509,10 @@ def main() -> int:
     g.add_argument("--no-warmup", dest="warmup", action="store_false", help="skip the untimed 3-step runs first")
     g.add_argument("--train-target", type=float, default=1.5,
                    help="bucketed/random ratio required [1.5, as in bench/batching.py]")
+    g = ap.add_argument_group("networks (with the train settings above)")
+    g.add_argument("--networks", default="gru,textcnn", help="networks timed, comma-separated (gru first: the base)")
+    g.add_argument("--network-target", type=float, default=3.0,
+                   help="TextCNN's epoch speed-up over the GRU required [3, the issue's]")
     g = ap.add_argument_group("infer")
     g.add_argument("--model", help=f"model directory or bundled name [{DEFAULT_MODEL}]")
     g.add_argument("--infer-lines", type=int, default=5000)
@@ -456,8 +534,9 @@ def main() -> int:
     import torch
 
     print(f"python {platform.python_version()}, torch {torch.__version__}, {cpu_name()}; sections {', '.join(only)}")
-    devices = devices_of(args.device) if ("train" in only or "infer" in only) else []
-    if ("train" in only or "infer" in only) and not devices:
+    timed = {"train", "infer", "networks"} & set(only)
+    devices = devices_of(args.device) if timed else []
+    if timed and not devices:
         print("no usable device", file=sys.stderr)
         return 2
     summary: list[tuple[str, str, str, bool | None]] = []
@@ -465,7 +544,8 @@ def main() -> int:
     status = 0
     runners = {"anchor": lambda: run_anchor(args, summary, results),
                "train": lambda: run_train(args, devices, summary, results),
-               "infer": lambda: run_infer(args, devices, summary, results)}
+               "infer": lambda: run_infer(args, devices, summary, results),
+               "networks": lambda: run_networks(args, devices, summary, results)}
     for section in SECTIONS:
         if section not in only:
             continue

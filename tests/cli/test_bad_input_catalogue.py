@@ -327,6 +327,9 @@ CASES: dict[str, tuple[dict, list, tuple]] = {
     "train-classifier-textcnn-pooling": ({"t.csv": "text,label\n好,a\n坏,b\n"},
                                          ["train-classifier", "t.csv", "--model", "textcnn", "--pooling", "last",
                                           "-o", "out/model"], ("--pooling", "--model textcnn")),
+    "train-classifier-transformer-odd-hidden": ({"t.csv": "text,label\n好,a\n坏,b\n"},
+                                                ["train-classifier", "t.csv", "--model", "transformer", "--hidden", "9",
+                                                 "-o", "out/model"], ("a Transformer's size must be even (--hidden 9)",)),
     # --- the Transformer-CRF (issue 26): no LSTM for --encoder to start, a size that heads cannot share
     "train-ner-transformer-encoder": ({"t.bio": "张 B-PER\n三 I-PER\n在 O\n\n"},
                                       ["train-ner", "t.bio", "--model", "transformer-crf", "--encoder", "resume-ner",

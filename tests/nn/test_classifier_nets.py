@@ -1,5 +1,5 @@
-"""The classifier networks (GRU, TextCNN) on their own: one factory builds each from its config, an old
-config (no ``network``) is a GRU, and padding never changes a text's logits."""
+"""The classifier networks (GRU, TextCNN, Transformer) on their own: one factory builds each from its config, an
+old config (no ``network``) is a GRU, and padding never changes a text's logits."""
 from __future__ import annotations
 
 import pytest
@@ -13,6 +13,7 @@ from zhnlp.nn.classifier import (
     ClassifierNetConfig,
     GRUClassifier,
     TextCNN,
+    TransformerClassifier,
     make_classifier_net,
 )
 
@@ -36,7 +37,8 @@ def test_the_factory_builds_every_listed_network_and_an_old_config_is_a_gru():
     assert tuple(NETWORKS) == CLASSIFIER_NETWORKS
     assert type(make_classifier_net(_cfg())) is GRUClassifier  # configs saved before `network` existed
     assert type(make_classifier_net(_cfg(network="textcnn"))) is TextCNN
-    with pytest.raises(ValueError, match="network must be one of gru, textcnn, not 'cnn'"):
+    assert type(make_classifier_net(_cfg(network="transformer", heads=2, ff=16, hidden=8))) is TransformerClassifier
+    with pytest.raises(ValueError, match="network must be one of gru, textcnn, transformer, not 'cnn'"):
         make_classifier_net(_cfg(network="cnn"))
 
 
@@ -46,10 +48,16 @@ def test_textcnn_has_filters_of_widths_2_3_4_and_hidden_filters_each():
     assert [c.out_channels for c in net.convs] == [5, 5, 5] and net.out.in_features == 15
 
 
-@pytest.mark.parametrize("extras", [{}, {"n_bigrams": 20, "n_ngrams": 30}])
-def test_textcnn_logits_of_a_text_alone_equal_its_row_in_a_padded_batch(extras):
+TRANSFORMER = {"network": "transformer", "hidden": 8, "heads": 2, "ff": 16, "layers": 2}
+
+
+@pytest.mark.parametrize("net_kw", [{"network": "textcnn"}, {**TRANSFORMER, "pooling": "max"},
+                                    {**TRANSFORMER, "pooling": "mean"}], ids=["textcnn", "transformer-max",
+                                                                              "transformer-mean"])
+@pytest.mark.parametrize("extras", [{}, {"n_bigrams": 20, "n_ngrams": 30}], ids=["tokens", "bigrams-ngrams"])
+def test_logits_of_a_text_alone_equal_its_row_in_a_padded_batch(net_kw, extras):
     torch.manual_seed(0)
-    net = make_classifier_net(_cfg(network="textcnn", **extras)).eval()
+    net = make_classifier_net(_cfg(**net_kw, **extras)).eval()
     lengths = [9, 1, 4, 2, 9, 3]  # shorter than every filter width too
     ids, bigrams, lens = _padded(lengths)
     ngrams = torch.randint(0, 30, (len(lengths), 5)) if extras else None
@@ -62,10 +70,11 @@ def test_textcnn_logits_of_a_text_alone_equal_its_row_in_a_padded_batch(extras):
             torch.testing.assert_close(alone[0], together[i], atol=1e-6, rtol=1e-6)
 
 
-def test_textcnn_ignores_what_the_padding_holds():
+@pytest.mark.parametrize("net_kw", [{"network": "textcnn"}, TRANSFORMER], ids=["textcnn", "transformer"])
+def test_what_the_padding_holds_changes_nothing(net_kw):
     """Padded positions holding real token ids (not the pad id) still change nothing."""
     torch.manual_seed(1)
-    net = make_classifier_net(_cfg(network="textcnn", n_bigrams=20)).eval()
+    net = make_classifier_net(_cfg(n_bigrams=20, **net_kw)).eval()
     ids, bigrams, lens = _padded([7, 2, 5])
     noisy_ids, noisy_bigrams = ids.clone(), bigrams.clone()
     for i, n in enumerate(lens.tolist()):
@@ -92,11 +101,23 @@ def test_textcnn_pools_the_maximum_over_time_of_relu_features():
             torch.testing.assert_close(got[b], torch.cat(want), atol=1e-5, rtol=1e-5)
 
 
+def test_transformer_pools_the_encoders_outputs_over_real_positions():
+    torch.manual_seed(4)
+    net = make_classifier_net(_cfg(**TRANSFORMER, pooling="mean", dropout=0.0)).eval()
+    ids, _, lens = _padded([6, 3])
+    with torch.no_grad():
+        x = net.embed(ids)
+        out = net.encoder(net.inp(x), torch.arange(6)[None, :] < lens[:, None])
+        torch.testing.assert_close(net.encode(x, lens), torch.stack([out[0, :6].mean(0), out[1, :3].mean(0)]))
+        net.cfg.pooling = "max"
+        torch.testing.assert_close(net.encode(x, lens), torch.stack([out[0, :6].amax(0), out[1, :3].amax(0)]))
+
+
 def test_an_ensemble_may_mix_networks():
     torch.manual_seed(3)
-    ens = ClassifierEnsemble([_cfg(), _cfg(network="textcnn")]).eval()
-    assert [type(m) for m in ens.members] == [GRUClassifier, TextCNN]
+    ens = ClassifierEnsemble([_cfg(), _cfg(network="textcnn"), _cfg(**TRANSFORMER)]).eval()
+    assert [type(m) for m in ens.members] == [GRUClassifier, TextCNN, TransformerClassifier]
     ids, _, lens = _padded([5, 3])
     with torch.no_grad():
-        mean = sum(torch.softmax(m.logits(ids, lens), -1) for m in ens.members) / 2
+        mean = sum(torch.softmax(m.logits(ids, lens), -1) for m in ens.members) / 3
         torch.testing.assert_close(torch.softmax(ens.logits(ids, lens), -1), mean)

@@ -38,7 +38,8 @@ MODEL_DATA_FORMAT = typer.Option("auto", "--data-format", help="Taggers: auto | 
 TABLE_FORMAT = typer.Option("auto", "--input-format",
                             help="auto (by suffix) | csv | tsv | jsonl | txt (text<TAB>label, no header).")
 EMB_DIM = typer.Option(128, "--emb-dim")
-HIDDEN = typer.Option(128, "--hidden", help="GRU units per direction; TextCNN filters per width.")
+HIDDEN = typer.Option(128, "--hidden", help="GRU units per direction; TextCNN filters per width; Transformer "
+                                                 "size (a head per 64).")
 ENCODING = typer.Option("utf-8", "--encoding", help="Input encoding (UTF-8 BOM tolerated; gbk, gb18030...).")
 
 
@@ -49,7 +50,7 @@ def train_classifier_cli(
     test: str | None = typer.Option(None, "--test", help="Test table, scored once at the end (metrics.json)."),
     output: str = typer.Option(..., "-o", "--output", help="Model directory to write."),
     model: str = typer.Option("gru", "--model", help="gru (bidirectional GRU) | textcnn (convolutions of widths "
-                                                     "2, 3, 4, max over time)."),
+                                                     "2, 3, 4, max over time) | transformer (TENER's encoder)."),
     split: str | None = typer.Option(None, "--split", help="Cut TRAIN into train,dev,test (e.g. 0.8,0.1,0.1); "
                                                               "stratified, seeded by --seed, saved as split.json."),
     text_col: str | None = TEXT_COL,
@@ -70,9 +71,9 @@ def train_classifier_cli(
     ngrams: int = typer.Option(0, "--ngrams", help="Add a wide part: a linear model over the text's 1..N-grams (0: off)."),
     ngram_min_freq: int = typer.Option(2, "--ngram-min-freq", help="N-grams seen fewer times in training are dropped."),
     emb_dim: int = EMB_DIM, hidden: int = HIDDEN,
-    layers: int = typer.Option(1, "--layers", help="GRU layers (1-2 usual)."),
+    layers: int = typer.Option(1, "--layers", help="GRU layers (1-2 usual); Transformer blocks."),
     bidirectional: bool = typer.Option(True, "--bidirectional/--unidirectional"),
-    pooling: str = typer.Option("max", "--pooling", help="last | max | mean | attention"),
+    pooling: str = typer.Option("max", "--pooling", help="last | max | mean | attention (Transformer: max | mean)"),
     dropout: float = typer.Option(0.3, "--dropout"),
     embeddings: str | None = typer.Option(None, "--embeddings", help="Pretrained vectors (zhnlp embed)."),
     freeze: bool = typer.Option(False, "--freeze-embeddings", help="Keep pretrained vectors fixed."),
@@ -90,7 +91,10 @@ def train_classifier_cli(
     encoding: str = ENCODING,
     quiet: bool = QUIET,
 ) -> None:
-    """Train a text classifier (GRU or TextCNN) on a labelled table and write a model directory."""
+    """Train a GRU text classifier on a labelled table and write a model directory.
+
+    --model textcnn or --model transformer trains a TextCNN or a Transformer instead.
+    """
     def work():
         cfg = ClassifierConfig(model=model, level=level, user_dicts=list(user_dict or []), main_dict=main_dict, max_len=max_len,
                                min_freq=min_freq, bigram=bigram, bigram_min_freq=bigram_min_freq, bigram_embeddings=bigram_embeddings, ngrams=ngrams, ngram_min_freq=ngram_min_freq, emb_dim=emb_dim,

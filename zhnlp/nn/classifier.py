@@ -1,4 +1,5 @@
-"""Text classifiers: embeddings → an encoder (bi-GRU or TextCNN) → pooling over the real positions only → linear."""
+"""Text classifiers: embeddings → an encoder (bi-GRU, TextCNN or Transformer) → pooling over the real positions only
+→ linear."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -8,6 +9,7 @@ from torch import nn
 
 from .choices import CLASSIFIER_NETWORKS, POOLINGS
 from .rnn import lengths_to_mask, run_rnn
+from .transformer import TransformerEncoder
 
 TEXTCNN_WIDTHS = (2, 3, 4)  # TextCNN's filter widths (Kim 2014): --hidden filters of each
 
@@ -18,7 +20,7 @@ class ClassifierNetConfig:
     n_tokens: int
     n_classes: int
     emb_dim: int = 128
-    hidden: int = 128               # GRU units per direction; TextCNN filters per width
+    hidden: int = 128               # GRU units per direction; TextCNN filters per width; Transformer size
     layers: int = 1
     bidirectional: bool = True
     pooling: str = "max"
@@ -26,7 +28,9 @@ class ClassifierNetConfig:
     pad_id: int = 0
     n_bigrams: int = 0              # character-bigram embeddings added to the token embeddings (0: none)
     n_ngrams: int = 0               # a linear "wide" part over the text's n-gram set (0: none)
-    network: str = "gru"            # gru | textcnn (models saved before it existed are GRUs)
+    network: str = "gru"            # gru | textcnn | transformer (models saved before it existed are GRUs)
+    heads: int = 0                  # Transformer: attention heads
+    ff: int = 0                     # Transformer: feed-forward width
 
 
 class _TextNet(nn.Module):
@@ -86,10 +90,8 @@ class GRUClassifier(_TextNet):
             dirs = 2 if self.cfg.bidirectional else 1
             return torch.cat([h[-dirs + d] for d in range(dirs)], -1)
         mask = lengths_to_mask(lengths.to(out.device), out.shape[1]).unsqueeze(2)  # (B, T, 1)
-        if kind == "max":
-            return out.masked_fill(~mask, float("-inf")).max(1).values
-        if kind == "mean":
-            return (out * mask).sum(1) / mask.sum(1).clamp(min=1)
+        if kind in ("max", "mean"):
+            return masked_pool(out, mask, kind)
         scores = self.attn(out).masked_fill(~mask, float("-inf"))  # (B, T, 1)
         weights = torch.softmax(scores.float(), 1).to(out.dtype)
         return (weights * out).sum(1)
@@ -110,11 +112,38 @@ class TextCNN(_TextNet):
         for k, conv in zip(TEXTCNN_WIDTHS, self.convs):
             h = conv(x)  # (B, F, T + k - 1): window t covers tokens t-k+1..t
             real = lengths_to_mask(lengths + (k - 1), h.shape[2]).unsqueeze(1)  # windows with a real token
-            pooled.append(h.masked_fill(~real, float("-inf")).max(2).values)
+            # -inf added to the other windows (B, 1, T + k - 1): cheaper than masking h, forwards and backwards
+            pooled.append((h + torch.zeros(real.shape, dtype=h.dtype, device=h.device).masked_fill_(
+                ~real, float("-inf"))).max(2).values)
         return torch.relu(torch.cat(pooled, 1))  # max, then ReLU: the same as ReLU, then max
 
 
-NETWORKS = {"gru": GRUClassifier, "textcnn": TextCNN}
+class TransformerClassifier(_TextNet):
+    """The embeddings projected to ``hidden``, TENER's Transformer encoder (``layers`` blocks, ``heads`` heads,
+    feed-forward ``ff``), the maximum or mean over the real positions."""
+    POOLINGS = ("max", "mean")
+
+    def __init__(self, cfg: ClassifierNetConfig) -> None:
+        super().__init__(cfg)
+        if cfg.pooling not in self.POOLINGS:
+            raise ValueError(f"a Transformer classifier pools by {' or '.join(self.POOLINGS)}, not {cfg.pooling!r}")
+        self.inp = nn.Linear(cfg.emb_dim, cfg.hidden)
+        self.encoder = TransformerEncoder(cfg.hidden, cfg.layers, cfg.heads, cfg.ff, cfg.dropout)
+        self._head(cfg.hidden)
+
+    def encode(self, x: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+        mask = lengths_to_mask(lengths.to(x.device), x.shape[1])  # (B, T)
+        return masked_pool(self.encoder(self.inp(x), mask), mask.unsqueeze(2), self.cfg.pooling)
+
+
+def masked_pool(out: torch.Tensor, mask: torch.Tensor, kind: str) -> torch.Tensor:
+    """The maximum or mean of ``out`` (B, T, D) over the positions where ``mask`` (B, T, 1) is True."""
+    if kind == "max":
+        return out.masked_fill(~mask, float("-inf")).max(1).values
+    return (out * mask).sum(1) / mask.sum(1).clamp(min=1)
+
+
+NETWORKS = {"gru": GRUClassifier, "textcnn": TextCNN, "transformer": TransformerClassifier}
 
 
 def make_classifier_net(cfg: ClassifierNetConfig) -> _TextNet:
@@ -147,5 +176,7 @@ __all__ = [
     "ClassifierNetConfig",
     "GRUClassifier",
     "TextCNN",
+    "TransformerClassifier",
     "make_classifier_net",
+    "masked_pool",
 ]

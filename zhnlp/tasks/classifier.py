@@ -1,4 +1,4 @@
-"""Text classifiers (GRU or TextCNN) over characters or words: train on a labelled table, predict labels and
+"""Text classifiers (GRU, TextCNN or Transformer) over characters or words: train on a labelled table, predict labels and
 probabilities."""
 from __future__ import annotations
 
@@ -57,13 +57,16 @@ MODEL_TYPES = (MODEL_TYPE, ENSEMBLE_TYPE)    # what load_classifier reads
 INPUT_OPTIONS = ("level", "user_dicts", "main_dict", "hmm", "normalize", "min_freq", "max_len", "bigram",
                  "bigram_min_freq", "ngrams", "ngram_min_freq")
 LEVELS = ("char", "word")
+# what the other networks read of the GRU's options: their poolings, and what they are
+NETWORK_POOLINGS = {"textcnn": (("max",), "takes the maximum over time of one layer of convolutions"),
+                    "transformer": (("max", "mean"), "pools its --layers blocks' outputs by --pooling max or mean")}
 REMOVED_OPTIONS = {"bag": False}  # options zhnlp no longer has (docs/experiments.md): loaded when off
 
 
 @dataclass
 class ClassifierConfig:
     """Text and network options of a classifier (saved in config.json)."""
-    model: str = "gru"               # the network: gru | textcnn
+    model: str = "gru"               # the network: gru | textcnn | transformer
     level: str = "char"              # char | word (words from zhnlp.Segmenter)
     user_dicts: list[str] = field(default_factory=list)   # segmenter options for level=word
     main_dict: str | None = None
@@ -77,10 +80,10 @@ class ClassifierConfig:
     ngrams: int = 0                  # wide part: a linear model over the text's 1..N-grams of tokens (0: off)
     ngram_min_freq: int = 2
     emb_dim: int = 128
-    hidden: int = 128                # GRU units per direction; TextCNN filters per width
-    layers: int = 1
+    hidden: int = 128                # GRU units per direction; TextCNN filters per width; Transformer size
+    layers: int = 1                  # GRU layers; Transformer blocks
     bidirectional: bool = True
-    pooling: str = "max"             # last | max | mean | attention
+    pooling: str = "max"             # last | max | mean | attention (TextCNN: max; Transformer: max | mean)
     dropout: float = 0.3
     embeddings: str | None = None    # pretrained vectors (zhnlp embed) for the token embeddings
     freeze_embeddings: bool = False
@@ -95,12 +98,13 @@ class ClassifierConfig:
             raise ZhnlpError(f"--level must be char or word, not {self.level!r}")
         check_choice("--pooling", self.pooling, POOLINGS)
         if self.model != "gru":
-            gru_only = [flag for flag, on in (("--pooling", self.pooling != "max"), ("--layers", self.layers != 1),
+            pools, what = NETWORK_POOLINGS[self.model]
+            gru_only = [flag for flag, on in (("--pooling", self.pooling not in pools),
+                                              ("--layers", self.model == "textcnn" and self.layers != 1),
                                               ("--unidirectional", not self.bidirectional),
                                               ("--encoder", bool(self.encoder))) if on]
             if gru_only:
-                raise ZhnlpError(f"{', '.join(gru_only)}: the GRU's option(s); --model {self.model} takes the "
-                                 "maximum over time of one layer of convolutions")
+                raise ZhnlpError(f"{', '.join(gru_only)}: the GRU's option(s); --model {self.model} {what}")
         for name in ("emb_dim", "hidden", "min_freq", "bigram_min_freq", "ngram_min_freq"):
             if getattr(self, name) < 1:
                 raise ZhnlpError(f"--{name.replace('_', '-')} must be at least 1")
@@ -197,6 +201,14 @@ def build_module(config: ClassifierConfig, encoder: TextEncoder,
                  class_weights: list[float] | None = None) -> "Classifier":
     """A fresh classifier (untrained network) for the encoder's vocabularies."""
     from ..nn.classifier import ClassifierNetConfig
+    from ..nn.tagger import transformer_heads
+
+    heads = 0
+    if config.model == "transformer":
+        try:
+            heads = transformer_heads(config.hidden)
+        except ValueError as exc:
+            raise ZhnlpError(str(exc)) from None
 
     net_cfg = ClassifierNetConfig(n_tokens=len(encoder.vocabs["tokens"]), n_classes=len(encoder.labels),
                                   emb_dim=config.emb_dim, hidden=config.hidden, layers=config.layers,
@@ -204,7 +216,7 @@ def build_module(config: ClassifierConfig, encoder: TextEncoder,
                                   dropout=config.dropout, pad_id=encoder.vocabs["tokens"].pad_id,
                                   n_bigrams=len(encoder.vocabs["bigram"]) if config.bigram else 0,
                                   n_ngrams=len(encoder.vocabs["ngrams"]) if config.ngrams else 0,
-                                  network=config.model)
+                                  network=config.model, heads=heads, ff=2 * config.hidden if heads else 0)
     return Classifier(config, encoder, net_cfg, class_weights)
 
 
@@ -254,7 +266,7 @@ def train_classifier(train: str | Path, dev: str | Path | None, output: str | Pa
                      split: str | None = None, table: TableOptions | None = None,
                      resume: bool = False, force: bool = False,
                      report: Callable[[list[DataSummary]], None] | None = None) -> TrainedModel:
-    """Train a classifier (``config.model``: gru or textcnn) on checked tables (``report`` gets the summaries) and write its model directory;
+    """Train a classifier (``config.model``: gru, textcnn or transformer) on checked tables (``report`` gets the summaries) and write its model directory;
     ``split="0.8,0.1,0.1"`` cuts ``train`` into stratified train/dev/test parts (split.json)."""
     check_model_output(output, force=force)
     table = table or TableOptions()
