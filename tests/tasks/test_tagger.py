@@ -280,7 +280,7 @@ def test_encoder_from_the_cli_and_its_errors(ner_data, ner_model, tmp_path):
     """train-ner --encoder records the source and its coverage; sizes or features that differ,
     an ensemble, an HMM and --model hmm are one-line errors naming the option."""
     base = ["train-ner", str(ner_data[0]), "--dev", str(ner_data[1]), "--emb-dim", "16", "--hidden", "16",
-            "--bigram", "--bigram-min-freq", "1", "--epochs", "1", "-q"]
+            "--bigram", "--no-softword", "--bigram-min-freq", "1", "--epochs", "1", "-q"]
     r = CliRunner().invoke(app, base + ["-o", str(tmp_path / "t"), "--encoder", str(ner_model[0])])
     assert r.exit_code == 0, r.output
     assert json.loads((tmp_path / "t" / "config.json").read_text(encoding="utf-8"))["config"]["tagger"]["encoder"] \

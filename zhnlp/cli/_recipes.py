@@ -82,7 +82,7 @@ def _recipe_options(
 
 def recipe_params() -> list:
     """Fresh parameters of :func:`_recipe_options`, built by typer and not passed to the command's function."""
-    app = typer.Typer()
+    app = typer.Typer(add_completion=False)
     app.command()(_recipe_options)
     params = typer.main.get_command(app).params
     for param in params:

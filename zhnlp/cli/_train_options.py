@@ -43,6 +43,18 @@ def train_config(*, epochs: int, batch_size: int, lr: float, weight_decay: float
                        adversarial=adversarial, ema=ema, progress=not quiet and sys.stderr.isatty())
 
 
+#: ``auto`` of a vectors option: the bundled vectors of each size (where the embedding has another size: none).
+AUTO_VECTORS = {"char": {128: "zh-char128"}, "bigram": {64: "zh-bigram64"}}
+
+
+def vectors_named(value: str | None, kind: str = "char", dim: int = 0) -> str | None:
+    """A vectors option's file or bundled name: ``none`` (any case) is none, ``auto`` the bundled vectors of
+    ``kind`` that have ``dim`` dimensions, if any."""
+    if value is None or value.lower() == "none":
+        return None
+    return AUTO_VECTORS[kind].get(dim) if value.lower() == "auto" else value
+
+
 def scores_line(metrics: dict, keys: tuple[str, ...]) -> str:
     """``dev accuracy 93.10, test accuracy 92.80`` from metrics.json (fractions → ×100)."""
     parts = [f"{split} {k.replace('_', '-')} {100 * metrics[split][k]:.2f}" for split in ("dev", "test")

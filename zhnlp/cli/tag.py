@@ -28,13 +28,25 @@ from ._train_options import (
     data_report,
     scores_line,
     train_config,
+    vectors_named,
 )
 from ._train_options import THREADS as TRAIN_THREADS
 
 TASK_NAMES = {"ner": "named-entity", "cws": "word-segmentation", "pos": "part-of-speech"}
+#: Each tagger command's defaults that differ by task, chosen on the dev splits of ResumeNER, MSRA and UD Chinese
+#: (docs/experiments.md, "Defaults"): characters (NER, CWS) read bigrams and soft-word features, from the bundled
+#: vectors; words (POS) take two layers, word dropout and first/last-character embeddings from the character vectors.
+_BY_LEVEL = {
+    "char": {"bigram": True, "softword": True, "embeddings": "auto", "layers": 1, "word_dropout": 0.0,
+             "affix_dim": 32, "affix_embeddings": "none"},
+    "word": {"bigram": False, "softword": False, "embeddings": "none", "layers": 2, "word_dropout": 0.25,
+             "affix_dim": 128, "affix_embeddings": "auto"},
+}
 
 
 def _make_train_command(task: str) -> None:
+    d = _BY_LEVEL["word" if task == "pos" else "char"]
+
     def train_cli(
         train: str = typer.Argument(..., help="Training data (CoNLL, CoNLL-U, segmented text or word/pos)."),
         dev: str | None = typer.Option(None, "--dev", help="Dev data: selects the best epoch and stops early."),
@@ -48,36 +60,43 @@ def _make_train_command(task: str) -> None:
         repair: bool = typer.Option(True, "--repair/--strict",
                                     help="Repair tags that break the scheme (as conlleval reads them), or fail on them."),
         gpu: bool = GPU, device: str | None = DEVICE, amp: bool = AMP,
-        epochs: int = typer.Option(30, "--epochs"),
-        batch_size: int = BATCH_SIZE,
-        lr: float = typer.Option(1e-3, "--lr"),
+        epochs: int = typer.Option(100, "--epochs", help="At most this many epochs (--patience ends most runs)."),
+        batch_size: int = typer.Option(32, "--batch-size", help=BATCH_SIZE.help),
+        lr: float = typer.Option(2e-3, "--lr"),
         weight_decay: float = WEIGHT_DECAY, lr_decay: float = LR_DECAY, warmup: int = WARMUP,
-        clip: float = CLIP, patience: int = PATIENCE, adversarial: float = ADVERSARIAL, ema: float = EMA,
+        clip: float = CLIP, patience: int = typer.Option(8, "--patience", help=PATIENCE.help),
+        adversarial: float = ADVERSARIAL, ema: float = EMA,
         emb_dim: int = typer.Option(128, "--emb-dim"),
-        hidden: int = typer.Option(128, "--hidden", help="LSTM units per direction."),
-        layers: int = typer.Option(1, "--layers"),
+        hidden: int = typer.Option(256, "--hidden", help="LSTM units per direction."),
+        layers: int = typer.Option(d["layers"], "--layers"),
         dropout: float = typer.Option(0.5, "--dropout"),
-        embeddings: str | None = typer.Option(None, "--embeddings", help="Pretrained vectors (zhnlp embed)."),
+        embeddings: str | None = typer.Option(d["embeddings"], "--embeddings",
+                                              help="Pretrained vectors (zhnlp embed), dimension --emb-dim; auto: the "
+                                                   "bundled zh-char128 if --emb-dim is 128; none: off."),
         freeze: bool = typer.Option(False, "--freeze-embeddings", help="Keep pretrained vectors fixed."),
-        affix_dim: int = typer.Option(32, "--affix-dim", help="POS: size of the first/last-character embeddings."),
-        affix_embeddings: str | None = typer.Option(None, "--affix-embeddings",
-                                                       help="POS: character vectors (zhnlp embed --level char) "
-                                                            "for the first/last-character embeddings."),
+        affix_dim: int = typer.Option(d["affix_dim"], "--affix-dim",
+                                      help="POS: size of the first/last-character embeddings."),
+        affix_embeddings: str | None = typer.Option(d["affix_embeddings"], "--affix-embeddings",
+                                                    help="POS: character vectors (zhnlp embed --level char) for the "
+                                                         "first/last-character embeddings; auto: zh-char128 if "
+                                                         "--affix-dim is 128; none: off."),
         static_embeddings: str | None = typer.Option(
             None, "--static-embeddings", help="Word vectors read as a fixed second embedding: tokens unseen in "
                                               "training keep their vector."),
         static_max_words: int = typer.Option(40000, "--static-max-words",
                                              help="Words kept from --static-embeddings (model size)."),
-        bigram: bool = typer.Option(False, "--bigram", help="Character-bigram embeddings."),
+        bigram: bool = typer.Option(d["bigram"], "--bigram/--no-bigram", help="Character-bigram embeddings."),
         bigram_min_freq: int = typer.Option(2, "--bigram-min-freq", help="Rarer bigrams share one embedding (model size)."),
         bigram_dim: int = typer.Option(64, "--bigram-dim"),
         bigram_embeddings: str | None = typer.Option(
-            None, "--bigram-embeddings", help="Pretrained bigram vectors (zhnlp embed train --level bigram, "
-                                              "--dim = --bigram-dim) for the bigram embeddings."),
+            "auto", "--bigram-embeddings",
+            help="Pretrained bigram vectors (zhnlp embed train --level bigram), dimension --bigram-dim, for "
+                 "--bigram; auto: the bundled zh-bigram64 if --bigram-dim is 64; none: off."),
         min_freq: int = typer.Option(1, "--min-freq", help="Rarer tokens share the <unk> embedding."),
-        word_dropout: float = typer.Option(0.0, "--word-dropout", help="alpha: in training, a token seen c times "
+        word_dropout: float = typer.Option(d["word_dropout"], "--word-dropout", help="alpha: in training, a token seen c times "
                                            "reads as <unk> with probability alpha/(alpha+c) (0: off)."),
-        softword: bool = typer.Option(False, "--softword", help="Soft-word features from jieba's segmentation."),
+        softword: bool = typer.Option(d["softword"], "--softword/--no-softword",
+                                      help="Soft-word features from jieba's segmentation."),
         lexicon: list[str] | None = typer.Option(None, "--lexicon",
                                                     help="User lexicon for --softword (repeatable)."),
         segmenter: str | None = typer.Option(
@@ -95,10 +114,12 @@ def _make_train_command(task: str) -> None:
         def work():
             cfg = TaggerConfig(task=task, scheme=scheme.upper() if scheme else None, emb_dim=emb_dim,
                                hidden=hidden, layers=layers, dropout=dropout, bigram=bigram, softword=softword,
-                               bigram_min_freq=bigram_min_freq, bigram_dim=bigram_dim, bigram_embeddings=bigram_embeddings, min_freq=min_freq, word_dropout=word_dropout,
+                               bigram_min_freq=bigram_min_freq, bigram_dim=bigram_dim,
+                               bigram_embeddings=vectors_named(bigram_embeddings, "bigram", bigram_dim) if bigram else None,
+                               min_freq=min_freq, word_dropout=word_dropout,
                                lexicons=list(lexicon or []), constrained=not no_constraints,
-                               embeddings=embeddings, freeze_embeddings=freeze, half_precision=half,
-                               affix_dim=affix_dim, affix_embeddings=affix_embeddings,
+                               embeddings=vectors_named(embeddings, "char", emb_dim), freeze_embeddings=freeze, half_precision=half,
+                               affix_dim=affix_dim, affix_embeddings=vectors_named(affix_embeddings, "char", affix_dim),
                                static_embeddings=static_embeddings, static_max_words=static_max_words,
                                encoder=encoder, segmenter=segmenter)
             tcfg = train_config(epochs=epochs, batch_size=batch_size, lr=lr, weight_decay=weight_decay,
