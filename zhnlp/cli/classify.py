@@ -27,6 +27,7 @@ from ._train_options import (
     data_report,
     scores_line,
     train_config,
+    vectors_named,
 )
 from ._train_options import THREADS as TRAIN_THREADS
 
@@ -68,24 +69,26 @@ def train_classifier_cli(
     bigram_embeddings: str | None = typer.Option(None, "--bigram-embeddings",
                                                     help="Pretrained bigram vectors (zhnlp embed train --level "
                                                          "bigram, --dim = --emb-dim) for --bigram."),
-    ngrams: int = typer.Option(0, "--ngrams", help="Add a wide part: a linear model over the text's 1..N-grams (0: off)."),
+    ngrams: int = typer.Option(3, "--ngrams", help="Add a wide part: a linear model over the text's 1..N-grams (0: off)."),
     ngram_min_freq: int = typer.Option(2, "--ngram-min-freq", help="N-grams seen fewer times in training are dropped."),
     emb_dim: int = EMB_DIM, hidden: int = HIDDEN,
     layers: int = typer.Option(1, "--layers", help="GRU layers (1-2 usual); Transformer blocks."),
     bidirectional: bool = typer.Option(True, "--bidirectional/--unidirectional"),
     pooling: str = typer.Option("max", "--pooling", help="last | max | mean | attention (Transformer: max | mean)"),
-    dropout: float = typer.Option(0.3, "--dropout"),
-    embeddings: str | None = typer.Option(None, "--embeddings", help="Pretrained vectors (zhnlp embed)."),
+    dropout: float = typer.Option(0.5, "--dropout"),
+    embeddings: str | None = typer.Option("auto", "--embeddings",
+                                          help="Pretrained vectors (zhnlp embed), dimension --emb-dim; auto: the "
+                                               "bundled zh-char128 at --level char if --emb-dim is 128; none: off."),
     freeze: bool = typer.Option(False, "--freeze-embeddings", help="Keep pretrained vectors fixed."),
     encoder: str | None = typer.Option(None, "--encoder", help="Start the embeddings and GRU from a trained "
                                                                  "classifier (transfer; same level and sizes)."),
     class_weights: str | None = typer.Option(None, "--class-weights", help="auto: weigh classes by inverse frequency."),
     half: bool = typer.Option(False, "--half", help="Store weights as float16 (half the size)."),
-    epochs: int = typer.Option(10, "--epochs"),
+    epochs: int = typer.Option(100, "--epochs", help="At most this many epochs (--patience ends most runs)."),
     lr: float = typer.Option(2e-3, "--lr"),
     batch_size: int = BATCH_SIZE, weight_decay: float = WEIGHT_DECAY, lr_decay: float = LR_DECAY,
     warmup: int = WARMUP, clip: float = CLIP, patience: int = typer.Option(3, "--patience"),
-    adversarial: float = ADVERSARIAL, ema: float = EMA,
+    adversarial: float = typer.Option(1.0, "--adversarial", help=ADVERSARIAL.help), ema: float = EMA,
     gpu: bool = GPU, device: str | None = DEVICE, amp: bool = AMP, bucket: bool = BUCKET,
     seed: int = SEED, threads: int = TRAIN_THREADS, resume: bool = RESUME, force: bool = FORCE,
     encoding: str = ENCODING,
@@ -99,7 +102,8 @@ def train_classifier_cli(
         cfg = ClassifierConfig(model=model, level=level, user_dicts=list(user_dict or []), main_dict=main_dict, max_len=max_len,
                                min_freq=min_freq, bigram=bigram, bigram_min_freq=bigram_min_freq, bigram_embeddings=bigram_embeddings, ngrams=ngrams, ngram_min_freq=ngram_min_freq, emb_dim=emb_dim,
                                hidden=hidden, layers=layers, bidirectional=bidirectional, pooling=pooling,
-                               dropout=dropout, embeddings=embeddings, freeze_embeddings=freeze, encoder=encoder,
+                               dropout=dropout, embeddings=vectors_named(embeddings, "char", emb_dim if level == "char" else 0),
+                               freeze_embeddings=freeze, encoder=encoder,
                                class_weights=class_weights, half_precision=half)
         tcfg = train_config(epochs=epochs, batch_size=batch_size, lr=lr, weight_decay=weight_decay,
                               lr_decay=lr_decay, warmup=warmup, clip=clip, patience=patience, seed=seed, gpu=gpu,
