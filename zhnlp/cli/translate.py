@@ -74,7 +74,8 @@ def train_seq2seq_cli(
     beam: int = typer.Option(5, "--beam", help="Beam size stored as the model's default (1: greedy)."),
     alpha: float = typer.Option(0.75, "--alpha", help="Length normalisation stored as the model's default."),
     half: bool = typer.Option(False, "--half", help="Store weights as float16 (half the size)."),
-    epochs: int = typer.Option(14, "--epochs"),
+    epochs: int = typer.Option(40, "--epochs", help="At most this many epochs (--patience ends most runs; the "
+                                                     "bundled cmn-eng still improved at its 14th)."),
     lr: float = typer.Option(2e-3, "--lr"),
     lr_decay: float = typer.Option(0.85, "--lr-decay", help="Multiply the learning rate by this every epoch."),
     batch_size: int = BATCH_SIZE, weight_decay: float = WEIGHT_DECAY, warmup: int = WARMUP,
