@@ -15,12 +15,15 @@ def _isolated(code: str, cwd) -> subprocess.CompletedProcess:
 
 
 def test_installed_package_finds_bundled_resources(tmp_path):
-    probe = _isolated("import zhnlp.resources as r; print(r.dictionaries_dir()); print(r.models_dir())",
+    probe = _isolated("import zhnlp.resources as r; print(r.dictionaries_dir()); print(r.models_dir()); "
+                      "print(r.vectors_dir()); from zhnlp.training.recipes import PRESETS_DIR; print(PRESETS_DIR)",
                       tmp_path)
     if "ModuleNotFoundError" in probe.stderr:
         pytest.skip("zhnlp is not installed in this interpreter (pip install .)")
     assert probe.returncode == 0, probe.stderr
-    dicts, models = (__import__("pathlib").Path(p) for p in probe.stdout.split())
+    dicts, models, vectors, presets = (__import__("pathlib").Path(p) for p in probe.stdout.split())
+    assert (vectors / "zh-char128.bin").is_file() and (vectors / "zh-bigram64.bin").is_file()
+    assert (presets / "resume-ner.toml").is_file() and (presets / "sentiment-classes.txt").is_file()
     assert (dicts / "thuocl" / "THUOCL_medical.txt").is_file()
     assert (dicts / "thuocl" / "LICENSE").is_file() and (dicts / "stopwords" / "LICENSE").is_file()
     assert (dicts / "stopwords" / "zh.txt").is_file()
