@@ -121,6 +121,8 @@ class _PanelCommand(TyperCommand):
 class _TrainCommand(RecipeCommand, _PanelCommand):
     """A ``train-*`` command: panelled help, plus --preset, --config and --print-config."""
 
+    path_keys = frozenset(name.lstrip("-") for name in _METAVARS["PATH"].split())
+
     @staticmethod
     def fail(message: str) -> None:
         _fail(message)

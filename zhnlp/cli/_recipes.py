@@ -7,6 +7,7 @@ its model directory (``recipe.toml``), which ``--config`` reads back.
 from __future__ import annotations
 
 import copy
+from pathlib import Path
 from typing import Any, Callable
 
 import typer
@@ -93,6 +94,7 @@ def recipe_params() -> list:
 class RecipeCommand(TyperCommand):
     """Mixin of the train-* commands: presets and config files as defaults, --print-config, recipe.toml."""
     fail: Callable[[str], None]
+    path_keys: frozenset = frozenset()  # settings that name files (recorded as absolute paths)
 
     def get_params(self, ctx: typer.Context) -> list:
         params = super().get_params(ctx)
@@ -119,10 +121,21 @@ class RecipeCommand(TyperCommand):
                                       f"{' < '.join([*sources, 'command line'])}"), nl=False)
             return None
         result = super().invoke(ctx)
+        # a recipe that works from anywhere: its files by absolute path
+        recipe.settings = {k: _absolute(v) if k in self.path_keys else v for k, v in recipe.settings.items()}
         record_recipe(ctx.params["output"], recipe,
                       f"zhnlp {ctx.command.name} settings (zhnlp {__version__}); the same model again:\n"
                       f"  zhnlp {ctx.command.name} --config THIS_DIRECTORY -o NEW_DIRECTORY")
         return result
+
+
+def _absolute(value):
+    """``value`` with each string that names an existing file or folder made an absolute path."""
+    if isinstance(value, (list, tuple)):
+        return [_absolute(v) for v in value]
+    if isinstance(value, str) and value and Path(value).exists():
+        return str(Path(value).resolve())
+    return value
 
 
 def _optional(param: Any) -> Any:
