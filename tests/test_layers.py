@@ -10,7 +10,8 @@ PACKAGE = Path(__file__).resolve().parents[1] / "zhnlp"
 
 #: bottom to top; a module may import from its own layer or any layer before it
 LAYERS = [
-    ("ground", ["zhnlp.errors", "zhnlp.io", "zhnlp.resources", "zhnlp.parallel", "zhnlp.checks", "zhnlp._moved"]),
+    ("ground", ["zhnlp.errors", "zhnlp.io", "zhnlp.resources", "zhnlp.parallel", "zhnlp.checks", "zhnlp._moved",
+                "zhnlp.presets"]),
     ("nn", ["zhnlp.nn"]),
     ("text", ["zhnlp.text", "zhnlp.text.segment", "zhnlp.text.fast_segment"]),
     ("formats", ["zhnlp.formats"]),
