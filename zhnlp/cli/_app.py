@@ -17,7 +17,7 @@ from ._recipes import RecipeCommand, recipe_params
 #: name -> (module of zhnlp.cli defining it, its line in ``zhnlp --help``): ``zhnlp --help`` imports no command
 #: module, and running a command (or its --help) imports only its own (no torch, gensim or pandas before it runs).
 COMMANDS = {
-    "train-classifier": ("classify", "Train a GRU text classifier on a labelled table and write a model directory."),
+    "train-classifier": ("classify", "Train a text classifier (GRU, TextCNN or Transformer) and write a model directory."),
     "classify": ("classify", "Label texts with a trained classifier, line by line (output line i = input line i)."),
     "ensemble": ("ensemble", "Combine trained models (say, one setting trained with different --seed) into one model."),
     "train-seq2seq": ("translate", "Train a GRU encoder-decoder with attention on sentence pairs."),
@@ -26,7 +26,7 @@ COMMANDS = {
     "segment": ("segment", "Segment text into words, line by line (output line i = input line i)."),
     "eval-seg": ("segment", "Score a segmentation: word precision, recall, F1, OOV and IV recall (SIGHAN bakeoff)."),
     "dicts": ("segment", "List the bundled dictionaries: name, kind, entries, source."),
-    **{f"train-{task}": ("tag", f"Train a {kind} tagger (BiLSTM-CRF, HMM or CRF) and write a model directory.")
+    **{f"train-{task}": ("tag", f"Train a {kind} tagger (BiLSTM-CRF, Transformer-CRF, HMM or CRF) and write a model directory.")
        for task, kind in (("ner", "named-entity"), ("cws", "word-segmentation"), ("pos", "part-of-speech"))},
     "tag": ("tag", "Tag text with a trained model, line by line (output line i = input line i)."),
     "embed": ("embed", "Word vectors: train (word2vec, fastText), query, evaluate, convert."),

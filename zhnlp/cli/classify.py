@@ -94,10 +94,7 @@ def train_classifier_cli(
     encoding: str = ENCODING,
     quiet: bool = QUIET,
 ) -> None:
-    """Train a GRU text classifier on a labelled table and write a model directory.
-
-    --model textcnn or --model transformer trains a TextCNN or a Transformer instead.
-    """
+    """Train a text classifier (GRU, TextCNN or Transformer) and write a model directory."""
     def work():
         cfg = ClassifierConfig(model=model, level=level, user_dicts=list(user_dict or []), main_dict=main_dict, max_len=max_len,
                                min_freq=min_freq, bigram=bigram, bigram_min_freq=bigram_min_freq, bigram_embeddings=bigram_embeddings, ngrams=ngrams, ngram_min_freq=ngram_min_freq, emb_dim=emb_dim,

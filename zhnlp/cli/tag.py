@@ -139,7 +139,7 @@ def _make_train_command(task: str) -> None:
             typer.echo(f"trained {m.get('model')} {task} in {m.get('train_seconds', 0):.1f} s on {m.get('device')}: "
                        f"{scores_line(m, ('f1', 'accuracy'))} -> {result.output}", err=True)
 
-    train_cli.__doc__ = (f"Train a {TASK_NAMES[task]} tagger (BiLSTM-CRF, HMM or CRF) and write a model directory.")
+    train_cli.__doc__ = (f"Train a {TASK_NAMES[task]} tagger (BiLSTM-CRF, Transformer-CRF, HMM or CRF) and write a model directory.")
     app.command(f"train-{task}")(train_cli)
 
 
