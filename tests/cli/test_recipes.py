@@ -56,13 +56,18 @@ def test_recipe_toml_reads_back_what_it_wrote(tmp_path):
 
 
 def test_a_trained_model_records_its_settings_and_config_dir_retrains_the_same_weights(tmp_path, monkeypatch):
-    monkeypatch.chdir(SEGMENTED.parent)  # the data named relatively; the retraining runs elsewhere
-    invoke("train-cws", SEGMENTED.name, *TINY, "--lr", "0.01", "-o", tmp_path / "m1")
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "train.txt").write_bytes(SEGMENTED.read_bytes())
+    (data / "bilstm-crf").mkdir()
+    monkeypatch.chdir(data)  # the data named relatively; the retraining runs elsewhere
+    invoke("train-cws", "train.txt", *TINY, "--lr", "0.01", "-o", tmp_path / "m1")
     monkeypatch.chdir(tmp_path)
     recorded = read_recipe(tmp_path / "m1", "train-cws")
     assert recorded.settings["lr"] == 0.01 and recorded.settings["hidden"] == 8
     assert "output" not in recorded.settings and "quiet" not in recorded.settings
-    assert recorded.settings["train"] == str(SEGMENTED.resolve())  # files by absolute path: --config works anywhere
+    assert recorded.settings["train"] == str(data / "train.txt")  # files by absolute path: --config works anywhere
+    assert recorded.settings["model"] == "bilstm-crf"  # a name, even where a folder of that name exists
     invoke("train-cws", "--config", tmp_path / "m1", "-o", tmp_path / "m2", "-q")
     first, again = (load_file(tmp_path / m / "model.safetensors") for m in ("m1", "m2"))
     assert first.keys() == again.keys() and all((first[k] == again[k]).all() for k in first)

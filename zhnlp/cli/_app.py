@@ -121,7 +121,7 @@ class _PanelCommand(TyperCommand):
 class _TrainCommand(RecipeCommand, _PanelCommand):
     """A ``train-*`` command: panelled help, plus --preset, --config and --print-config."""
 
-    path_keys = frozenset(name.lstrip("-") for name in _METAVARS["PATH"].split())
+    path_keys = frozenset([name[2:] for name in _METAVARS["PATH"].split() if name.startswith("--")] + ["train"])
 
     @staticmethod
     def fail(message: str) -> None:
