@@ -175,8 +175,8 @@ _STATE = {"debug": False}
 OUTPUT = typer.Option(None, "-o", "--output", help="Write all output to this file.")
 OUTPUT_DIR = typer.Option(None, "--output-dir", help="One output per input, same name.")
 PRECISION = typer.Option("fp32", "--precision",
-                         help="BiLSTM-CRF taggers: fp32 | bf16 (the LSTM and emission layer in bfloat16: about "
-                              "2x faster on CPUs with AVX-512 BF16 or AMX; a tag can rarely differ).")
+                         help="Neural taggers: fp32 | bf16 (the LSTM or Transformer and the emission layer in "
+                              "bfloat16: about 2x faster on CPUs with AVX-512 BF16 or AMX; a tag can rarely differ).")
 THREADS = typer.Option(1, "--threads", help="torch CPU threads (0: torch's default, a thread per core, which slows "
                                              "down tenfold when another job shares the cores). With 1, a BiLSTM "
                                              "tagger runs its two directions on two threads.")
