@@ -256,3 +256,17 @@ def compare_files(paths: list[Path]) -> dict:
             h.close()
     return {"identical": differing == 0 and len(set(sizes)) == 1, "sizes": sizes,
             "differing_lines": differing, "first_difference": first}
+
+
+def resume_ner(data: Path):
+    """ResumeNER's training sentences (tags that break BMES repaired, as training does) and test sentences from
+    ``data`` (../shared/data), or None, with a line on stderr, where they are missing."""
+    from zhnlp.formats.schemes import check_sentences
+    from zhnlp.tasks.tagger import read_examples
+
+    folder = data / "resume_ner"
+    if not (folder / "train.char.bmes").exists():
+        print(f"missing {folder} (needs ../shared/data beside the repo)", file=sys.stderr)
+        return None
+    train = check_sentences(read_examples(folder / "train.char.bmes", "ner"), "BMES", repair=True)
+    return train, read_examples(folder / "test.char.bmes", "ner")

@@ -32,6 +32,8 @@ import sys
 import time
 from pathlib import Path
 
+from _common import resume_ner
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 DEFAULT_DATA = ROOT.parent / "shared" / "data"
@@ -60,14 +62,13 @@ def main() -> int:
     import torch
 
     from zhnlp.training.batching import BucketBatchSampler, RandomBatchSampler, TaggingCollate, to_device
-    from zhnlp.formats.schemes import check_sentences
-    from zhnlp.tasks.tagger import Featurizer, TaggerConfig, build_module, read_examples
+    from zhnlp.tasks.tagger import Featurizer, TaggerConfig, build_module
     from zhnlp.training.trainer import resolve_device
 
-    data = args.data / "resume_ner"
-    if not (data / "train.char.bmes").exists():
-        print(f"missing {data} (needs ../shared/data beside the repo)", file=sys.stderr)
+    sets = resume_ner(args.data)
+    if sets is None:
         return 2
+    train, test = sets
     if args.as_tag:
         torch.set_num_threads(1)
     elif args.threads:
@@ -82,8 +83,6 @@ def main() -> int:
     else:
         cfg = TaggerConfig(task="ner", emb_dim=args.emb, hidden=args.hidden)
         batch_size = args.batch_size
-    train = check_sentences(read_examples(data / "train.char.bmes", "ner"), "BMES", repair=True)
-    test = read_examples(data / "test.char.bmes", "ner")
     cfg.scheme = "BMES"
     feats = Featurizer.build(cfg, train)
     items = [feats.encode(s.tokens, s.tags) for s in train]

@@ -25,6 +25,8 @@ import sys
 import time
 from pathlib import Path
 
+from _common import resume_ner
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 DEFAULT_DATA = ROOT.parent / "shared" / "data"
@@ -44,19 +46,16 @@ def main() -> int:
 
     import torch
 
-    from zhnlp.formats.schemes import check_sentences
-    from zhnlp.tasks.tagger import Featurizer, TaggerConfig, build_module, read_examples
+    from zhnlp.tasks.tagger import Featurizer, TaggerConfig, build_module
     from zhnlp.training.trainer import resolve_device
 
-    data = args.data / "resume_ner"
-    if not (data / "train.char.bmes").exists():
-        print(f"missing {data} (needs ../shared/data beside the repo)", file=sys.stderr)
+    sets = resume_ner(args.data)
+    if sets is None:
         return 2
     if args.threads:
         torch.set_num_threads(args.threads)
     device = resolve_device(args.device)
-    train = check_sentences(read_examples(data / "train.char.bmes", "ner"), "BMES", repair=True)
-    test = [s.tokens for s in read_examples(data / "test.char.bmes", "ner")]
+    train, test = sets[0], [s.tokens for s in sets[1]]
     modules = {}
     for model, hidden, layers in (("bilstm-crf", args.bilstm_hidden, 1),
                                   ("transformer-crf", args.transformer_hidden, args.transformer_layers)):
