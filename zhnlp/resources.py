@@ -37,12 +37,18 @@ def vectors_dir() -> Path:
     return _package_dir("zhnlp.vectors", "vectors")
 
 
-#: Bundled vectors by name (``--embeddings zh-char128``): file, what they are. Built by cli/train-vectors.sh from the
-#: training splits of public corpora (reviews, news, resumes, Tatoeba); see vectors/README.md.
+#: Bundled vectors by name (``--embeddings zh-char128``): file, level (char or bigram), dimensions. Built by
+#: ``cli/train-models.sh vectors`` from the training splits of public corpora (reviews, news, resumes, Tatoeba); see
+#: vectors/README.md.
 BUNDLED_VECTORS = {
-    "zh-char128": ("zh-char128.bin", "character skip-gram vectors, 128 dimensions"),
-    "zh-bigram64": ("zh-bigram64.bin", "character-bigram skip-gram vectors, 64 dimensions"),
+    "zh-char128": ("zh-char128.bin", "char", 128),
+    "zh-bigram64": ("zh-bigram64.bin", "bigram", 64),
 }
+
+
+def auto_vectors(level: str, dim: int) -> str | None:
+    """The name of the bundled vectors of ``level`` with ``dim`` dimensions (what ``auto`` stands for), or None."""
+    return next((name for name, (_, lvl, d) in BUNDLED_VECTORS.items() if (lvl, d) == (level, dim)), None)
 
 
 def bundled_vectors(name: str | Path) -> Path | None:

@@ -92,7 +92,7 @@ def recipe_params() -> list:
 
 
 class RecipeCommand(TyperCommand):
-    """Mixin of the train-* commands: presets and config files as defaults, --print-config, recipe.toml."""
+    """A train-* command: presets and config files as defaults, --print-config, recipe.toml."""
     fail: Callable[[str], None]
     path_keys: frozenset = frozenset()  # settings that name files (recorded as absolute paths)
 
@@ -112,9 +112,7 @@ class RecipeCommand(TyperCommand):
             self.fail(str(exc))
 
     def invoke(self, ctx: typer.Context):
-        keys = _settings_of(ctx)
-        recipe = Recipe(ctx.command.name, {k: ctx.params[p.name] for k, p in keys.items()
-                                           if ctx.params.get(p.name) is not None})
+        recipe = Recipe(ctx.command.name, {k: ctx.params[p.name] for k, p in _settings_of(ctx).items()})
         sources = [r.source for r in ctx.meta.get(_SOURCES, {}).values()]
         if ctx.meta.get(_PRINT):
             typer.echo(recipe.to_toml(f"zhnlp {ctx.command.name} settings: "

@@ -5,6 +5,7 @@ import sys
 
 import typer
 
+from ..resources import auto_vectors
 from ..training.distributed import launched_world
 from ..training.trainer import TrainConfig
 
@@ -43,16 +44,12 @@ def train_config(*, epochs: int, batch_size: int, lr: float, weight_decay: float
                        adversarial=adversarial, ema=ema, progress=not quiet and sys.stderr.isatty())
 
 
-#: ``auto`` of a vectors option: the bundled vectors of each size (where the embedding has another size: none).
-AUTO_VECTORS = {"char": {128: "zh-char128"}, "bigram": {64: "zh-bigram64"}}
-
-
 def vectors_named(value: str | None, kind: str = "char", dim: int = 0) -> str | None:
     """A vectors option's file or bundled name: ``none`` (any case) is none, ``auto`` the bundled vectors of
     ``kind`` that have ``dim`` dimensions, if any."""
     if value is None or value.lower() == "none":
         return None
-    return AUTO_VECTORS[kind].get(dim) if value.lower() == "auto" else value
+    return auto_vectors(kind, dim) if value.lower() == "auto" else value
 
 
 def scores_line(metrics: dict, keys: tuple[str, ...]) -> str:

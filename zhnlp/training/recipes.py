@@ -65,10 +65,10 @@ def preset_names(command: str | None = None) -> list[str]:
 def load_preset(name: str, command: str) -> Recipe:
     """The shipped preset ``name`` for ``command``; an unknown one is an error listing those there are."""
     path = PRESETS_DIR / f"{name}.toml"
-    if not name or "/" in name or not path.is_file() or _parse(path).command != command:
+    recipe = _parse(path) if name and "/" not in name and path.is_file() else None
+    if recipe is None or recipe.command != command:
         known = ", ".join(preset_names(command)) or "none"
         raise ZhnlpError(f"unknown preset {name!r} for {command} (presets: {known})")
-    recipe = _parse(path)
     recipe.source = f"preset {name}"
     for key, value in recipe.settings.items():  # files shipped beside the presets (class names)
         if isinstance(value, str) and value.endswith(".txt") and (PRESETS_DIR / value).is_file():
