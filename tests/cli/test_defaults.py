@@ -61,3 +61,41 @@ def test_a_classifier_starts_from_the_character_vectors_with_a_wide_part_and_adv
     invoke("train-classifier", tmp_path / "t.csv", *TINY, "--level", "word", "-o", tmp_path / "w")
     assert json.loads((tmp_path / "w" / "config.json").read_text(encoding="utf-8"))["config"]["classifier"][
         "embeddings"] is None  # the character vectors are not word vectors
+
+
+def test_the_library_trains_what_the_commands_train_when_no_settings_are_named(tmp_path):
+    from dataclasses import asdict
+
+    from zhnlp import ClassifierConfig, TaggerConfig, train_classifier, train_tagger
+    from zhnlp.tasks.recommended import recommended_training
+
+    for task, data in (("ner", NER), ("pos", FIXTURES / "tagging" / "word_pos.txt")):
+        invoke(f"train-{task}", data, *TINY, "-o", tmp_path / f"cli-{task}")
+        train_tagger(data, None, tmp_path / f"lib-{task}", task=task, train_config=recommended_training(
+            "tagger", epochs=1, progress=False))
+        assert tagger_config(tmp_path / f"lib-{task}") == tagger_config(tmp_path / f"cli-{task}")
+        assert _within(asdict(TaggerConfig.recommended(task)), tagger_config(tmp_path / f"lib-{task}"))
+    assert metrics(tmp_path / "lib-ner")["train_config"] == metrics(tmp_path / "cli-ner")["train_config"]
+    rows = ["text,label"] + [f"{t},{lab}" for t, lab in [("很好很满意", "pos"), ("太差了失望", "neg")] * 8]
+    (tmp_path / "t.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    invoke("train-classifier", tmp_path / "t.csv", *TINY, "-o", tmp_path / "cli-c")
+    train_classifier(tmp_path / "t.csv", None, tmp_path / "lib-c",
+                     train_config=recommended_training("classifier", epochs=1, progress=False))
+    cfg = json.loads((tmp_path / "lib-c" / "config.json").read_text(encoding="utf-8"))["config"]["classifier"]
+    assert cfg == json.loads((tmp_path / "cli-c" / "config.json").read_text(encoding="utf-8"))["config"]["classifier"]
+    assert _within(asdict(ClassifierConfig.recommended()), cfg)
+    assert metrics(tmp_path / "lib-c")["train_config"] == metrics(tmp_path / "cli-c")["train_config"]
+
+
+def _within(recommended: dict, saved: dict) -> bool:
+    """The saved config holds the recommended settings (those training fills in, the scheme and class names, aside)."""
+    return all(saved[k] == v for k, v in recommended.items() if k not in ("scheme", "class_names"))
+
+
+def test_a_task_that_contradicts_the_config_is_refused_before_reading_data(tmp_path):
+    import pytest
+
+    from zhnlp import TaggerConfig, ZhnlpError, train_tagger
+
+    with pytest.raises(ZhnlpError, match="task 'cws' differs from the config's task 'ner'"):
+        train_tagger(tmp_path / "missing.bio", None, tmp_path / "m", config=TaggerConfig(), task="cws")

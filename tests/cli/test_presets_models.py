@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from helpers import invoke
 
-from zhnlp.cli._train_options import vectors_named
+from zhnlp.tasks.recommended import vectors_named
 from zhnlp.resources import models_dir
 from zhnlp.training.recipes import preset_names
 

@@ -5,7 +5,6 @@ import sys
 
 import typer
 
-from ..resources import auto_vectors
 from ..training.distributed import launched_world
 from ..training.trainer import TrainConfig
 
@@ -42,14 +41,6 @@ def train_config(*, epochs: int, batch_size: int, lr: float, weight_decay: float
                        warmup_steps=warmup, clip_norm=clip, patience=patience, seed=seed,
                        device=device or ("cuda" if gpu else "cpu"), amp=amp, bucket=bucket, threads=threads,
                        adversarial=adversarial, ema=ema, progress=not quiet and sys.stderr.isatty())
-
-
-def vectors_named(value: str | None, kind: str = "char", dim: int = 0) -> str | None:
-    """A vectors option's file or bundled name: ``none`` (any case) is none, ``auto`` the bundled vectors of
-    ``kind`` that have ``dim`` dimensions, if any."""
-    if value is None or value.lower() == "none":
-        return None
-    return auto_vectors(kind, dim) if value.lower() == "auto" else value
 
 
 def scores_line(metrics: dict, keys: tuple[str, ...]) -> str:

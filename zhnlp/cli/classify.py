@@ -7,6 +7,7 @@ import typer
 
 from ..corpus.classify import classify_files
 from ..tasks.classifier import ClassifierConfig, TableOptions, train_classifier
+from ..tasks.recommended import CLASSIFIER, TRAINING, vectors_named
 from ._app import OUTPUT, OUTPUT_DIR, THREADS, _run, _summary, app
 from ._train_options import (
     ADVERSARIAL,
@@ -27,7 +28,6 @@ from ._train_options import (
     data_report,
     scores_line,
     train_config,
-    vectors_named,
 )
 from ._train_options import THREADS as TRAIN_THREADS
 
@@ -41,6 +41,7 @@ TABLE_FORMAT = typer.Option("auto", "--input-format",
 EMB_DIM = typer.Option(128, "--emb-dim")
 HIDDEN = typer.Option(128, "--hidden", help="GRU units per direction; TextCNN filters per width; Transformer "
                                                  "size (a head per 64).")
+_TRAINING = TRAINING["classifier"]  # the library's recommended training (tasks.recommended)
 ENCODING = typer.Option("utf-8", "--encoding", help="Input encoding (UTF-8 BOM tolerated; gbk, gb18030...).")
 
 
@@ -69,14 +70,14 @@ def train_classifier_cli(
     bigram_embeddings: str | None = typer.Option(None, "--bigram-embeddings",
                                                     help="Pretrained bigram vectors (zhnlp embed train --level "
                                                          "bigram, --dim = --emb-dim) for --bigram."),
-    ngrams: int = typer.Option(3, "--ngrams", help="Add a wide part: a linear model over the text's 1..N-grams (0: off)."),
+    ngrams: int = typer.Option(CLASSIFIER["ngrams"], "--ngrams", help="Add a wide part: a linear model over the text's 1..N-grams (0: off)."),
     ngram_min_freq: int = typer.Option(2, "--ngram-min-freq", help="N-grams seen fewer times in training are dropped."),
     emb_dim: int = EMB_DIM, hidden: int = HIDDEN,
     layers: int = typer.Option(1, "--layers", help="GRU layers (1-2 usual); Transformer blocks."),
     bidirectional: bool = typer.Option(True, "--bidirectional/--unidirectional"),
     pooling: str = typer.Option("max", "--pooling", help="last | max | mean | attention (Transformer: max | mean)"),
-    dropout: float = typer.Option(0.5, "--dropout"),
-    embeddings: str | None = typer.Option("auto", "--embeddings",
+    dropout: float = typer.Option(CLASSIFIER["dropout"], "--dropout"),
+    embeddings: str | None = typer.Option(CLASSIFIER["embeddings"], "--embeddings",
                                           help="Pretrained vectors (zhnlp embed), dimension --emb-dim; auto: the "
                                                "bundled zh-char128 at --level char if --emb-dim is 128; none: off."),
     freeze: bool = typer.Option(False, "--freeze-embeddings", help="Keep pretrained vectors fixed."),
@@ -84,11 +85,11 @@ def train_classifier_cli(
                                                                  "classifier (transfer; same level and sizes)."),
     class_weights: str | None = typer.Option(None, "--class-weights", help="auto: weigh classes by inverse frequency."),
     half: bool = typer.Option(False, "--half", help="Store weights as float16 (half the size)."),
-    epochs: int = typer.Option(100, "--epochs", help="At most this many epochs (--patience ends most runs)."),
-    lr: float = typer.Option(2e-3, "--lr"),
+    epochs: int = typer.Option(_TRAINING["epochs"], "--epochs", help="At most this many epochs (--patience ends most runs)."),
+    lr: float = typer.Option(_TRAINING["lr"], "--lr"),
     batch_size: int = BATCH_SIZE, weight_decay: float = WEIGHT_DECAY, lr_decay: float = LR_DECAY,
-    warmup: int = WARMUP, clip: float = CLIP, patience: int = typer.Option(3, "--patience"),
-    adversarial: float = typer.Option(1.0, "--adversarial", help=ADVERSARIAL.help), ema: float = EMA,
+    warmup: int = WARMUP, clip: float = CLIP, patience: int = typer.Option(_TRAINING["patience"], "--patience"),
+    adversarial: float = typer.Option(_TRAINING["adversarial"], "--adversarial", help=ADVERSARIAL.help), ema: float = EMA,
     gpu: bool = GPU, device: str | None = DEVICE, amp: bool = AMP, bucket: bool = BUCKET,
     seed: int = SEED, threads: int = TRAIN_THREADS, resume: bool = RESUME, force: bool = FORCE,
     encoding: str = ENCODING,

@@ -6,6 +6,7 @@ import sys
 import typer
 
 from ..corpus.tag import tag_files
+from ..tasks.recommended import TAGGER_BY_LEVEL, TRAINING, tagger_level, vectors_named
 from ..tasks.tagger import TaggerConfig, train_tagger
 from ._app import OUTPUT, OUTPUT_DIR, PRECISION, SCHEDULER, THREADS, _run, _summary, app
 from ._train_options import (
@@ -28,24 +29,16 @@ from ._train_options import (
     data_report,
     scores_line,
     train_config,
-    vectors_named,
 )
 from ._train_options import THREADS as TRAIN_THREADS
 
 TASK_NAMES = {"ner": "named-entity", "cws": "word-segmentation", "pos": "part-of-speech"}
-#: Each tagger command's defaults that differ by task, chosen on the dev splits of ResumeNER, MSRA and UD Chinese
-#: (docs/experiments.md, "Defaults"): characters (NER, CWS) read bigrams and soft-word features, from the bundled
-#: vectors; words (POS) take two layers, word dropout and first/last-character embeddings from the character vectors.
-_BY_LEVEL = {
-    "char": {"bigram": True, "softword": True, "embeddings": "auto", "layers": 1, "word_dropout": 0.0,
-             "affix_dim": 32, "affix_embeddings": "none"},
-    "word": {"bigram": False, "softword": False, "embeddings": "none", "layers": 2, "word_dropout": 0.25,
-             "affix_dim": 128, "affix_embeddings": "auto"},
-}
+_TRAINING = TRAINING["tagger"]
 
 
 def _make_train_command(task: str) -> None:
-    d = _BY_LEVEL["word" if task == "pos" else "char"]
+    # the library's recommended settings (tasks.recommended), vectors turned off shown as "none"
+    d = {k: "none" if v is None else v for k, v in TAGGER_BY_LEVEL[tagger_level(task)].items()}
 
     def train_cli(
         train: str = typer.Argument(..., help="Training data (CoNLL, CoNLL-U, segmented text or word/pos)."),
@@ -60,14 +53,15 @@ def _make_train_command(task: str) -> None:
         repair: bool = typer.Option(True, "--repair/--strict",
                                     help="Repair tags that break the scheme (as conlleval reads them), or fail on them."),
         gpu: bool = GPU, device: str | None = DEVICE, amp: bool = AMP,
-        epochs: int = typer.Option(100, "--epochs", help="At most this many epochs (--patience ends most runs)."),
-        batch_size: int = typer.Option(32, "--batch-size", help=BATCH_SIZE.help),
-        lr: float = typer.Option(2e-3, "--lr"),
+        epochs: int = typer.Option(_TRAINING["epochs"], "--epochs",
+                                   help="At most this many epochs (--patience ends most runs)."),
+        batch_size: int = typer.Option(_TRAINING["batch_size"], "--batch-size", help=BATCH_SIZE.help),
+        lr: float = typer.Option(_TRAINING["lr"], "--lr"),
         weight_decay: float = WEIGHT_DECAY, lr_decay: float = LR_DECAY, warmup: int = WARMUP,
-        clip: float = CLIP, patience: int = typer.Option(8, "--patience", help=PATIENCE.help),
+        clip: float = CLIP, patience: int = typer.Option(_TRAINING["patience"], "--patience", help=PATIENCE.help),
         adversarial: float = ADVERSARIAL, ema: float = EMA,
         emb_dim: int = typer.Option(128, "--emb-dim"),
-        hidden: int = typer.Option(256, "--hidden", help="LSTM units per direction."),
+        hidden: int = typer.Option(d["hidden"], "--hidden", help="LSTM units per direction."),
         layers: int = typer.Option(d["layers"], "--layers"),
         dropout: float = typer.Option(0.5, "--dropout"),
         embeddings: str | None = typer.Option(d["embeddings"], "--embeddings",
@@ -89,7 +83,7 @@ def _make_train_command(task: str) -> None:
         bigram_min_freq: int = typer.Option(2, "--bigram-min-freq", help="Rarer bigrams share one embedding (model size)."),
         bigram_dim: int = typer.Option(64, "--bigram-dim"),
         bigram_embeddings: str | None = typer.Option(
-            "auto", "--bigram-embeddings",
+            d["bigram_embeddings"], "--bigram-embeddings",
             help="Pretrained bigram vectors (zhnlp embed train --level bigram), dimension --bigram-dim, for "
                  "--bigram; auto: the bundled zh-bigram64 if --bigram-dim is 64; none: off."),
         min_freq: int = typer.Option(1, "--min-freq", help="Rarer tokens share the <unk> embedding."),

@@ -34,7 +34,7 @@ from ..training.serialization import (
     require_vocabs,
     resolve_model,
 )
-from ..training.trainer import Trainer, set_seed
+from ..training.trainer import TrainConfig, Trainer, set_seed
 from .base import (
     TaskModel,
     TrainedModel,
@@ -49,6 +49,7 @@ from .base import (
     start_encoder,
     started_from,
 )
+from .recommended import CLASSIFIER, recommended_training, vectors_named
 
 MODEL_TYPE = "gru-classifier"               # config.json's type of every classifier network (the name it had)
 ENSEMBLE_TYPE = "gru-classifier-ensemble"   # several classifiers averaging their probabilities
@@ -120,6 +121,15 @@ class ClassifierConfig:
             raise ZhnlpError(f"--class-weights must be auto or none, not {self.class_weights!r}")
         if self.class_weights == "none":
             self.class_weights = None
+
+    @classmethod
+    def recommended(cls, **changes: Any) -> ClassifierConfig:
+        """What ``zhnlp train-classifier`` trains by default (:mod:`zhnlp.tasks.recommended`), with ``changes``;
+        ``auto`` vectors resolved to the bundled ones of the level and size (characters only)."""
+        s = {f.name: f.default for f in fields(cls) if f.name in ("emb_dim", "level")}
+        s.update(CLASSIFIER, **changes)
+        s["embeddings"] = vectors_named(s["embeddings"], "char", s["emb_dim"] if s["level"] == "char" else 0)
+        return cls(**s)
 
     @classmethod
     def from_dict(cls, d: dict) -> "ClassifierConfig":
@@ -262,12 +272,16 @@ TrainClassifierResult = TrainedModel  # the name it had
 
 
 def train_classifier(train: str | Path, dev: str | Path | None, output: str | Path, *,
-                     config: ClassifierConfig, train_config, test: str | Path | None = None,
+                     config: ClassifierConfig | None = None, train_config: TrainConfig | None = None,
+                     test: str | Path | None = None,
                      split: str | None = None, table: TableOptions | None = None,
                      resume: bool = False, force: bool = False,
                      report: Callable[[list[DataSummary]], None] | None = None) -> TrainedModel:
     """Train a classifier (``config.model``: gru, textcnn or transformer) on checked tables (``report`` gets the summaries) and write its model directory;
-    ``split="0.8,0.1,0.1"`` cuts ``train`` into stratified train/dev/test parts (split.json)."""
+    ``split="0.8,0.1,0.1"`` cuts ``train`` into stratified train/dev/test parts (split.json). No ``config`` or
+    ``train_config``: the recommended ones (:mod:`zhnlp.tasks.recommended`)."""
+    config = config or ClassifierConfig.recommended()
+    train_config = train_config or recommended_training("classifier")
     check_model_output(output, force=force)
     table = table or TableOptions()
     if table.class_names and not table.names:

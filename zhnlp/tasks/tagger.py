@@ -21,7 +21,7 @@ from ..training import metrics
 from ..training.batching import TaggingCollate
 from ..training.ensemble import assemble, net_section
 from ..training.serialization import CONFIG_FILE, check_model_output, read_config, read_model, resolve_model
-from ..training.trainer import Trainer, launched_world, set_seed, use_threads  # use_threads: re-exported
+from ..training.trainer import TrainConfig, Trainer, launched_world, set_seed, use_threads  # use_threads: re-exported
 from .base import (
     TaskModel,
     TrainedModel,
@@ -37,6 +37,7 @@ from .base import (
 from .crf_tagger import MODEL_TYPE as CRF_TYPE
 from .crf_tagger import CRFConfig, CRFTagger
 from .hmm import HMM, HMMConfig
+from .recommended import recommended_training
 from .tagger_features import FEATURE_OPTIONS, REMOVED_NET_SETTINGS, TASKS, Featurizer, TaggerConfig, _load_static
 
 MODEL_TYPES = {"bilstm-crf": "bilstm-crf-tagger", "hmm": "hmm", "crf": CRF_TYPE,
@@ -186,13 +187,20 @@ TrainTaggerResult = TrainedModel  # the name it had
 
 
 def train_tagger(train: str | Path, dev: str | Path | None, output: str | Path, *,
-                 config: TaggerConfig, train_config, model: str = "bilstm-crf", test: str | Path | None = None,
+                 config: TaggerConfig | None = None, train_config: TrainConfig | None = None, task: str | None = None,
+                 model: str = "bilstm-crf", test: str | Path | None = None,
                  data_format: str = "auto", encoding: str = "utf-8", resume: bool = False,
                  repair: bool = True, force: bool = False,
                  report: Callable[[list[DataSummary]], None] | None = None) -> TrainedModel:
     """Train a tagger (``bilstm-crf``, ``transformer-crf``, ``hmm`` or ``crf``) on checked data (``report`` gets the summaries) and write
     its model directory; NER tags that break the scheme are repaired as conlleval reads them (``repair=False``:
-    an error)."""
+    an error). No ``config``: the recommended one of ``task`` (ner, cws, pos); no ``train_config``: the recommended
+    training (:mod:`zhnlp.tasks.recommended`)."""
+    if config is None:
+        config = TaggerConfig.recommended(task or "ner")
+    elif task is not None and task != config.task:
+        raise ZhnlpError(f"task {task!r} differs from the config's task {config.task!r}")
+    train_config = train_config or recommended_training("tagger")
     check_model_output(output, force=force)
     if config.segmenter:
         config.segmenter = check_segmenter(config.segmenter)

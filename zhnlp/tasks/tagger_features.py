@@ -17,6 +17,7 @@ from ..text.segment import Segmenter
 from ..text.vocab import Vocab
 from ..training.serialization import drop_removed
 from .base import segmenter_for
+from .recommended import TAGGER_BY_LEVEL, tagger_level, vectors_named
 
 TASKS = ("ner", "cws", "pos")
 # Options that decide the features a network reads: the members of an ensemble must agree on them.
@@ -80,6 +81,17 @@ class TaggerConfig:
         check_number("--word-dropout", self.word_dropout, 0)
         if self.segmenter and self.task != "pos":
             raise ZhnlpError("--segmenter names the CWS model that segments raw text for a POS model (train-pos)")
+
+    @classmethod
+    def recommended(cls, task: str = "ner", **changes: Any) -> TaggerConfig:
+        """What ``zhnlp train-<task>`` trains by default (:mod:`zhnlp.tasks.recommended`), with ``changes``;
+        ``auto`` vectors resolved to the bundled ones of their size."""
+        s = {f.name: f.default for f in fields(cls) if f.name in ("emb_dim", "bigram_dim")}
+        s.update(TAGGER_BY_LEVEL[tagger_level(task)], task=task, **changes)
+        s["embeddings"] = vectors_named(s["embeddings"], "char", s["emb_dim"])
+        s["bigram_embeddings"] = vectors_named(s["bigram_embeddings"], "bigram", s["bigram_dim"]) if s["bigram"] else None
+        s["affix_embeddings"] = vectors_named(s["affix_embeddings"], "char", s["affix_dim"])
+        return cls(**s)
 
     @classmethod
     def from_dict(cls, d: dict) -> TaggerConfig:
