@@ -67,7 +67,11 @@ _METAVARS = {
              "src dst source target vectors vocab_file"),
     "NAME": ("--model --data-format --input-format --encoding --scheme --src-lang --tgt-lang --level --src-level "
              "--tgt-level --long --from --to --mode --engine --encoder --pooling --attention --algo --segmenter "
-             "--dict --dict-freq --class-weights --select --bucket-by --device --precision --format"),
+             "--dict --dict-freq --class-weights --select --bucket-by --device --precision --format --text-col "
+             "--label-col"),
+    "SIZE": "--block-size",
+    "ADDRESS": "--scheduler",
+    "FRACTIONS": "--split",
 }
 _METAVAR_OF = {name: metavar for metavar, names in _METAVARS.items() for name in names.split()}
 
