@@ -81,8 +81,11 @@ def _metavar(param) -> str:
     if param.metavar is not None:
         return param.metavar
     name = param.opts[-1] if param.param_type_name == "option" else param.name
-    annotation = param.type_descriptor.annotation
-    element = (getattr(annotation, "__args__", None) or (annotation,))[0]  # list[str] -> str
+    if hasattr(param, "type_descriptor"):  # typer >= 0.29: the annotation
+        annotation = param.type_descriptor.annotation
+        element = (getattr(annotation, "__args__", None) or (annotation,))[0]  # list[str] -> str
+    else:  # click's parameter type
+        element = {"integer": int, "int": int, "float": float}.get(getattr(param.type, "name", ""))
     return _METAVAR_OF.get(name) or {int: "INT", float: "FLOAT"}.get(element, "TEXT")
 
 
