@@ -99,3 +99,15 @@ def test_a_task_that_contradicts_the_config_is_refused_before_reading_data(tmp_p
 
     with pytest.raises(ZhnlpError, match="task 'cws' differs from the config's task 'ner'"):
         train_tagger(tmp_path / "missing.bio", None, tmp_path / "m", config=TaggerConfig(), task="cws")
+
+
+def test_every_train_command_shows_the_library_training_defaults():
+    import tomllib
+
+    from zhnlp.tasks.recommended import TRAINING
+
+    options = {"batch_size": "batch-size", "lr_decay": "lr-decay"}
+    for command, kind in (("train-ner", "tagger"), ("train-cws", "tagger"), ("train-pos", "tagger"),
+                          ("train-classifier", "classifier"), ("train-seq2seq", "seq2seq")):
+        shown = tomllib.loads(invoke(command, "--print-config").stdout)
+        assert {k: shown[options.get(k, k)] for k in TRAINING[kind]} == TRAINING[kind], command

@@ -6,6 +6,7 @@ import sys
 import typer
 
 from ..corpus.translate import translate_files
+from ..tasks.recommended import TRAINING
 from ..tasks.translator import PairOptions, Seq2SeqConfig, train_seq2seq
 from ..training.plots import has_cjk_font
 from ._app import OUTPUT, OUTPUT_DIR, THREADS, _run, _summary, app
@@ -27,6 +28,8 @@ from ._train_options import (
     train_config,
 )
 from ._train_options import THREADS as TRAIN_THREADS
+
+_TRAINING = TRAINING["seq2seq"]  # the library's defaults (tasks.recommended)
 
 SRC_COL = typer.Option(1, "--src-col", help="Source column, 0-based (Tatoeba: 1 = Chinese).")
 TGT_COL = typer.Option(0, "--tgt-col", help="Target column, 0-based (Tatoeba: 0 = English).")
@@ -74,12 +77,14 @@ def train_seq2seq_cli(
     beam: int = typer.Option(5, "--beam", help="Beam size stored as the model's default (1: greedy)."),
     alpha: float = typer.Option(0.75, "--alpha", help="Length normalisation stored as the model's default."),
     half: bool = typer.Option(False, "--half", help="Store weights as float16 (half the size)."),
-    epochs: int = typer.Option(40, "--epochs", help="At most this many epochs (--patience ends most runs; the "
-                                                     "bundled cmn-eng still improved at its 14th)."),
-    lr: float = typer.Option(2e-3, "--lr"),
-    lr_decay: float = typer.Option(0.85, "--lr-decay", help="Multiply the learning rate by this every epoch."),
+    epochs: int = typer.Option(_TRAINING["epochs"], "--epochs", help="At most this many epochs (--patience ends "
+                                                                      "most runs; the bundled cmn-eng still "
+                                                                      "improved at its 14th)."),
+    lr: float = typer.Option(_TRAINING["lr"], "--lr"),
+    lr_decay: float = typer.Option(_TRAINING["lr_decay"], "--lr-decay",
+                                   help="Multiply the learning rate by this every epoch."),
     batch_size: int = BATCH_SIZE, weight_decay: float = WEIGHT_DECAY, warmup: int = WARMUP,
-    clip: float = CLIP, patience: int = typer.Option(3, "--patience"), ema: float = EMA,
+    clip: float = CLIP, patience: int = typer.Option(_TRAINING["patience"], "--patience"), ema: float = EMA,
     gpu: bool = GPU, device: str | None = DEVICE, amp: bool = AMP, bucket: bool = BUCKET,
     seed: int = SEED, threads: int = TRAIN_THREADS, resume: bool = RESUME, force: bool = FORCE,
     encoding: str = typer.Option("utf-8", "--encoding"),

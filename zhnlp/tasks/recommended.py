@@ -23,11 +23,13 @@ CLASSIFIER: dict[str, Any] = {"embeddings": "auto", "ngrams": 3, "dropout": 0.5}
 TRAINING: dict[str, dict[str, Any]] = {
     "tagger": {"epochs": 100, "batch_size": 32, "lr": 2e-3, "patience": 8},
     "classifier": {"epochs": 100, "batch_size": 64, "lr": 2e-3, "patience": 3, "adversarial": 1.0},
+    "seq2seq": {"epochs": 40, "batch_size": 64, "lr": 2e-3, "lr_decay": 0.85, "patience": 3},
 }
 
 
 def recommended_training(kind: str, **changes: Any) -> TrainConfig:
-    """The training settings of a ``tagger`` or ``classifier`` when none are named, with ``changes``."""
+    """The training settings of a ``tagger``, ``classifier`` or ``seq2seq`` model when none are named, with
+    ``changes``."""
     return TrainConfig(**{**TRAINING[kind], **changes})
 
 

@@ -18,8 +18,9 @@ from ..text.segment import Segmenter
 from ..text.vocab import Vocab
 from ..training.batching import Seq2SeqCollate, to_device
 from ..training.serialization import check_model_output, drop_removed, read_model
-from ..training.trainer import Trainer, set_seed
+from ..training.trainer import TrainConfig, Trainer, set_seed
 from .base import TaskModel, TrainedModel, finish_training, run_metrics, segmenter_for, split_data
+from .recommended import recommended_training
 
 MODEL_TYPE = "gru-seq2seq"
 LANGS = ("zh", "en")
@@ -262,13 +263,17 @@ def summarize_pairs(data: Pairs, split: str, options: PairOptions, config: Seq2S
     return summary
 
 
-def train_seq2seq(train: str | Path, dev: str | Path | None, output: str | Path, *, config: Seq2SeqConfig,
-                  train_config, test: str | Path | None = None, split: str | None = None,
+def train_seq2seq(train: str | Path, dev: str | Path | None, output: str | Path, *,
+                  config: Seq2SeqConfig | None = None, train_config: TrainConfig | None = None,
+                  test: str | Path | None = None, split: str | None = None,
                   pairs: PairOptions | None = None, resume: bool = False,
                   force: bool = False, report: Callable[[list[DataSummary]], None] | None = None
                   ) -> TrainedModel:
     """Train a GRU seq2seq model on checked pair files (``report`` gets the summaries) and write its model directory;
-    ``split="0.8,0.1,0.1"`` cuts ``train`` into train/dev/test grouped by source sentence (split.json)."""
+    ``split="0.8,0.1,0.1"`` cuts ``train`` into train/dev/test grouped by source sentence (split.json). No ``config``
+    or ``train_config``: the defaults of ``zhnlp train-seq2seq`` (:mod:`zhnlp.tasks.recommended`)."""
+    config = config or Seq2SeqConfig()
+    train_config = train_config or recommended_training("seq2seq")
     check_model_output(output, force=force)
     pairs = pairs or PairOptions()
     data = pairs.read(train)
