@@ -7,7 +7,7 @@ import typer
 
 from ..corpus.classify import classify_files
 from ..tasks.classifier import ClassifierConfig, TableOptions, train_classifier
-from ..tasks.recommended import CLASSIFIER, TRAINING, vectors_named
+from ..tasks.recommended import CLASSIFIER, TRAINING
 from ._app import OUTPUT, OUTPUT_DIR, THREADS, _run, _summary, app
 from ._train_options import (
     ADVERSARIAL,
@@ -97,10 +97,10 @@ def train_classifier_cli(
 ) -> None:
     """Train a text classifier (GRU, TextCNN or Transformer) and write a model directory."""
     def work():
-        cfg = ClassifierConfig(model=model, level=level, user_dicts=list(user_dict or []), main_dict=main_dict, max_len=max_len,
+        cfg = ClassifierConfig.recommended(model=model, level=level, user_dicts=list(user_dict or []), main_dict=main_dict, max_len=max_len,
                                min_freq=min_freq, bigram=bigram, bigram_min_freq=bigram_min_freq, bigram_embeddings=bigram_embeddings, ngrams=ngrams, ngram_min_freq=ngram_min_freq, emb_dim=emb_dim,
                                hidden=hidden, layers=layers, bidirectional=bidirectional, pooling=pooling,
-                               dropout=dropout, embeddings=vectors_named(embeddings, "char", emb_dim if level == "char" else 0),
+                               dropout=dropout, embeddings=embeddings,
                                freeze_embeddings=freeze, encoder=encoder,
                                class_weights=class_weights, half_precision=half)
         tcfg = train_config(epochs=epochs, batch_size=batch_size, lr=lr, weight_decay=weight_decay,

@@ -6,7 +6,7 @@ import sys
 import typer
 
 from ..corpus.tag import tag_files
-from ..tasks.recommended import TAGGER_BY_LEVEL, TRAINING, tagger_level, vectors_named
+from ..tasks.recommended import TAGGER_BY_LEVEL, TRAINING, tagger_level
 from ..tasks.tagger import TaggerConfig, train_tagger
 from ._app import OUTPUT, OUTPUT_DIR, PRECISION, SCHEDULER, THREADS, _run, _summary, app
 from ._train_options import (
@@ -106,14 +106,14 @@ def _make_train_command(task: str) -> None:
         quiet: bool = QUIET,
     ) -> None:
         def work():
-            cfg = TaggerConfig(task=task, scheme=scheme.upper() if scheme else None, emb_dim=emb_dim,
+            cfg = TaggerConfig.recommended(task, scheme=scheme.upper() if scheme else None, emb_dim=emb_dim,
                                hidden=hidden, layers=layers, dropout=dropout, bigram=bigram, softword=softword,
                                bigram_min_freq=bigram_min_freq, bigram_dim=bigram_dim,
-                               bigram_embeddings=vectors_named(bigram_embeddings, "bigram", bigram_dim) if bigram else None,
+                               bigram_embeddings=bigram_embeddings,
                                min_freq=min_freq, word_dropout=word_dropout,
                                lexicons=list(lexicon or []), constrained=not no_constraints,
-                               embeddings=vectors_named(embeddings, "char", emb_dim), freeze_embeddings=freeze, half_precision=half,
-                               affix_dim=affix_dim, affix_embeddings=vectors_named(affix_embeddings, "char", affix_dim),
+                               embeddings=embeddings, freeze_embeddings=freeze, half_precision=half,
+                               affix_dim=affix_dim, affix_embeddings=affix_embeddings,
                                static_embeddings=static_embeddings, static_max_words=static_max_words,
                                encoder=encoder, segmenter=segmenter)
             tcfg = train_config(epochs=epochs, batch_size=batch_size, lr=lr, weight_decay=weight_decay,
