@@ -11,6 +11,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -281,16 +282,23 @@ def test_malformed_user_dict(zhnlp, fails, work):
 # --------------------------------------------------------------------------- interruption
 
 @pytest.fixture(scope="module")
-def big_input(tmp_path_factory) -> Path:
-    """~30 MB of Chinese text (pku_test lines repeated, or generated sentences)."""
+def big_block() -> bytes:
+    """A block of Chinese lines (pku_test, or generated sentences) that a feeder repeats without end."""
     if PKU_TEST.exists():
         block = "\n".join(PKU_TEST.read_text(encoding="utf-8").splitlines()) + "\n"
     else:
         block = "".join(f"{i}：{SENTENCE}\n" for i in range(5000))
-    data = block.encode("utf-8")
-    path = tmp_path_factory.mktemp("big") / "BIG.txt"
-    path.write_bytes(data * (30_000_000 // len(data) + 1))
-    return path
+    return block.encode("utf-8")
+
+
+def _feed_forever(fd: int, block: bytes) -> None:
+    """Write ``block`` to pipe ``fd`` again and again until its reader is gone, so the run can
+    never finish before it is interrupted, however fast the machine."""
+    try:
+        while True:
+            os.write(fd, block)
+    except OSError:  # BrokenPipeError: the run (and every worker) has exited
+        pass
 
 
 def _default_sigint() -> None:
@@ -319,16 +327,20 @@ def _writing_into(pid: int, folder: Path) -> bool:
 @pytest.mark.parametrize("command, model, sig, jobs", INTERRUPTED,
                          ids=["SIGINT", "SIGTERM", "SIGTERM-j2", "tag-SIGTERM", "classify-SIGINT", "translate-SIGTERM",
                               "SIGKILL-j2", "tag-SIGKILL", "classify-SIGKILL"])
-def test_interrupted_run_keeps_old_output(cache_dir, tmp_path, big_input, command, model, sig, jobs):
+def test_interrupted_run_keeps_old_output(cache_dir, tmp_path, big_block, command, model, sig, jobs):
     """Ctrl-C and kill: a one-line message and nothing written; even SIGKILL of the whole process
     group (no clean-up code runs) leaves the old output as it was and no temporary file."""
     out = tmp_path / "outdir"
     write(out / "out.txt", OLD)
     start = time.monotonic()
     jobs_opt = ["-j", str(jobs)] if command == "segment" else []
-    proc = subprocess.Popen([sys.executable, "-m", "zhnlp", command, *model, str(big_input), "-o", "out.txt",
-                             *jobs_opt], cwd=out, env=_env(cache_dir), stdout=subprocess.PIPE,
+    read_end, write_end = os.pipe()
+    proc = subprocess.Popen([sys.executable, "-m", "zhnlp", command, *model, "-", "-o", "out.txt", *jobs_opt],
+                            cwd=out, env=_env(cache_dir), stdin=read_end, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, preexec_fn=_default_sigint, start_new_session=True)
+    os.close(read_end)
+    feeder = threading.Thread(target=_feed_forever, args=(write_end, big_block), daemon=True)
+    feeder.start()
     try:
         # wait until the run is under way (writing its temporary output) and >= 1.5 s have passed
         while True:
@@ -345,8 +357,10 @@ def test_interrupted_run_keeps_old_output(cache_dir, tmp_path, big_input, comman
         stdout, stderr = proc.communicate(timeout=60)
     finally:
         if proc.poll() is None:
-            proc.kill()
+            os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
+        feeder.join(timeout=60)
+        os.close(write_end)
     if sig == signal.SIGKILL:
         assert proc.returncode == -signal.SIGKILL
     else:
