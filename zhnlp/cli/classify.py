@@ -71,7 +71,7 @@ def train_classifier_cli(
                                                     help="Pretrained bigram vectors (zhnlp embed train --level "
                                                          "bigram, --dim = --emb-dim) for --bigram."),
     ngrams: int = typer.Option(CLASSIFIER["ngrams"], "--ngrams", help="Add a wide part: a linear model over the text's 1..N-grams (0: off)."),
-    ngram_min_freq: int = typer.Option(2, "--ngram-min-freq", help="N-grams seen fewer times in training are dropped."),
+    ngram_min_freq: int = typer.Option(CLASSIFIER["ngram_min_freq"], "--ngram-min-freq", help="N-grams seen fewer times in training are dropped."),
     emb_dim: int = EMB_DIM, hidden: int = HIDDEN,
     layers: int = typer.Option(1, "--layers", help="GRU layers (1-2 usual); Transformer blocks."),
     bidirectional: bool = typer.Option(True, "--bidirectional/--unidirectional"),

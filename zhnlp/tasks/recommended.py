@@ -17,8 +17,9 @@ TAGGER_BY_LEVEL: dict[str, dict[str, Any]] = {
     "word": {"hidden": 256, "layers": 2, "bigram": False, "softword": False, "embeddings": None,
              "bigram_embeddings": "auto", "word_dropout": 0.25, "affix_dim": 128, "affix_embeddings": "auto"},
 }
-#: Classifier settings (ClassifierConfig fields): character vectors, a wide part over 1-3-grams, dropout 0.5.
-CLASSIFIER: dict[str, Any] = {"embeddings": "auto", "ngrams": 3, "dropout": 0.5}
+#: Classifier settings (ClassifierConfig fields): character vectors, a wide part over the 1-3-grams seen 3 times or
+#: more, dropout 0.5.
+CLASSIFIER: dict[str, Any] = {"embeddings": "auto", "ngrams": 3, "ngram_min_freq": 3, "dropout": 0.5}
 #: Training settings (TrainConfig fields) of each kind of model: patience ends a run, the epoch cap is a guard.
 TRAINING: dict[str, dict[str, Any]] = {
     "tagger": {"epochs": 100, "batch_size": 32, "lr": 2e-3, "patience": 8},
