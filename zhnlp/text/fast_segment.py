@@ -20,10 +20,8 @@ import logging
 import re
 import sys
 from array import array
-from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
-from itertools import repeat
 from pathlib import Path
 
 from ..parallel import call_in_child
@@ -193,7 +191,8 @@ class FastCutter:
         counts = iter(counts)
         for i, chunk in enumerate(fd.words):
             fd.words[i] = ""  # let a million words go as they are added
-            deque(map(add, chunk.split("\n"), counts, repeat(None)), maxlen=0)  # no Python loop: a tenth faster
+            for w in chunk.split("\n"):
+                add(w, next(counts), None)
         if fd.filler:
             add(_FILLER, fd.filler, None)
         self._rj, self._has = rj, rj.has_word
