@@ -36,8 +36,10 @@ def test_it_learns_saves_and_reloads_with_its_model_type(model, data):
     out, res = model
     config = json.loads((out / "config.json").read_text(encoding="utf-8"))
     assert config["model_type"] == "transformer-crf-tagger"
-    assert {k: config["config"]["net"][k] for k in ("encoder", "hidden", "heads", "ff")} == \
-        {"encoder": "transformer", "hidden": 16, "heads": 1, "ff": 32}
+    net = {k: config["config"]["net"][k] for k in ("encoder", "hidden", "heads", "ff", "norm", "encoder_dropout",
+                                                   "output_dropout")}
+    assert net == {"encoder": "transformer", "hidden": 16, "heads": 1, "ff": 32, "norm": "post",
+                   "encoder_dropout": 0.05, "output_dropout": pytest.approx(0.2)}
     assert res.metrics["model"] == "transformer-crf" and res.metrics["dev"]["f1"] > 0.9
     tagger = load_tagger(out)
     assert isinstance(tagger.backend.net, TransformerCRF) and "transformer-crf" in repr(tagger)
@@ -82,6 +84,18 @@ def test_configs_without_an_encoder_build_a_bilstm():
     assert isinstance(load_tagger("ud-cws").backend.net, BiLSTMCRF)
     with pytest.raises(ValueError, match="not 'gru'"):
         build_tagger_net(TaggerNetConfig(n_tokens=10, n_tags=3, encoder="gru"))
+
+
+def test_transformer_configs_saved_before_post_norm_build_pre_norm_blocks():
+    """A Transformer-CRF saved with pre-norm blocks and one dropout (no ``norm`` in config.json) loads as it was."""
+    cfg = TaggerNetConfig(n_tokens=10, n_tags=3, hidden=8, heads=1, ff=16, dropout=0.3, encoder="transformer")
+    net = build_tagger_net(cfg)
+    assert net.encoder.norm is not None and not net.encoder.blocks[0].post_norm
+    assert net.encoder.blocks[0].dropout.p == net.output_dropout.p == 0.3
+    net = build_tagger_net(TaggerNetConfig(**{**cfg.__dict__, "norm": "post", "encoder_dropout": 0.15,
+                                              "output_dropout": 0.4}))
+    assert net.encoder.norm is None and net.encoder.blocks[0].post_norm
+    assert (net.encoder.blocks[0].dropout.p, net.output_dropout.p) == (0.15, 0.4)
 
 
 def test_the_seeded_bilstm_is_drawn_as_before():

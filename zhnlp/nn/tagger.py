@@ -39,6 +39,9 @@ class TaggerNetConfig:
     encoder: str = "bilstm"         # one of ENCODERS (configs saved before there was a choice: a BiLSTM)
     heads: int = 0                  # Transformer: attention heads (transformer_heads)
     ff: int = 0                     # Transformer: feed-forward width (TENER: twice the model size)
+    norm: str = "pre"               # Transformer: "post" or "pre" blocks (nn.transformer.NORMS; saved before: pre)
+    encoder_dropout: float | None = None  # Transformer: attention and feed-forward dropout (None: dropout)
+    output_dropout: float | None = None   # Transformer: dropout of the encoder's outputs (None: dropout)
 
 
 class _Decoding:
@@ -126,7 +129,9 @@ class TransformerCRF(_Tagging):
     def __init__(self, cfg: TaggerNetConfig, allowed=None) -> None:
         super().__init__(cfg)
         self.inp = nn.Linear(self.in_dim, cfg.hidden)
-        self.encoder = TransformerEncoder(cfg.hidden, cfg.layers, cfg.heads, cfg.ff, cfg.dropout)
+        inner, out = (cfg.dropout if p is None else p for p in (cfg.encoder_dropout, cfg.output_dropout))
+        self.encoder = TransformerEncoder(cfg.hidden, cfg.layers, cfg.heads, cfg.ff, inner, cfg.norm)
+        self.output_dropout = nn.Dropout(out)
         self.proj = nn.Linear(cfg.hidden, cfg.n_tags)
         self.crf = self.make_crf(allowed)
 
@@ -144,7 +149,7 @@ class TransformerCRF(_Tagging):
         h = self.embedded(ids, features)
         mask = torch.arange(ids.shape[1], device=ids.device)[None, :] < lengths.to(ids.device)[:, None]  # (B, T)
         out = self.encoder(self.inp(h.to(self.inp.weight.dtype)), mask)  # (B, T, hidden)
-        return self.proj(self.dropout(out)).to(h.dtype)  # (B, T, K)
+        return self.proj(self.output_dropout(out)).to(h.dtype)  # (B, T, K)
 
 
 def build_tagger_net(cfg: TaggerNetConfig, allowed=None) -> _Tagging:

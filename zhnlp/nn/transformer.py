@@ -1,4 +1,5 @@
-"""TENER's Transformer encoder (Yan et al. 2019): relative, direction-aware, un-scaled attention, pre-norm blocks.
+"""TENER's Transformer encoder (Yan et al. 2019): relative, direction-aware, un-scaled attention; pre-norm blocks,
+or post-norm ones as in TENER's code (the Transformer-CRF's since they scored higher on ResumeNER dev).
 
 NER needs to know which side a context token lies on and how far away it is, and sharp attention: TENER scores
 key j for query t as ``q_t·k_j + q_t·R[t-j] + u·k_j + v·R[t-j]``, with R the sinusoids of the signed offset
@@ -58,10 +59,15 @@ class RelativeSelfAttention(nn.Module):
         return self.out((attn @ val).transpose(1, 2).reshape(B, T, D))
 
 
+NORMS = ("post", "pre")  # where a block's LayerNorms sit: after each residual sum (TENER), or before each sublayer
+
+
 class _Block(nn.Module):
-    """Pre-norm residual block: x + attention(LayerNorm(x)), then x + feed-forward(LayerNorm(x))."""
-    def __init__(self, dim: int, heads: int, ff: int, dropout: float) -> None:
+    """Residual block: post-norm LayerNorm(x + attention(x)), then LayerNorm(x + feed-forward(x)); pre-norm
+    x + attention(LayerNorm(x)), then x + feed-forward(LayerNorm(x))."""
+    def __init__(self, dim: int, heads: int, ff: int, dropout: float, post_norm: bool) -> None:
         super().__init__()
+        self.post_norm = post_norm
         self.norm_attn = nn.LayerNorm(dim)
         self.attn = RelativeSelfAttention(dim, heads, dropout)
         self.norm_ff = nn.LayerNorm(dim)
@@ -69,28 +75,36 @@ class _Block(nn.Module):
         self.dropout = nn.Dropout(dropout)
 
     def forward(self, x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        if self.post_norm:
+            x = self.norm_attn(x + self.dropout(self.attn(x, mask)))
+            return self.norm_ff(x + self.dropout(self.ff(x)))
         x = x + self.dropout(self.attn(self.norm_attn(x), mask))
         return x + self.dropout(self.ff(self.norm_ff(x)))
 
 
 class TransformerEncoder(nn.Module):
-    """``layers`` pre-norm blocks of TENER attention (``heads`` heads) and a ReLU feed-forward of width ``ff``."""
-    def __init__(self, dim: int, layers: int, heads: int, ff: int, dropout: float) -> None:
+    """``layers`` blocks (``norm``: one of NORMS) of TENER attention (``heads`` heads) and a ReLU feed-forward of
+    width ``ff``."""
+    def __init__(self, dim: int, layers: int, heads: int, ff: int, dropout: float, norm: str = "pre") -> None:
         super().__init__()
+        if norm not in NORMS:
+            raise ValueError(f"norm must be one of {', '.join(NORMS)}, not {norm!r}")
         if heads < 1 or dim % heads:
             raise ValueError(f"the model size ({dim}) must be a multiple of the number of heads ({heads})")
         if (dim // heads) % 2:
             raise ValueError(f"the size per head ({dim // heads}) must be even: it holds sine and cosine pairs")
         if layers < 1:
             raise ValueError(f"a Transformer encoder needs at least one layer, not {layers}")
-        self.blocks = nn.ModuleList(_Block(dim, heads, ff, dropout) for _ in range(layers))
-        self.norm = nn.LayerNorm(dim)  # pre-norm blocks leave the residual stream un-normalised
+        self.blocks = nn.ModuleList(_Block(dim, heads, ff, dropout, norm == "post") for _ in range(layers))
+        self.norm = nn.LayerNorm(dim) if norm == "pre" else None  # pre-norm blocks leave the stream un-normalised
 
     def forward(self, x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
         """x (B, T, dim), mask (B, T) True at real tokens -> (B, T, dim), zeros at padded positions."""
         for block in self.blocks:
             x = block(x, mask)
-        return self.norm(x) * mask.unsqueeze(-1).to(x.dtype)
+        if self.norm is not None:
+            x = self.norm(x)
+        return x * mask.unsqueeze(-1).to(x.dtype)
 
 
-__all__ = ["RelativeSelfAttention", "TransformerEncoder", "relative_sinusoids"]
+__all__ = ["NORMS", "RelativeSelfAttention", "TransformerEncoder", "relative_sinusoids"]

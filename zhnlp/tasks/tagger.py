@@ -165,14 +165,17 @@ def model_name(net_cfg) -> str:
 
 def build_module(config: TaggerConfig, featurizer: Featurizer, model: str = "bilstm-crf") -> NeuralTagger:
     """A fresh neural tagger (untrained network) of ``model`` (a key of NEURAL) for the featurizer's vocabularies;
-    a Transformer's heads come from its size (TENER's 64 per head) and its feed-forward is twice as wide."""
+    a Transformer's heads come from its size (TENER's 64 per head), its feed-forward is twice as wide, its blocks
+    are TENER's post-norm ones, and its dropout is TENER's around ``--dropout`` on the embeddings: half of it inside
+    the blocks, 0.1 more on their outputs (0.15, 0.3, 0.4; chosen on ResumeNER dev: docs/experiments.md)."""
     from ..nn.tagger import TaggerNetConfig, transformer_heads
 
     sizes, dims = featurizer.feature_sizes()
     shape = {}
     if NEURAL[model] == "transformer":
         try:
-            shape = {"heads": transformer_heads(config.hidden), "ff": 2 * config.hidden}
+            shape = {"heads": transformer_heads(config.hidden), "ff": 2 * config.hidden, "norm": "post",
+                     "encoder_dropout": config.dropout / 2, "output_dropout": min(1.0, config.dropout + 0.1)}
         except ValueError as e:
             raise ZhnlpError(f"--model {model}: {e}") from None
     net_cfg = TaggerNetConfig(n_tokens=len(featurizer.vocabs["tokens"]), n_tags=len(featurizer.vocabs["tags"]),
