@@ -46,8 +46,8 @@ def _make_train_command(task: str) -> None:
         test: str | None = typer.Option(None, "--test", help="Test data, scored once at the end (metrics.json)."),
         output: str = typer.Option(..., "-o", "--output", help="Model directory to write."),
         model: str = typer.Option("bilstm-crf", "--model", help="bilstm-crf | hmm | crf (crfsuite) | transformer-crf "
-                                  "(TENER: --hidden is its size, a head per 64, feed-forward twice as wide; it "
-                                  "wants --layers 2, a higher --lr with --warmup; --precision bf16 runs it too)"),
+                                  "(TENER: --hidden is its size, a head per 64, feed-forward twice as wide; "
+                                  "--preset transformer-ner has its recipe; --precision bf16 runs it too)"),
         scheme: str | None = typer.Option(None, "--scheme", help="Tag scheme BIO | BIOES | BMES [default: detected]."),
         data_format: str = typer.Option("auto", "--data-format", help="auto | conll | conllu | segmented | word-pos | spans (span JSON lines: docs/formats.md)"),
         repair: bool = typer.Option(True, "--repair/--strict",
