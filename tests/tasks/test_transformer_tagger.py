@@ -125,8 +125,10 @@ def test_an_ensemble_mixes_transformer_and_bilstm_members(model, data, tmp_path)
 
 def test_cli_trains_tags_and_evaluates(data, tmp_path):
     r = invoke("train-ner", data[0], "--dev", data[1], "-o", tmp_path / "m", "--model", "transformer-crf",
-               "--epochs", "2", "--emb-dim", "8", "--hidden", "8", "--warmup", "10", "--lr", "0.005")
+               "--epochs", "2", "--emb-dim", "8", "--hidden", "8", "--warmup-epochs", "1", "--lr", "0.005")
     assert "trained transformer-crf ner" in r.stderr
+    recorded = json.loads((tmp_path / "m" / "metrics.json").read_text(encoding="utf-8"))["train_config"]
+    assert (recorded["warmup_epochs"], recorded["warmup_steps"]) == (1.0, 0)
     r = invoke("tag", tmp_path / "m", "-", "--format", "jsonl", input="张三在北京工作。\n")
     assert len(json.loads(r.stdout)["tags"]) == 8
     assert "f1" in json.loads(invoke("evaluate", tmp_path / "m", data[1], "--json").stdout)

@@ -120,6 +120,27 @@ def _trainer(tmp_path, model, epochs=3):
                    output=tmp_path / "model")
 
 
+def test_a_warm_up_in_epochs_is_that_many_epochs_of_updates(tmp_path):
+    def trained(name, **warmup):
+        torch.manual_seed(0)
+        model = _Toy()
+        config = TrainConfig(epochs=2, batch_size=4, lr=0.05, patience=0, progress=False, threads=1, **warmup)
+        trainer = Trainer(model, _items(), _items(4), collate=_collate, lengths=[1] * 8, config=config,
+                          output=tmp_path / name)
+        steps = trainer.warmup_steps()
+        trainer.train()
+        return steps, model.lin.weight.detach().clone()
+
+    steps, by_epochs = trained("epochs", warmup_epochs=1.5)  # 8 items in batches of 4: two updates an epoch
+    assert steps == 3
+    assert torch.equal(by_epochs, trained("steps", warmup_steps=3)[1])
+    assert not torch.equal(by_epochs, trained("none")[1])
+    steps_win, _ = trained("both", warmup_steps=5, warmup_epochs=1.5)  # a preset's epochs, the user's --warmup
+    assert steps_win == 5
+    with pytest.raises(ZhnlpError, match="^--warmup-epochs must be at least 0"):
+        TrainConfig(warmup_epochs=-1.0)
+
+
 def test_a_nan_loss_stops_training_and_keeps_only_the_last_finite_epoch(tmp_path):
     trainer = _trainer(tmp_path, _Toy(poison={3: "loss"}))  # two updates an epoch: the 3rd is epoch 2's first
     with pytest.raises(ZhnlpError) as info:

@@ -50,7 +50,7 @@ PANELS = {
                 "--affix-dim --affix-embeddings --static-embeddings --static-max-words --softword --lexicon "
                 "--segmenter --ngrams --ngram-min-freq --user-dict --dict --main-dict --dict-freq --no-cache "
                 "--stopwords",
-    "Training": "--preset --config --print-config --epochs --batch-size --lr --lr-decay --weight-decay --warmup "
+    "Training": "--preset --config --print-config --epochs --batch-size --lr --lr-decay --weight-decay --warmup --warmup-epochs "
                 "--clip --patience --adversarial --ema "
                 "--word-dropout --src-token-dropout --label-smoothing --class-weights --select --bucket-by --seed "
                 "--resume",

@@ -16,6 +16,8 @@ BATCH_SIZE = typer.Option(64, "--batch-size", help="Items per update; per proces
 WEIGHT_DECAY = typer.Option(0.0, "--weight-decay")
 LR_DECAY = typer.Option(1.0, "--lr-decay", help="Multiply the learning rate by this every epoch.")
 WARMUP = typer.Option(0, "--warmup", help="Linear warm-up over this many updates.")
+WARMUP_EPOCHS = typer.Option(0.0, "--warmup-epochs", help="Linear warm-up over this many epochs' worth of updates "
+                                                          "(scales with the data; --warmup, where given, wins).")
 CLIP = typer.Option(5.0, "--clip", help="Gradient norm clipping (0: off).")
 PATIENCE = typer.Option(5, "--patience", help="Stop after this many epochs without a better dev score.")
 BUCKET = typer.Option(True, "--bucket/--no-bucket", help="Length-bucketed batches.")
@@ -35,10 +37,10 @@ QUIET = typer.Option(False, "-q", "--quiet", help="No progress bar or summary.")
 
 def train_config(*, epochs: int, batch_size: int, lr: float, weight_decay: float, lr_decay: float, warmup: int,
                  clip: float, patience: int, seed: int, gpu: bool, device: str | None, amp: bool, bucket: bool,
-                 threads: int, quiet: bool, adversarial: float = 0.0, ema: float = 0.0):
+                 threads: int, quiet: bool, adversarial: float = 0.0, ema: float = 0.0, warmup_epochs: float = 0.0):
     """The :class:`~zhnlp.training.trainer.TrainConfig` of the parsed options."""
     return TrainConfig(epochs=epochs, batch_size=batch_size, lr=lr, weight_decay=weight_decay, lr_decay=lr_decay,
-                       warmup_steps=warmup, clip_norm=clip, patience=patience, seed=seed,
+                       warmup_steps=warmup, warmup_epochs=warmup_epochs, clip_norm=clip, patience=patience, seed=seed,
                        device=device or ("cuda" if gpu else "cpu"), amp=amp, bucket=bucket, threads=threads,
                        adversarial=adversarial, ema=ema, progress=not quiet and sys.stderr.isatty())
 

@@ -50,6 +50,7 @@ class TrainConfig:
     clip_norm: float = 5.0         # gradient norm clipping; 0 disables
     lr_decay: float = 1.0          # multiply the rate by this after every epoch (1: constant)
     warmup_steps: int = 0          # linear warm-up over this many updates
+    warmup_epochs: float = 0.0     # or, where warmup_steps is 0, over this many epochs' worth (fits any data size)
     patience: int = 5              # stop after this many epochs without a better dev metric; 0: never
     min_epochs: int = 1
     seed: int = 1
@@ -74,6 +75,7 @@ class TrainConfig:
             check_number(option, value, low)
         check_number("--lr", self.lr, 0, 10, above=True)  # Adam: far above any useful rate, below float32 overflow
         check_number("--lr-decay", self.lr_decay, 0, 1, above=True)
+        check_number("--warmup-epochs", self.warmup_epochs, 0)
         check_number("--ema", self.ema, 0, 1, below=True)
 
 
@@ -178,6 +180,7 @@ class Trainer:
         self.world_size, self.rank = world()  # torchrun's; the group is joined in train()
         self._owns_group = False
         self._average: WeightAverage | None = None  # --ema's, made in train()
+        self._warmup = config.warmup_steps  # in updates; train() counts --warmup-epochs once the group is joined
         self._check_paths()
 
     @property
@@ -266,11 +269,20 @@ class Trainer:
                 return len(item[key])
         return len(item)
 
+    def warmup_steps(self) -> int:
+        """The warm-up in updates: ``warmup_steps`` where set, else ``warmup_epochs`` of this process's batches."""
+        c = self.config
+        if c.warmup_steps or not c.warmup_epochs:
+            return c.warmup_steps
+        per_epoch = len(self._loader(self.train_items, self.lengths, c.batch_size, shuffle=True))
+        return max(1, round(c.warmup_epochs * per_epoch))
+
     def _lr(self, step: int, epoch: int) -> float:
         c = self.config
         lr = c.lr * (c.lr_decay ** epoch)
-        if c.warmup_steps and step < c.warmup_steps:
-            lr *= (step + 1) / c.warmup_steps
+        warmup = self._warmup
+        if warmup and step < warmup:
+            lr *= (step + 1) / warmup
         return lr
 
     def train(self) -> TrainResult:
@@ -289,6 +301,7 @@ class Trainer:
 
         c = self.config
         use_threads(c.threads)
+        self._warmup = self.warmup_steps()
         model, net = self.model, self.net.to(self.device)
         params = [p for p in net.parameters() if p.requires_grad]
         adversarial = adversarial_parameters(model, c.adversarial)
