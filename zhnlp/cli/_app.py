@@ -50,8 +50,8 @@ PANELS = {
                 "--affix-dim --affix-embeddings --static-embeddings --static-max-words --softword --lexicon "
                 "--segmenter --ngrams --ngram-min-freq --user-dict --dict --main-dict --dict-freq --no-cache "
                 "--stopwords",
-    "Training": "--preset --config --print-config --epochs --batch-size --lr --lr-decay --weight-decay --warmup --warmup-epochs "
-                "--clip --patience --adversarial --ema "
+    "Training": "--preset --config --print-config --epochs --batch-size --lr --lr-decay --weight-decay --warmup "
+                "--warmup-epochs --clip --patience --adversarial --ema "
                 "--word-dropout --src-token-dropout --label-smoothing --class-weights --select --bucket-by --seed "
                 "--resume",
     "Hardware": "--gpu --device --amp --precision --threads --jobs --workers --scheduler --block-size --tmp-dir",

@@ -89,7 +89,8 @@ def train_classifier_cli(
     epochs: int = typer.Option(_TRAINING["epochs"], "--epochs", help="At most this many epochs (--patience ends most runs)."),
     lr: float = typer.Option(_TRAINING["lr"], "--lr"),
     batch_size: int = BATCH_SIZE, weight_decay: float = WEIGHT_DECAY, lr_decay: float = LR_DECAY,
-    warmup: int = WARMUP, warmup_epochs: float = WARMUP_EPOCHS, clip: float = CLIP, patience: int = typer.Option(_TRAINING["patience"], "--patience"),
+    warmup: int = WARMUP, warmup_epochs: float = WARMUP_EPOCHS, clip: float = CLIP,
+    patience: int = typer.Option(_TRAINING["patience"], "--patience"),
     adversarial: float = typer.Option(_TRAINING["adversarial"], "--adversarial", help=ADVERSARIAL.help), ema: float = EMA,
     gpu: bool = GPU, device: str | None = DEVICE, amp: bool = AMP, bucket: bool = BUCKET,
     seed: int = SEED, threads: int = TRAIN_THREADS, resume: bool = RESUME, force: bool = FORCE,
@@ -105,7 +106,8 @@ def train_classifier_cli(
                                freeze_embeddings=freeze, encoder=encoder,
                                class_weights=class_weights, half_precision=half)
         tcfg = train_config(epochs=epochs, batch_size=batch_size, lr=lr, weight_decay=weight_decay,
-                              lr_decay=lr_decay, warmup=warmup, warmup_epochs=warmup_epochs, clip=clip, patience=patience, seed=seed, gpu=gpu,
+                              lr_decay=lr_decay, warmup=warmup, warmup_epochs=warmup_epochs, clip=clip,
+                              patience=patience, seed=seed, gpu=gpu,
                               device=device, amp=amp, bucket=bucket, threads=threads, quiet=quiet,
                               adversarial=adversarial, ema=ema)
         table = TableOptions(text_col=text_col, label_col=label_col, fmt=input_format, encoding=encoding,

@@ -58,7 +58,8 @@ def _make_train_command(task: str) -> None:
                                    help="At most this many epochs (--patience ends most runs)."),
         batch_size: int = typer.Option(_TRAINING["batch_size"], "--batch-size", help=BATCH_SIZE.help),
         lr: float = typer.Option(_TRAINING["lr"], "--lr"),
-        weight_decay: float = WEIGHT_DECAY, lr_decay: float = LR_DECAY, warmup: int = WARMUP, warmup_epochs: float = WARMUP_EPOCHS,
+        weight_decay: float = WEIGHT_DECAY, lr_decay: float = LR_DECAY, warmup: int = WARMUP,
+        warmup_epochs: float = WARMUP_EPOCHS,
         clip: float = CLIP, patience: int = typer.Option(_TRAINING["patience"], "--patience", help=PATIENCE.help),
         adversarial: float = ADVERSARIAL, ema: float = EMA,
         emb_dim: int = typer.Option(128, "--emb-dim"),
@@ -118,7 +119,8 @@ def _make_train_command(task: str) -> None:
                                static_embeddings=static_embeddings, static_max_words=static_max_words,
                                encoder=encoder, segmenter=segmenter)
             tcfg = train_config(epochs=epochs, batch_size=batch_size, lr=lr, weight_decay=weight_decay,
-                                  lr_decay=lr_decay, warmup=warmup, warmup_epochs=warmup_epochs, clip=clip, patience=patience, seed=seed, gpu=gpu,
+                                  lr_decay=lr_decay, warmup=warmup, warmup_epochs=warmup_epochs, clip=clip,
+                                  patience=patience, seed=seed, gpu=gpu,
                                   device=device, amp=amp, bucket=bucket, threads=threads, quiet=quiet,
                                   adversarial=adversarial, ema=ema)
             return train_tagger(train, dev, output, config=cfg, train_config=tcfg, model=model, test=test,

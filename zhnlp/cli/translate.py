@@ -84,7 +84,8 @@ def train_seq2seq_cli(
     lr: float = typer.Option(_TRAINING["lr"], "--lr"),
     lr_decay: float = typer.Option(_TRAINING["lr_decay"], "--lr-decay",
                                    help="Multiply the learning rate by this every epoch."),
-    batch_size: int = BATCH_SIZE, weight_decay: float = WEIGHT_DECAY, warmup: int = WARMUP, warmup_epochs: float = WARMUP_EPOCHS,
+    batch_size: int = BATCH_SIZE, weight_decay: float = WEIGHT_DECAY, warmup: int = WARMUP,
+    warmup_epochs: float = WARMUP_EPOCHS,
     clip: float = CLIP, patience: int = typer.Option(_TRAINING["patience"], "--patience"), ema: float = EMA,
     gpu: bool = GPU, device: str | None = DEVICE, amp: bool = AMP, bucket: bool = BUCKET,
     seed: int = SEED, threads: int = TRAIN_THREADS, resume: bool = RESUME, force: bool = FORCE,
@@ -103,7 +104,8 @@ def train_seq2seq_cli(
                             beam=beam, alpha=alpha,
                             half_precision=half)
         tcfg = train_config(epochs=epochs, batch_size=batch_size, lr=lr, weight_decay=weight_decay,
-                              lr_decay=lr_decay, warmup=warmup, warmup_epochs=warmup_epochs, clip=clip, patience=patience, seed=seed, gpu=gpu,
+                              lr_decay=lr_decay, warmup=warmup, warmup_epochs=warmup_epochs, clip=clip,
+                              patience=patience, seed=seed, gpu=gpu,
                               device=device, amp=amp, bucket=bucket, threads=threads, quiet=quiet, ema=ema)
         return train_seq2seq(train, dev, output, config=cfg, train_config=tcfg, test=test, split=split,
                              pairs=PairOptions(src_col=src_col, tgt_col=tgt_col, encoding=encoding, strict=strict),
